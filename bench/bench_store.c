@@ -1,0 +1,176 @@
+/*
+ * bench_store.c — throughput of the store's get, add and replace, with 1 and
+ * 16 threads, durable (every write is committed to disk before it returns).
+ * A benchmark, not a test: it prints figures and judges nothing. The machine
+ * is shared and noisy, so compare the ratios of one run (16 threads against
+ * 1) rather than absolute figures across runs.
+ *
+ * usage: bench_store [STORE-URL]   (default: a fresh LMDB store in $TMPDIR)
+ *        BENCH_SCALE=N multiplies the operation counts (default 1).
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+#define MAX_THREADS 16
+#define DOC_BYTES   200
+
+typedef enum bench_op { OP_ADD, OP_GET, OP_REPLACE } bench_op;
+
+static const char *const op_names[] = {"add", "get", "replace"};
+
+typedef struct bench_job {
+    bs_store *store;
+    bench_op op;
+    int thread;
+    int count;
+    int keys; /* keys that exist, for get */
+    int round;
+    bs_cas *cas; /* per key, for replace */
+    bs_status failure;
+} bench_job;
+
+static char doc[DOC_BYTES];
+
+static int
+remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static double
+now_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *
+bench_thread(void *arg)
+{
+    bench_job *job = arg;
+    unsigned seed = (unsigned)job->thread * 7919u + 1;
+
+    for (int i = 0; i < job->count && job->failure == BS_OK; i++) {
+        char key[64], *value;
+        int k = job->op == OP_GET ? rand_r(&seed) % job->keys : i;
+
+        snprintf(key, sizeof(key), "bench/r%d/t%02d/%06d", job->round, job->thread, k);
+        switch (job->op) {
+        case OP_ADD:
+            job->failure = bs_store_add(job->store, key, doc, sizeof(doc), &job->cas[i]);
+            break;
+        case OP_GET:
+            job->failure = bs_store_get(job->store, key, &value, NULL, NULL);
+            if (job->failure == BS_OK)
+                free(value);
+            break;
+        case OP_REPLACE:
+            job->failure =
+                bs_store_replace(job->store, key, doc, sizeof(doc), job->cas[i], &job->cas[i]);
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* Run `op` on `threads` threads, `per_thread` operations each, on the `keys`
+ * keys per thread of `round`; return ops/s. */
+static double
+run(bs_store *store, bench_op op, int threads, int per_thread, int keys, int round, bs_cas **cas)
+{
+    pthread_t tids[MAX_THREADS];
+    bench_job jobs[MAX_THREADS];
+    double start = now_seconds(), elapsed;
+
+    for (int t = 0; t < threads; t++) {
+        jobs[t] = (bench_job){store, op, t, per_thread, keys, round, cas[t], BS_OK};
+        pthread_create(&tids[t], NULL, bench_thread, &jobs[t]);
+    }
+    for (int t = 0; t < threads; t++) {
+        pthread_join(tids[t], NULL);
+        if (jobs[t].failure != BS_OK) {
+            fprintf(stderr, "bench_store: %s failed: %s\n", op_names[op],
+                    bs_strerror(jobs[t].failure));
+            exit(1);
+        }
+    }
+    elapsed = now_seconds() - start;
+    return (double)threads * per_thread / elapsed;
+}
+
+int
+main(int argc, char **argv)
+{
+    const char *scale_env = getenv("BENCH_SCALE");
+    int scale = scale_env ? (int)strtol(scale_env, NULL, 10) : 1;
+    char url[4200], dir[4096] = "";
+    const int thread_counts[] = {1, 16};
+    double rate[3][2];
+    bs_cas *cas[MAX_THREADS];
+    bs_store *store;
+
+    if (scale < 1)
+        scale = 1;
+    if (argc > 1) {
+        snprintf(url, sizeof(url), "%s", argv[1]);
+    } else {
+        snprintf(dir, sizeof(dir), "%s/bitslot-bench-XXXXXX",
+                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        if (mkdtemp(dir) == NULL) {
+            perror("mkdtemp");
+            return 1;
+        }
+        snprintf(url, sizeof(url), "lmdb:%s", dir);
+    }
+    if (bs_store_open(url, &store) != BS_OK) {
+        fprintf(stderr, "bench_store: cannot open %s\n", url);
+        return 1;
+    }
+    memset(doc, 'x', sizeof(doc));
+    memcpy(doc, "{\"bench\":\"", 10);
+    doc[DOC_BYTES - 2] = '"';
+    doc[DOC_BYTES - 1] = '}';
+
+    printf("store %s, %ld cores, %d-byte documents, durable writes\n", url,
+           sysconf(_SC_NPROCESSORS_ONLN), DOC_BYTES);
+    printf("%-8s %8s %10s %12s\n", "op", "threads", "ops", "ops/s");
+    for (int i = 0; i < 2; i++) {
+        int threads = thread_counts[i];
+        int writes = (threads == 1 ? 2000 : 250) * scale;
+        int reads = (threads == 1 ? 200000 : 20000) * scale;
+
+        for (int t = 0; t < threads; t++) {
+            cas[t] = calloc((size_t)writes, sizeof(bs_cas));
+            if (cas[t] == NULL)
+                return 1;
+        }
+        rate[OP_ADD][i] = run(store, OP_ADD, threads, writes, writes, i, cas);
+        rate[OP_GET][i] = run(store, OP_GET, threads, reads, writes, i, cas);
+        rate[OP_REPLACE][i] = run(store, OP_REPLACE, threads, writes, writes, i, cas);
+        for (bench_op op = OP_ADD; op <= OP_REPLACE; op++)
+            printf("%-8s %8d %10d %12.0f\n", op_names[op], threads,
+                   threads * (op == OP_GET ? reads : writes), rate[op][i]);
+        for (int t = 0; t < threads; t++)
+            free(cas[t]);
+    }
+    printf("ratio 16 threads / 1 thread: add %.2f, get %.2f, replace %.2f\n",
+           rate[OP_ADD][1] / rate[OP_ADD][0], rate[OP_GET][1] / rate[OP_GET][0],
+           rate[OP_REPLACE][1] / rate[OP_REPLACE][0]);
+    bs_store_close(store);
+    if (dir[0] != '\0')
+        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return 0;
+}

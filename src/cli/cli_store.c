@@ -1,0 +1,125 @@
+/*
+ * cli_store.c — the commands that work on the store itself:
+ *   init            create or open the store
+ *   dump [PREFIX]   every document as one JSON line {"key","cas","value"}
+ */
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#define DUMP_PAGE 200
+
+static int
+run_init(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    bs_store *store;
+    int rc;
+
+    (void)argv;
+    if (argc != 1)
+        return bs_cli_usage(cmd);
+    rc = bs_cli_store(cli, &store);
+    if (rc != BS_EXIT_OK)
+        return rc;
+    printf("store \"%s\" is ready\n", bs_store_url(store));
+    return BS_EXIT_OK;
+}
+
+/* The JSON for a document's value: the document itself when it is JSON (all
+ * of bitslot's are), otherwise {"base64": "..."} of its bytes. NULL when out
+ * of memory. */
+static json_t *
+dump_value(const bs_store_doc *doc)
+{
+    json_t *value = json_loadb(doc->value, doc->len, JSON_DECODE_ANY, NULL);
+    size_t b64_len;
+    char *b64;
+
+    if (value != NULL)
+        return value;
+    b64_len = sodium_base64_encoded_len(doc->len, sodium_base64_VARIANT_ORIGINAL);
+    b64 = malloc(b64_len);
+    if (b64 == NULL)
+        return NULL;
+    sodium_bin2base64(b64, b64_len, (const unsigned char *)doc->value, doc->len,
+                      sodium_base64_VARIANT_ORIGINAL);
+    value = json_pack("{s:s}", "base64", b64);
+    free(b64);
+    return value;
+}
+
+static bs_status
+dump_page(const bs_store_page *page)
+{
+    for (size_t i = 0; i < page->count; i++) {
+        const bs_store_doc *doc = &page->docs[i];
+        json_t *line = json_pack("{s:s, s:I, s:o*}", "key", doc->key, "cas", (json_int_t)doc->cas,
+                                 "value", dump_value(doc));
+        char *text;
+
+        if (line == NULL)
+            return BS_NOMEM;
+        text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+        json_decref(line);
+        if (text == NULL)
+            return BS_NOMEM;
+        puts(text);
+        free(text);
+    }
+    return BS_OK;
+}
+
+static int
+run_dump(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    const char *prefix = argc == 2 ? argv[1] : "";
+    bs_store_page page = {0};
+    char *after = NULL;
+    bs_store *store;
+    bs_status st;
+    int rc;
+
+    if (argc > 2)
+        return bs_cli_usage(cmd);
+    rc = bs_cli_store(cli, &store);
+    if (rc != BS_EXIT_OK)
+        return rc;
+    do {
+        st = bs_store_scan(store, prefix, after, DUMP_PAGE, &page);
+        free(after);
+        after = NULL;
+        if (st == BS_OK)
+            st = dump_page(&page);
+        if (st == BS_OK && page.more) {
+            after = strdup(page.docs[page.count - 1].key);
+            if (after == NULL)
+                st = BS_NOMEM;
+        }
+        bs_store_page_release(&page);
+    } while (st == BS_OK && after != NULL);
+    free(after);
+    if (st == BS_INVALID) {
+        bs_cli_error("invalid prefix \"%s\" (printable ASCII without spaces)", prefix);
+        return BS_EXIT_USAGE;
+    }
+    if (st != BS_OK) {
+        bs_cli_error("cannot read store \"%s\": %s", bs_store_url(store), bs_strerror(st));
+        return bs_cli_exit_code(st);
+    }
+    return BS_EXIT_OK;
+}
+
+const bs_cli_command bs_cli_store_commands[] = {
+    {"init", "", "create or open the store",
+     "Creates the store if it does not exist yet, or opens it and checks its format.", run_init},
+    {"dump", "[PREFIX]", "print every document as one JSON line",
+     "Prints each document whose key starts with PREFIX (all without one), in key order,\n"
+     "as one line of JSON: {\"key\": KEY, \"cas\": CAS, \"value\": DOCUMENT}.\n"
+     "A document that is not JSON is shown as {\"base64\": BYTES}.",
+     run_dump},
+    {NULL, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,524 @@
+/*
+ * store_lmdb.c — the embedded store backend: one LMDB environment in a
+ * directory ("lmdb:PATH").
+ *
+ * Layout: two named databases.
+ *   "doc"  key → [8-byte big-endian CAS][value bytes]
+ *   "meta" "format" → "1"; "cas" → the last CAS handed out (8 bytes, BE)
+ *
+ * Invariants:
+ *   - Every write is one LMDB write transaction, so a document is always
+ *     either its old or its new value (copy-on-write B-tree; a killed writer's
+ *     transaction is simply never committed).
+ *   - The CAS of a write is meta "cas" + 1, bumped in the same transaction.
+ *     LMDB serialises writers, even across processes, so CAS values are
+ *     unique and increasing store-wide and never reused for any key.
+ *   - Durable by default: no MDB_NOSYNC/MDB_NOMETASYNC, so a committed write
+ *     is on disk when the call returns.
+ *   - MDB_NOTLS: transactions are not tied to threads' TLS slots, so one
+ *     handle serves any number of threads, each call in its own transaction.
+ *   - The map grows on demand. `map_lock` guards only the map size (LMDB
+ *     requires that no transaction be active in this process while it
+ *     changes): every transaction holds it shared, a resize holds it
+ *     exclusively. It never guards data; CAS does.
+ */
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np: let a resize wait out readers */
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include "store/store_backend.h"
+
+#define CAS_BYTES        8
+#define FORMAT_VERSION   "1"
+#define INITIAL_MAP_SIZE ((size_t)64 << 20)
+#define MAP_STEP_MAX     ((size_t)1 << 30)
+#define MAP_SIZE_MAX     ((size_t)1 << 40)
+
+typedef struct lmdb_store {
+    char *path;
+    MDB_env *env;
+    MDB_dbi doc;
+    MDB_dbi meta;
+    pthread_rwlock_t map_lock;
+} lmdb_store;
+
+static bs_status
+status_from_lmdb(int rc)
+{
+    switch (rc) {
+    case MDB_SUCCESS:
+        return BS_OK;
+    case MDB_NOTFOUND:
+        return BS_NOTFOUND;
+    case MDB_KEYEXIST:
+        return BS_EXISTS;
+    case MDB_MAP_FULL:
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
+        return BS_NOSPACE;
+    case ENOMEM:
+        return BS_NOMEM;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return BS_ACCESS;
+    case ENOTDIR:
+    case ENOENT:
+        return BS_BADPATH;
+    case MDB_INVALID:
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_VERSION_MISMATCH:
+        return BS_CORRUPT;
+    case MDB_READERS_FULL:
+    case EAGAIN:
+    case EBUSY:
+        return BS_UNAVAILABLE;
+    default:
+        return BS_IO;
+    }
+}
+
+static void
+cas_encode(bs_cas cas, unsigned char out[CAS_BYTES])
+{
+    for (int i = CAS_BYTES - 1; i >= 0; i--) {
+        out[i] = (unsigned char)(cas & 0xff);
+        cas >>= 8;
+    }
+}
+
+static bs_cas
+cas_decode(const unsigned char in[CAS_BYTES])
+{
+    bs_cas cas = 0;
+
+    for (int i = 0; i < CAS_BYTES; i++)
+        cas = (cas << 8) | in[i];
+    return cas;
+}
+
+/* mkdir -p: create `path` and any missing parents. */
+static bs_status
+make_directories(const char *path)
+{
+    char *copy = strdup(path);
+    bs_status st = BS_OK;
+    struct stat sb;
+
+    if (copy == NULL)
+        return BS_NOMEM;
+    for (char *p = copy + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+            st = status_from_lmdb(errno);
+            goto free_copy;
+        }
+        *p = saved;
+        if (saved == '\0')
+            break;
+    }
+    if (stat(path, &sb) != 0)
+        st = status_from_lmdb(errno);
+    else if (!S_ISDIR(sb.st_mode))
+        st = BS_BADPATH;
+free_copy:
+    free(copy);
+    return st;
+}
+
+/*
+ * Change the map size with no transaction active in this process: `adopt`
+ * takes the size another process grew the map to; otherwise grow from
+ * `seen_size` unless another thread already did.
+ */
+static bs_status
+map_resize(lmdb_store *s, size_t seen_size, bool adopt)
+{
+    MDB_envinfo info;
+    int rc = 0;
+
+    pthread_rwlock_wrlock(&s->map_lock);
+    mdb_env_info(s->env, &info);
+    if (adopt) {
+        rc = mdb_env_set_mapsize(s->env, 0);
+    } else if (info.me_mapsize == seen_size) {
+        size_t step = seen_size < MAP_STEP_MAX ? seen_size : MAP_STEP_MAX;
+        if (seen_size + step > MAP_SIZE_MAX)
+            rc = MDB_MAP_FULL;
+        else
+            rc = mdb_env_set_mapsize(s->env, seen_size + step);
+    }
+    pthread_rwlock_unlock(&s->map_lock);
+    return status_from_lmdb(rc);
+}
+
+/* Begin a transaction holding map_lock shared. On BS_OK the caller must end
+ * it with txn_end(). *map_size is the map size the transaction runs with. */
+static bs_status
+txn_begin(lmdb_store *s, unsigned flags, MDB_txn **txn, size_t *map_size)
+{
+    for (;;) {
+        MDB_envinfo info;
+        int rc;
+
+        pthread_rwlock_rdlock(&s->map_lock);
+        mdb_env_info(s->env, &info);
+        *map_size = info.me_mapsize;
+        rc = mdb_txn_begin(s->env, NULL, flags, txn);
+        if (rc == MDB_SUCCESS)
+            return BS_OK;
+        pthread_rwlock_unlock(&s->map_lock);
+        if (rc == MDB_MAP_RESIZED) {
+            bs_status st = map_resize(s, 0, true);
+            if (st != BS_OK)
+                return st;
+            continue;
+        }
+        if (rc == MDB_READERS_FULL) {
+            int dead = 0;
+            mdb_reader_check(s->env, &dead);
+            if (dead > 0)
+                continue;
+        }
+        return status_from_lmdb(rc);
+    }
+}
+
+/* Commit (when `commit`) or abort, then release map_lock. */
+static int
+txn_end(lmdb_store *s, MDB_txn *txn, bool commit)
+{
+    int rc = MDB_SUCCESS;
+
+    if (commit)
+        rc = mdb_txn_commit(txn);
+    else
+        mdb_txn_abort(txn);
+    pthread_rwlock_unlock(&s->map_lock);
+    return rc;
+}
+
+static int
+next_cas(lmdb_store *s, MDB_txn *txn, bs_cas *cas)
+{
+    MDB_val key = {4, "cas"}, val;
+    unsigned char bytes[CAS_BYTES];
+    int rc = mdb_get(txn, s->meta, &key, &val);
+
+    if (rc == MDB_NOTFOUND) {
+        *cas = 1;
+    } else if (rc != MDB_SUCCESS) {
+        return rc;
+    } else if (val.mv_size != CAS_BYTES) {
+        return MDB_CORRUPTED;
+    } else {
+        *cas = cas_decode(val.mv_data) + 1;
+    }
+    cas_encode(*cas, bytes);
+    val.mv_size = CAS_BYTES;
+    val.mv_data = bytes;
+    return mdb_put(txn, s->meta, &key, &val, 0);
+}
+
+/* The write itself, inside `txn`. Returns an LMDB code, or -1 with *st set
+ * for a refusal by the contract (EXISTS, NOTFOUND, CONFLICT). */
+static int
+write_in_txn(lmdb_store *s, MDB_txn *txn, bs_store_write_mode mode, const char *key,
+             const void *value, size_t len, bs_cas cas, bs_cas *new_cas, bs_status *st)
+{
+    MDB_val k = {strlen(key), (void *)key}, v;
+    bs_cas old_cas = BS_STORE_CAS_NONE;
+    int rc = mdb_get(txn, s->doc, &k, &v);
+
+    if (rc == MDB_SUCCESS) {
+        if (v.mv_size < CAS_BYTES)
+            return MDB_CORRUPTED;
+        old_cas = cas_decode(v.mv_data);
+    } else if (rc != MDB_NOTFOUND) {
+        return rc;
+    }
+
+    *st = BS_OK;
+    if (mode == BS_STORE_WRITE_ADD && old_cas != BS_STORE_CAS_NONE)
+        *st = BS_EXISTS;
+    else if ((mode == BS_STORE_WRITE_REPLACE || mode == BS_STORE_WRITE_REMOVE) &&
+             old_cas == BS_STORE_CAS_NONE)
+        *st = BS_NOTFOUND;
+    else if ((mode == BS_STORE_WRITE_REPLACE || mode == BS_STORE_WRITE_REMOVE) && old_cas != cas)
+        *st = BS_CONFLICT;
+    if (*st != BS_OK)
+        return -1;
+
+    if (mode == BS_STORE_WRITE_REMOVE) {
+        *new_cas = BS_STORE_CAS_NONE;
+        return mdb_del(txn, s->doc, &k, NULL);
+    }
+    rc = next_cas(s, txn, new_cas);
+    if (rc != MDB_SUCCESS)
+        return rc;
+    v.mv_size = CAS_BYTES + len;
+    v.mv_data = NULL;
+    rc = mdb_put(txn, s->doc, &k, &v, MDB_RESERVE);
+    if (rc != MDB_SUCCESS)
+        return rc;
+    cas_encode(*new_cas, v.mv_data);
+    if (len > 0)
+        memcpy((unsigned char *)v.mv_data + CAS_BYTES, value, len);
+    return MDB_SUCCESS;
+}
+
+/*
+ * LMDB reports a short write as EIO, and a full disk usually gives a short
+ * write: call it BS_NOSPACE when the file system has no room for the
+ * document (with a margin for the B-tree pages around it).
+ */
+static bs_status
+write_failure_status(lmdb_store *s, int rc, size_t len)
+{
+    struct statvfs fs;
+
+    if (rc == EIO && statvfs(s->path, &fs) == 0 &&
+        (uint64_t)fs.f_bavail * fs.f_frsize < (uint64_t)len + ((uint64_t)1 << 20))
+        return BS_NOSPACE;
+    return status_from_lmdb(rc);
+}
+
+static bs_status
+lmdb_write(void *impl, bs_store_write_mode mode, const char *key, const void *value, size_t len,
+           bs_cas cas, bs_cas *new_cas)
+{
+    lmdb_store *s = impl;
+
+    for (;;) {
+        bs_status refusal = BS_OK;
+        size_t map_size;
+        MDB_txn *txn;
+        bs_status st = txn_begin(s, 0, &txn, &map_size);
+        int rc;
+
+        if (st != BS_OK)
+            return st;
+        rc = write_in_txn(s, txn, mode, key, value, len, cas, new_cas, &refusal);
+        if (rc == -1) {
+            txn_end(s, txn, false);
+            return refusal;
+        }
+        if (rc == MDB_SUCCESS)
+            rc = txn_end(s, txn, true);
+        else
+            txn_end(s, txn, false);
+        if (rc != MDB_MAP_FULL)
+            return write_failure_status(s, rc, len);
+        st = map_resize(s, map_size, false);
+        if (st != BS_OK)
+            return st;
+    }
+}
+
+static bs_status
+lmdb_get(void *impl, const char *key, char **value, size_t *len, bs_cas *cas)
+{
+    lmdb_store *s = impl;
+    MDB_val k = {strlen(key), (void *)key}, v;
+    size_t map_size;
+    MDB_txn *txn;
+    bs_status st = txn_begin(s, MDB_RDONLY, &txn, &map_size);
+    int rc;
+
+    if (st != BS_OK)
+        return st;
+    rc = mdb_get(txn, s->doc, &k, &v);
+    if (rc != MDB_SUCCESS) {
+        st = status_from_lmdb(rc);
+        goto end_txn;
+    }
+    if (v.mv_size < CAS_BYTES) {
+        st = BS_CORRUPT;
+        goto end_txn;
+    }
+    *cas = cas_decode(v.mv_data);
+    *len = v.mv_size - CAS_BYTES;
+    *value = bs_store_copy_value((unsigned char *)v.mv_data + CAS_BYTES, *len);
+    if (*value == NULL)
+        st = BS_NOMEM;
+end_txn:
+    txn_end(s, txn, false);
+    return st;
+}
+
+static bs_status
+lmdb_scan(void *impl, const char *prefix, const char *after, size_t limit, bs_store_page *page)
+{
+    lmdb_store *s = impl;
+    size_t prefix_len = strlen(prefix), map_size;
+    MDB_cursor *cursor = NULL;
+    MDB_val k, v;
+    MDB_txn *txn;
+    bs_status st = txn_begin(s, MDB_RDONLY, &txn, &map_size);
+    int rc;
+
+    if (st != BS_OK)
+        return st;
+    rc = mdb_cursor_open(txn, s->doc, &cursor);
+    if (rc != MDB_SUCCESS)
+        goto end_txn;
+
+    /* Position at the first key > after, or >= prefix, whichever is later. */
+    if (after != NULL && strcmp(after, prefix) >= 0) {
+        k.mv_size = strlen(after);
+        k.mv_data = (void *)after;
+        rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+        if (rc == MDB_SUCCESS && k.mv_size == strlen(after) &&
+            memcmp(k.mv_data, after, k.mv_size) == 0)
+            rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+    } else if (prefix_len > 0) {
+        k.mv_size = prefix_len;
+        k.mv_data = (void *)prefix;
+        rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    } else {
+        rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
+    }
+
+    for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < prefix_len || memcmp(k.mv_data, prefix, prefix_len) != 0)
+            break;
+        if (page->count == limit) {
+            page->more = true;
+            break;
+        }
+        if (v.mv_size < CAS_BYTES) {
+            st = BS_CORRUPT;
+            goto close_cursor;
+        }
+        st = bs_store_page_push(page, k.mv_data, k.mv_size, (unsigned char *)v.mv_data + CAS_BYTES,
+                                v.mv_size - CAS_BYTES, cas_decode(v.mv_data));
+        if (st != BS_OK)
+            goto close_cursor;
+    }
+    if (rc == MDB_NOTFOUND)
+        rc = MDB_SUCCESS;
+close_cursor:
+    mdb_cursor_close(cursor);
+end_txn:
+    txn_end(s, txn, false);
+    if (st == BS_OK)
+        st = status_from_lmdb(rc);
+    return st;
+}
+
+/* Open (creating when absent) the two databases and check the format. */
+static int
+open_databases(lmdb_store *s)
+{
+    MDB_val key = {6, "format"}, val;
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+
+    if (rc != MDB_SUCCESS)
+        return rc;
+    rc = mdb_dbi_open(txn, "doc", MDB_CREATE, &s->doc);
+    if (rc == MDB_SUCCESS)
+        rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta);
+    if (rc == MDB_SUCCESS)
+        rc = mdb_get(txn, s->meta, &key, &val);
+    if (rc == MDB_NOTFOUND) {
+        val.mv_size = strlen(FORMAT_VERSION);
+        val.mv_data = FORMAT_VERSION;
+        rc = mdb_put(txn, s->meta, &key, &val, 0);
+    } else if (rc == MDB_SUCCESS && (val.mv_size != strlen(FORMAT_VERSION) ||
+                                     memcmp(val.mv_data, FORMAT_VERSION, val.mv_size) != 0)) {
+        rc = MDB_VERSION_MISMATCH;
+    }
+    if (rc != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    return mdb_txn_commit(txn);
+}
+
+static void
+lmdb_close(void *impl)
+{
+    lmdb_store *s = impl;
+
+    if (s == NULL)
+        return;
+    if (s->env != NULL)
+        mdb_env_close(s->env);
+    pthread_rwlock_destroy(&s->map_lock);
+    free(s->path);
+    free(s);
+}
+
+static bs_status
+lmdb_open(const char *path, void **impl)
+{
+    pthread_rwlockattr_t attr;
+    MDB_envinfo info;
+    lmdb_store *s;
+    bs_status st;
+    int rc, dead;
+
+    *impl = NULL;
+    st = make_directories(path);
+    if (st != BS_OK)
+        return st;
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return BS_NOMEM;
+    s->path = strdup(path);
+    if (s->path == NULL) {
+        free(s);
+        return BS_NOMEM;
+    }
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&s->map_lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+
+    rc = mdb_env_create(&s->env);
+    if (rc == MDB_SUCCESS)
+        rc = mdb_env_set_maxdbs(s->env, 2);
+    if (rc == MDB_SUCCESS)
+        rc = mdb_env_set_maxreaders(s->env, 1024);
+    if (rc == MDB_SUCCESS)
+        rc = mdb_env_open(s->env, path, MDB_NOTLS, 0600);
+    if (rc != MDB_SUCCESS)
+        goto fail;
+    /* Readers left behind by killed processes would hold back page reuse. */
+    mdb_reader_check(s->env, &dead);
+    mdb_env_info(s->env, &info);
+    if (info.me_mapsize < INITIAL_MAP_SIZE) {
+        rc = mdb_env_set_mapsize(s->env, INITIAL_MAP_SIZE);
+        if (rc != MDB_SUCCESS)
+            goto fail;
+    }
+    rc = open_databases(s);
+    if (rc != MDB_SUCCESS)
+        goto fail;
+    *impl = s;
+    return BS_OK;
+
+fail:
+    lmdb_close(s);
+    return status_from_lmdb(rc);
+}
+
+const bs_store_backend bs_store_lmdb_backend = {
+    .scheme = "lmdb",
+    .open = lmdb_open,
+    .close = lmdb_close,
+    .get = lmdb_get,
+    .write = lmdb_write,
+    .scan = lmdb_scan,
+};

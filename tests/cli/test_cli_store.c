@@ -1,0 +1,278 @@
+/*
+ * test_cli_store.c — the `bitslot` binary as a user meets it: `init`,
+ * `dump [PREFIX]`, `--help` everywhere, the store URL from --store or
+ * BITSLOT_STORE, and for each wrong input one line on stderr with the
+ * documented exit code (0 done, 1 refused, 2 usage, 3 store unavailable).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "testutil.h"
+
+#define URL_SIZE 4200
+
+#define RUN(out, ...)                                                                              \
+    bs_test_output out = bs_test_run((const char *const[]){__VA_ARGS__, NULL}, NULL, NULL)
+
+static void
+fresh_url(char *url, const char *name)
+{
+    snprintf(url, URL_SIZE, "lmdb:%s/%s", bs_test_tmpdir(), name);
+}
+
+static void
+assert_one_line(const char *text, const char *expect)
+{
+    char line[URL_SIZE + 200];
+
+    snprintf(line, sizeof(line), "%s\n", expect);
+    assert_string_equal(text, line);
+}
+
+static void
+test_cli_store_init_creates_the_store(void **state)
+{
+    char url[URL_SIZE], expect[URL_SIZE + 64], data[URL_SIZE + 16];
+    struct stat sb;
+
+    (void)state;
+    fresh_url(url, "fresh");
+    RUN(r, "--store", url, "init");
+    assert_int_equal(r.exit_code, 0);
+    snprintf(expect, sizeof(expect), "store \"%s\" is ready", url);
+    assert_one_line(r.out, expect);
+    assert_string_equal(r.err, "");
+    snprintf(data, sizeof(data), "%s/data.mdb", url + strlen("lmdb:"));
+    assert_int_equal(stat(data, &sb), 0);
+    bs_test_output_release(&r);
+
+    /* Opening it again is fine, and an empty store dumps nothing. */
+    RUN(r2, "--store", url, "init");
+    assert_int_equal(r2.exit_code, 0);
+    bs_test_output_release(&r2);
+    RUN(r3, "--store", url, "dump");
+    assert_int_equal(r3.exit_code, 0);
+    assert_string_equal(r3.out, "");
+    bs_test_output_release(&r3);
+}
+
+static void
+test_cli_store_dump_prints_json_lines(void **state)
+{
+    char url[URL_SIZE], expect[512];
+    bs_cas cas_a, cas_b, cas_c;
+    bs_store *s;
+
+    (void)state;
+    fresh_url(url, "dump");
+    assert_int_equal(bs_store_open(url, &s), BS_OK);
+    assert_int_equal(bs_store_add(s, "account/bob", "{\"balance\":5}", 13, &cas_b), BS_OK);
+    assert_int_equal(bs_store_add(s, "account/alice", "{\"balance\": 10}", 15, &cas_a), BS_OK);
+    assert_int_equal(bs_store_add(s, "raw/x", "\x01\x02", 2, &cas_c), BS_OK);
+    bs_store_close(s);
+
+    RUN(all, "--store", url, "dump");
+    assert_int_equal(all.exit_code, 0);
+    snprintf(expect, sizeof(expect),
+             "{\"key\":\"account/alice\",\"cas\":%llu,\"value\":{\"balance\":10}}\n"
+             "{\"key\":\"account/bob\",\"cas\":%llu,\"value\":{\"balance\":5}}\n"
+             "{\"key\":\"raw/x\",\"cas\":%llu,\"value\":{\"base64\":\"AQI=\"}}\n",
+             (unsigned long long)cas_a, (unsigned long long)cas_b, (unsigned long long)cas_c);
+    assert_string_equal(all.out, expect);
+    bs_test_output_release(&all);
+
+    RUN(some, "--store", url, "dump", "account/b");
+    assert_int_equal(some.exit_code, 0);
+    snprintf(expect, sizeof(expect),
+             "{\"key\":\"account/bob\",\"cas\":%llu,\"value\":{\"balance\":5}}\n",
+             (unsigned long long)cas_b);
+    assert_string_equal(some.out, expect);
+    bs_test_output_release(&some);
+}
+
+static void
+test_cli_store_dump_pages_through_everything(void **state)
+{
+    char url[URL_SIZE], key[32], *line;
+    bs_store *s;
+    int n = 0;
+
+    (void)state;
+    fresh_url(url, "many");
+    assert_int_equal(bs_store_open(url, &s), BS_OK);
+    for (int i = 0; i < 1234; i++) {
+        snprintf(key, sizeof(key), "doc/%05d", i);
+        assert_int_equal(bs_store_add(s, key, "{}", 2, NULL), BS_OK);
+    }
+    bs_store_close(s);
+    RUN(r, "--store", url, "dump", "doc/");
+    assert_int_equal(r.exit_code, 0);
+    for (line = r.out; *line != '\0'; n++) {
+        char expect[64];
+        snprintf(expect, sizeof(expect), "{\"key\":\"doc/%05d\"", n);
+        assert_memory_equal(line, expect, strlen(expect));
+        line = strchr(line, '\n') + 1;
+    }
+    assert_int_equal(n, 1234);
+    bs_test_output_release(&r);
+}
+
+static void
+test_cli_store_url_from_environment(void **state)
+{
+    char url[URL_SIZE], env[URL_SIZE + 32], expect[URL_SIZE + 64];
+
+    (void)state;
+    fresh_url(url, "from-env");
+    snprintf(env, sizeof(env), "BITSLOT_STORE=%s", url);
+    bs_test_output r =
+        bs_test_run((const char *const[]){"init", NULL}, (const char *const[]){env, NULL}, NULL);
+    assert_int_equal(r.exit_code, 0);
+    snprintf(expect, sizeof(expect), "store \"%s\" is ready", url);
+    assert_one_line(r.out, expect);
+    bs_test_output_release(&r);
+}
+
+static void
+test_cli_store_bad_store_url_is_usage_error(void **state)
+{
+    (void)state;
+    RUN(r, "--store", "foo:bar", "init");
+    assert_int_equal(r.exit_code, 2);
+    assert_one_line(r.err, "bitslot: invalid store URL \"foo:bar\" (expected lmdb:PATH)");
+    assert_string_equal(r.out, "");
+    bs_test_output_release(&r);
+    RUN(r2, "--store", "lmdb:", "dump");
+    assert_int_equal(r2.exit_code, 2);
+    assert_one_line(r2.err, "bitslot: invalid store URL \"lmdb:\" (expected lmdb:PATH)");
+    bs_test_output_release(&r2);
+}
+
+static void
+test_cli_store_unusable_path_is_unavailable(void **state)
+{
+    char file[URL_SIZE - 64], url[URL_SIZE], expect[URL_SIZE + 100];
+    FILE *f;
+
+    (void)state;
+    snprintf(file, sizeof(file), "%s/a-file", bs_test_tmpdir());
+    f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(url, sizeof(url), "lmdb:%s", file);
+    RUN(r, "--store", url, "init");
+    assert_int_equal(r.exit_code, 3);
+    snprintf(expect, sizeof(expect), "bitslot: cannot open store \"%s\": not a usable directory",
+             url);
+    assert_one_line(r.err, expect);
+    bs_test_output_release(&r);
+}
+
+static void
+test_cli_store_unwritable_path_is_unavailable(void **state)
+{
+    char dir[URL_SIZE - 64], url[URL_SIZE], expect[URL_SIZE + 100], *bin = getenv("BITSLOT_BIN");
+
+    (void)state;
+    /* Root may write anywhere: run the binary as nobody to meet a real
+     * permission error. */
+    if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0 || bin == NULL) {
+        print_message("skipped: needs root and setpriv\n");
+        skip();
+    }
+    snprintf(dir, sizeof(dir), "%s/root-only", bs_test_tmpdir());
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(url, sizeof(url), "lmdb:%s/store", dir);
+    /* The scratch directory itself must be reachable for nobody. */
+    chmod(bs_test_tmpdir(), 0755);
+    const char *args[] = {
+        "--reuid=nobody", "--regid=nogroup", "--clear-groups", bin, "--store", url, "init", NULL};
+    bs_test_output r = bs_test_run_program("/usr/bin/setpriv", args, NULL, NULL);
+    assert_int_equal(r.exit_code, 3);
+    snprintf(expect, sizeof(expect), "bitslot: cannot open store \"%s\": permission denied", url);
+    assert_one_line(r.err, expect);
+    bs_test_output_release(&r);
+}
+
+static void
+test_cli_store_unknown_command_and_option(void **state)
+{
+    (void)state;
+    RUN(r, "frobnicate");
+    assert_int_equal(r.exit_code, 2);
+    assert_one_line(r.err, "bitslot: unknown command \"frobnicate\"; see 'bitslot --help'");
+    bs_test_output_release(&r);
+    RUN(r2, "--colour", "init");
+    assert_int_equal(r2.exit_code, 2);
+    assert_one_line(r2.err, "bitslot: unknown option \"--colour\"; see 'bitslot --help'");
+    bs_test_output_release(&r2);
+    RUN(r3, "init", "extra");
+    assert_int_equal(r3.exit_code, 2);
+    assert_one_line(r3.err, "usage: bitslot [--store URL] init");
+    bs_test_output_release(&r3);
+}
+
+static void
+test_cli_store_dump_refuses_bad_prefix(void **state)
+{
+    char url[URL_SIZE];
+
+    (void)state;
+    fresh_url(url, "prefix");
+    RUN(r, "--store", url, "dump", "two words");
+    assert_int_equal(r.exit_code, 2);
+    assert_one_line(r.err,
+                    "bitslot: invalid prefix \"two words\" (printable ASCII without spaces)");
+    bs_test_output_release(&r);
+}
+
+static void
+test_cli_store_help_everywhere(void **state)
+{
+    (void)state;
+    RUN(r, "--help");
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "usage: bitslot [--store URL] COMMAND [ARGS]"));
+    assert_non_null(strstr(r.out, "  init "));
+    assert_non_null(strstr(r.out, "  dump "));
+    bs_test_output_release(&r);
+    RUN(r2, "dump", "--help");
+    assert_int_equal(r2.exit_code, 0);
+    assert_memory_equal(r2.out, "usage: bitslot [--store URL] dump [PREFIX]\n", 43);
+    assert_string_equal(r2.err, "");
+    bs_test_output_release(&r2);
+    RUN(r3, "init", "-h");
+    assert_int_equal(r3.exit_code, 0);
+    assert_memory_equal(r3.out, "usage: bitslot [--store URL] init\n", 34);
+    bs_test_output_release(&r3);
+    /* Help needs no store: this URL would be refused. */
+    RUN(r4, "--store", "nope:", "dump", "--help");
+    assert_int_equal(r4.exit_code, 0);
+    bs_test_output_release(&r4);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cli_store_init_creates_the_store),
+        cmocka_unit_test(test_cli_store_dump_prints_json_lines),
+        cmocka_unit_test(test_cli_store_dump_pages_through_everything),
+        cmocka_unit_test(test_cli_store_url_from_environment),
+        cmocka_unit_test(test_cli_store_bad_store_url_is_usage_error),
+        cmocka_unit_test(test_cli_store_unusable_path_is_unavailable),
+        cmocka_unit_test(test_cli_store_unwritable_path_is_unavailable),
+        cmocka_unit_test(test_cli_store_unknown_command_and_option),
+        cmocka_unit_test(test_cli_store_dump_refuses_bad_prefix),
+        cmocka_unit_test(test_cli_store_help_everywhere),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

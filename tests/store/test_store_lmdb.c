@@ -1,0 +1,247 @@
+/*
+ * test_store_lmdb.c — what only the LMDB backend has to prove, beyond the
+ * conformance suite: the map grows on demand (in this process and when
+ * another process grew it), a full disk is a clear BS_NOSPACE that leaves
+ * every acknowledged document intact, an unusable path is refused, and a
+ * store of another format is not opened.
+ */
+#define _GNU_SOURCE /* unshare */
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "testutil.h"
+
+#define MIB      (1024 * 1024)
+#define BIG_DOCS 80 /* 80 MiB: past the 64 MiB initial map */
+#define URL_SIZE 4200
+
+static char *
+big_value(int i)
+{
+    char *v = malloc(MIB);
+
+    if (v == NULL)
+        abort();
+    memset(v, 'a' + i % 26, MIB);
+    snprintf(v, 32, "doc %d", i);
+    return v;
+}
+
+/* Write docs [from, to) of 1 MiB each; return the first failure. */
+static bs_status
+write_big_docs(bs_store *s, int from, int to)
+{
+    for (int i = from; i < to; i++) {
+        char key[32], *v = big_value(i);
+        bs_status st;
+
+        snprintf(key, sizeof(key), "big/%03d", i);
+        st = bs_store_set(s, key, v, MIB, NULL);
+        free(v);
+        if (st != BS_OK)
+            return st;
+    }
+    return BS_OK;
+}
+
+static void
+assert_big_docs(bs_store *s, int from, int to)
+{
+    for (int i = from; i < to; i++) {
+        char key[32], *v = big_value(i), *got;
+        size_t len;
+
+        snprintf(key, sizeof(key), "big/%03d", i);
+        assert_int_equal(bs_store_get(s, key, &got, &len, NULL), BS_OK);
+        assert_int_equal(len, MIB);
+        assert_memory_equal(got, v, MIB);
+        free(got);
+        free(v);
+    }
+}
+
+static void
+fresh_url(char *url)
+{
+    snprintf(url, URL_SIZE, "lmdb:%s/store", bs_test_tmpdir());
+}
+
+static void
+test_store_lmdb_map_grows_on_demand(void **state)
+{
+    char url[URL_SIZE];
+    bs_store *s;
+
+    (void)state;
+    fresh_url(url);
+    assert_int_equal(bs_store_open(url, &s), BS_OK);
+    assert_int_equal(write_big_docs(s, 0, BIG_DOCS), BS_OK);
+    assert_big_docs(s, 0, BIG_DOCS);
+    bs_store_close(s);
+    /* Reopened, the larger map is kept and everything is there. */
+    assert_int_equal(bs_store_open(url, &s), BS_OK);
+    assert_big_docs(s, 0, BIG_DOCS);
+    assert_int_equal(write_big_docs(s, BIG_DOCS, BIG_DOCS + 4), BS_OK);
+    bs_store_close(s);
+}
+
+static void
+test_store_lmdb_adopts_map_grown_by_another_process(void **state)
+{
+    char url[URL_SIZE];
+    bs_store *s;
+    int status;
+    pid_t child;
+
+    (void)state;
+    fresh_url(url);
+    assert_int_equal(bs_store_open(url, &s), BS_OK);
+    assert_int_equal(bs_store_set(s, "small", "1", 1, NULL), BS_OK);
+    child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        bs_store *mine;
+        if (bs_store_open(url, &mine) != BS_OK)
+            _exit(10);
+        _exit(write_big_docs(mine, 0, BIG_DOCS) == BS_OK ? 0 : 11);
+    }
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* Our handle still has the old, smaller map: reads and writes must
+     * adopt the new size instead of failing. */
+    assert_big_docs(s, 0, BIG_DOCS);
+    assert_int_equal(write_big_docs(s, BIG_DOCS, BIG_DOCS + 2), BS_OK);
+    bs_store_close(s);
+}
+
+/* In the child: fill a small tmpfs, then check what is left. Returns the
+ * child's exit code: 0 when the full disk gave BS_NOSPACE and every
+ * acknowledged document survived; 20 when mounts are not permitted here. */
+static int
+fill_small_disk(const char *dir)
+{
+    char url[URL_SIZE + 16];
+    bs_store *s;
+    bs_status st = BS_OK;
+    int written = 0;
+
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("tmpfs", dir, "tmpfs", 0, "size=8m") != 0)
+        return 20;
+    snprintf(url, sizeof(url), "lmdb:%s/store", dir);
+    if (bs_store_open(url, &s) != BS_OK)
+        return 10;
+    while (st == BS_OK && written < 64) {
+        st = write_big_docs(s, written, written + 1);
+        if (st == BS_OK)
+            written++;
+    }
+    bs_store_close(s);
+    if (st != BS_NOSPACE) {
+        fprintf(stderr, "a full disk gave %s after %d documents\n", bs_status_name(st), written);
+        return 11;
+    }
+    if (written < 1 || written >= 8)
+        return 12;
+    /* Reopened, every acknowledged document is whole. */
+    if (bs_store_open(url, &s) != BS_OK)
+        return 13;
+    for (int i = 0; i < written; i++) {
+        char key[32], *v = big_value(i), *got = NULL;
+        size_t len = 0;
+        snprintf(key, sizeof(key), "big/%03d", i);
+        if (bs_store_get(s, key, &got, &len, NULL) != BS_OK || len != MIB ||
+            memcmp(got, v, MIB) != 0)
+            return 14;
+        free(got);
+        free(v);
+    }
+    /* The store still takes a small write. */
+    if (bs_store_set(s, "big/000", "x", 1, NULL) != BS_OK)
+        return 15;
+    bs_store_close(s);
+    return 0;
+}
+
+static void
+test_store_lmdb_full_disk_is_nospace(void **state)
+{
+    const char *dir = bs_test_tmpdir();
+    int status;
+    pid_t child;
+
+    (void)state;
+    child = fork();
+    assert_true(child >= 0);
+    if (child == 0)
+        _exit(fill_small_disk(dir));
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 20) {
+        print_message("skipped: mounting a small tmpfs needs root and a mount namespace\n");
+        skip();
+    }
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void
+test_store_lmdb_refuses_unusable_paths(void **state)
+{
+    char url[URL_SIZE + 16], file[URL_SIZE - 16];
+    bs_store *s = (bs_store *)1;
+    FILE *f;
+
+    (void)state;
+    snprintf(file, sizeof(file), "%s/plain-file", bs_test_tmpdir());
+    f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(url, sizeof(url), "lmdb:%s", file);
+    assert_int_equal(bs_store_open(url, &s), BS_BADPATH);
+    assert_null(s);
+    snprintf(url, sizeof(url), "lmdb:%s/below", file);
+    assert_int_equal(bs_store_open(url, &s), BS_BADPATH);
+    assert_int_equal(bs_store_open("lmdb:", &s), BS_INVALID);
+    assert_int_equal(bs_store_open("nosuch:/x", &s), BS_INVALID);
+    assert_int_equal(bs_store_open("/tmp/no-scheme", &s), BS_INVALID);
+}
+
+static void
+test_store_lmdb_creates_missing_parents(void **state)
+{
+    char url[URL_SIZE];
+    bs_store *s;
+
+    (void)state;
+    snprintf(url, sizeof(url), "lmdb:%s/a/b/c", bs_test_tmpdir());
+    assert_int_equal(bs_store_open(url, &s), BS_OK);
+    assert_string_equal(bs_store_url(s), url);
+    bs_store_close(s);
+    bs_store_close(NULL);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_store_lmdb_map_grows_on_demand),
+        cmocka_unit_test(test_store_lmdb_adopts_map_grown_by_another_process),
+        cmocka_unit_test(test_store_lmdb_full_disk_is_nospace),
+        cmocka_unit_test(test_store_lmdb_refuses_unusable_paths),
+        cmocka_unit_test(test_store_lmdb_creates_missing_parents),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

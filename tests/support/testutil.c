@@ -1,0 +1,200 @@
+/*
+ * testutil.c — see testutil.h.
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <errno.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#define MAX_DIRS 64
+
+static char *dirs[MAX_DIRS];
+static int dir_count;
+static pid_t owner_pid;
+
+static int
+remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void
+remove_dirs(void)
+{
+    if (getpid() != owner_pid) /* a forked child must not delete the parent's dirs */
+        return;
+    for (int i = 0; i < dir_count; i++) {
+        nftw(dirs[i], remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        free(dirs[i]);
+    }
+}
+
+const char *
+bs_test_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char templ[4096];
+    char *dir;
+
+    if (dir_count == MAX_DIRS)
+        abort();
+    snprintf(templ, sizeof(templ), "%s/bitslot-test-XXXXXX", base ? base : "/tmp");
+    if (mkdtemp(templ) == NULL) {
+        perror("mkdtemp");
+        abort();
+    }
+    dir = realpath(templ, NULL);
+    if (dir == NULL)
+        abort();
+    if (dir_count == 0) {
+        owner_pid = getpid();
+        atexit(remove_dirs);
+    }
+    dirs[dir_count++] = dir;
+    return dir;
+}
+
+const char *
+bs_test_store_url(void)
+{
+    static char url[4200];
+    const char *env = getenv("BITSLOT_TEST_STORE");
+
+    if (env != NULL && env[0] != '\0')
+        return env;
+    if (url[0] == '\0')
+        snprintf(url, sizeof(url), "lmdb:%s/store", bs_test_tmpdir());
+    return url;
+}
+
+void
+bs_test_namespace(char *out, size_t size, const char *name)
+{
+    static atomic_int counter;
+
+    snprintf(out, size, "t%ld-%d/%s/", (long)getpid(), atomic_fetch_add(&counter, 1), name);
+}
+
+typedef struct growing {
+    char *data;
+    size_t len;
+} growing;
+
+static void
+append(growing *g, const char *bytes, size_t n)
+{
+    char *data = realloc(g->data, g->len + n + 1);
+
+    if (data == NULL)
+        abort();
+    memcpy(data + g->len, bytes, n);
+    g->data = data;
+    g->len += n;
+    g->data[g->len] = '\0';
+}
+
+static void
+child_exec(const char *program, const char *const *args, const char *const *env, int in, int out,
+           int err)
+{
+    char *argv[64];
+    int n = 0;
+
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    for (int i = 0; env != NULL && env[i] != NULL; i++)
+        putenv((char *)env[i]);
+    argv[n++] = (char *)program;
+    for (int i = 0; args[i] != NULL && n < 63; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    execvp(argv[0], argv);
+    _exit(127);
+}
+
+bs_test_output
+bs_test_run(const char *const *args, const char *const *env, const char *input)
+{
+    const char *bin = getenv("BITSLOT_BIN");
+
+    return bs_test_run_program(bin ? bin : "bitslot", args, env, input);
+}
+
+bs_test_output
+bs_test_run_program(const char *program, const char *const *args, const char *const *env,
+                    const char *input)
+{
+    int in[2], out[2], err[2], status;
+    growing got[2] = {{NULL, 0}, {NULL, 0}};
+    bs_test_output result;
+    pid_t pid;
+
+    if (pipe(in) || pipe(out) || pipe(err))
+        abort();
+    pid = fork();
+    if (pid < 0)
+        abort();
+    if (pid == 0) {
+        close(in[1]);
+        close(out[0]);
+        close(err[0]);
+        child_exec(program, args, env, in[0], out[1], err[1]);
+    }
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    signal(SIGPIPE, SIG_IGN);
+    if (input != NULL && write(in[1], input, strlen(input)) < 0 && errno != EPIPE)
+        abort();
+    close(in[1]);
+    append(&got[0], "", 0);
+    append(&got[1], "", 0);
+
+    struct pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    for (int open_fds = 2; open_fds > 0;) {
+        if (poll(fds, 2, -1) < 0 && errno != EINTR)
+            abort();
+        for (int i = 0; i < 2; i++) {
+            char buf[4096];
+            ssize_t n;
+            if (fds[i].fd < 0 || fds[i].revents == 0)
+                continue;
+            n = read(fds[i].fd, buf, sizeof(buf));
+            if (n > 0) {
+                append(&got[i], buf, (size_t)n);
+            } else {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                open_fds--;
+            }
+        }
+    }
+    if (waitpid(pid, &status, 0) != pid)
+        abort();
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = got[0].data;
+    result.err = got[1].data;
+    return result;
+}
+
+void
+bs_test_output_release(bs_test_output *out)
+{
+    free(out->out);
+    free(out->err);
+    out->out = out->err = NULL;
+}

@@ -1,0 +1,44 @@
+/*
+ * testutil.h — small helpers shared by the tests: scratch directories that
+ * clean themselves up, the store URL under test, and unique key namespaces
+ * so that tests can share one store (as they must on etcd).
+ */
+#ifndef BS_TESTUTIL_H
+#define BS_TESTUTIL_H
+
+#include <stddef.h>
+
+/* A new empty directory, removed with its contents when the process exits
+ * normally. The string lives until exit. Aborts the test on failure. */
+const char *bs_test_tmpdir(void);
+
+/* The store URL to test: $BITSLOT_TEST_STORE when set, otherwise a fresh
+ * LMDB store in a scratch directory (the same one for the whole process).
+ * Lives until exit. */
+const char *bs_test_store_url(void);
+
+/* Write "<pid>-<n>/<name>/" into `out`: a key prefix no other test or process
+ * uses. */
+void bs_test_namespace(char *out, size_t size, const char *name);
+
+/* The output of a command run by bs_test_run(). */
+typedef struct bs_test_output {
+    int exit_code; /* the exit code, or 128 + signal */
+    char *out;     /* all of stdout, NUL-terminated; free() it */
+    char *err;     /* all of stderr, NUL-terminated; free() it */
+} bs_test_output;
+
+/* Run the `bitslot` binary ($BITSLOT_BIN) with `args` (NULL-terminated, not
+ * including the program name), `env` (NULL-terminated "NAME=value" entries
+ * added to the environment, or NULL) and `input` on stdin (or NULL), and
+ * collect its output. Aborts the test on failure to run it. */
+bs_test_output bs_test_run(const char *const *args, const char *const *env, const char *input);
+
+/* The same for any program (looked up in PATH when it has no slash). */
+bs_test_output bs_test_run_program(const char *program, const char *const *args,
+                                   const char *const *env, const char *input);
+
+/* Free the output of bs_test_run(). */
+void bs_test_output_release(bs_test_output *out);
+
+#endif
