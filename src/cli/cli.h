@@ -1,15 +1,22 @@
 /*
  * cli.h — what the `bitslot` subcommands share: the command table, the exit
- * codes, lazy opening of the store, and error printing.
+ * codes, the context (store, clock, settings) opened on first use, option
+ * parsing, JSON output and error printing.
  *
  * Exit codes (every command): 0 done; 1 refused by a rule (the message says
  * which); 2 usage error; 3 store or node unavailable. Errors go to stderr as
  * one line "bitslot: <lowercase message, subject quoted, no full stop>".
- * Data goes to stdout as JSON.
+ * Data goes to stdout as JSON (one line); commands that create something
+ * print its id.
  */
 #ifndef BS_CLI_H
 #define BS_CLI_H
 
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/ctx.h"
 #include "store/store.h"
 #include "util/status.h"
 
@@ -22,24 +29,34 @@ enum {
 
 typedef struct bs_cli {
     const char *store_url; /* from --store, BITSLOT_STORE or the default */
-    bs_store *store;       /* NULL until bs_cli_store() opens it */
+    int64_t fee_bp;        /* from --fee-bp or BITSLOT_FEE_BP */
+    const char *operator_name;
+    const char *now; /* BITSLOT_NOW: a fixed clock (tests, replay) */
+    int64_t now_value;
+    bool have_ctx;
+    bs_ctx ctx; /* valid once bs_cli_ctx() succeeded */
 } bs_cli;
 
 typedef struct bs_cli_command {
-    const char *name;
+    const char *name;    /* "init", or "account create" for a group */
     const char *args;    /* the usage after the name, e.g. "[PREFIX]" */
     const char *summary; /* one line for `bitslot --help` */
     const char *help;    /* the text after the usage for `bitslot NAME --help` */
-    /* argv[0] is the command name; options are parsed by the command.
-     * `--help` anywhere has already been answered by the dispatcher. */
+    /* argv[0] is the (last word of the) command name. `--help` anywhere has
+     * already been answered by the dispatcher. */
     int (*run)(bs_cli *cli, const struct bs_cli_command *cmd, int argc, char **argv);
 } bs_cli_command;
 
 /* The commands of each cli_*.c file, NULL-name terminated. */
 extern const bs_cli_command bs_cli_store_commands[];
+extern const bs_cli_command bs_cli_account_commands[];
+extern const bs_cli_command bs_cli_campaign_commands[];
+extern const bs_cli_command bs_cli_ad_commands[];
+extern const bs_cli_command bs_cli_trade_commands[];
 
-/* Open the store on first use. On failure prints the error and returns the
- * exit code to return; BS_EXIT_OK otherwise. */
+/* Open the store on first use and make the context. On failure prints the
+ * error and returns the exit code to return; BS_EXIT_OK otherwise. */
+int bs_cli_ctx(bs_cli *cli, bs_ctx **ctx);
 int bs_cli_store(bs_cli *cli, bs_store **store);
 
 /* Print "bitslot: <message>" and a newline to stderr. */
@@ -50,5 +67,36 @@ int bs_cli_usage(const bs_cli_command *cmd);
 
 /* The exit code for a status returned by the core or the store. */
 int bs_cli_exit_code(bs_status st);
+
+/* Print the generic message for a store/core failure and return its exit
+ * code: `what` says what was being done ("cannot read account \"bob\""). */
+int bs_cli_fail(bs_status st, const char *what);
+
+/* Print `value` as one line of JSON on stdout and drop the reference.
+ * Returns the exit code (out of memory: 3). */
+int bs_cli_print_json(json_t *value);
+
+/* Options of a subcommand: `--name VALUE` or `--name=VALUE` (flag options
+ * take no value). Everything else is positional, including negative numbers
+ * such as -500; `--` ends the options. */
+typedef struct bs_cli_option {
+    const char *name; /* without the dashes */
+    bool takes_value;
+    const char *value; /* out: the value, or "" for a flag given; NULL if absent */
+} bs_cli_option;
+
+/* Parse argv[1..argc) into `options` and `positional` (at most `max_pos`).
+ * On a usage error prints it and returns BS_EXIT_USAGE; else BS_EXIT_OK with
+ * *npos set. */
+int bs_cli_parse(const bs_cli_command *cmd, int argc, char **argv, bs_cli_option *options,
+                 size_t noptions, const char **positional, size_t max_pos, size_t *npos);
+
+/* Parse an option or argument that must be an integer in [min, max]; prints
+ * "invalid <what> \"<text>\" (...)" and returns BS_EXIT_USAGE otherwise. */
+int bs_cli_integer(const char *text, const char *what, int64_t min, int64_t max, int64_t *out);
+
+/* Parse a reference OWNER/NUMBER to a `what` ("campaign", "ad"), or print
+ * why not and return BS_EXIT_USAGE. */
+int bs_cli_ref(const char *text, const char *what, bs_ref *ref);
 
 #endif

@@ -10,22 +10,27 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/credit.h"
 
 #define DUMP_PAGE 200
 
 static int
 run_init(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 {
-    bs_store *store;
+    bs_ctx *ctx;
+    bs_status st;
     int rc;
 
     (void)argv;
     if (argc != 1)
         return bs_cli_usage(cmd);
-    rc = bs_cli_store(cli, &store);
+    rc = bs_cli_ctx(cli, &ctx);
     if (rc != BS_EXIT_OK)
         return rc;
-    printf("store \"%s\" is ready\n", bs_store_url(store));
+    st = bs_credit_ensure_operator(ctx);
+    if (st != BS_OK)
+        return bs_cli_fail(st, "cannot create the operator's account");
+    printf("store \"%s\" is ready\n", bs_store_url(ctx->store));
     return BS_EXIT_OK;
 }
 
@@ -115,7 +120,9 @@ run_dump(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 
 const bs_cli_command bs_cli_store_commands[] = {
     {"init", "", "create or open the store",
-     "Creates the store if it does not exist yet, or opens it and checks its format.", run_init},
+     "Creates the store if it does not exist yet, or opens it and checks its format,\n"
+     "and creates the operator's account (which fees are paid to) if it is missing.",
+     run_init},
     {"dump", "[PREFIX]", "print every document as one JSON line",
      "Prints each document whose key starts with PREFIX (all without one), in key order,\n"
      "as one line of JSON: {\"key\": KEY, \"cas\": CAS, \"value\": DOCUMENT}.\n"

@@ -5,36 +5,26 @@
  * arguments, call the library and print its results.
  */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/ctx.h"
 
 #define DEFAULT_STORE "lmdb:./data"
 
 static const bs_cli_command *const command_tables[] = {
-    bs_cli_store_commands,
+    bs_cli_store_commands, bs_cli_account_commands, bs_cli_campaign_commands,
+    bs_cli_ad_commands,    bs_cli_trade_commands,
 };
 
-void
-bs_cli_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("bitslot: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
+#define TABLES (sizeof(command_tables) / sizeof(command_tables[0]))
 
 static void
 print_usage(FILE *to, const bs_cli_command *cmd)
 {
-    fprintf(to, "usage: bitslot [--store URL] %s%s%s\n", cmd->name, cmd->args[0] ? " " : "",
-            cmd->args);
+    fprintf(to, "usage: bitslot [OPTIONS] %s%s%s\n", cmd->name, cmd->args[0] ? " " : "", cmd->args);
 }
 
 int
@@ -44,72 +34,62 @@ bs_cli_usage(const bs_cli_command *cmd)
     return BS_EXIT_USAGE;
 }
 
-int
-bs_cli_exit_code(bs_status st)
-{
-    switch (st) {
-    case BS_OK:
-        return BS_EXIT_OK;
-    case BS_NOTFOUND:
-    case BS_EXISTS:
-    case BS_CONFLICT:
-    case BS_LOCKED:
-    case BS_INVALID:
-    case BS_TOOLARGE:
-    case BS_UNSUPPORTED:
-        return BS_EXIT_REFUSED;
-    default:
-        return BS_EXIT_UNAVAILABLE;
-    }
-}
-
-int
-bs_cli_store(bs_cli *cli, bs_store **store)
-{
-    bs_status st;
-
-    if (cli->store == NULL) {
-        st = bs_store_open(cli->store_url, &cli->store);
-        if (st == BS_INVALID) {
-            bs_cli_error("invalid store URL \"%s\" (expected lmdb:PATH)", cli->store_url);
-            return BS_EXIT_USAGE;
-        }
-        if (st != BS_OK) {
-            bs_cli_error("cannot open store \"%s\": %s", cli->store_url, bs_strerror(st));
-            return BS_EXIT_UNAVAILABLE;
-        }
-    }
-    *store = cli->store;
-    return BS_EXIT_OK;
-}
-
 static void
 print_help(void)
 {
-    printf("usage: bitslot [--store URL] COMMAND [ARGS]\n"
+    printf("usage: bitslot [OPTIONS] COMMAND [ARGS]\n"
            "\n"
            "Sells time slots of advertising space for bitcoin.\n"
            "\n"
            "Options:\n"
-           "  --store URL   the document store (default %s; also BITSLOT_STORE)\n"
-           "                lmdb:PATH  an LMDB store in directory PATH\n"
-           "  --help        this text; `bitslot COMMAND --help` for a command\n"
+           "  --store URL     the document store (default %s; also BITSLOT_STORE)\n"
+           "                  lmdb:PATH  an LMDB store in directory PATH\n"
+           "  --fee-bp N      the operator's fee on each sale in basis points\n"
+           "                  (default %d = 1.5%%; also BITSLOT_FEE_BP)\n"
+           "  --operator NAME the account fees go to (default %s; also BITSLOT_OPERATOR)\n"
+           "  --help          this text; `bitslot COMMAND --help` for a command\n"
            "\n"
            "Commands:\n",
-           DEFAULT_STORE);
-    for (size_t t = 0; t < sizeof(command_tables) / sizeof(command_tables[0]); t++)
+           DEFAULT_STORE, BS_FEE_BP_DEFAULT, BS_OPERATOR_DEFAULT);
+    for (size_t t = 0; t < TABLES; t++)
         for (const bs_cli_command *c = command_tables[t]; c->name != NULL; c++)
-            printf("  %-12s %s\n", c->name, c->summary);
+            printf("  %-17s %s\n", c->name, c->summary);
 }
 
+/* The command named by argv[0] (and argv[1] for a group such as
+ * "account create"); *words says how many words the name took. */
 static const bs_cli_command *
-find_command(const char *name)
+find_command(int argc, char **argv, int *words)
 {
-    for (size_t t = 0; t < sizeof(command_tables) / sizeof(command_tables[0]); t++)
-        for (const bs_cli_command *c = command_tables[t]; c->name != NULL; c++)
-            if (strcmp(c->name, name) == 0)
+    char two[128];
+
+    snprintf(two, sizeof(two), "%s %s", argv[0], argc > 1 ? argv[1] : "");
+    for (size_t t = 0; t < TABLES; t++) {
+        for (const bs_cli_command *c = command_tables[t]; c->name != NULL; c++) {
+            if (argc > 1 && strcmp(c->name, two) == 0) {
+                *words = 2;
                 return c;
+            }
+            if (strcmp(c->name, argv[0]) == 0) {
+                *words = 1;
+                return c;
+            }
+        }
+    }
     return NULL;
+}
+
+/* For "bitslot account" alone or with an unknown second word. */
+static bool
+is_group(const char *word)
+{
+    size_t n = strlen(word);
+
+    for (size_t t = 0; t < TABLES; t++)
+        for (const bs_cli_command *c = command_tables[t]; c->name != NULL; c++)
+            if (strncmp(c->name, word, n) == 0 && c->name[n] == ' ')
+                return true;
+    return false;
 }
 
 static bool
@@ -124,25 +104,45 @@ asks_for_help(int argc, char **argv)
     return false;
 }
 
+static const char *
+setting(const char *env, const char *fallback)
+{
+    const char *value = getenv(env);
+
+    return value != NULL && value[0] != '\0' ? value : fallback;
+}
+
 int
 main(int argc, char **argv)
 {
     static const struct option options[] = {
         {"store", required_argument, NULL, 's'},
+        {"fee-bp", required_argument, NULL, 'f'},
+        {"operator", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bs_cli cli = {.store_url = getenv("BITSLOT_STORE")};
+    const char *fee = setting("BITSLOT_FEE_BP", NULL);
+    bs_cli cli = {
+        .store_url = setting("BITSLOT_STORE", DEFAULT_STORE),
+        .operator_name = setting("BITSLOT_OPERATOR", BS_OPERATOR_DEFAULT),
+        .fee_bp = BS_FEE_BP_DEFAULT,
+        .now = setting("BITSLOT_NOW", NULL),
+    };
     const bs_cli_command *cmd;
-    int opt, rc;
+    int opt, rc, words;
 
-    if (cli.store_url == NULL || cli.store_url[0] == '\0')
-        cli.store_url = DEFAULT_STORE;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
         switch (opt) {
         case 's':
             cli.store_url = optarg;
+            break;
+        case 'f':
+            fee = optarg;
+            break;
+        case 'o':
+            cli.operator_name = optarg;
             break;
         case 'h':
             print_help();
@@ -152,25 +152,42 @@ main(int argc, char **argv)
             return BS_EXIT_USAGE;
         }
     }
+    if (fee != NULL && bs_cli_integer(fee, "fee in basis points", 0, 10000, &cli.fee_bp) != 0)
+        return BS_EXIT_USAGE;
+    if (!bs_name_valid(cli.operator_name)) {
+        bs_cli_error("invalid operator name \"%s\" (letters, digits and _, up to 64)",
+                     cli.operator_name);
+        return BS_EXIT_USAGE;
+    }
+    if (cli.now != NULL &&
+        bs_cli_integer(cli.now, "BITSLOT_NOW", 0, INT64_C(1) << 40, &cli.now_value) != 0)
+        return BS_EXIT_USAGE;
     if (optind >= argc) {
         print_help();
         return BS_EXIT_USAGE;
     }
-    cmd = find_command(argv[optind]);
-    if (cmd == NULL) {
-        bs_cli_error("unknown command \"%s\"; see 'bitslot --help'", argv[optind]);
-        return BS_EXIT_USAGE;
-    }
     argc -= optind;
     argv += optind;
+    cmd = find_command(argc, argv, &words);
+    if (cmd == NULL) {
+        if (is_group(argv[0]) && argc > 1)
+            bs_cli_error("unknown command \"%s %s\"; see 'bitslot --help'", argv[0], argv[1]);
+        else if (is_group(argv[0]))
+            bs_cli_error("'%s' needs a subcommand; see 'bitslot --help'", argv[0]);
+        else
+            bs_cli_error("unknown command \"%s\"; see 'bitslot --help'", argv[0]);
+        return BS_EXIT_USAGE;
+    }
+    argc -= words - 1;
+    argv += words - 1;
     if (asks_for_help(argc, argv)) {
         print_usage(stdout, cmd);
         printf("\n%s\n", cmd->help);
         return BS_EXIT_OK;
     }
-    optind = 0; /* reset getopt for the command's own options */
     rc = cmd->run(&cli, cmd, argc, argv);
-    bs_store_close(cli.store);
+    if (cli.have_ctx)
+        bs_store_close(cli.ctx.store);
     if (fflush(stdout) != 0 && rc == BS_EXIT_OK) {
         bs_cli_error("cannot write the output");
         rc = BS_EXIT_UNAVAILABLE;

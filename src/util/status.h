@@ -30,7 +30,13 @@
     X(UNSUPPORTED, "not supported")                                                                \
     X(AUTH, "authentication refused")                                                              \
     X(TIMEOUT, "timed out")                                                                        \
-    X(REMOTE, "the remote side reported an error")
+    X(REMOTE, "the remote side reported an error")                                                 \
+    X(INSUFFICIENT, "not enough funds")                                                            \
+    X(PRICE_LIMIT, "the price is above the limit you set")                                         \
+    X(STALE, "changed since you looked; look again")                                               \
+    X(SOLD, "sold to someone else first")                                                          \
+    X(MISMATCH, "does not match")                                                                  \
+    X(FORBIDDEN, "not allowed")
 
 typedef enum bs_status {
 #define BS__STATUS_ENUM(name, msg) BS_##name,

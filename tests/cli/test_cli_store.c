@@ -54,14 +54,20 @@ test_cli_store_init_creates_the_store(void **state)
     assert_int_equal(stat(data, &sb), 0);
     bs_test_output_release(&r);
 
-    /* Opening it again is fine, and an empty store dumps nothing. */
+    /* Opening it again is fine; a new store holds only the operator's
+     * account, which fees are paid to. */
     RUN(r2, "--store", url, "init");
     assert_int_equal(r2.exit_code, 0);
     bs_test_output_release(&r2);
     RUN(r3, "--store", url, "dump");
     assert_int_equal(r3.exit_code, 0);
-    assert_string_equal(r3.out, "");
+    assert_memory_equal(r3.out, "{\"key\":\"account/operator\",\"cas\":", 32);
+    assert_int_equal(strchr(r3.out, '\n')[1], '\0');
     bs_test_output_release(&r3);
+    RUN(r4, "--store", url, "dump", "campaign/");
+    assert_int_equal(r4.exit_code, 0);
+    assert_string_equal(r4.out, "");
+    bs_test_output_release(&r4);
 }
 
 static void
@@ -216,7 +222,7 @@ test_cli_store_unknown_command_and_option(void **state)
     bs_test_output_release(&r2);
     RUN(r3, "init", "extra");
     assert_int_equal(r3.exit_code, 2);
-    assert_one_line(r3.err, "usage: bitslot [--store URL] init");
+    assert_one_line(r3.err, "usage: bitslot [OPTIONS] init");
     bs_test_output_release(&r3);
 }
 
@@ -240,18 +246,18 @@ test_cli_store_help_everywhere(void **state)
     (void)state;
     RUN(r, "--help");
     assert_int_equal(r.exit_code, 0);
-    assert_non_null(strstr(r.out, "usage: bitslot [--store URL] COMMAND [ARGS]"));
+    assert_non_null(strstr(r.out, "usage: bitslot [OPTIONS] COMMAND [ARGS]"));
     assert_non_null(strstr(r.out, "  init "));
     assert_non_null(strstr(r.out, "  dump "));
     bs_test_output_release(&r);
     RUN(r2, "dump", "--help");
     assert_int_equal(r2.exit_code, 0);
-    assert_memory_equal(r2.out, "usage: bitslot [--store URL] dump [PREFIX]\n", 43);
+    assert_memory_equal(r2.out, "usage: bitslot [OPTIONS] dump [PREFIX]\n", 39);
     assert_string_equal(r2.err, "");
     bs_test_output_release(&r2);
     RUN(r3, "init", "-h");
     assert_int_equal(r3.exit_code, 0);
-    assert_memory_equal(r3.out, "usage: bitslot [--store URL] init\n", 34);
+    assert_memory_equal(r3.out, "usage: bitslot [OPTIONS] init\n", 30);
     bs_test_output_release(&r3);
     /* Help needs no store: this URL would be refused. */
     RUN(r4, "--store", "nope:", "dump", "--help");

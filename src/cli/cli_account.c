@@ -1,0 +1,239 @@
+/*
+ * cli_account.c — account commands:
+ *   account create NAME            (password on stdin)
+ *   account show NAME
+ *   account adjust NAME ±SATS --reason TEXT
+ *   account history NAME [--after SEQ] [--limit N]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/accounts.h"
+#include "core/books.h"
+#include "core/recover.h"
+#include "util/money.h"
+
+#define NAME_RULE "letters, digits and _, at most 64"
+
+/* Read the password from stdin: everything up to EOF, without one trailing
+ * newline. *len > BS_PASSWORD_MAX means too long. */
+static void
+read_password(char *buf, size_t size, size_t *len)
+{
+    size_t n = fread(buf, 1, size, stdin);
+
+    if (n > 0 && buf[n - 1] == '\n')
+        n--;
+    if (n > 0 && buf[n - 1] == '\r')
+        n--;
+    *len = n;
+}
+
+static int
+run_create(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    char password[BS_PASSWORD_MAX + 2], api_key[BS_API_KEY_LEN + 1];
+    const char *pos[1];
+    size_t npos, len;
+    bs_ctx *ctx;
+    bs_status st;
+    int rc = bs_cli_parse(cmd, argc, argv, NULL, 0, pos, 1, &npos);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if (npos != 1)
+        return bs_cli_usage(cmd);
+    if (!bs_name_valid(pos[0])) {
+        bs_cli_error("invalid account name \"%s\" (%s)", pos[0], NAME_RULE);
+        return BS_EXIT_REFUSED;
+    }
+    read_password(password, sizeof(password), &len);
+    if (!bs_accounts_password_ok(len)) {
+        bs_cli_error("the password must be %d to %d bytes long (read from standard input)",
+                     BS_PASSWORD_MIN, BS_PASSWORD_MAX);
+        return BS_EXIT_REFUSED;
+    }
+    rc = bs_cli_ctx(cli, &ctx);
+    if (rc != BS_EXIT_OK)
+        return rc;
+    st = bs_accounts_create(ctx, pos[0], password, len, api_key);
+    memset(password, 0, sizeof(password));
+    if (st == BS_EXISTS) {
+        bs_cli_error("account \"%s\" already exists (names are the same in any case)", pos[0]);
+        return BS_EXIT_REFUSED;
+    }
+    if (st == BS_FORBIDDEN) {
+        bs_cli_error("account name \"%s\" is reserved for the operator", pos[0]);
+        return BS_EXIT_REFUSED;
+    }
+    if (st != BS_OK)
+        return bs_cli_fail(st, "cannot create the account");
+    return bs_cli_print_json(json_pack("{s:s, s:s}", "name", pos[0], "api_key", api_key));
+}
+
+/* The canonical name of an existing account, or a printed error. */
+static int
+account_name(const char *name)
+{
+    if (!bs_name_valid(name)) {
+        bs_cli_error("invalid account name \"%s\" (%s)", name, NAME_RULE);
+        return BS_EXIT_REFUSED;
+    }
+    return BS_EXIT_OK;
+}
+
+static int
+account_failure(bs_status st, const char *name)
+{
+    char what[128];
+
+    if (st == BS_NOTFOUND) {
+        bs_cli_error("no account \"%s\"", name);
+        return BS_EXIT_REFUSED;
+    }
+    snprintf(what, sizeof(what), "account \"%s\"", name);
+    return bs_cli_fail(st, what);
+}
+
+static int
+run_show(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    const char *pos[1];
+    bs_account a;
+    size_t npos;
+    bs_ctx *ctx;
+    bs_status st;
+    int rc = bs_cli_parse(cmd, argc, argv, NULL, 0, pos, 1, &npos);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if (npos != 1)
+        return bs_cli_usage(cmd);
+    if ((rc = account_name(pos[0])) != BS_EXIT_OK || (rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    st = bs_accounts_show(ctx, pos[0], &a);
+    if (st != BS_OK)
+        return account_failure(st, pos[0]);
+    rc = bs_cli_print_json(bs_account_view(&a));
+    bs_account_release(&a);
+    return rc;
+}
+
+static int
+run_adjust(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    bs_cli_option opts[] = {{"reason", true, NULL}};
+    const char *pos[2];
+    int64_t amount, balance;
+    size_t npos;
+    bs_ctx *ctx;
+    bs_status st;
+    int rc = bs_cli_parse(cmd, argc, argv, opts, 1, pos, 2, &npos);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if (npos != 2)
+        return bs_cli_usage(cmd);
+    if ((rc = account_name(pos[0])) != BS_EXIT_OK)
+        return rc;
+    if (bs_money_parse(pos[1], true, &amount) != BS_OK || amount == 0) {
+        bs_cli_error("invalid amount \"%s\" (nonzero whole satoshis, with a sign to take away, "
+                     "at most 21 million BTC)",
+                     pos[1]);
+        return BS_EXIT_USAGE;
+    }
+    if (opts[0].value == NULL || opts[0].value[0] == '\0') {
+        bs_cli_error("an adjustment needs --reason TEXT (it goes into the ledger)");
+        return BS_EXIT_USAGE;
+    }
+    if (strlen(opts[0].value) > BS_MEMO_MAX) {
+        bs_cli_error("the reason is longer than %d bytes", BS_MEMO_MAX);
+        return BS_EXIT_REFUSED;
+    }
+    if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    st = bs_accounts_adjust(ctx, pos[0], amount, opts[0].value, &balance);
+    if (st == BS_INSUFFICIENT) {
+        bs_cli_error("account \"%s\" has less than %lld sat: a balance cannot go below zero",
+                     pos[0], (long long)-amount);
+        return BS_EXIT_REFUSED;
+    }
+    if (st == BS_INVALID) {
+        bs_cli_error("the balance of \"%s\" would be above 21 million BTC", pos[0]);
+        return BS_EXIT_REFUSED;
+    }
+    if (st == BS_LOCKED) {
+        bs_cli_error("account \"%s\" is buying a slot; retry in a few seconds", pos[0]);
+        return BS_EXIT_REFUSED;
+    }
+    if (st != BS_OK)
+        return account_failure(st, pos[0]);
+    return bs_cli_print_json(
+        json_pack("{s:s, s:I, s:I}", "name", pos[0], "amount", amount, "balance", balance));
+}
+
+static int
+run_history(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    bs_cli_option opts[] = {{"after", true, NULL}, {"limit", true, NULL}};
+    int64_t after = 0, limit = 100;
+    bs_ledger_entry *entries;
+    const char *pos[1];
+    bs_name canon;
+    json_t *list;
+    size_t npos, count;
+    bs_ctx *ctx;
+    bool more;
+    bs_status st;
+    int rc = bs_cli_parse(cmd, argc, argv, opts, 2, pos, 1, &npos);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if (npos != 1)
+        return bs_cli_usage(cmd);
+    if ((opts[0].value &&
+         bs_cli_integer(opts[0].value, "--after", 0, INT64_MAX, &after) != BS_EXIT_OK) ||
+        (opts[1].value &&
+         bs_cli_integer(opts[1].value, "--limit", 1, BS_STORE_SCAN_MAX, &limit) != BS_EXIT_OK))
+        return BS_EXIT_USAGE;
+    if ((rc = account_name(pos[0])) != BS_EXIT_OK || (rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    bs_name_canonical(pos[0], canon);
+    st = bs_recover_account(ctx, canon);
+    if (st == BS_OK)
+        st = bs_books_history(ctx, canon, after, (size_t)limit, &entries, &count, &more);
+    if (st != BS_OK)
+        return account_failure(st, pos[0]);
+    list = json_array();
+    for (size_t i = 0; list != NULL && i < count; i++)
+        if (json_array_append_new(list, bs_ledger_entry_json(&entries[i])) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    free(entries);
+    return bs_cli_print_json(list);
+}
+
+const bs_cli_command bs_cli_account_commands[] = {
+    {"account create", "NAME", "register an account (password on standard input)",
+     "Registers NAME (letters, digits and _, at most 64; unique in any case) with the\n"
+     "password read from standard input (8 to 1024 bytes; one trailing newline is\n"
+     "dropped). Prints {\"name\", \"api_key\"}: the API key is shown this once.",
+     run_create},
+    {"account show", "NAME", "show an account's balance and lock",
+     "Finishes anything the account was in the middle of, then prints it as JSON:\n"
+     "name, balance (satoshis), lock (null or the purchase in progress), created.",
+     run_show},
+    {"account adjust", "NAME ±SATS --reason TEXT", "add to or take from a balance (operator)",
+     "Changes the balance of NAME by SATS (e.g. 50000 or -1200), recording TEXT in\n"
+     "its ledger. A balance never goes below zero. Prints the new balance.",
+     run_adjust},
+    {"account history", "NAME [--after SEQ] [--limit N]", "list an account's ledger",
+     "Prints the ledger entries of NAME in order as a JSON array: each balance change\n"
+     "with its kind (adjust, purchase, sale, fee, deposit, withdrawal), amount and the\n"
+     "balance after it. --after SEQ starts after entry SEQ; --limit N (default 100).",
+     run_history},
+    {NULL, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,177 @@
+/*
+ * cli_ad.c — ad commands:
+ *   ad add NAME --image FILE --url URL [--hover TEXT] [--nickname N]
+ *          [--categories LIST]
+ *   ad list NAME
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/ads.h"
+
+/* Read a whole file, refusing more than `max` bytes (*len = max + 1 then). */
+static bs_status
+read_file(const char *path, size_t max, unsigned char **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf;
+    bs_status st = BS_OK;
+
+    *data = NULL;
+    if (f == NULL)
+        return BS_NOTFOUND;
+    buf = malloc(max + 1);
+    if (buf == NULL) {
+        st = BS_NOMEM;
+        goto close_file;
+    }
+    *len = fread(buf, 1, max + 1, f);
+    if (ferror(f)) {
+        free(buf);
+        st = BS_IO;
+        goto close_file;
+    }
+    *data = buf;
+close_file:
+    fclose(f);
+    return st;
+}
+
+static int
+ad_problem(bs_ad_problem p, bs_image_reason reason, const char *file)
+{
+    switch (p) {
+    case BS_AD_BAD_URL:
+        bs_cli_error("the URL must be an http:// or https:// address of at most %d characters, "
+                     "without spaces",
+                     BS_URL_MAX);
+        break;
+    case BS_AD_BAD_HOVER:
+        bs_cli_error("the hover text must be at most %d characters of text without control "
+                     "characters",
+                     BS_HOVER_CHARS);
+        break;
+    case BS_AD_BAD_NICKNAME:
+        bs_cli_error("the nickname must be at most %d bytes of text without control characters",
+                     BS_NICKNAME_MAX);
+        break;
+    case BS_AD_BAD_CATEGORIES:
+        bs_cli_error("categories are a comma-separated list of up to %d names of a-z, 0-9 and -",
+                     BS_CATEGORIES_MAX);
+        break;
+    case BS_AD_BAD_IMAGE:
+        bs_cli_error("image \"%s\": %s", file, bs_image_explain(reason));
+        break;
+    case BS_AD_OK:
+        break;
+    }
+    return BS_EXIT_REFUSED;
+}
+
+static int
+run_add(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    bs_cli_option opts[] = {{"image", true, NULL},
+                            {"url", true, NULL},
+                            {"hover", true, NULL},
+                            {"nickname", true, NULL},
+                            {"categories", true, NULL}};
+    bs_image_reason reason = BS_IMAGE_OK;
+    bs_ad_upload up = {0};
+    bs_ad_problem problem;
+    char text[BS_REF_MAX];
+    unsigned char *image;
+    const char *pos[1];
+    size_t npos;
+    bs_ctx *ctx;
+    bs_ad ad;
+    bs_status st;
+    int rc = bs_cli_parse(cmd, argc, argv, opts, 5, pos, 1, &npos);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if (npos != 1 || opts[0].value == NULL || opts[1].value == NULL)
+        return bs_cli_usage(cmd);
+    up.owner = pos[0];
+    up.url = opts[1].value;
+    up.hover = opts[2].value;
+    up.nickname = opts[3].value;
+    up.categories = opts[4].value;
+    problem = bs_ads_check_fields(&up);
+    if (problem != BS_AD_OK)
+        return ad_problem(problem, reason, opts[0].value);
+    st = read_file(opts[0].value, BS_IMAGE_MAX_BYTES, &image, &up.image_len);
+    if (st != BS_OK) {
+        bs_cli_error("cannot read image \"%s\": %s", opts[0].value,
+                     st == BS_NOTFOUND ? "no such file or not readable" : bs_strerror(st));
+        return BS_EXIT_REFUSED;
+    }
+    up.image = image;
+    if (!bs_name_valid(pos[0])) {
+        free(image);
+        bs_cli_error("no account \"%s\"", pos[0]);
+        return BS_EXIT_REFUSED;
+    }
+    rc = bs_cli_ctx(cli, &ctx);
+    if (rc == BS_EXIT_OK) {
+        st = bs_ads_add(ctx, &up, &ad, &problem, &reason);
+        if (st == BS_NOTFOUND) {
+            bs_cli_error("no account \"%s\"", pos[0]);
+            rc = BS_EXIT_REFUSED;
+        } else if (problem != BS_AD_OK) {
+            rc = ad_problem(problem, reason, opts[0].value);
+        } else if (st != BS_OK) {
+            rc = bs_cli_fail(st, "cannot store the ad");
+        } else {
+            bs_ref_format(&ad.id, text);
+            puts(text);
+        }
+    }
+    free(image);
+    return rc;
+}
+
+static int
+run_list(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    const char *pos[1];
+    json_t *array;
+    bs_ad *list;
+    size_t npos, count;
+    bs_ctx *ctx;
+    bs_status st;
+    int rc = bs_cli_parse(cmd, argc, argv, NULL, 0, pos, 1, &npos);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if (npos != 1)
+        return bs_cli_usage(cmd);
+    if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    st = bs_ads_list(ctx, pos[0], &list, &count);
+    if (st != BS_OK)
+        return bs_cli_fail(st, "cannot list ads");
+    array = json_array();
+    for (size_t i = 0; array != NULL && i < count; i++)
+        if (json_array_append_new(array, bs_ad_view(&list[i])) != 0) {
+            json_decref(array);
+            array = NULL;
+        }
+    free(list);
+    return bs_cli_print_json(array);
+}
+
+const bs_cli_command bs_cli_ad_commands[] = {
+    {"ad add", "NAME --image FILE --url URL [--hover TEXT] [--nickname N] [--categories LIST]",
+     "upload an ad (a slot filler) for NAME",
+     "Checks FILE (JPEG, PNG, GIF, WebP or BMP, found by its content; at most 4 MiB and\n"
+     "2048x2048 pixels), re-encodes it, stores it with the link URL (http or https),\n"
+     "the hover text (up to 512 characters) and a nickname, and prints the ad's id\n"
+     "(NAME/NUMBER). An ad never changes once stored.",
+     run_add},
+    {"ad list", "NAME", "list the ads of NAME", "Prints the ads of NAME as a JSON array.",
+     run_list},
+    {NULL, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,203 @@
+/*
+ * cli_campaign.c — campaign commands:
+ *   campaign create OWNER --min-price SATS --slot-seconds N --size WxH
+ *                   [--title T] [--disallow CATEGORIES]
+ *   campaign show OWNER/I
+ *   campaign list [OWNER]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/campaigns.h"
+#include "core/purchase.h"
+#include "util/money.h"
+
+/* "300x250" → width, height (syntax only; the rule is the core's). */
+static int
+parse_size(const char *text, int64_t *width, int64_t *height)
+{
+    const char *x = strchr(text, 'x');
+    char w[16];
+
+    if (x == NULL || x == text || (size_t)(x - text) >= sizeof(w))
+        goto bad;
+    memcpy(w, text, (size_t)(x - text));
+    w[x - text] = '\0';
+    if (bs_cli_integer(w, "width", 0, 1000000, width) != BS_EXIT_OK ||
+        bs_cli_integer(x + 1, "height", 0, 1000000, height) != BS_EXIT_OK)
+        return BS_EXIT_USAGE;
+    return BS_EXIT_OK;
+bad:
+    bs_cli_error("invalid size \"%s\" (WIDTHxHEIGHT in pixels, e.g. 300x250)", text);
+    return BS_EXIT_USAGE;
+}
+
+static int
+terms_problem(bs_campaign_problem p)
+{
+    switch (p) {
+    case BS_CAMPAIGN_BAD_MIN_PRICE:
+        bs_cli_error("the minimum price must be 1 sat to 21 million BTC");
+        break;
+    case BS_CAMPAIGN_BAD_SLOT_SECONDS:
+        bs_cli_error("a slot must last %d seconds to %lld seconds (366 days)", BS_SLOT_SECONDS_MIN,
+                     (long long)BS_SLOT_SECONDS_MAX);
+        break;
+    case BS_CAMPAIGN_BAD_SIZE:
+        bs_cli_error("the ad size must be %d to %d pixels each way", BS_AD_SIDE_MIN,
+                     BS_AD_SIDE_MAX);
+        break;
+    case BS_CAMPAIGN_BAD_TITLE:
+        bs_cli_error("the title must be at most %d bytes of UTF-8 text without control "
+                     "characters",
+                     BS_TITLE_MAX);
+        break;
+    case BS_CAMPAIGN_BAD_CATEGORIES:
+        bs_cli_error("categories are a comma-separated list of up to %d names of a-z, 0-9 and -, "
+                     "each at most %d long, without repeats",
+                     BS_CATEGORIES_MAX, BS_CATEGORY_MAX);
+        break;
+    case BS_CAMPAIGN_TERMS_OK:
+        break;
+    }
+    return BS_EXIT_REFUSED;
+}
+
+static int
+run_create(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    bs_cli_option opts[] = {{"min-price", true, NULL},
+                            {"slot-seconds", true, NULL},
+                            {"size", true, NULL},
+                            {"title", true, NULL},
+                            {"disallow", true, NULL}};
+    bs_campaign_terms terms = {0};
+    char text[BS_REF_MAX];
+    const char *pos[1];
+    bs_campaign_problem problem;
+    size_t npos;
+    bs_ctx *ctx;
+    bs_ref id;
+    bs_status st;
+    int rc = bs_cli_parse(cmd, argc, argv, opts, 5, pos, 1, &npos);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if (npos != 1 || !opts[0].value || !opts[1].value || !opts[2].value)
+        return bs_cli_usage(cmd);
+    terms.owner = pos[0];
+    if (bs_money_parse(opts[0].value, false, &terms.min_price) != BS_OK) {
+        bs_cli_error("invalid minimum price \"%s\" (whole satoshis)", opts[0].value);
+        return BS_EXIT_USAGE;
+    }
+    if (bs_cli_integer(opts[1].value, "slot length", 0, INT64_C(1) << 40, &terms.slot_seconds) ||
+        parse_size(opts[2].value, &terms.width, &terms.height))
+        return BS_EXIT_USAGE;
+    terms.title = opts[3].value;
+    terms.disallowed = opts[4].value;
+    problem = bs_campaigns_check_terms(&terms);
+    if (problem != BS_CAMPAIGN_TERMS_OK)
+        return terms_problem(problem);
+    if (!bs_name_valid(pos[0])) {
+        bs_cli_error("no account \"%s\"", pos[0]);
+        return BS_EXIT_REFUSED;
+    }
+    if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    st = bs_campaigns_create(ctx, &terms, &id);
+    if (st == BS_NOTFOUND) {
+        bs_cli_error("no account \"%s\"", pos[0]);
+        return BS_EXIT_REFUSED;
+    }
+    if (st != BS_OK)
+        return bs_cli_fail(st, "cannot create the campaign");
+    bs_ref_format(&id, text);
+    puts(text);
+    return BS_EXIT_OK;
+}
+
+static int
+run_show(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    bs_purchase_quote q;
+    const char *pos[1];
+    json_t *view;
+    size_t npos;
+    bs_ctx *ctx;
+    bs_ref id;
+    bs_status st;
+    int rc = bs_cli_parse(cmd, argc, argv, NULL, 0, pos, 1, &npos);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if (npos != 1)
+        return bs_cli_usage(cmd);
+    if ((rc = bs_cli_ref(pos[0], "campaign", &id)) != BS_EXIT_OK ||
+        (rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    st = bs_purchase_quote_now(ctx, &id, &q);
+    if (st == BS_NOTFOUND) {
+        bs_cli_error("no campaign \"%s\"", pos[0]);
+        return BS_EXIT_REFUSED;
+    }
+    if (st != BS_OK)
+        return bs_cli_fail(st, "cannot read the campaign");
+    view = bs_campaign_view(&q.campaign);
+    if (view != NULL &&
+        (json_object_set_new(view, "price_now", json_integer(q.price)) != 0 ||
+         json_object_set_new(view, "next_slot",
+                             json_pack("{s:I, s:I, s:I}", "index", (json_int_t)q.next_slot, "start",
+                                       (json_int_t)q.start, "end", (json_int_t)q.end)) != 0)) {
+        json_decref(view);
+        view = NULL;
+    }
+    return bs_cli_print_json(view);
+}
+
+static int
+run_list(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    const char *pos[1];
+    bs_campaign *list;
+    json_t *array;
+    size_t npos, count;
+    bs_ctx *ctx;
+    bs_status st;
+    int rc = bs_cli_parse(cmd, argc, argv, NULL, 0, pos, 1, &npos);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    st = bs_campaigns_list(ctx, npos == 1 ? pos[0] : NULL, &list, &count);
+    if (st != BS_OK)
+        return bs_cli_fail(st, "cannot list campaigns");
+    array = json_array();
+    for (size_t i = 0; array != NULL && i < count; i++)
+        if (json_array_append_new(array, bs_campaign_view(&list[i])) != 0) {
+            json_decref(array);
+            array = NULL;
+        }
+    free(list);
+    return bs_cli_print_json(array);
+}
+
+const bs_cli_command bs_cli_campaign_commands[] = {
+    {"campaign create",
+     "OWNER --min-price SATS --slot-seconds N --size WxH [--title T] [--disallow LIST]",
+     "create a campaign (a spot for ads on a site)",
+     "Creates a campaign owned by OWNER and prints its id (OWNER/NUMBER). Its slots\n"
+     "last N seconds (at least 60), start at SATS satoshis, and take ads of exactly\n"
+     "WxH pixels (16 to 2048 each way). --disallow takes categories of ads it refuses,\n"
+     "comma-separated (e.g. gambling,crypto).",
+     run_create},
+    {"campaign show", "OWNER/I", "show a campaign, its price now and its last sold slot",
+     "Prints the campaign as JSON, with price_now (the price of its next slot at this\n"
+     "second), next_slot and last (the last sold slot, or null).",
+     run_show},
+    {"campaign list", "[OWNER]", "list campaigns",
+     "Prints every campaign, or every campaign of OWNER, as a JSON array.", run_list},
+    {NULL, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,195 @@
+/*
+ * cli_common.c — see cli.h: context, errors, JSON output, option parsing.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/credit.h"
+
+void
+bs_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("bitslot: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int
+bs_cli_exit_code(bs_status st)
+{
+    switch (st) {
+    case BS_OK:
+        return BS_EXIT_OK;
+    case BS_NOTFOUND:
+    case BS_EXISTS:
+    case BS_CONFLICT:
+    case BS_LOCKED:
+    case BS_INVALID:
+    case BS_TOOLARGE:
+    case BS_UNSUPPORTED:
+    case BS_INSUFFICIENT:
+    case BS_PRICE_LIMIT:
+    case BS_STALE:
+    case BS_SOLD:
+    case BS_MISMATCH:
+    case BS_FORBIDDEN:
+        return BS_EXIT_REFUSED;
+    default:
+        return BS_EXIT_UNAVAILABLE;
+    }
+}
+
+int
+bs_cli_fail(bs_status st, const char *what)
+{
+    if (st == BS_CONFLICT)
+        bs_cli_error("%s: too many changes at the same time; retry in a few seconds", what);
+    else
+        bs_cli_error("%s: %s", what, bs_strerror(st));
+    return bs_cli_exit_code(st);
+}
+
+int
+bs_cli_store(bs_cli *cli, bs_store **store)
+{
+    bs_ctx *ctx;
+    int rc = bs_cli_ctx(cli, &ctx);
+
+    *store = rc == BS_EXIT_OK ? ctx->store : NULL;
+    return rc;
+}
+
+int
+bs_cli_ctx(bs_cli *cli, bs_ctx **out)
+{
+    bs_store *store;
+    bs_status st;
+
+    if (!cli->have_ctx) {
+        st = bs_store_open(cli->store_url, &store);
+        if (st == BS_INVALID) {
+            bs_cli_error("invalid store URL \"%s\" (expected lmdb:PATH)", cli->store_url);
+            return BS_EXIT_USAGE;
+        }
+        if (st != BS_OK) {
+            bs_cli_error("cannot open store \"%s\": %s", cli->store_url, bs_strerror(st));
+            return BS_EXIT_UNAVAILABLE;
+        }
+        bs_ctx_init(&cli->ctx, store);
+        cli->ctx.fee_bp = cli->fee_bp;
+        bs_name_canonical(cli->operator_name, cli->ctx.operator_name);
+        if (cli->now != NULL)
+            cli->ctx.clock = bs_clock_fixed(&cli->now_value);
+        cli->have_ctx = true;
+    }
+    *out = &cli->ctx;
+    return BS_EXIT_OK;
+}
+
+int
+bs_cli_print_json(json_t *value)
+{
+    char *text;
+
+    if (value == NULL)
+        return bs_cli_fail(BS_NOMEM, "cannot show the result");
+    text = json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    json_decref(value);
+    if (text == NULL)
+        return bs_cli_fail(BS_NOMEM, "cannot show the result");
+    puts(text);
+    free(text);
+    return BS_EXIT_OK;
+}
+
+static bs_cli_option *
+find_option(bs_cli_option *options, size_t n, const char *name, size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(options[i].name) == len && memcmp(options[i].name, name, len) == 0)
+            return &options[i];
+    return NULL;
+}
+
+int
+bs_cli_parse(const bs_cli_command *cmd, int argc, char **argv, bs_cli_option *options,
+             size_t noptions, const char **positional, size_t max_pos, size_t *npos)
+{
+    bool options_done = false;
+
+    *npos = 0;
+    for (size_t i = 0; i < noptions; i++)
+        options[i].value = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!options_done && strcmp(arg, "--") == 0) {
+            options_done = true;
+        } else if (!options_done && arg[0] == '-' && !(arg[1] >= '0' && arg[1] <= '9')) {
+            const char *name = arg + (arg[1] == '-' ? 2 : 1);
+            const char *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            bs_cli_option *opt = arg[1] == '-' ? find_option(options, noptions, name, len) : NULL;
+
+            if (opt == NULL) {
+                bs_cli_error("unknown option \"%s\" for '%s'", arg, cmd->name);
+                return bs_cli_usage(cmd);
+            }
+            if (!opt->takes_value) {
+                if (eq != NULL) {
+                    bs_cli_error("option \"--%s\" takes no value", opt->name);
+                    return bs_cli_usage(cmd);
+                }
+                opt->value = "";
+            } else if (eq != NULL) {
+                opt->value = eq + 1;
+            } else if (i + 1 < argc) {
+                opt->value = argv[++i];
+            } else {
+                bs_cli_error("option \"--%s\" needs a value", opt->name);
+                return bs_cli_usage(cmd);
+            }
+        } else if (*npos < max_pos) {
+            positional[(*npos)++] = arg;
+        } else {
+            bs_cli_error("unexpected argument \"%s\"", arg);
+            return bs_cli_usage(cmd);
+        }
+    }
+    return BS_EXIT_OK;
+}
+
+int
+bs_cli_integer(const char *text, const char *what, int64_t min, int64_t max, int64_t *out)
+{
+    char *end;
+    long long value;
+
+    errno = 0;
+    value = strtoll(text, &end, 10);
+    if (text[0] == '\0' || *end != '\0' || errno != 0 || value < min || value > max ||
+        text[0] == ' ' || text[0] == '+') {
+        bs_cli_error("invalid %s \"%s\" (a whole number from %lld to %lld)", what, text,
+                     (long long)min, (long long)max);
+        return BS_EXIT_USAGE;
+    }
+    *out = value;
+    return BS_EXIT_OK;
+}
+
+int
+bs_cli_ref(const char *text, const char *what, bs_ref *ref)
+{
+    if (bs_ref_parse(text, ref) != BS_OK) {
+        bs_cli_error("invalid %s \"%s\" (OWNER/NUMBER, e.g. bob/0)", what, text);
+        return BS_EXIT_USAGE;
+    }
+    return BS_EXIT_OK;
+}

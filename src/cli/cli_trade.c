@@ -1,0 +1,179 @@
+/*
+ * cli_trade.c — buying and keeping the books straight:
+ *   buy NAME OWNER/I --ad ID [--max-price SATS] [--slot N]
+ *   recover
+ *   check
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/check.h"
+#include "core/purchase.h"
+#include "core/recover.h"
+#include "util/money.h"
+
+static int
+buy_refused(bs_status st, const bs_purchase_order *o, const bs_purchase_result *r,
+            const char *campaign, const char *ad)
+{
+    switch (st) {
+    case BS_NOTFOUND:
+        if (r->subject != NULL && strcmp(r->subject, "campaign") == 0)
+            bs_cli_error("no campaign \"%s\"", campaign);
+        else if (r->subject != NULL && strcmp(r->subject, "ad") == 0)
+            bs_cli_error("no ad \"%s\"", ad);
+        else
+            bs_cli_error("no account \"%s\"", o->buyer);
+        break;
+    case BS_FORBIDDEN:
+        if (r->subject != NULL && strcmp(r->subject, "category") == 0)
+            bs_cli_error("campaign \"%s\" does not take ads of category \"%s\"", campaign,
+                         r->detail);
+        else
+            bs_cli_error("ad \"%s\" is not an ad of \"%s\"", ad, o->buyer);
+        break;
+    case BS_MISMATCH:
+        bs_cli_error("ad \"%s\" is %s pixels, not the size campaign \"%s\" takes", ad, r->detail,
+                     campaign);
+        break;
+    case BS_STALE:
+        bs_cli_error("slot %lld of \"%s\" is no longer for sale; slot %lld is, at %lld sat",
+                     (long long)o->expect_slot, campaign, (long long)r->next_slot,
+                     (long long)r->price);
+        break;
+    case BS_PRICE_LIMIT:
+        bs_cli_error("the price of slot %lld of \"%s\" is %lld sat, above your limit of %lld sat",
+                     (long long)r->next_slot, campaign, (long long)r->price,
+                     (long long)o->max_price);
+        break;
+    case BS_INSUFFICIENT:
+        bs_cli_error("not enough funds: slot %lld of \"%s\" costs %lld sat and \"%s\" has %lld sat",
+                     (long long)r->next_slot, campaign, (long long)r->price, o->buyer,
+                     (long long)r->balance);
+        break;
+    case BS_LOCKED:
+        bs_cli_error("\"%s\" had another purchase in progress; it is finished now: look at the "
+                     "price again and retry",
+                     o->buyer);
+        break;
+    case BS_SOLD:
+        bs_cli_error("slot %lld of \"%s\" was sold to someone else first; nothing was charged; "
+                     "look at the price again and retry",
+                     (long long)r->next_slot, campaign);
+        break;
+    default:
+        return bs_cli_fail(st, "cannot buy the slot");
+    }
+    return BS_EXIT_REFUSED;
+}
+
+static int
+run_buy(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    bs_cli_option opts[] = {{"ad", true, NULL}, {"max-price", true, NULL}, {"slot", true, NULL}};
+    bs_purchase_order order = {.max_price = -1, .expect_slot = -1};
+    bs_purchase_result res;
+    const char *pos[2];
+    size_t npos;
+    bs_ctx *ctx;
+    bs_status st;
+    int rc = bs_cli_parse(cmd, argc, argv, opts, 3, pos, 2, &npos);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if (npos != 2 || opts[0].value == NULL)
+        return bs_cli_usage(cmd);
+    order.buyer = pos[0];
+    if ((rc = bs_cli_ref(pos[1], "campaign", &order.campaign)) != BS_EXIT_OK ||
+        (rc = bs_cli_ref(opts[0].value, "ad", &order.ad)) != BS_EXIT_OK)
+        return rc;
+    if (opts[1].value != NULL && bs_money_parse(opts[1].value, false, &order.max_price) != BS_OK) {
+        bs_cli_error("invalid maximum price \"%s\" (whole satoshis)", opts[1].value);
+        return BS_EXIT_USAGE;
+    }
+    if (opts[2].value != NULL &&
+        bs_cli_integer(opts[2].value, "slot number", 0, BS_INDEX_MAX, &order.expect_slot) != 0)
+        return BS_EXIT_USAGE;
+    if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    st = bs_purchase_buy(ctx, &order, &res);
+    if (st != BS_OK)
+        return buy_refused(st, &order, &res, pos[1], opts[0].value);
+    return bs_cli_print_json(bs_slot_view(&res.slot));
+}
+
+static int
+run_recover(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    bs_recover_report report;
+    bs_ctx *ctx;
+    bs_status st;
+    int rc;
+
+    (void)argv;
+    if (argc != 1)
+        return bs_cli_usage(cmd);
+    if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    st = bs_recover_all(ctx, &report);
+    if (st != BS_OK)
+        return bs_cli_fail(st, "recovery stopped");
+    return bs_cli_print_json(json_pack("{s:I, s:I, s:I}", "accounts", (json_int_t)report.accounts,
+                                       "purchases_finished", (json_int_t)report.purchases,
+                                       "campaigns", (json_int_t)report.campaigns));
+}
+
+static void
+print_violation(void *arg, const char *line)
+{
+    (void)arg;
+    printf("violation: %s\n", line);
+}
+
+static int
+run_check(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    bs_check_summary sum;
+    bs_ctx *ctx;
+    bs_status st;
+    int rc;
+
+    (void)argv;
+    if (argc != 1)
+        return bs_cli_usage(cmd);
+    if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    st = bs_check_run(ctx, print_violation, NULL, &sum);
+    if (st != BS_OK)
+        return bs_cli_fail(st, "the check stopped");
+    if (sum.violations > 0) {
+        printf("%zu violations\n", sum.violations);
+        return BS_EXIT_REFUSED;
+    }
+    printf("ok: %zu accounts, %zu campaigns, %zu slots, %zu ledger entries; balances %lld + owed "
+           "%lld = adjustments %lld + deposits %lld - withdrawals %lld sat\n",
+           sum.accounts, sum.campaigns, sum.slots, sum.entries, (long long)sum.balances,
+           (long long)sum.owed, (long long)sum.adjustments, (long long)sum.deposits,
+           (long long)sum.withdrawals);
+    return BS_EXIT_OK;
+}
+
+const bs_cli_command bs_cli_trade_commands[] = {
+    {"buy", "NAME OWNER/I --ad ID [--max-price SATS] [--slot N]",
+     "buy the next slot of a campaign for NAME",
+     "Buys the next slot of campaign OWNER/I for NAME, to show ad ID, at the price of\n"
+     "this second, from NAME's balance, and prints the slot as JSON. --max-price\n"
+     "refuses to pay more than SATS; --slot refuses unless slot N is the one for sale.",
+     run_buy},
+    {"recover", "", "finish every interrupted operation",
+     "Finishes every purchase, credit and ledger copy that a crash interrupted, all of\n"
+     "them, page by page. Safe to run at any time, from several processes at once.",
+     run_recover},
+    {"check", "", "verify every invariant of the books",
+     "Reads the whole store and verifies the invariants: each balance equals its ledger,\n"
+     "every satoshi is accounted for, each slot sold once and paid for once, no account\n"
+     "left locked. Exit 0 with a summary, or 1 with one line per violation.",
+     run_check},
+    {NULL, NULL, NULL, NULL, NULL},
+};

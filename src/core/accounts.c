@@ -1,0 +1,150 @@
+/*
+ * accounts.c — see accounts.h.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/accounts.h"
+#include "core/books.h"
+#include "core/docs.h"
+#include "core/recover.h"
+
+/* argon2id at least 19 MiB and 2 passes (OWASP's minimum). */
+#define PWHASH_OPS 2
+#define PWHASH_MEM (19u << 20)
+
+bool
+bs_accounts_password_ok(size_t len)
+{
+    return len >= BS_PASSWORD_MIN && len <= BS_PASSWORD_MAX;
+}
+
+static bs_status
+canonical(const char *name, bs_name canon)
+{
+    if (!bs_name_valid(name))
+        return BS_INVALID;
+    bs_name_canonical(name, canon);
+    return BS_OK;
+}
+
+bs_status
+bs_accounts_create(bs_ctx *ctx, const char *name, const char *password, size_t len,
+                   char api_key[BS_API_KEY_LEN + 1])
+{
+    unsigned char key[BS_API_KEY_LEN / 2], digest[32];
+    char doc_key[BS_KEY_BUF], *text;
+    bs_account a;
+    bs_name canon;
+    size_t text_len;
+    bs_status st;
+
+    if (canonical(name, canon) != BS_OK || !bs_accounts_password_ok(len))
+        return BS_INVALID;
+    if (strcmp(canon, ctx->operator_name) == 0)
+        return BS_FORBIDDEN;
+    memset(&a, 0, sizeof(a));
+    memcpy(a.name, name, strlen(name) + 1);
+    if (crypto_pwhash_str_alg(a.password, password, len, PWHASH_OPS, PWHASH_MEM,
+                              crypto_pwhash_ALG_ARGON2ID13) != 0)
+        return BS_NOMEM;
+    randombytes_buf(key, sizeof(key));
+    sodium_bin2hex(api_key, BS_API_KEY_LEN + 1, key, sizeof(key));
+    crypto_generichash(digest, sizeof(digest), (const unsigned char *)api_key, BS_API_KEY_LEN, NULL,
+                       0);
+    sodium_bin2hex(a.api_key_hash, sizeof(a.api_key_hash), digest, sizeof(digest));
+    a.created = bs_ctx_now(ctx);
+    a.ledger_next = 1;
+    text = bs_account_encode(&a, &text_len);
+    if (text == NULL)
+        return BS_NOMEM;
+    bs_key_account(canon, doc_key);
+    st = bs_store_add(ctx->store, doc_key, text, text_len, NULL);
+    free(text);
+    sodium_memzero(key, sizeof(key));
+    if (st != BS_OK)
+        sodium_memzero(api_key, BS_API_KEY_LEN + 1);
+    return st;
+}
+
+bs_status
+bs_accounts_verify(bs_ctx *ctx, const char *name, const char *password, size_t len)
+{
+    bs_account a;
+    bs_name canon;
+    bs_status st;
+
+    if (canonical(name, canon) != BS_OK || !bs_accounts_password_ok(len))
+        return BS_AUTH;
+    st = bs_docs_account(ctx, canon, &a, NULL);
+    if (st == BS_NOTFOUND)
+        return BS_AUTH;
+    if (st != BS_OK)
+        return st;
+    st = a.password[0] != '\0' && crypto_pwhash_str_verify(a.password, password, len) == 0
+             ? BS_OK
+             : BS_AUTH;
+    bs_account_release(&a);
+    return st;
+}
+
+bs_status
+bs_accounts_show(bs_ctx *ctx, const char *name, bs_account *out)
+{
+    bs_name canon;
+    bs_status st;
+
+    memset(out, 0, sizeof(*out));
+    if (canonical(name, canon) != BS_OK)
+        return BS_NOTFOUND;
+    st = bs_recover_account(ctx, canon);
+    if (st != BS_OK)
+        return st;
+    return bs_docs_account(ctx, canon, out, NULL);
+}
+
+typedef struct adjustment {
+    int64_t amount;
+    const char *reason;
+    char request[BS_ID_LEN + 1];
+    int64_t time;
+    int64_t balance; /* out */
+} adjustment;
+
+static bs_status
+apply_adjustment(bs_account *a, void *arg, bool *write)
+{
+    adjustment *adj = arg;
+    bs_status st;
+
+    (void)write;
+    if (a->lock != BS_LOCK_NONE)
+        return BS_LOCKED;
+    st = bs_books_post(a, BS_ENTRY_ADJUST, adj->amount, adj->time, NULL, adj->request, adj->reason);
+    adj->balance = a->balance;
+    return st;
+}
+
+bs_status
+bs_accounts_adjust(bs_ctx *ctx, const char *name, int64_t amount, const char *reason,
+                   int64_t *balance)
+{
+    adjustment adj = {amount, reason, "", bs_ctx_now(ctx), 0};
+    bs_name canon;
+    bs_status st;
+
+    if (amount == 0 || reason == NULL || reason[0] == '\0' || strlen(reason) > BS_MEMO_MAX)
+        return BS_INVALID;
+    if (canonical(name, canon) != BS_OK)
+        return BS_NOTFOUND;
+    st = bs_recover_account(ctx, canon);
+    if (st != BS_OK)
+        return st;
+    bs_id_next(&ctx->ids, adj.request);
+    st = bs_docs_update_account(ctx, canon, apply_adjustment, &adj, NULL);
+    if (st != BS_OK)
+        return st;
+    *balance = adj.balance;
+    return bs_books_flush(ctx, canon);
+}

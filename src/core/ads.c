@@ -1,0 +1,130 @@
+/*
+ * ads.c — see ads.h.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ads.h"
+#include "core/docs.h"
+#include "util/failpoint.h"
+#include "util/text.h"
+
+bs_ad_problem
+bs_ads_check_fields(const bs_ad_upload *u)
+{
+    bs_categories categories;
+    size_t chars;
+
+    if (u->url == NULL || !bs_text_http_url(u->url, BS_URL_MAX))
+        return BS_AD_BAD_URL;
+    if (u->hover != NULL &&
+        (!bs_text_clean_utf8(u->hover, strlen(u->hover), &chars) || chars > BS_HOVER_CHARS))
+        return BS_AD_BAD_HOVER;
+    if (u->nickname != NULL && (strlen(u->nickname) > BS_NICKNAME_MAX ||
+                                !bs_text_clean_utf8(u->nickname, strlen(u->nickname), NULL)))
+        return BS_AD_BAD_NICKNAME;
+    if (bs_categories_parse(u->categories, &categories) != BS_OK)
+        return BS_AD_BAD_CATEGORIES;
+    return BS_AD_OK;
+}
+
+/* Add the image's chunks; a chunk already there has the same content (its
+ * key names the digest of the whole image). */
+static bs_status
+store_chunks(bs_ctx *ctx, const bs_image *img, const char *digest, int64_t *chunks)
+{
+    size_t count = (img->len + BS_IMAGE_CHUNK - 1) / BS_IMAGE_CHUNK;
+
+    for (size_t c = 0; c < count; c++) {
+        char key[BS_KEY_BUF];
+        size_t off = c * BS_IMAGE_CHUNK;
+        size_t len = img->len - off < BS_IMAGE_CHUNK ? img->len - off : BS_IMAGE_CHUNK;
+        bs_status st;
+
+        bs_key_image_chunk(digest, (uint32_t)c, key);
+        st = bs_store_add(ctx->store, key, img->data + off, len, NULL);
+        if (st != BS_OK && st != BS_EXISTS)
+            return st;
+    }
+    *chunks = (int64_t)count;
+    return BS_OK;
+}
+
+static char *
+encode_ad_at(uint32_t index, void *arg, size_t *len)
+{
+    bs_ad *ad = arg;
+
+    ad->id.index = index;
+    return bs_ad_encode(ad, len);
+}
+
+bs_status
+bs_ads_add(bs_ctx *ctx, const bs_ad_upload *u, bs_ad *ad, bs_ad_problem *problem,
+           bs_image_reason *reason)
+{
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    char prefix[BS_KEY_BUF];
+    bs_image img = {0};
+    bs_account owner;
+    bs_status st;
+
+    *reason = BS_IMAGE_OK;
+    *problem = bs_ads_check_fields(u);
+    if (*problem != BS_AD_OK || !bs_name_valid(u->owner))
+        return BS_INVALID;
+    memset(ad, 0, sizeof(*ad));
+    bs_name_canonical(u->owner, ad->id.owner);
+    st = bs_docs_account(ctx, ad->id.owner, &owner, NULL);
+    if (st != BS_OK)
+        return st;
+    bs_account_release(&owner);
+
+    st = bs_image_normalize(u->image, u->image_len, &img, reason);
+    if (st != BS_OK) {
+        *problem = BS_AD_BAD_IMAGE;
+        return st;
+    }
+    ad->width = img.width;
+    ad->height = img.height;
+    snprintf(ad->mime, sizeof(ad->mime), "%s", img.mime);
+    crypto_hash_sha256(digest, img.data, img.len);
+    sodium_bin2hex(ad->image, sizeof(ad->image), digest, sizeof(digest));
+    ad->image_len = (int64_t)img.len;
+    snprintf(ad->nickname, sizeof(ad->nickname), "%s", u->nickname ? u->nickname : "");
+    snprintf(ad->hover, sizeof(ad->hover), "%s", u->hover ? u->hover : "");
+    snprintf(ad->url, sizeof(ad->url), "%s", u->url);
+    bs_categories_parse(u->categories, &ad->categories);
+    ad->created = bs_ctx_now(ctx);
+
+    st = store_chunks(ctx, &img, ad->image, &ad->chunks);
+    bs_image_release(&img);
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_AD_IMAGE_STORED);
+    bs_prefix_ads_of(ad->id.owner, prefix);
+    return bs_docs_add_next(ctx, prefix, encode_ad_at, ad, &ad->id.index);
+}
+
+static bs_status
+decode_ad(const char *text, size_t len, void *elem)
+{
+    return bs_ad_decode(text, len, elem);
+}
+
+bs_status
+bs_ads_list(bs_ctx *ctx, const char *owner, bs_ad **out, size_t *count)
+{
+    char prefix[BS_KEY_BUF];
+    bs_name canon;
+
+    *out = NULL;
+    *count = 0;
+    if (!bs_name_valid(owner))
+        return BS_NOTFOUND;
+    bs_name_canonical(owner, canon);
+    bs_prefix_ads_of(canon, prefix);
+    return bs_docs_collect(ctx, prefix, sizeof(**out), decode_ad, (void **)out, count);
+}

@@ -1,0 +1,51 @@
+/*
+ * ads.h — advertisers' ads ("slot fillers"): upload and list
+ * (DESIGN.md §5). An ad is immutable once stored.
+ *
+ *   image checked and re-encoded (media/image.h)
+ *     → chunks image/<sha256>/<c> added (identical on a retry)
+ *       [failpoint ad.image-stored]
+ *     → ad/<owner>/<k> added at the first free index
+ * A crash between the two leaves chunks no ad refers to: garbage, never a
+ * half ad.
+ */
+#ifndef BS_ADS_H
+#define BS_ADS_H
+
+#include <stddef.h>
+
+#include "core/ctx.h"
+#include "media/image.h"
+#include "model/ad.h"
+
+typedef struct bs_ad_upload {
+    const char *owner;
+    const void *image;
+    size_t image_len;
+    const char *url;        /* http(s), ≤ BS_URL_MAX */
+    const char *hover;      /* may be NULL; clean UTF-8, ≤ BS_HOVER_CHARS characters */
+    const char *nickname;   /* may be NULL; clean UTF-8, ≤ BS_NICKNAME_MAX bytes */
+    const char *categories; /* "a,b" or NULL */
+} bs_ad_upload;
+
+typedef enum bs_ad_problem {
+    BS_AD_OK,
+    BS_AD_BAD_URL,
+    BS_AD_BAD_HOVER,
+    BS_AD_BAD_NICKNAME,
+    BS_AD_BAD_CATEGORIES,
+    BS_AD_BAD_IMAGE, /* see the image reason */
+} bs_ad_problem;
+
+/* Check the text fields (not the image). */
+bs_ad_problem bs_ads_check_fields(const bs_ad_upload *upload);
+
+/* Store a new ad. On BS_OK *ad is it. BS_INVALID/BS_TOOLARGE/BS_UNSUPPORTED
+ * with *problem (and *reason for the image); BS_NOTFOUND: no such owner. */
+bs_status bs_ads_add(bs_ctx *ctx, const bs_ad_upload *upload, bs_ad *ad, bs_ad_problem *problem,
+                     bs_image_reason *reason);
+
+/* Every ad of `owner`, in order; *out is malloc'ed (free it). */
+bs_status bs_ads_list(bs_ctx *ctx, const char *owner, bs_ad **out, size_t *count);
+
+#endif

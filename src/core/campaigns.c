@@ -1,0 +1,95 @@
+/*
+ * campaigns.c — see campaigns.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/campaigns.h"
+#include "core/docs.h"
+#include "util/money.h"
+#include "util/text.h"
+
+bs_campaign_problem
+bs_campaigns_check_terms(const bs_campaign_terms *t)
+{
+    bs_categories categories;
+
+    if (t->min_price < 1 || t->min_price > BS_MAX_MONEY)
+        return BS_CAMPAIGN_BAD_MIN_PRICE;
+    if (t->slot_seconds < BS_SLOT_SECONDS_MIN || t->slot_seconds > BS_SLOT_SECONDS_MAX)
+        return BS_CAMPAIGN_BAD_SLOT_SECONDS;
+    if (t->width < BS_AD_SIDE_MIN || t->width > BS_AD_SIDE_MAX || t->height < BS_AD_SIDE_MIN ||
+        t->height > BS_AD_SIDE_MAX)
+        return BS_CAMPAIGN_BAD_SIZE;
+    if (t->title != NULL &&
+        (strlen(t->title) > BS_TITLE_MAX || !bs_text_clean_utf8(t->title, strlen(t->title), NULL)))
+        return BS_CAMPAIGN_BAD_TITLE;
+    if (bs_categories_parse(t->disallowed, &categories) != BS_OK)
+        return BS_CAMPAIGN_BAD_CATEGORIES;
+    return BS_CAMPAIGN_TERMS_OK;
+}
+
+static char *
+encode_campaign_at(uint32_t index, void *arg, size_t *len)
+{
+    bs_campaign *c = arg;
+
+    c->id.index = index;
+    return bs_campaign_encode(c, len);
+}
+
+bs_status
+bs_campaigns_create(bs_ctx *ctx, const bs_campaign_terms *t, bs_ref *id)
+{
+    char prefix[BS_KEY_BUF];
+    bs_campaign c;
+    bs_account owner;
+    bs_status st;
+
+    if (bs_campaigns_check_terms(t) != BS_CAMPAIGN_TERMS_OK || !bs_name_valid(t->owner))
+        return BS_INVALID;
+    memset(&c, 0, sizeof(c));
+    bs_name_canonical(t->owner, c.id.owner);
+    st = bs_docs_account(ctx, c.id.owner, &owner, NULL);
+    if (st != BS_OK)
+        return st;
+    bs_account_release(&owner);
+    c.min_price = t->min_price;
+    c.slot_seconds = t->slot_seconds;
+    c.width = t->width;
+    c.height = t->height;
+    snprintf(c.title, sizeof(c.title), "%s", t->title ? t->title : "");
+    bs_categories_parse(t->disallowed, &c.disallowed);
+    c.created = bs_ctx_now(ctx);
+    bs_prefix_campaigns_of(c.id.owner, prefix);
+    st = bs_docs_add_next(ctx, prefix, encode_campaign_at, &c, &c.id.index);
+    if (st == BS_OK)
+        *id = c.id;
+    return st;
+}
+
+static bs_status
+decode_campaign(const char *text, size_t len, void *elem)
+{
+    return bs_campaign_decode(text, len, elem);
+}
+
+bs_status
+bs_campaigns_list(bs_ctx *ctx, const char *owner, bs_campaign **out, size_t *count)
+{
+    char prefix[BS_KEY_BUF];
+
+    *out = NULL;
+    *count = 0;
+    if (owner != NULL) {
+        bs_name canon;
+        if (!bs_name_valid(owner))
+            return BS_NOTFOUND;
+        bs_name_canonical(owner, canon);
+        bs_prefix_campaigns_of(canon, prefix);
+    } else {
+        snprintf(prefix, sizeof(prefix), "%s", BS_PREFIX_CAMPAIGNS);
+    }
+    return bs_docs_collect(ctx, prefix, sizeof(**out), decode_campaign, (void **)out, count);
+}

@@ -1,0 +1,369 @@
+/*
+ * check.c — see check.h. Two passes over the store:
+ *   1. accounts: each ledger (documents then pending entries) numbered
+ *      1..n without gaps, each entry's balance the previous one plus its
+ *      amount, the last one the account's balance; no lock left; every
+ *      purchase/sale/fee entry remembered by the slot it names.
+ *   2. campaigns: slots 0..N-1 contiguous and back to back; campaign.last
+ *      a true copy of a sold slot, and every slot after it still held by its
+ *      buyer's intent; each slot's buyer debited once (unless the intent is
+ *      still open), its seller and the operator credited once up to their
+ *      watermarks and never beyond; no entry names a slot that does not
+ *      exist.
+ * Then the money: Σ balances + Σ owed to sellers and the operator (debited,
+ * not yet credited) = Σ adjustments + Σ deposits − Σ withdrawals.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/check.h"
+#include "core/docs.h"
+#include "util/money.h"
+
+typedef struct sale_entry {
+    char ref[BS_REF_MAX];
+    bs_entry_kind kind;
+    int64_t amount;
+    bs_name account;
+    bool matched;
+} sale_entry;
+
+typedef struct checker {
+    bs_ctx *ctx;
+    bs_check_report report;
+    void *arg;
+    bs_check_summary *sum;
+    sale_entry *entries;
+    size_t entry_count;
+    size_t entry_cap;
+    bs_account op; /* the operator's account (zeroed when absent) */
+    /* per account, while walking its ledger */
+    const char *canon;
+    int64_t seq;
+    int64_t balance;
+} checker;
+
+static void violation(checker *ck, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+violation(checker *ck, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    ck->sum->violations++;
+    ck->report(ck->arg, line);
+}
+
+static bs_status
+remember_entry(checker *ck, const bs_ledger_entry *e)
+{
+    sale_entry *s;
+
+    if (e->kind != BS_ENTRY_PURCHASE && e->kind != BS_ENTRY_SALE && e->kind != BS_ENTRY_FEE)
+        return BS_OK;
+    if (ck->entry_count == ck->entry_cap) {
+        size_t cap = ck->entry_cap ? ck->entry_cap * 2 : 256;
+        sale_entry *grown = realloc(ck->entries, cap * sizeof(*grown));
+        if (grown == NULL)
+            return BS_NOMEM;
+        ck->entries = grown;
+        ck->entry_cap = cap;
+    }
+    s = &ck->entries[ck->entry_count++];
+    memset(s, 0, sizeof(*s));
+    memcpy(s->ref, e->ref, sizeof(s->ref));
+    s->kind = e->kind;
+    s->amount = e->amount;
+    snprintf(s->account, sizeof(s->account), "%s", ck->canon);
+    return BS_OK;
+}
+
+/* One entry of the current account's ledger, in order. */
+static bs_status
+walk_entry(checker *ck, const bs_ledger_entry *e)
+{
+    if (e->seq != ck->seq + 1)
+        violation(ck, "account \"%s\": ledger entry %lld follows entry %lld", ck->canon,
+                  (long long)e->seq, (long long)ck->seq);
+    if (e->balance != ck->balance + e->amount)
+        violation(ck, "account \"%s\": ledger entry %lld says balance %lld, but %lld + %lld = %lld",
+                  ck->canon, (long long)e->seq, (long long)e->balance, (long long)ck->balance,
+                  (long long)e->amount, (long long)(ck->balance + e->amount));
+    ck->seq = e->seq;
+    ck->balance = e->balance;
+    ck->sum->entries++;
+    switch (e->kind) {
+    case BS_ENTRY_ADJUST:
+        ck->sum->adjustments += e->amount;
+        break;
+    case BS_ENTRY_DEPOSIT:
+        ck->sum->deposits += e->amount;
+        break;
+    case BS_ENTRY_WITHDRAWAL:
+        ck->sum->withdrawals -= e->amount;
+        break;
+    default:
+        break;
+    }
+    return remember_entry(ck, e);
+}
+
+static bs_status
+walk_ledger_doc(const bs_store_doc *doc, void *arg)
+{
+    checker *ck = arg;
+    bs_ledger_entry e;
+
+    if (bs_ledger_entry_decode(doc->value, doc->len, &e) != BS_OK) {
+        violation(ck, "document \"%s\" is not a ledger entry", doc->key);
+        return BS_OK;
+    }
+    return walk_entry(ck, &e);
+}
+
+static bs_status
+check_account(const bs_store_doc *doc, void *arg)
+{
+    checker *ck = arg;
+    const char *canon = doc->key + strlen(BS_PREFIX_ACCOUNTS);
+    char prefix[BS_KEY_BUF];
+    bs_account a;
+    bs_status st;
+
+    if (bs_account_decode(doc->value, doc->len, &a) != BS_OK) {
+        violation(ck, "document \"%s\" is not an account", doc->key);
+        return BS_OK;
+    }
+    ck->sum->accounts++;
+    ck->canon = canon;
+    ck->seq = 0;
+    ck->balance = 0;
+    bs_prefix_ledger_of(canon, prefix);
+    st = bs_docs_each(ck->ctx, prefix, walk_ledger_doc, ck);
+    for (size_t i = 0; st == BS_OK && i < a.pending_count; i++)
+        if (a.pending[i].seq > ck->seq) /* else: copied already, and walked */
+            st = walk_entry(ck, &a.pending[i]);
+    if (st == BS_OK) {
+        if (ck->balance != a.balance)
+            violation(ck, "account \"%s\": balance %lld but its ledger ends at %lld", canon,
+                      (long long)a.balance, (long long)ck->balance);
+        if (ck->seq + 1 != a.ledger_next)
+            violation(ck, "account \"%s\": %lld ledger entries but the next is numbered %lld",
+                      canon, (long long)ck->seq, (long long)a.ledger_next);
+        if (a.lock == BS_LOCK_FILL)
+            violation(ck, "account \"%s\" is locked by an unfinished purchase of slot %s/%u/%u",
+                      canon, a.fill.campaign.owner, (unsigned)a.fill.campaign.index,
+                      (unsigned)a.fill.slot);
+        if (!bs_money_valid(a.balance))
+            violation(ck, "account \"%s\": balance %lld is out of range", canon,
+                      (long long)a.balance);
+        ck->sum->balances += a.balance;
+    }
+    bs_account_release(&a);
+    return st;
+}
+
+static int
+compare_entries(const void *a, const void *b)
+{
+    const sale_entry *x = a, *y = b;
+    int c = strcmp(x->ref, y->ref);
+
+    return c != 0 ? c : (int)x->kind - (int)y->kind;
+}
+
+/* The entries of `kind` naming slot `ref`: count them, sum them, mark them. */
+static size_t
+match_entries(checker *ck, const char *ref, bs_entry_kind kind, const char *account, int64_t *sum)
+{
+    sale_entry key;
+    size_t lo = 0, hi = ck->entry_count, n = 0;
+
+    memset(&key, 0, sizeof(key));
+    snprintf(key.ref, sizeof(key.ref), "%s", ref);
+    key.kind = kind;
+    while (lo < hi) { /* the first entry not below key */
+        size_t mid = (lo + hi) / 2;
+        if (compare_entries(&ck->entries[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *sum = 0;
+    for (size_t i = lo; i < ck->entry_count && compare_entries(&ck->entries[i], &key) == 0; i++) {
+        if (strcmp(ck->entries[i].account, account) != 0)
+            continue;
+        ck->entries[i].matched = true;
+        *sum += ck->entries[i].amount;
+        n++;
+    }
+    return n;
+}
+
+/* One kind of payment for one slot: exactly once with `amount` when `due`,
+ * never otherwise. An amount of zero is paid by no entry at all. */
+static void
+expect_paid(checker *ck, const char *ref, bs_entry_kind kind, const char *account, bool due,
+            int64_t amount)
+{
+    int64_t sum;
+    size_t n = match_entries(ck, ref, kind, account, &sum);
+    size_t want = due && amount != 0 ? 1 : 0;
+
+    if (n != want || (want == 1 && sum != amount))
+        violation(ck, "slot %s: %zu %s entries of %lld on account \"%s\"; expected %zu of %lld",
+                  ref, n, bs_entry_kind_name(kind), (long long)sum, account, want,
+                  (long long)amount);
+}
+
+typedef struct campaign_walk {
+    checker *ck;
+    const bs_campaign *c;
+    int64_t credited; /* the seller's watermark */
+    int64_t fees;     /* the operator's watermark */
+    int64_t next;     /* the index the next slot must have */
+    int64_t prev_end;
+} campaign_walk;
+
+static bool
+buyer_holds(checker *ck, const bs_slot *s)
+{
+    bs_account buyer;
+    bool holds;
+
+    if (bs_docs_account(ck->ctx, s->buyer, &buyer, NULL) != BS_OK)
+        return false;
+    holds = buyer.lock == BS_LOCK_FILL && strcmp(buyer.fill.request, s->request) == 0;
+    bs_account_release(&buyer);
+    return holds;
+}
+
+static bs_status
+check_slot(const bs_store_doc *doc, void *arg)
+{
+    campaign_walk *w = arg;
+    checker *ck = w->ck;
+    const bs_campaign *c = w->c;
+    char ref[BS_REF_MAX];
+    bool open, held, debited;
+    bs_slot s;
+
+    if (bs_slot_decode(doc->value, doc->len, &s) != BS_OK) {
+        violation(ck, "document \"%s\" is not a slot", doc->key);
+        return BS_OK;
+    }
+    bs_slot_ref_format(&c->id, s.index, ref);
+    ck->sum->slots++;
+    if ((int64_t)s.index != w->next)
+        violation(ck, "slot %s follows slot %lld: slots must be contiguous", ref,
+                  (long long)w->next - 1);
+    if (s.start < w->prev_end || s.end - s.start != c->slot_seconds)
+        violation(ck, "slot %s runs %lld..%lld: not back to back after %lld or not %lld s long",
+                  ref, (long long)s.start, (long long)s.end, (long long)w->prev_end,
+                  (long long)c->slot_seconds);
+    if (!bs_money_valid(s.price) || s.fee < 0 || s.fee > s.price)
+        violation(ck, "slot %s: price %lld and fee %lld are out of range", ref, (long long)s.price,
+                  (long long)s.fee);
+    w->next = (int64_t)s.index + 1;
+    w->prev_end = s.end;
+
+    open = !c->has_last || s.index > c->last.index;
+    held = open && buyer_holds(ck, &s);
+    if (open && !held)
+        violation(ck, "slot %s is sold and paid but campaign.last does not show it", ref);
+    if (c->has_last && s.index == c->last.index && !bs_slot_equal(&s, &c->last))
+        violation(ck, "campaign %s/%u: last differs from slot %s", c->id.owner,
+                  (unsigned)c->id.index, ref);
+    debited = !held;
+    expect_paid(ck, ref, BS_ENTRY_PURCHASE, s.buyer, debited, -s.price);
+    expect_paid(ck, ref, BS_ENTRY_SALE, c->id.owner, (int64_t)s.index <= w->credited,
+                s.price - s.fee);
+    expect_paid(ck, ref, BS_ENTRY_FEE, ck->ctx->operator_name, (int64_t)s.index <= w->fees, s.fee);
+    if (debited && (int64_t)s.index > w->credited)
+        ck->sum->owed += s.price - s.fee;
+    if (debited && (int64_t)s.index > w->fees)
+        ck->sum->owed += s.fee;
+    return BS_OK;
+}
+
+static bs_status
+check_campaign(const bs_store_doc *doc, void *arg)
+{
+    checker *ck = arg;
+    campaign_walk w = {ck, NULL, -1, -1, 0, INT64_MIN};
+    char prefix[BS_KEY_BUF];
+    bs_account owner;
+    bs_campaign c;
+    int64_t last;
+    bs_status st;
+
+    if (bs_campaign_decode(doc->value, doc->len, &c) != BS_OK) {
+        violation(ck, "document \"%s\" is not a campaign", doc->key);
+        return BS_OK;
+    }
+    ck->sum->campaigns++;
+    w.c = &c;
+    if (bs_docs_account(ck->ctx, c.id.owner, &owner, NULL) == BS_OK) {
+        w.credited = bs_watermark_get(owner.credited, owner.credited_count, &c.id);
+        bs_account_release(&owner);
+    } else {
+        violation(ck, "campaign %s/%u: its owner has no account", c.id.owner, (unsigned)c.id.index);
+    }
+    w.fees = bs_watermark_get(ck->op.fees, ck->op.fees_count, &c.id);
+    last = c.has_last ? (int64_t)c.last.index : -1;
+    if (w.credited > last || w.fees > last)
+        violation(ck,
+                  "campaign %s/%u: credited up to slot %lld (fees %lld) beyond the last "
+                  "final slot %lld",
+                  c.id.owner, (unsigned)c.id.index, (long long)w.credited, (long long)w.fees,
+                  (long long)last);
+    bs_prefix_slots_of(&c.id, prefix);
+    st = bs_docs_each(ck->ctx, prefix, check_slot, &w);
+    if (st == BS_OK && last >= w.next)
+        violation(ck, "campaign %s/%u: last is slot %lld, which was never sold", c.id.owner,
+                  (unsigned)c.id.index, (long long)last);
+    return st;
+}
+
+bs_status
+bs_check_run(bs_ctx *ctx, bs_check_report report, void *arg, bs_check_summary *sum)
+{
+    checker ck = {.ctx = ctx, .report = report, .arg = arg, .sum = sum};
+    bs_status st;
+
+    memset(sum, 0, sizeof(*sum));
+    st = bs_docs_each(ctx, BS_PREFIX_ACCOUNTS, check_account, &ck);
+    if (st != BS_OK)
+        goto free_entries;
+    qsort(ck.entries, ck.entry_count, sizeof(*ck.entries), compare_entries);
+    st = bs_docs_account(ctx, ctx->operator_name, &ck.op, NULL);
+    if (st == BS_NOTFOUND)
+        st = BS_OK;
+    if (st != BS_OK)
+        goto free_entries;
+    st = bs_docs_each(ctx, BS_PREFIX_CAMPAIGNS, check_campaign, &ck);
+    if (st != BS_OK)
+        goto release_operator;
+    for (size_t i = 0; i < ck.entry_count; i++)
+        if (!ck.entries[i].matched)
+            violation(&ck, "account \"%s\": a %s entry names slot %s, which it does not belong to",
+                      ck.entries[i].account, bs_entry_kind_name(ck.entries[i].kind),
+                      ck.entries[i].ref);
+    if (sum->balances + sum->owed != sum->adjustments + sum->deposits - sum->withdrawals)
+        violation(&ck,
+                  "money: balances %lld + owed %lld != adjustments %lld + deposits %lld - "
+                  "withdrawals %lld",
+                  (long long)sum->balances, (long long)sum->owed, (long long)sum->adjustments,
+                  (long long)sum->deposits, (long long)sum->withdrawals);
+release_operator:
+    bs_account_release(&ck.op);
+free_entries:
+    free(ck.entries);
+    return st;
+}

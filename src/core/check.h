@@ -1,0 +1,33 @@
+/*
+ * check.h — `bitslot check`: verify every invariant of DESIGN.md §6 over the
+ * whole store, reading only. See check.c for the list.
+ */
+#ifndef BS_CHECK_H
+#define BS_CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ctx.h"
+
+typedef struct bs_check_summary {
+    size_t accounts;
+    size_t campaigns;
+    size_t slots;
+    size_t entries;
+    size_t violations;
+    int64_t balances;    /* Σ balances */
+    int64_t owed;        /* Σ debited from buyers, not yet credited */
+    int64_t adjustments; /* Σ adjustment entries */
+    int64_t deposits;    /* Σ deposit entries */
+    int64_t withdrawals; /* Σ withdrawal entries (positive) */
+} bs_check_summary;
+
+/* Called once per violation with one line describing it. */
+typedef void (*bs_check_report)(void *arg, const char *line);
+
+/* Check everything. BS_OK when the check ran (sum->violations says whether
+ * anything was wrong); a store error otherwise. */
+bs_status bs_check_run(bs_ctx *ctx, bs_check_report report, void *arg, bs_check_summary *sum);
+
+#endif

@@ -1,0 +1,323 @@
+/*
+ * docs.c — see docs.h. One generic read-modify-CAS loop serves every
+ * document type through a small table of its codec functions.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/docs.h"
+
+typedef struct doc_type {
+    size_t size;
+    bs_status (*decode)(const char *text, size_t len, void *doc);
+    char *(*encode)(const void *doc, size_t *len);
+    void (*release)(void *doc);
+} doc_type;
+
+static bs_status
+account_decode(const char *text, size_t len, void *doc)
+{
+    return bs_account_decode(text, len, doc);
+}
+
+static char *
+account_encode(const void *doc, size_t *len)
+{
+    return bs_account_encode(doc, len);
+}
+
+static void
+account_release(void *doc)
+{
+    bs_account_release(doc);
+}
+
+static bs_status
+campaign_decode(const char *text, size_t len, void *doc)
+{
+    return bs_campaign_decode(text, len, doc);
+}
+
+static char *
+campaign_encode(const void *doc, size_t *len)
+{
+    return bs_campaign_encode(doc, len);
+}
+
+static void
+no_release(void *doc)
+{
+    (void)doc;
+}
+
+static const doc_type account_type = {sizeof(bs_account), account_decode, account_encode,
+                                      account_release};
+static const doc_type campaign_type = {sizeof(bs_campaign), campaign_decode, campaign_encode,
+                                       no_release};
+
+static bs_status
+read_doc(bs_ctx *ctx, const char *key, const doc_type *type, void *doc, bs_cas *cas)
+{
+    char *text;
+    size_t len;
+    bs_status st = bs_store_get(ctx->store, key, &text, &len, cas);
+
+    if (st != BS_OK)
+        return st;
+    st = type->decode(text, len, doc);
+    free(text);
+    return st;
+}
+
+/* The typed edit functions, called through one signature without casting
+ * function pointers. */
+typedef struct edit_closure {
+    bs_account_edit account;
+    bs_campaign_edit campaign;
+    void *arg;
+} edit_closure;
+
+static bs_status
+call_edit(void *doc, const edit_closure *edit, bool *write)
+{
+    if (edit->account != NULL)
+        return edit->account(doc, edit->arg, write);
+    return edit->campaign(doc, edit->arg, write);
+}
+
+static bs_status
+update_doc(bs_ctx *ctx, const char *key, const doc_type *type, const edit_closure *edit,
+           void *after)
+{
+    void *doc = calloc(1, type->size);
+    bs_status st = BS_CONFLICT;
+
+    if (doc == NULL)
+        return BS_NOMEM;
+    for (int attempt = 0; attempt < BS_DOCS_CAS_ATTEMPTS && st == BS_CONFLICT; attempt++) {
+        bool write = true;
+        bs_cas cas;
+        size_t len;
+        char *text;
+
+        st = read_doc(ctx, key, type, doc, &cas);
+        if (st != BS_OK)
+            break;
+        st = call_edit(doc, edit, &write);
+        if (st == BS_OK && write) {
+            text = type->encode(doc, &len);
+            st = text == NULL ? BS_NOMEM : bs_store_replace(ctx->store, key, text, len, cas, NULL);
+            free(text);
+        }
+        if (st != BS_OK || after == NULL)
+            type->release(doc);
+    }
+    if (st == BS_OK && after != NULL)
+        memcpy(after, doc, type->size); /* hands the arrays over to the caller */
+    free(doc);
+    return st;
+}
+
+bs_status
+bs_docs_account(bs_ctx *ctx, const char *canon, bs_account *out, bs_cas *cas)
+{
+    char key[BS_KEY_BUF];
+
+    memset(out, 0, sizeof(*out));
+    bs_key_account(canon, key);
+    return read_doc(ctx, key, &account_type, out, cas);
+}
+
+bs_status
+bs_docs_update_account(bs_ctx *ctx, const char *canon, bs_account_edit edit, void *arg,
+                       bs_account *after)
+{
+    char key[BS_KEY_BUF];
+
+    if (after != NULL)
+        memset(after, 0, sizeof(*after));
+    bs_key_account(canon, key);
+    return update_doc(ctx, key, &account_type, &(edit_closure){edit, NULL, arg}, after);
+}
+
+bs_status
+bs_docs_campaign(bs_ctx *ctx, const bs_ref *id, bs_campaign *out, bs_cas *cas)
+{
+    char key[BS_KEY_BUF];
+
+    bs_key_campaign(id, key);
+    return read_doc(ctx, key, &campaign_type, out, cas);
+}
+
+bs_status
+bs_docs_update_campaign(bs_ctx *ctx, const bs_ref *id, bs_campaign_edit edit, void *arg,
+                        bs_campaign *after)
+{
+    char key[BS_KEY_BUF];
+
+    bs_key_campaign(id, key);
+    return update_doc(ctx, key, &campaign_type, &(edit_closure){NULL, edit, arg}, after);
+}
+
+bs_status
+bs_docs_slot(bs_ctx *ctx, const bs_ref *campaign, uint32_t index, bs_slot *out)
+{
+    char key[BS_KEY_BUF], *text;
+    size_t len;
+    bs_status st;
+
+    bs_key_slot(campaign, index, key);
+    st = bs_store_get(ctx->store, key, &text, &len, NULL);
+    if (st != BS_OK)
+        return st;
+    st = bs_slot_decode(text, len, out);
+    free(text);
+    return st;
+}
+
+bs_status
+bs_docs_ad(bs_ctx *ctx, const bs_ref *id, bs_ad *out)
+{
+    char key[BS_KEY_BUF], *text;
+    size_t len;
+    bs_status st;
+
+    bs_key_ad(id, key);
+    st = bs_store_get(ctx->store, key, &text, &len, NULL);
+    if (st != BS_OK)
+        return st;
+    st = bs_ad_decode(text, len, out);
+    free(text);
+    return st;
+}
+
+bs_status
+bs_docs_add_slot(bs_ctx *ctx, const bs_slot *slot)
+{
+    char key[BS_KEY_BUF], *text;
+    bs_slot existing;
+    size_t len;
+    bs_status st;
+
+    bs_key_slot(&slot->campaign, slot->index, key);
+    text = bs_slot_encode(slot, &len);
+    if (text == NULL)
+        return BS_NOMEM;
+    st = bs_store_add(ctx->store, key, text, len, NULL);
+    free(text);
+    if (st != BS_EXISTS)
+        return st;
+    st = bs_docs_slot(ctx, &slot->campaign, slot->index, &existing);
+    if (st != BS_OK)
+        return st;
+    return bs_slot_equal(&existing, slot) ? BS_OK : BS_EXISTS;
+}
+
+bs_status
+bs_docs_each(bs_ctx *ctx, const char *prefix, bs_docs_visit fn, void *arg)
+{
+    char after[BS_STORE_KEY_MAX + 1] = "";
+
+    for (;;) {
+        bs_store_page page;
+        bool more;
+        bs_status st = bs_store_scan(ctx->store, prefix, after, BS_STORE_SCAN_MAX, &page);
+
+        for (size_t i = 0; st == BS_OK && i < page.count; i++)
+            st = fn(&page.docs[i], arg);
+        if (page.count > 0)
+            memcpy(after, page.docs[page.count - 1].key, strlen(page.docs[page.count - 1].key) + 1);
+        more = page.more;
+        bs_store_page_release(&page);
+        if (st != BS_OK || !more)
+            return st;
+    }
+}
+
+typedef struct collection {
+    size_t elem_size;
+    bs_docs_decode decode;
+    char *items;
+    size_t count;
+    size_t cap;
+} collection;
+
+static bs_status
+collect_one(const bs_store_doc *doc, void *arg)
+{
+    collection *c = arg;
+
+    if (c->count == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        char *grown = realloc(c->items, cap * c->elem_size);
+        if (grown == NULL)
+            return BS_NOMEM;
+        c->items = grown;
+        c->cap = cap;
+    }
+    memset(c->items + c->count * c->elem_size, 0, c->elem_size);
+    bs_status st = c->decode(doc->value, doc->len, c->items + c->count * c->elem_size);
+    if (st == BS_OK)
+        c->count++;
+    return st;
+}
+
+bs_status
+bs_docs_collect(bs_ctx *ctx, const char *prefix, size_t elem_size, bs_docs_decode decode,
+                void **out, size_t *count)
+{
+    collection c = {elem_size, decode, NULL, 0, 0};
+    bs_status st = bs_docs_each(ctx, prefix, collect_one, &c);
+
+    *out = NULL;
+    *count = 0;
+    if (st != BS_OK) {
+        free(c.items);
+        return st;
+    }
+    *out = c.items;
+    *count = c.count;
+    return BS_OK;
+}
+
+static bs_status
+note_last_index(const bs_store_doc *doc, void *arg)
+{
+    uint32_t index;
+    bs_status st = bs_key_last_index(doc->key, &index);
+
+    if (st == BS_OK)
+        *(uint32_t *)arg = index + 1;
+    return st;
+}
+
+bs_status
+bs_docs_add_next(bs_ctx *ctx, const char *prefix, bs_docs_encode_at encode, void *arg,
+                 uint32_t *index)
+{
+    uint32_t candidate = 0;
+    bs_status st = bs_docs_each(ctx, prefix, note_last_index, &candidate);
+
+    for (int attempt = 0; st == BS_OK && attempt < BS_DOCS_CAS_ATTEMPTS; attempt++) {
+        char key[BS_KEY_BUF], *text;
+        size_t len;
+
+        if (candidate > BS_INDEX_MAX)
+            return BS_TOOLARGE;
+        text = encode(candidate, arg, &len);
+        if (text == NULL)
+            return BS_NOMEM;
+        bs_key_join_index(prefix, candidate, key);
+        st = bs_store_add(ctx->store, key, text, len, NULL);
+        free(text);
+        if (st == BS_OK) {
+            *index = candidate;
+            return BS_OK;
+        }
+        if (st == BS_EXISTS) {
+            candidate++;
+            st = BS_OK;
+        }
+    }
+    return st == BS_OK ? BS_CONFLICT : st;
+}

@@ -1,0 +1,73 @@
+/*
+ * docs.h — typed access to the store for the core: read a document and
+ * decode it, and the read-modify-CAS loop every single-document change goes
+ * through (DESIGN.md principle 2).
+ *
+ * bs_docs_update() reads the document, calls `edit` on the decoded copy, and
+ * writes it back with replace() only if nobody changed it in between; on a
+ * CAS conflict it reads again and calls `edit` again, so `edit` must decide
+ * from what it is shown, never from what it saw on an earlier call. `edit`
+ * sets *write to false to change nothing (the loop then returns BS_OK), or
+ * returns a status other than BS_OK to refuse (returned as is, nothing
+ * written).
+ */
+#ifndef BS_DOCS_H
+#define BS_DOCS_H
+
+#include <stdbool.h>
+
+#include "core/ctx.h"
+#include "model/account.h"
+#include "model/ad.h"
+#include "model/campaign.h"
+
+/* How many times a CAS loop reads again before it answers BS_CONFLICT. */
+#define BS_DOCS_CAS_ATTEMPTS 200
+
+typedef bs_status (*bs_account_edit)(bs_account *account, void *arg, bool *write);
+typedef bs_status (*bs_campaign_edit)(bs_campaign *campaign, void *arg, bool *write);
+
+/* Read account/<canon>. On BS_OK release *out with bs_account_release. */
+bs_status bs_docs_account(bs_ctx *ctx, const char *canon, bs_account *out, bs_cas *cas);
+
+/* Read-modify-CAS of account/<canon>. When `after` is not NULL it receives
+ * the account as written (or as read, when nothing was written) and must be
+ * released by the caller; on error it is empty. */
+bs_status bs_docs_update_account(bs_ctx *ctx, const char *canon, bs_account_edit edit, void *arg,
+                                 bs_account *after);
+
+bs_status bs_docs_campaign(bs_ctx *ctx, const bs_ref *id, bs_campaign *out, bs_cas *cas);
+bs_status bs_docs_update_campaign(bs_ctx *ctx, const bs_ref *id, bs_campaign_edit edit, void *arg,
+                                  bs_campaign *after);
+
+bs_status bs_docs_slot(bs_ctx *ctx, const bs_ref *campaign, uint32_t index, bs_slot *out);
+bs_status bs_docs_ad(bs_ctx *ctx, const bs_ref *id, bs_ad *out);
+
+/* add() of a document that may already exist from an earlier, interrupted
+ * attempt: BS_OK when it is absent and now added, or present with content
+ * equal to ours per `same` (compared decoded); BS_EXISTS when present with
+ * other content. */
+bs_status bs_docs_add_slot(bs_ctx *ctx, const bs_slot *slot);
+
+/* Call `fn` on every document whose key starts with `prefix`, in key order,
+ * a page at a time; stop at the first status other than BS_OK and return
+ * it. The document lives only during the call. */
+typedef bs_status (*bs_docs_visit)(const bs_store_doc *doc, void *arg);
+bs_status bs_docs_each(bs_ctx *ctx, const char *prefix, bs_docs_visit fn, void *arg);
+
+/* Decode every document under `prefix` into a malloc'ed array of
+ * `elem_size` elements (*out; free it) with `decode`. */
+typedef bs_status (*bs_docs_decode)(const char *text, size_t len, void *elem);
+bs_status bs_docs_collect(bs_ctx *ctx, const char *prefix, size_t elem_size, bs_docs_decode decode,
+                          void **out, size_t *count);
+
+/* Add a document at the first free index under `prefix` (keys made by
+ * bs_key_join_index), after the highest index present: indexes stay
+ * contiguous and no shared counter document is needed. `encode` makes the
+ * document for a candidate index (malloc'ed; NULL when out of memory). On
+ * BS_OK *index is the index taken. */
+typedef char *(*bs_docs_encode_at)(uint32_t index, void *arg, size_t *len);
+bs_status bs_docs_add_next(bs_ctx *ctx, const char *prefix, bs_docs_encode_at encode, void *arg,
+                           uint32_t *index);
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * purchase.c — see purchase.h for the protocol and its state diagram.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/books.h"
+#include "core/credit.h"
+#include "core/docs.h"
+#include "core/price.h"
+#include "core/purchase.h"
+#include "util/failpoint.h"
+
+/* The slot document a purchase intent adds. */
+static void
+slot_of_intent(const char *canon, const bs_fill_intent *fill, bs_slot *slot)
+{
+    memset(slot, 0, sizeof(*slot));
+    slot->campaign = fill->campaign;
+    slot->index = fill->slot;
+    snprintf(slot->buyer, sizeof(slot->buyer), "%s", canon);
+    slot->ad = fill->ad;
+    slot->price = fill->price;
+    slot->fee = fill->fee;
+    slot->time = fill->time;
+    slot->start = fill->start;
+    slot->end = fill->end;
+    memcpy(slot->request, fill->request, sizeof(slot->request));
+}
+
+static bool
+holds_intent(const bs_account *a, const bs_fill_intent *fill)
+{
+    return a->lock == BS_LOCK_FILL && strcmp(a->fill.request, fill->request) == 0;
+}
+
+/* Debit + unlock, one CAS; nothing when the intent is no longer there (an
+ * earlier run of this step already did it). */
+static bs_status
+debit_and_unlock(bs_account *a, void *arg, bool *write)
+{
+    const bs_fill_intent *fill = arg;
+    char ref[BS_REF_MAX];
+    bs_status st;
+
+    if (!holds_intent(a, fill)) {
+        *write = false;
+        return BS_OK;
+    }
+    bs_slot_ref_format(&fill->campaign, fill->slot, ref);
+    st = bs_books_post(a, BS_ENTRY_PURCHASE, -fill->price, fill->time, ref, fill->request, NULL);
+    if (st != BS_OK)
+        return st;
+    a->lock = BS_LOCK_NONE;
+    return BS_OK;
+}
+
+/* Unlock without a debit: the slot went to someone else. */
+static bs_status
+unlock_unpaid(bs_account *a, void *arg, bool *write)
+{
+    if (!holds_intent(a, arg)) {
+        *write = false;
+        return BS_OK;
+    }
+    a->lock = BS_LOCK_NONE;
+    return BS_OK;
+}
+
+/* campaign.last moves forward only. */
+static bs_status
+advance_last(bs_campaign *c, void *arg, bool *write)
+{
+    const bs_slot *slot = arg;
+
+    if (c->has_last && c->last.index >= slot->index) {
+        *write = false;
+        return BS_OK;
+    }
+    c->has_last = true;
+    c->last = *slot;
+    return BS_OK;
+}
+
+bs_status
+bs_purchase_resume(bs_ctx *ctx, const char *canon, const bs_fill_intent *fill, bs_slot *out)
+{
+    bs_slot slot;
+    bs_status st;
+
+    slot_of_intent(canon, fill, &slot);
+    st = bs_docs_add_slot(ctx, &slot);
+    if (st == BS_EXISTS) {
+        st = bs_docs_update_account(ctx, canon, unlock_unpaid, (void *)fill, NULL);
+        if (st != BS_OK)
+            return st;
+        bs_failpoint(BS_FP_PURCHASE_LOST_UNLOCKED);
+        return BS_SOLD;
+    }
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_PURCHASE_SLOT_ADDED);
+
+    st = bs_docs_update_account(ctx, canon, debit_and_unlock, (void *)fill, NULL);
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_PURCHASE_DEBITED);
+
+    st = bs_docs_update_campaign(ctx, &fill->campaign, advance_last, &slot, NULL);
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_PURCHASE_CAMPAIGN_ADVANCED);
+
+    /* The rest can be finished by anyone later (the sweeper does); a failure
+     * here does not undo the purchase. */
+    (void)bs_credit_campaign(ctx, &fill->campaign);
+    (void)bs_books_flush(ctx, canon);
+    if (out != NULL)
+        *out = slot;
+    return BS_OK;
+}
+
+/* A slot exists beyond campaign.last: finish its purchase (if its buyer still
+ * holds the intent) or just advance campaign.last (the debit is done). */
+static bs_status
+complete_sold_slot(bs_ctx *ctx, const bs_slot *slot)
+{
+    bs_account buyer;
+    bs_status st = bs_docs_account(ctx, slot->buyer, &buyer, NULL);
+
+    if (st != BS_OK)
+        return st == BS_NOTFOUND ? BS_CORRUPT : st;
+    if (buyer.lock == BS_LOCK_FILL && strcmp(buyer.fill.request, slot->request) == 0) {
+        bs_fill_intent fill = buyer.fill;
+        bs_account_release(&buyer);
+        st = bs_purchase_resume(ctx, slot->buyer, &fill, NULL);
+        return st == BS_SOLD ? BS_CORRUPT : st;
+    }
+    bs_account_release(&buyer);
+    return bs_docs_update_campaign(ctx, &slot->campaign, advance_last, (void *)slot, NULL);
+}
+
+bs_status
+bs_purchase_sync(bs_ctx *ctx, const bs_ref *campaign, bs_campaign *out)
+{
+    for (;;) {
+        bs_slot slot;
+        uint32_t next;
+        bs_status st = bs_docs_campaign(ctx, campaign, out, NULL);
+
+        if (st != BS_OK)
+            return st;
+        next = out->has_last ? out->last.index + 1 : 0;
+        st = bs_docs_slot(ctx, campaign, next, &slot);
+        if (st == BS_NOTFOUND)
+            return BS_OK;
+        if (st == BS_OK)
+            st = complete_sold_slot(ctx, &slot);
+        if (st != BS_OK)
+            return st;
+    }
+}
+
+bs_status
+bs_purchase_quote_now(bs_ctx *ctx, const bs_ref *campaign, bs_purchase_quote *q)
+{
+    int64_t now = bs_ctx_now(ctx);
+    bs_price_last last = {0};
+    bs_status st;
+
+    memset(q, 0, sizeof(*q));
+    st = bs_purchase_sync(ctx, campaign, &q->campaign);
+    if (st != BS_OK)
+        return st;
+    if (q->campaign.has_last) {
+        last.exists = true;
+        last.price = q->campaign.last.price;
+        last.time = q->campaign.last.time;
+        last.end = q->campaign.last.end;
+        q->next_slot = q->campaign.last.index + 1;
+    }
+    q->price = bs_price_next(q->campaign.min_price, &last, now);
+    q->start = last.exists && last.end > now ? last.end : now;
+    q->end = q->start + q->campaign.slot_seconds;
+    return BS_OK;
+}
+
+typedef struct lock_request {
+    const bs_fill_intent *fill;
+    int64_t balance; /* out: the balance seen */
+} lock_request;
+
+static bs_status
+take_lock(bs_account *a, void *arg, bool *write)
+{
+    lock_request *req = arg;
+
+    (void)write;
+    req->balance = a->balance;
+    if (a->lock != BS_LOCK_NONE)
+        return BS_LOCKED;
+    if (a->balance < req->fill->price)
+        return BS_INSUFFICIENT;
+    a->lock = BS_LOCK_FILL;
+    a->fill = *req->fill;
+    return BS_OK;
+}
+
+/* Finish whatever the buyer's account was in the middle of. Returns
+ * BS_LOCKED when there was something (the caller must look again). */
+static bs_status
+finish_earlier_purchase(bs_ctx *ctx, const char *canon, bs_account *buyer)
+{
+    bs_fill_intent fill;
+    bs_status st;
+
+    if (buyer->lock != BS_LOCK_FILL)
+        return BS_OK;
+    fill = buyer->fill;
+    st = bs_purchase_resume(ctx, canon, &fill, NULL);
+    return st == BS_OK || st == BS_SOLD ? BS_LOCKED : st;
+}
+
+/* The checks that do not depend on the moment: the ad is the buyer's, of the
+ * campaign's size, and of no category the campaign disallows. */
+static bs_status
+check_ad(bs_ctx *ctx, const char *canon, const bs_campaign *c, const bs_ref *ad_ref,
+         bs_purchase_result *res)
+{
+    const char *category;
+    bs_ad ad;
+    bs_status st;
+
+    if (strcmp(ad_ref->owner, canon) != 0) {
+        res->subject = "ad";
+        return BS_FORBIDDEN;
+    }
+    st = bs_docs_ad(ctx, ad_ref, &ad);
+    if (st == BS_NOTFOUND)
+        res->subject = "ad";
+    if (st != BS_OK)
+        return st;
+    if (ad.width != c->width || ad.height != c->height) {
+        res->subject = "ad";
+        snprintf(res->detail_buf, sizeof(res->detail_buf), "%lldx%lld", (long long)ad.width,
+                 (long long)ad.height);
+        res->detail = res->detail_buf;
+        return BS_MISMATCH;
+    }
+    if (bs_categories_intersect(&ad.categories, &c->disallowed, &category)) {
+        res->subject = "category";
+        snprintf(res->detail_buf, sizeof(res->detail_buf), "%s", category);
+        res->detail = res->detail_buf;
+        return BS_FORBIDDEN;
+    }
+    return BS_OK;
+}
+
+bs_status
+bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result *res)
+{
+    bs_purchase_quote quote;
+    bs_fill_intent fill;
+    lock_request req = {&fill, 0};
+    bs_account buyer;
+    bs_name canon;
+    bs_status st;
+
+    memset(res, 0, sizeof(*res));
+    res->next_slot = -1;
+    if (!bs_name_valid(order->buyer)) {
+        res->subject = "account";
+        return BS_NOTFOUND;
+    }
+    bs_name_canonical(order->buyer, canon);
+    st = bs_docs_account(ctx, canon, &buyer, NULL);
+    if (st == BS_NOTFOUND)
+        res->subject = "account";
+    if (st != BS_OK)
+        return st;
+    res->balance = buyer.balance;
+    st = finish_earlier_purchase(ctx, canon, &buyer);
+    bs_account_release(&buyer);
+    if (st != BS_OK)
+        return st;
+
+    st = bs_purchase_quote_now(ctx, &order->campaign, &quote);
+    if (st == BS_NOTFOUND)
+        res->subject = "campaign";
+    if (st != BS_OK)
+        return st;
+    res->price = quote.price;
+    res->next_slot = quote.next_slot;
+    st = check_ad(ctx, canon, &quote.campaign, &order->ad, res);
+    if (st != BS_OK)
+        return st;
+    if (order->expect_slot >= 0 && order->expect_slot != (int64_t)quote.next_slot)
+        return BS_STALE;
+    if (order->max_price >= 0 && quote.price > order->max_price)
+        return BS_PRICE_LIMIT;
+
+    memset(&fill, 0, sizeof(fill));
+    fill.campaign = order->campaign;
+    fill.slot = quote.next_slot;
+    fill.ad = order->ad;
+    fill.price = quote.price;
+    fill.fee = bs_price_fee(quote.price, ctx->fee_bp);
+    fill.time = bs_ctx_now(ctx);
+    fill.start = quote.start;
+    fill.end = quote.end;
+    bs_id_next(&ctx->ids, fill.request);
+    st = bs_docs_update_account(ctx, canon, take_lock, &req, NULL);
+    res->balance = req.balance;
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_PURCHASE_LOCKED);
+
+    st = bs_purchase_resume(ctx, canon, &fill, &res->slot);
+    if (st == BS_OK)
+        res->balance -= fill.price;
+    return st;
+}

@@ -1,0 +1,84 @@
+/*
+ * purchase.h — buying the next slot of a campaign (DESIGN.md §3), and
+ * finishing any purchase that a crash interrupted.
+ *
+ *   account unlocked ──lock (CAS: intent, balance ≥ price)──▶ locked{fill}
+ *   locked{fill} ──add slot n──▶ slot n ours ──debit + unlock (one CAS)──▶
+ *       unlocked, entry "purchase" ──advance campaign.last (CAS, forward
+ *       only)──▶ seller and fee credited (credit.h) ──▶ ledger flushed
+ *   locked{fill} ──add slot n: someone else's──▶ unlock, no debit (SOLD)
+ *
+ *   transition              function                 failpoint after it
+ *   lock                    bs_purchase_buy          purchase.locked
+ *   add slot                bs_purchase_resume       purchase.slot-added
+ *   debit + unlock          bs_purchase_resume       purchase.debited
+ *   unlock after losing     bs_purchase_resume       purchase.lost-unlocked
+ *   advance campaign.last   bs_purchase_resume       purchase.campaign-advanced
+ *
+ * Every step after the lock is idempotent and follows from the intent alone,
+ * so anyone may run bs_purchase_resume() on a locked account, any number of
+ * times, at any moment: the buyer's next request, another process, or the
+ * sweeper. Whoever finds a sold slot that campaign.last does not show yet
+ * completes that purchase first (bs_purchase_sync).
+ */
+#ifndef BS_PURCHASE_H
+#define BS_PURCHASE_H
+
+#include <stdint.h>
+
+#include "core/ctx.h"
+#include "model/account.h"
+#include "model/campaign.h"
+
+typedef struct bs_purchase_order {
+    const char *buyer; /* account name, any case */
+    bs_ref campaign;
+    bs_ref ad;
+    int64_t max_price;   /* refuse to pay more; < 0: no limit */
+    int64_t expect_slot; /* refuse unless this is the slot for sale; < 0: any */
+} bs_purchase_order;
+
+typedef struct bs_purchase_result {
+    bs_slot slot;        /* BS_OK: the slot bought */
+    int64_t price;       /* the price asked */
+    int64_t balance;     /* the buyer's balance after, or at the refusal */
+    int64_t next_slot;   /* the slot that was for sale */
+    const char *subject; /* on NOTFOUND/MISMATCH/FORBIDDEN: "account",
+                            "campaign", "ad" or "category" */
+    const char *detail;  /* FORBIDDEN: the disallowed category (lives as
+                            long as the result) */
+    char detail_buf[64];
+} bs_purchase_result;
+
+/* Buy the next slot. Statuses: BS_OK; BS_NOTFOUND (subject says what);
+ * BS_MISMATCH (the ad's size is not the campaign's); BS_FORBIDDEN (the ad has
+ * a category the campaign disallows, or is not the buyer's); BS_STALE (the
+ * slot for sale is not expect_slot); BS_PRICE_LIMIT; BS_INSUFFICIENT;
+ * BS_LOCKED (another purchase of this account was in progress: it has been
+ * finished, look again); BS_SOLD (someone else got the slot first: no debit);
+ * BS_CONFLICT (too much contention: retry); store errors. */
+bs_status bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result *res);
+
+/* Finish the purchase recorded as `fill` on account/<canon> (see above).
+ * BS_OK when the slot is the buyer's and paid for (then *slot, if not NULL,
+ * is it); BS_SOLD when someone else had it and the buyer was unlocked
+ * without a debit. */
+bs_status bs_purchase_resume(bs_ctx *ctx, const char *canon, const bs_fill_intent *fill,
+                             bs_slot *slot);
+
+/* Complete every sold slot that campaign.last does not show yet, then read
+ * the campaign into *out. */
+bs_status bs_purchase_sync(bs_ctx *ctx, const bs_ref *campaign, bs_campaign *out);
+
+/* The slot for sale now and its price, after bs_purchase_sync. */
+typedef struct bs_purchase_quote {
+    bs_campaign campaign;
+    uint32_t next_slot;
+    int64_t price;
+    int64_t start;
+    int64_t end;
+} bs_purchase_quote;
+
+bs_status bs_purchase_quote_now(bs_ctx *ctx, const bs_ref *campaign, bs_purchase_quote *quote);
+
+#endif

@@ -1,0 +1,217 @@
+/*
+ * account.c — the JSON of an account:
+ *   {"name":"Alice","password":"$argon2id$...","api_key_hash":"<hex>",
+ *    "created":T,"operator":false,"balance":B,"ledger_next":N,
+ *    "pending":[ENTRY...],"lock":null|{"kind":"fill",...},
+ *    "credited":{"bob/0":3},"fees":{"bob/0":3}}
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/account.h"
+#include "model/codec.h"
+
+json_t *
+bs_fill_intent_view(const bs_fill_intent *f)
+{
+    return json_pack("{s:s, s:o, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:s}", "kind", "fill",
+                     "campaign", bs_codec_ref_json(&f->campaign), "slot", (json_int_t)f->slot, "ad",
+                     bs_codec_ref_json(&f->ad), "price", (json_int_t)f->price, "fee",
+                     (json_int_t)f->fee, "time", (json_int_t)f->time, "start", (json_int_t)f->start,
+                     "end", (json_int_t)f->end, "request", f->request);
+}
+
+static bs_status
+fill_from_json(json_t *obj, bs_fill_intent *f)
+{
+    char kind[16];
+    int64_t slot;
+
+    if (!json_is_object(obj) || bs_codec_string(obj, "kind", kind, sizeof(kind), false) ||
+        strcmp(kind, "fill") != 0 || bs_codec_ref(obj, "campaign", &f->campaign) ||
+        bs_codec_int(obj, "slot", &slot) || bs_codec_ref(obj, "ad", &f->ad) ||
+        bs_codec_int(obj, "price", &f->price) || bs_codec_int(obj, "fee", &f->fee) ||
+        bs_codec_int(obj, "time", &f->time) || bs_codec_int(obj, "start", &f->start) ||
+        bs_codec_int(obj, "end", &f->end) ||
+        bs_codec_string(obj, "request", f->request, sizeof(f->request), false))
+        return BS_CORRUPT;
+    if (slot < 0 || slot > BS_INDEX_MAX)
+        return BS_CORRUPT;
+    f->slot = (uint32_t)slot;
+    return BS_OK;
+}
+
+static json_t *
+watermarks_json(const bs_watermark *marks, size_t count)
+{
+    json_t *obj = json_object();
+
+    for (size_t i = 0; obj != NULL && i < count; i++) {
+        char ref[BS_REF_MAX];
+        bs_ref_format(&marks[i].campaign, ref);
+        if (json_object_set_new(obj, ref, json_integer(marks[i].last)) != 0) {
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    return obj;
+}
+
+static bs_status
+watermarks_from_json(json_t *obj, bs_watermark **marks, size_t *count)
+{
+    const char *ref;
+    json_t *value;
+
+    if (!json_is_object(obj))
+        return BS_CORRUPT;
+    json_object_foreach(obj, ref, value)
+    {
+        bs_ref campaign;
+        bs_status st;
+        if (bs_ref_parse(ref, &campaign) != BS_OK || !json_is_integer(value))
+            return BS_CORRUPT;
+        st = bs_watermark_set(marks, count, &campaign, json_integer_value(value));
+        if (st != BS_OK)
+            return st;
+    }
+    return BS_OK;
+}
+
+static json_t *
+pending_json(const bs_account *a)
+{
+    json_t *array = json_array();
+
+    for (size_t i = 0; array != NULL && i < a->pending_count; i++) {
+        if (json_array_append_new(array, bs_ledger_entry_json(&a->pending[i])) != 0) {
+            json_decref(array);
+            return NULL;
+        }
+    }
+    return array;
+}
+
+char *
+bs_account_encode(const bs_account *a, size_t *len)
+{
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:o, s:o, s:o, s:o}", "name",
+                            a->name, "password", a->password, "api_key_hash", a->api_key_hash,
+                            "created", (json_int_t)a->created, "operator", a->is_operator,
+                            "balance", (json_int_t)a->balance, "ledger_next",
+                            (json_int_t)a->ledger_next, "pending", pending_json(a), "lock",
+                            a->lock == BS_LOCK_FILL ? bs_fill_intent_view(&a->fill) : json_null(),
+                            "credited", watermarks_json(a->credited, a->credited_count), "fees",
+                            watermarks_json(a->fees, a->fees_count));
+
+    return bs_codec_dump(doc, len);
+}
+
+bs_status
+bs_account_decode(const char *text, size_t len, bs_account *a)
+{
+    json_t *doc = bs_codec_load(text, len), *pending, *lock, *item;
+    bs_status st = BS_CORRUPT;
+    size_t i;
+
+    memset(a, 0, sizeof(*a));
+    if (doc == NULL)
+        return BS_CORRUPT;
+    if (bs_codec_string(doc, "name", a->name, sizeof(a->name), false) ||
+        bs_codec_string(doc, "password", a->password, sizeof(a->password), false) ||
+        bs_codec_string(doc, "api_key_hash", a->api_key_hash, sizeof(a->api_key_hash), false) ||
+        bs_codec_int(doc, "created", &a->created) ||
+        !json_is_boolean(json_object_get(doc, "operator")) ||
+        bs_codec_int(doc, "balance", &a->balance) ||
+        bs_codec_int(doc, "ledger_next", &a->ledger_next))
+        goto fail;
+    a->is_operator = json_is_true(json_object_get(doc, "operator"));
+
+    pending = json_object_get(doc, "pending");
+    if (!json_is_array(pending))
+        goto fail;
+    if (json_array_size(pending) > 0) {
+        a->pending = calloc(json_array_size(pending), sizeof(*a->pending));
+        if (a->pending == NULL) {
+            st = BS_NOMEM;
+            goto fail;
+        }
+    }
+    json_array_foreach(pending, i, item)
+    {
+        if (bs_ledger_entry_from_json(item, &a->pending[i]) != BS_OK)
+            goto fail;
+        a->pending_count++;
+    }
+
+    lock = json_object_get(doc, "lock");
+    if (json_is_object(lock)) {
+        if (fill_from_json(lock, &a->fill) != BS_OK)
+            goto fail;
+        a->lock = BS_LOCK_FILL;
+    } else if (!json_is_null(lock)) {
+        goto fail;
+    }
+    st = watermarks_from_json(json_object_get(doc, "credited"), &a->credited, &a->credited_count);
+    if (st == BS_OK)
+        st = watermarks_from_json(json_object_get(doc, "fees"), &a->fees, &a->fees_count);
+    if (st != BS_OK)
+        goto fail;
+    json_decref(doc);
+    return BS_OK;
+
+fail:
+    json_decref(doc);
+    bs_account_release(a);
+    return st == BS_OK ? BS_CORRUPT : st;
+}
+
+void
+bs_account_release(bs_account *a)
+{
+    if (a == NULL)
+        return;
+    free(a->pending);
+    free(a->credited);
+    free(a->fees);
+    memset(a, 0, sizeof(*a));
+}
+
+json_t *
+bs_account_view(const bs_account *a)
+{
+    return json_pack("{s:s, s:I, s:o, s:I, s:b}", "name", a->name, "balance",
+                     (json_int_t)a->balance, "lock",
+                     a->lock == BS_LOCK_FILL ? bs_fill_intent_view(&a->fill) : json_null(),
+                     "created", (json_int_t)a->created, "operator", a->is_operator);
+}
+
+int64_t
+bs_watermark_get(const bs_watermark *marks, size_t count, const bs_ref *campaign)
+{
+    for (size_t i = 0; i < count; i++)
+        if (bs_ref_equal(&marks[i].campaign, campaign))
+            return marks[i].last;
+    return -1;
+}
+
+bs_status
+bs_watermark_set(bs_watermark **marks, size_t *count, const bs_ref *campaign, int64_t last)
+{
+    bs_watermark *grown;
+
+    for (size_t i = 0; i < *count; i++) {
+        if (bs_ref_equal(&(*marks)[i].campaign, campaign)) {
+            (*marks)[i].last = last;
+            return BS_OK;
+        }
+    }
+    grown = realloc(*marks, (*count + 1) * sizeof(**marks));
+    if (grown == NULL)
+        return BS_NOMEM;
+    grown[*count].campaign = *campaign;
+    grown[*count].last = last;
+    *marks = grown;
+    (*count)++;
+    return BS_OK;
+}

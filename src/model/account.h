@@ -1,0 +1,95 @@
+/*
+ * account.h — the account document account/<canonical name> (DESIGN.md §2).
+ *
+ * It holds everything one CAS must see at once: the balance, the ledger
+ * entries not yet copied out ("pending"), the lock (at most one intent in
+ * progress), and the seller's and operator's crediting watermarks.
+ *
+ * Invariants (kept by src/core, checked by `bitslot check`):
+ *   - balance == the balance of the last ledger entry (0 with none), and
+ *     ledger_next - 1 entries exist: ledger documents 1..k, then pending
+ *     k+1..ledger_next-1.
+ *   - lock is NONE or exactly one intent, with its request id.
+ *   - credited[c] == n: the sales of slots 0..n of campaign c (one the
+ *     account owns) are credited to this account; fees[c] == n: the fees of
+ *     slots 0..n of campaign c are credited (operator only).
+ */
+#ifndef BS_MODEL_ACCOUNT_H
+#define BS_MODEL_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/ledger.h"
+#include "model/names.h"
+#include "util/id.h"
+#include "util/status.h"
+
+#define BS_PASSWORD_HASH_MAX 128
+#define BS_API_KEY_HASH_LEN  64
+
+typedef enum bs_lock_kind {
+    BS_LOCK_NONE,
+    BS_LOCK_FILL, /* a slot purchase in progress */
+} bs_lock_kind;
+
+/* The recorded intent of a purchase: everything later steps need. */
+typedef struct bs_fill_intent {
+    bs_ref campaign;
+    uint32_t slot;
+    bs_ref ad;
+    int64_t price;
+    int64_t fee;
+    int64_t time;
+    int64_t start;
+    int64_t end;
+    char request[BS_ID_LEN + 1];
+} bs_fill_intent;
+
+/* The last slot index of one campaign that has been credited (-1: none). */
+typedef struct bs_watermark {
+    bs_ref campaign;
+    int64_t last;
+} bs_watermark;
+
+typedef struct bs_account {
+    bs_name name;                        /* as registered */
+    char password[BS_PASSWORD_HASH_MAX]; /* argon2id string; "" cannot log in */
+    char api_key_hash[BS_API_KEY_HASH_LEN + 1];
+    int64_t created;
+    bool is_operator;
+    int64_t balance;
+    int64_t ledger_next;
+    bs_ledger_entry *pending; /* malloc'ed, pending_count entries */
+    size_t pending_count;
+    bs_lock_kind lock;
+    bs_fill_intent fill;    /* when lock == BS_LOCK_FILL */
+    bs_watermark *credited; /* malloc'ed */
+    size_t credited_count;
+    bs_watermark *fees; /* malloc'ed */
+    size_t fees_count;
+} bs_account;
+
+/* The document (malloc'ed, length in *len) or NULL when out of memory. */
+char *bs_account_encode(const bs_account *account, size_t *len);
+
+/* Decode into *account (which the caller releases with bs_account_release
+ * on BS_OK; on failure nothing is left to release). */
+bs_status bs_account_decode(const char *text, size_t len, bs_account *account);
+
+/* Free the arrays of an account and zero it. NULL is a no-op. */
+void bs_account_release(bs_account *account);
+
+/* The JSON shown for `account show`: name, balance, lock, created. New
+ * reference or NULL. */
+json_t *bs_account_view(const bs_account *account);
+json_t *bs_fill_intent_view(const bs_fill_intent *fill);
+
+/* Watermarks: the last credited slot of `campaign` (-1 when none), and
+ * setting it (BS_NOMEM possible). */
+int64_t bs_watermark_get(const bs_watermark *marks, size_t count, const bs_ref *campaign);
+bs_status bs_watermark_set(bs_watermark **marks, size_t *count, const bs_ref *campaign,
+                           int64_t last);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * names.h — account names, references to campaigns, ads and slots, and the
+ * store keys of every document. The only code that knows how keys are
+ * spelled (DESIGN.md §2).
+ *
+ * Invariants:
+ *   - An account name is [A-Za-z0-9_]{1,64}; names are unique regardless of
+ *     case, so keys and references use the lowercase "canonical" form.
+ *   - Indexes in keys are zero-padded to 10 digits so that byte order (the
+ *     order of a scan) is numeric order.
+ *   - A reference is written "owner/index" (campaign, ad) or
+ *     "owner/index/slot" (slot), owner canonical.
+ */
+#ifndef BS_NAMES_H
+#define BS_NAMES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/status.h"
+
+#define BS_NAME_MAX  64
+#define BS_INDEX_MAX UINT32_C(999999999)
+#define BS_REF_MAX   (BS_NAME_MAX + 24)
+#define BS_KEY_BUF   160
+
+typedef char bs_name[BS_NAME_MAX + 1];
+
+/* A campaign or an ad: its owner's canonical name and its index. */
+typedef struct bs_ref {
+    bs_name owner;
+    uint32_t index;
+} bs_ref;
+
+/* True when `name` is [A-Za-z0-9_]{1,64}. */
+bool bs_name_valid(const char *name);
+
+/* The canonical (lowercase) form of a valid name. */
+void bs_name_canonical(const char *name, bs_name out);
+
+/* Parse "owner/index" (owner in any case): BS_INVALID when malformed. */
+bs_status bs_ref_parse(const char *text, bs_ref *out);
+
+/* "owner/index" into out (BS_REF_MAX bytes). */
+void bs_ref_format(const bs_ref *ref, char out[BS_REF_MAX]);
+
+/* "owner/index/slot" into out (BS_REF_MAX bytes). */
+void bs_slot_ref_format(const bs_ref *campaign, uint32_t slot, char out[BS_REF_MAX]);
+
+bool bs_ref_equal(const bs_ref *a, const bs_ref *b);
+
+/* Store keys (BS_KEY_BUF bytes each). `canon` is a canonical name. */
+void bs_key_account(const char *canon, char out[BS_KEY_BUF]);
+void bs_key_campaign(const bs_ref *campaign, char out[BS_KEY_BUF]);
+void bs_key_slot(const bs_ref *campaign, uint32_t slot, char out[BS_KEY_BUF]);
+void bs_key_ad(const bs_ref *ad, char out[BS_KEY_BUF]);
+void bs_key_ledger(const char *canon, int64_t seq, char out[BS_KEY_BUF]);
+void bs_key_image_chunk(const char *digest_hex, uint32_t chunk, char out[BS_KEY_BUF]);
+
+/* Key prefixes for scans. */
+#define BS_PREFIX_ACCOUNTS  "account/"
+#define BS_PREFIX_CAMPAIGNS "campaign/"
+void bs_prefix_campaigns_of(const char *canon, char out[BS_KEY_BUF]);
+void bs_prefix_slots_of(const bs_ref *campaign, char out[BS_KEY_BUF]);
+void bs_prefix_ads_of(const char *canon, char out[BS_KEY_BUF]);
+void bs_prefix_ledger_of(const char *canon, char out[BS_KEY_BUF]);
+
+/* prefix + the index padded as in keys ("campaign/bob/" + 3 →
+ * "campaign/bob/0000000003"). */
+void bs_key_join_index(const char *prefix, uint32_t index, char out[BS_KEY_BUF]);
+
+/* Parse the index at the end of a campaign or ad key (after the last '/'). */
+bs_status bs_key_last_index(const char *key, uint32_t *index);
+
+#endif

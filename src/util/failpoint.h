@@ -1,0 +1,43 @@
+/*
+ * failpoint.h — named crash points at every step of every multi-document
+ * protocol. With BITSLOT_FAILPOINT=<name> in the environment, the process
+ * exits at once (_exit(BS_FAILPOINT_EXIT)) when it reaches that point, as if
+ * the machine had lost power there. Unset, a failpoint costs one load and one
+ * compare.
+ *
+ * Every failpoint is listed in BS_FAILPOINT_MAP with the operation that
+ * reaches it; the crash tests iterate this table, so a step cannot be added
+ * without a crash test that covers it.
+ */
+#ifndef BS_FAILPOINT_H
+#define BS_FAILPOINT_H
+
+#define BS_FAILPOINT_EXIT 86
+
+/* X(id, "name", "operation that reaches it") */
+#define BS_FAILPOINT_MAP(X)                                                                        \
+    X(PURCHASE_LOCKED, "purchase.locked", "buy")                                                   \
+    X(PURCHASE_SLOT_ADDED, "purchase.slot-added", "buy")                                           \
+    X(PURCHASE_DEBITED, "purchase.debited", "buy")                                                 \
+    X(PURCHASE_CAMPAIGN_ADVANCED, "purchase.campaign-advanced", "buy")                             \
+    X(PURCHASE_LOST_UNLOCKED, "purchase.lost-unlocked", "buy-lost")                                \
+    X(CREDIT_SELLER, "credit.seller", "buy")                                                       \
+    X(CREDIT_FEE, "credit.fee", "buy")                                                             \
+    X(LEDGER_ENTRY_WRITTEN, "ledger.entry-written", "adjust")                                      \
+    X(AD_IMAGE_STORED, "ad.image-stored", "ad")
+
+typedef enum bs_failpoint_id {
+#define BS__FAILPOINT_ENUM(id, name, op) BS_FP_##id,
+    BS_FAILPOINT_MAP(BS__FAILPOINT_ENUM)
+#undef BS__FAILPOINT_ENUM
+        BS__FAILPOINT_COUNT
+} bs_failpoint_id;
+
+/* Exit the process now if BITSLOT_FAILPOINT names this point. */
+void bs_failpoint(bs_failpoint_id id);
+
+/* The name and the operation of a failpoint (static strings). */
+const char *bs_failpoint_name(bs_failpoint_id id);
+const char *bs_failpoint_operation(bs_failpoint_id id);
+
+#endif
