@@ -341,7 +341,8 @@ bs_check_run(bs_ctx *ctx, bs_check_report report, void *arg, bs_check_summary *s
     st = bs_docs_each(ctx, BS_PREFIX_ACCOUNTS, check_account, &ck);
     if (st != BS_OK)
         goto free_entries;
-    qsort(ck.entries, ck.entry_count, sizeof(*ck.entries), compare_entries);
+    if (ck.entry_count > 0)
+        qsort(ck.entries, ck.entry_count, sizeof(*ck.entries), compare_entries);
     st = bs_docs_account(ctx, ctx->operator_name, &ck.op, NULL);
     if (st == BS_NOTFOUND)
         st = BS_OK;
