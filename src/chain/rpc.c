@@ -253,7 +253,7 @@ fail_rpc:
 /* The wallet name of an "/wallet/<encoded>" path, decoded into *wallet
  * (NULL for "" and "/"). */
 static bs_status
-rpc_parse_path(CURL *curl, const char *path, char **wallet)
+rpc_parse_path(const char *path, char **wallet)
 {
     static const char prefix[] = "/wallet/";
     const char *encoded;
@@ -268,7 +268,7 @@ rpc_parse_path(CURL *curl, const char *path, char **wallet)
     encoded = path + sizeof(prefix) - 1;
     if (encoded[0] == '\0' || strchr(encoded, '/') != NULL)
         return BS_INVALID;
-    decoded = curl_easy_unescape(curl, encoded, 0, &len);
+    decoded = curl_easy_unescape(NULL, encoded, 0, &len); /* NULL: curl >= 7.82 */
     if (decoded == NULL)
         return BS_NOMEM;
     if (len <= 0 || (size_t)len != strlen(decoded)) {
@@ -310,7 +310,6 @@ bs_status
 bs_rpc_open(const char *url, const bs_rpc_options *opts, bs_rpc **out)
 {
     CURLU *u = NULL;
-    CURL *scratch = NULL;
     char *scheme = NULL, *host = NULL, *port = NULL, *user = NULL, *password = NULL;
     char *path = NULL, *query = NULL, *fragment = NULL, *options = NULL, *wallet = NULL;
     char *base = NULL;
@@ -335,8 +334,7 @@ bs_rpc_open(const char *url, const bs_rpc_options *opts, bs_rpc **out)
     if (pthread_once(&rpc_curl_once, rpc_curl_init) != 0 || rpc_curl_init_rc != CURLE_OK)
         return BS_UNAVAILABLE;
     u = curl_url();
-    scratch = curl_easy_init();
-    if (u == NULL || scratch == NULL) {
+    if (u == NULL) {
         st = BS_NOMEM;
         goto done_parts;
     }
@@ -358,7 +356,7 @@ bs_rpc_open(const char *url, const bs_rpc_options *opts, bs_rpc **out)
         goto done_parts;
     if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
         goto done_parts;
-    st = rpc_parse_path(scratch, path, &wallet);
+    st = rpc_parse_path(path, &wallet);
     if (st != BS_OK)
         goto done_parts;
     base_size = strlen(scheme) + strlen(host) + strlen(port) + 5;
@@ -387,7 +385,844 @@ done_parts:
     curl_free(path);
     curl_free(query);
     curl_free(fragment);
-    curl_easy_cleanup(scratch);
     curl_url_cleanup(u);
+    return st;
+}
+
+bs_status
+bs_rpc_open_wallet(const bs_rpc *base, const char *wallet, bs_rpc **out)
+{
+    char *escaped = NULL, *path = NULL;
+    bs_status st = BS_INVALID;
+
+    if (out == NULL)
+        return BS_INVALID;
+    *out = NULL;
+    if (base == NULL || wallet == NULL || wallet[0] == '\0')
+        return BS_INVALID;
+    escaped = curl_easy_escape(base->curl, wallet, 0);
+    if (escaped == NULL)
+        return BS_NOMEM;
+    path = rpc_concat("/wallet/", escaped);
+    if (path == NULL) {
+        st = BS_NOMEM;
+        goto done_escaped;
+    }
+    st = rpc_create(base->base, path, wallet, base->user, base->password, base->connect_timeout_ms,
+                    base->timeout_ms, out);
+    free(path);
+
+done_escaped:
+    curl_free(escaped);
+    return st;
+}
+
+void
+bs_rpc_close(bs_rpc *rpc)
+{
+    if (rpc == NULL)
+        return;
+    curl_easy_cleanup(rpc->curl);
+    curl_slist_free_all(rpc->headers);
+    free(rpc->base);
+    free(rpc->path);
+    free(rpc->url);
+    free(rpc->wallet);
+    free(rpc->user);
+    free(rpc->password);
+    free(rpc->body);
+    free(rpc);
+}
+
+const char *
+bs_rpc_wallet(const bs_rpc *rpc)
+{
+    return rpc != NULL ? rpc->wallet : NULL;
+}
+
+/* ---- exact numbers ---- */
+
+static bool
+rpc_is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* The length of the JSON number token at s[0..len), or 0 if s does not start
+ * with one that follows the grammar. *plain: it has no fraction and no
+ * exponent; *int_digits: the digits of its integer part. */
+static size_t
+rpc_number_token(const char *s, size_t len, bool *plain, size_t *int_digits)
+{
+    size_t i = 0, start;
+
+    *plain = true;
+    if (i < len && s[i] == '-')
+        i++;
+    start = i;
+    if (i >= len || !rpc_is_digit(s[i]))
+        return 0;
+    if (s[i] == '0')
+        i++;
+    else
+        while (i < len && rpc_is_digit(s[i]))
+            i++;
+    *int_digits = i - start;
+    if (i < len && s[i] == '.') {
+        *plain = false;
+        start = ++i;
+        while (i < len && rpc_is_digit(s[i]))
+            i++;
+        if (i == start)
+            return 0;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        *plain = false;
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        start = i;
+        while (i < len && rpc_is_digit(s[i]))
+            i++;
+        if (i == start)
+            return 0;
+    }
+    return i;
+}
+
+/* Copy in[0..len) to out (when out is non-NULL; it must hold *out_len bytes
+ * as computed by a first call with out NULL) with every number that has a
+ * fraction, an exponent or more than RPC_INT_DIGITS_MAX digits wrapped in
+ * quotes; the output length in *out_len. BS_CORRUPT if a number outside a
+ * string breaks the grammar. */
+static bs_status
+rpc_quote_numbers(const char *in, size_t len, char *out, size_t *out_len)
+{
+    size_t i = 0, o = 0, tok, int_digits = 0;
+    bool in_string = false, plain, quote;
+
+    while (i < len) {
+        char c = in[i];
+
+        if (in_string) {
+            size_t n = (c == '\\' && i + 1 < len) ? 2 : 1;
+
+            if (c == '"')
+                in_string = false;
+            if (out != NULL)
+                memcpy(out + o, in + i, n);
+            o += n;
+            i += n;
+            continue;
+        }
+        if (c == '-' || rpc_is_digit(c)) {
+            tok = rpc_number_token(in + i, len - i, &plain, &int_digits);
+            if (tok == 0)
+                return BS_CORRUPT;
+            quote = !plain || int_digits > RPC_INT_DIGITS_MAX;
+            if (quote && out != NULL)
+                out[o] = '"';
+            o += quote;
+            if (out != NULL)
+                memcpy(out + o, in + i, tok);
+            o += tok;
+            if (quote && out != NULL)
+                out[o] = '"';
+            o += quote;
+            i += tok;
+            continue;
+        }
+        if (c == '"')
+            in_string = true;
+        if (out != NULL)
+            out[o] = c;
+        o++;
+        i++;
+    }
+    *out_len = o;
+    return BS_OK;
+}
+
+bs_status
+bs_rpc_read_amount(const json_t *value, bool negative_ok, int64_t *sats)
+{
+    json_int_t whole;
+
+    if (sats == NULL)
+        return BS_INVALID;
+    if (json_is_string(value))
+        return bs_amount_parse(json_string_value(value), json_string_length(value), negative_ok,
+                               sats);
+    if (!json_is_integer(value))
+        return BS_INVALID;
+    whole = json_integer_value(value);
+    if ((whole < 0 && !negative_ok) || whole > BS_MAX_MONEY / BS_SAT_PER_BTC ||
+        whole < -(BS_MAX_MONEY / BS_SAT_PER_BTC))
+        return BS_INVALID;
+    *sats = (int64_t)whole * BS_SAT_PER_BTC;
+    return BS_OK;
+}
+
+/* ---- one call ---- */
+
+static bs_status
+rpc_curl_status(CURLcode rc, bool nomem)
+{
+    switch (rc) {
+    case CURLE_OK:
+        return BS_OK;
+    case CURLE_OPERATION_TIMEDOUT:
+        return BS_TIMEOUT;
+    case CURLE_OUT_OF_MEMORY:
+        return BS_NOMEM;
+    case CURLE_WRITE_ERROR: /* only our write callback refuses */
+        return nomem ? BS_NOMEM : BS_TOOLARGE;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        return BS_UNSUPPORTED;
+    case CURLE_URL_MALFORMAT:
+        return BS_INVALID;
+    case CURLE_LOGIN_DENIED:
+        return BS_AUTH;
+    default:
+        /* Refused, unresolvable, reset, closed early, TLS failures: the node
+         * cannot be reached as configured. */
+        return BS_UNAVAILABLE;
+    }
+}
+
+/* Turn the answer in rpc->body (HTTP status http, request id) into a
+ * status and, on BS_OK, *result. */
+static bs_status
+rpc_interpret(bs_rpc *rpc, long http, uint64_t id, json_t **result, bs_rpc_error *err)
+{
+    char *quoted = NULL;
+    size_t quoted_len = 0;
+    json_t *root = NULL, *error, *code, *message, *value, *idv;
+    json_error_t jerr;
+    json_int_t c;
+    bs_status st;
+
+    if (http == 401 || http == 403)
+        return BS_AUTH;
+    st = rpc_quote_numbers(rpc->body ? rpc->body : "", rpc->body_len, NULL, &quoted_len);
+    if (st == BS_OK) {
+        quoted = malloc(quoted_len + 1);
+        if (quoted == NULL)
+            return BS_NOMEM;
+        rpc_quote_numbers(rpc->body ? rpc->body : "", rpc->body_len, quoted, &quoted_len);
+        root = json_loadb(quoted, quoted_len, 0, &jerr);
+        if (root == NULL)
+            rpc_error_message(err, jerr.text);
+    } else {
+        rpc_error_message(err, "malformed number in the answer");
+    }
+    if (!json_is_object(root)) {
+        /* A proxy or a node that is starting may answer 50x without JSON. */
+        st = (http == 502 || http == 503 || http == 504) ? BS_UNAVAILABLE : BS_CORRUPT;
+        if (root != NULL)
+            rpc_error_message(err, "answer is not a JSON object");
+        goto done_root;
+    }
+    error = json_object_get(root, "error");
+    if (error != NULL && !json_is_null(error)) {
+        code = json_object_get(error, "code");
+        message = json_object_get(error, "message");
+        if (!json_is_integer(code)) {
+            st = BS_CORRUPT;
+            rpc_error_message(err, "error without an integer code");
+            goto done_root;
+        }
+        c = json_integer_value(code);
+        if (err != NULL) {
+            err->code = c < INT32_MIN ? INT32_MIN : c > INT32_MAX ? INT32_MAX : (int)c;
+            err->message[0] = '\0';
+            if (json_is_string(message))
+                rpc_error_message(err, json_string_value(message));
+        }
+        st = BS_REMOTE;
+        goto done_root;
+    }
+    value = json_object_get(root, "result");
+    idv = json_object_get(root, "id");
+    if (http != 200 || value == NULL || !json_is_integer(idv) ||
+        (uint64_t)json_integer_value(idv) != id) {
+        st = BS_CORRUPT;
+        rpc_error_message(err, "answer without a result for this request");
+        goto done_root;
+    }
+    if (result != NULL)
+        *result = json_incref(value);
+    st = BS_OK;
+
+done_root:
+    json_decref(root);
+    free(quoted);
+    return st;
+}
+
+/* One request. With fresh, it goes on a new connection: libcurl re-sends a
+ * request once, by itself, when a kept-alive connection turns out to be
+ * closed before any byte of the answer came; on a new connection it never
+ * does, which is what a call that must not run twice needs. */
+static bs_status
+rpc_call_text(bs_rpc *rpc, const char *method, const char *params_text, bool fresh, json_t **result,
+              bs_rpc_error *err)
+{
+    char *method_text = NULL, *body = NULL;
+    size_t body_size;
+    uint64_t id;
+    long http = 0;
+    int n;
+    CURLcode rc;
+    bs_status st = BS_INVALID;
+
+    rpc_error_clear(err);
+    if (result != NULL)
+        *result = NULL;
+    if (rpc == NULL || method == NULL || method[0] == '\0' || params_text == NULL ||
+        params_text[0] == '\0')
+        return BS_INVALID;
+    method_text = rpc_json_string_text(method);
+    if (method_text == NULL)
+        return BS_INVALID;
+    id = rpc->next_id++;
+    body_size = strlen(method_text) + strlen(params_text) + 80;
+    body = malloc(body_size);
+    if (body == NULL) {
+        st = BS_NOMEM;
+        goto done_method;
+    }
+    n = snprintf(body, body_size,
+                 "{\"jsonrpc\":\"1.0\",\"id\":%" PRIu64 ",\"method\":%s,\"params\":%s}", id,
+                 method_text, params_text);
+    if (n < 0 || (size_t)n >= body_size) {
+        st = BS_INVALID;
+        goto done_body;
+    }
+    rpc->body_len = 0;
+    rpc->body_nomem = false;
+    rpc->curl_error[0] = '\0';
+    if (curl_easy_setopt(rpc->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n) != CURLE_OK ||
+        curl_easy_setopt(rpc->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK) {
+        st = BS_NOMEM;
+        goto done_body;
+    }
+    if (fresh && curl_easy_setopt(rpc->curl, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK) {
+        st = BS_NOMEM;
+        goto done_body;
+    }
+    rc = curl_easy_perform(rpc->curl);
+    curl_easy_setopt(rpc->curl, CURLOPT_FRESH_CONNECT, 0L);
+    if (curl_easy_getinfo(rpc->curl, CURLINFO_RESPONSE_CODE, &http) != CURLE_OK)
+        http = 0;
+    if (err != NULL)
+        err->http_status = (int)http;
+    if (rc != CURLE_OK) {
+        st = rpc_curl_status(rc, rpc->body_nomem);
+        rpc_error_message(err, rpc->curl_error[0] ? rpc->curl_error : curl_easy_strerror(rc));
+        goto done_body;
+    }
+    st = rpc_interpret(rpc, http, id, result, err);
+
+done_body:
+    /* curl keeps only the pointer; the next call sets a new one. */
+    curl_easy_setopt(rpc->curl, CURLOPT_POSTFIELDS, NULL);
+    free(body);
+done_method:
+    free(method_text);
+    return st;
+}
+
+bs_status
+bs_rpc_call_text(bs_rpc *rpc, const char *method, const char *params_text, json_t **result,
+                 bs_rpc_error *err)
+{
+    return rpc_call_text(rpc, method, params_text, false, result, err);
+}
+
+bs_status
+bs_rpc_call(bs_rpc *rpc, const char *method, const json_t *params, json_t **result,
+            bs_rpc_error *err)
+{
+    char *params_text;
+    bs_status st;
+
+    if (params == NULL)
+        return bs_rpc_call_text(rpc, method, "[]", result, err);
+    rpc_error_clear(err);
+    if (result != NULL)
+        *result = NULL;
+    if (!json_is_array(params) && !json_is_object(params))
+        return BS_INVALID;
+    params_text = json_dumps(params, JSON_COMPACT);
+    if (params_text == NULL)
+        return BS_INVALID;
+    st = bs_rpc_call_text(rpc, method, params_text, result, err);
+    free(params_text);
+    return st;
+}
+
+/* ---- typed helpers ---- */
+
+/* bs_rpc_call with params that the call owns (stolen); NULL params (a
+ * json_pack that failed on a NULL or non-UTF-8 string) are BS_INVALID. */
+static bs_status
+rpc_call_owned(bs_rpc *rpc, const char *method, json_t *params, json_t **result, bs_rpc_error *err)
+{
+    bs_status st;
+
+    if (params == NULL) {
+        rpc_error_clear(err);
+        if (result != NULL)
+            *result = NULL;
+        return BS_INVALID;
+    }
+    st = bs_rpc_call(rpc, method, params, result, err);
+    json_decref(params);
+    return st;
+}
+
+/* Call and read the result as an amount (BS_CORRUPT if it is not one). */
+static bs_status
+rpc_call_amount(bs_rpc *rpc, const char *method, json_t *params, int64_t *sats, bs_rpc_error *err)
+{
+    json_t *result = NULL;
+    bs_status st;
+
+    st = rpc_call_owned(rpc, method, params, &result, err);
+    if (st != BS_OK)
+        return st;
+    if (bs_rpc_read_amount(result, false, sats) != BS_OK) {
+        st = BS_CORRUPT;
+        rpc_error_message(err, "result is not an amount");
+    }
+    json_decref(result);
+    return st;
+}
+
+bs_status
+bs_rpc_getblockcount(bs_rpc *rpc, int64_t *height, bs_rpc_error *err)
+{
+    json_t *result = NULL;
+    bs_status st;
+
+    if (height == NULL) {
+        rpc_error_clear(err);
+        return BS_INVALID;
+    }
+    st = bs_rpc_call(rpc, "getblockcount", NULL, &result, err);
+    if (st != BS_OK)
+        return st;
+    if (!json_is_integer(result) || json_integer_value(result) < 0) {
+        st = BS_CORRUPT;
+        rpc_error_message(err, "result is not a height");
+    } else {
+        *height = (int64_t)json_integer_value(result);
+    }
+    json_decref(result);
+    return st;
+}
+
+bs_status
+bs_rpc_getreceivedbyaddress(bs_rpc *rpc, const char *addr, int minconf, int64_t *sats,
+                            bs_rpc_error *err)
+{
+    if (sats == NULL || minconf < 0) {
+        rpc_error_clear(err);
+        return BS_INVALID;
+    }
+    return rpc_call_amount(rpc, "getreceivedbyaddress", json_pack("[si]", addr, minconf), sats,
+                           err);
+}
+
+bs_status
+bs_rpc_getbalance(bs_rpc *rpc, int minconf, int64_t *sats, bs_rpc_error *err)
+{
+    if (sats == NULL || minconf < 0) {
+        rpc_error_clear(err);
+        return BS_INVALID;
+    }
+    return rpc_call_amount(rpc, "getbalance", json_pack("[si]", "*", minconf), sats, err);
+}
+
+bs_status
+bs_rpc_importaddress(bs_rpc *rpc, const char *addr, const char *label, bool rescan,
+                     bs_rpc_error *err)
+{
+    return rpc_call_owned(rpc, "importaddress",
+                          json_pack("[ssb]", addr, label ? label : "", (int)rescan), NULL, err);
+}
+
+/* The descriptor character set and checksum alphabet of BIP 380 (Bitcoin
+ * Core's script/descriptor.cpp). A character's position gives 5 bits
+ * (pos & 31) and a group (pos >> 5); groups are packed three at a time. */
+static const char rpc_desc_input_charset[] = "0123456789()[],'/*abcdefgh@:$%{}"
+                                             "IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~"
+                                             "ijklmnopqrstuvwxyzABCDEFGH`#\"\\ ";
+static const char rpc_desc_checksum_charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+/* One step of the checksum's BCH code over GF(32): shift in 5 bits. */
+static uint64_t
+rpc_desc_polymod(uint64_t c, unsigned int val)
+{
+    static const uint64_t generator[5] = {
+        UINT64_C(0xf5dee51989), UINT64_C(0xa9fdca3312), UINT64_C(0x1bab10e32d),
+        UINT64_C(0x3706b1677a), UINT64_C(0x644d626ffd),
+    };
+    uint64_t top = c >> 35;
+    int i;
+
+    c = ((c & UINT64_C(0x7ffffffff)) << 5) ^ val;
+    for (i = 0; i < 5; i++) {
+        if ((top >> i) & 1)
+            c ^= generator[i];
+    }
+    return c;
+}
+
+bs_status
+bs_rpc_descriptor_checksum(const char *desc, char out[BS_RPC_DESCSUM_SIZE])
+{
+    uint64_t c = 1;
+    unsigned int cls = 0, clscount = 0, pos;
+    const char *hit;
+    size_t i;
+    int j;
+
+    if (out == NULL)
+        return BS_INVALID;
+    out[0] = '\0';
+    if (desc == NULL)
+        return BS_INVALID;
+    for (i = 0; desc[i] != '\0'; i++) {
+        hit = memchr(rpc_desc_input_charset, desc[i], sizeof(rpc_desc_input_charset) - 1);
+        if (hit == NULL)
+            return BS_INVALID;
+        pos = (unsigned int)(hit - rpc_desc_input_charset);
+        c = rpc_desc_polymod(c, pos & 31);
+        cls = cls * 3 + (pos >> 5);
+        if (++clscount == 3) {
+            c = rpc_desc_polymod(c, cls);
+            cls = 0;
+            clscount = 0;
+        }
+    }
+    if (clscount > 0)
+        c = rpc_desc_polymod(c, cls);
+    for (j = 0; j < 8; j++)
+        c = rpc_desc_polymod(c, 0);
+    c ^= 1;
+    for (j = 0; j < 8; j++)
+        out[j] = rpc_desc_checksum_charset[(c >> (5 * (7 - j))) & 31];
+    out[8] = '\0';
+    return BS_OK;
+}
+
+static bool
+rpc_is_alnum_text(const char *s)
+{
+    size_t i;
+
+    if (s == NULL || s[0] == '\0')
+        return false;
+    for (i = 0; s[i] != '\0'; i++) {
+        char c = s[i];
+
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+            return false;
+    }
+    return true;
+}
+
+bs_status
+bs_rpc_importdescriptors_addr(bs_rpc *rpc, const char *addr, const char *label, bool rescan,
+                              bs_rpc_error *err)
+{
+    char desc[BS_RPC_ADDRESS_SIZE + 32], sum[BS_RPC_DESCSUM_SIZE];
+    json_t *request = NULL, *params = NULL, *result = NULL, *entry, *success, *error, *code,
+           *message;
+    int n;
+    bs_status st = BS_INVALID;
+
+    rpc_error_clear(err);
+    if (!rpc_is_alnum_text(addr) || strlen(addr) >= BS_RPC_ADDRESS_SIZE)
+        return BS_INVALID;
+    snprintf(desc, sizeof(desc), "addr(%s)", addr);
+    if (bs_rpc_descriptor_checksum(desc, sum) != BS_OK)
+        return BS_INVALID;
+    n = snprintf(desc, sizeof(desc), "addr(%s)#%s", addr, sum);
+    if (n < 0 || (size_t)n >= sizeof(desc))
+        return BS_INVALID;
+    request = rescan ? json_pack("{sssi}", "desc", desc, "timestamp", 0)
+                     : json_pack("{ssss}", "desc", desc, "timestamp", "now");
+    if (request == NULL) {
+        st = BS_NOMEM;
+        goto done_json;
+    }
+    if (label != NULL && json_object_set_new(request, "label", json_string(label)) != 0)
+        goto done_json; /* not UTF-8 */
+    params = json_pack("[[O]]", request);
+    if (params == NULL) {
+        st = BS_NOMEM;
+        goto done_json;
+    }
+    st = bs_rpc_call(rpc, "importdescriptors", params, &result, err);
+    if (st != BS_OK)
+        goto done_json;
+    entry = json_array_get(result, 0);
+    success = json_object_get(entry, "success");
+    if (!json_is_array(result) || json_array_size(result) != 1 || !json_is_boolean(success)) {
+        st = BS_CORRUPT;
+        rpc_error_message(err, "unexpected importdescriptors result");
+        goto done_json;
+    }
+    if (json_is_false(success)) {
+        error = json_object_get(entry, "error");
+        code = json_object_get(error, "code");
+        message = json_object_get(error, "message");
+        if (err != NULL) {
+            if (json_is_integer(code))
+                err->code = (int)json_integer_value(code);
+            if (json_is_string(message))
+                rpc_error_message(err, json_string_value(message));
+        }
+        st = BS_REMOTE;
+    }
+
+done_json:
+    json_decref(result);
+    json_decref(params);
+    json_decref(request);
+    return st;
+}
+
+bs_status
+bs_rpc_createwallet(bs_rpc *rpc, const char *name, bool disable_private_keys, bs_rpc_error *err)
+{
+    return rpc_call_owned(rpc, "createwallet", json_pack("[sb]", name, (int)disable_private_keys),
+                          NULL, err);
+}
+
+bs_status
+bs_rpc_loadwallet(bs_rpc *rpc, const char *name, bs_rpc_error *err)
+{
+    return rpc_call_owned(rpc, "loadwallet", json_pack("[s]", name), NULL, err);
+}
+
+bs_status
+bs_rpc_listwallets(bs_rpc *rpc, json_t **names, bs_rpc_error *err)
+{
+    json_t *result = NULL, *item;
+    size_t i;
+    bs_status st;
+
+    rpc_error_clear(err);
+    if (names == NULL)
+        return BS_INVALID;
+    *names = NULL;
+    st = bs_rpc_call(rpc, "listwallets", NULL, &result, err);
+    if (st != BS_OK)
+        return st;
+    if (!json_is_array(result)) {
+        st = BS_CORRUPT;
+        goto done_result;
+    }
+    json_array_foreach(result, i, item)
+    {
+        if (!json_is_string(item)) {
+            st = BS_CORRUPT;
+            goto done_result;
+        }
+    }
+    *names = json_incref(result);
+
+done_result:
+    if (st == BS_CORRUPT)
+        rpc_error_message(err, "result is not a list of names");
+    json_decref(result);
+    return st;
+}
+
+/* getwalletinfo on rpc's wallet; *keys: private keys enabled (false when the
+ * node does not say). */
+static bs_status
+rpc_wallet_keys(bs_rpc *rpc, bool *keys, bs_rpc_error *err)
+{
+    json_t *result = NULL, *flag;
+    bs_status st;
+
+    *keys = false;
+    st = bs_rpc_call(rpc, "getwalletinfo", NULL, &result, err);
+    if (st != BS_OK)
+        return st;
+    if (!json_is_object(result)) {
+        st = BS_CORRUPT;
+        rpc_error_message(err, "getwalletinfo result is not an object");
+    } else {
+        flag = json_object_get(result, "private_keys_enabled");
+        *keys = json_is_true(flag);
+    }
+    json_decref(result);
+    return st;
+}
+
+static bool
+rpc_is_remote(bs_status st, const bs_rpc_error *err, int code)
+{
+    return st == BS_REMOTE && err != NULL && err->code == code;
+}
+
+bs_status
+bs_rpc_ensure_wallet(bs_rpc *rpc, bs_rpc_error *err)
+{
+    bs_rpc_error local;
+    bool keys = false;
+    bs_status st;
+
+    if (err == NULL)
+        err = &local; /* the codes decide the steps below */
+    rpc_error_clear(err);
+    if (rpc == NULL || rpc->wallet == NULL)
+        return BS_INVALID;
+    st = rpc_wallet_keys(rpc, &keys, err);
+    if (!rpc_is_remote(st, err, BS_RPC_ERR_WALLET_NOT_FOUND))
+        goto check;
+    st = bs_rpc_loadwallet(rpc, rpc->wallet, err);
+    if (st == BS_OK || rpc_is_remote(st, err, BS_RPC_ERR_WALLET_ALREADY_LOADED) ||
+        rpc_is_remote(st, err, BS_RPC_ERR_WALLET))
+        goto recheck; /* loaded, by us or by someone else meanwhile */
+    if (!rpc_is_remote(st, err, BS_RPC_ERR_WALLET_NOT_FOUND))
+        return st;
+    st = bs_rpc_createwallet(rpc, rpc->wallet, true, err);
+    if (st == BS_OK)
+        return BS_OK; /* watch-only by construction */
+    if (!rpc_is_remote(st, err, BS_RPC_ERR_WALLET))
+        return st;
+    /* "already exists": created by someone else meanwhile. */
+
+recheck:
+    st = rpc_wallet_keys(rpc, &keys, err);
+check:
+    if (st == BS_OK && keys) {
+        st = BS_MISMATCH;
+        rpc_error_clear(err);
+        rpc_error_message(err, "the wallet holds private keys");
+    }
+    return st;
+}
+
+bs_status
+bs_rpc_getnewaddress(bs_rpc *rpc, char *out, size_t out_size, bs_rpc_error *err)
+{
+    json_t *result = NULL;
+    size_t len;
+    bs_status st;
+
+    rpc_error_clear(err);
+    if (out == NULL || out_size == 0)
+        return BS_INVALID;
+    out[0] = '\0';
+    st = bs_rpc_call(rpc, "getnewaddress", NULL, &result, err);
+    if (st != BS_OK)
+        return st;
+    if (!json_is_string(result) || !rpc_is_alnum_text(json_string_value(result))) {
+        st = BS_CORRUPT;
+        rpc_error_message(err, "result is not an address");
+        goto done_result;
+    }
+    len = json_string_length(result);
+    if (len >= out_size) {
+        st = BS_TOOLARGE;
+        goto done_result;
+    }
+    memcpy(out, json_string_value(result), len + 1);
+
+done_result:
+    json_decref(result);
+    return st;
+}
+
+static bool
+rpc_is_txid(const json_t *value)
+{
+    const char *s = json_string_value(value);
+    size_t i;
+
+    if (s == NULL || json_string_length(value) != BS_RPC_TXID_SIZE - 1)
+        return false;
+    for (i = 0; i < BS_RPC_TXID_SIZE - 1; i++) {
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    }
+    return true;
+}
+
+bs_status
+bs_rpc_sendtoaddress(bs_rpc *rpc, const char *addr, int64_t sats, char txid[BS_RPC_TXID_SIZE],
+                     bs_rpc_error *err)
+{
+    char amount[BS_AMOUNT_TEXT_SIZE], *addr_text = NULL, *params = NULL;
+    size_t params_size;
+    json_t *result = NULL;
+    bs_status st = BS_INVALID;
+
+    rpc_error_clear(err);
+    if (txid == NULL)
+        return BS_INVALID;
+    txid[0] = '\0';
+    if (sats <= 0 || bs_amount_format(sats, amount, sizeof(amount)) != BS_OK)
+        return BS_INVALID;
+    addr_text = rpc_json_string_text(addr);
+    if (addr_text == NULL)
+        return BS_INVALID;
+    params_size = strlen(addr_text) + sizeof(amount) + 4;
+    params = malloc(params_size);
+    if (params == NULL) {
+        st = BS_NOMEM;
+        goto done_addr;
+    }
+    /* The amount goes out as a JSON number with its exact decimal text. */
+    snprintf(params, params_size, "[%s,%s]", addr_text, amount);
+    st = rpc_call_text(rpc, "sendtoaddress", params, true, &result, err);
+    if (st != BS_OK)
+        goto done_params;
+    if (!rpc_is_txid(result)) {
+        st = BS_CORRUPT;
+        rpc_error_message(err, "result is not a txid");
+        goto done_params;
+    }
+    memcpy(txid, json_string_value(result), BS_RPC_TXID_SIZE);
+
+done_params:
+    json_decref(result);
+    free(params);
+done_addr:
+    free(addr_text);
+    return st;
+}
+
+bs_status
+bs_rpc_generatetoaddress(bs_rpc *rpc, int nblocks, const char *addr, json_t **hashes,
+                         bs_rpc_error *err)
+{
+    json_t *result = NULL;
+    bs_status st;
+
+    if (hashes != NULL)
+        *hashes = NULL;
+    if (nblocks <= 0) {
+        rpc_error_clear(err);
+        return BS_INVALID;
+    }
+    st = rpc_call_owned(rpc, "generatetoaddress", json_pack("[is]", nblocks, addr), &result, err);
+    if (st != BS_OK)
+        return st;
+    if (!json_is_array(result)) {
+        st = BS_CORRUPT;
+        rpc_error_message(err, "result is not a list of block hashes");
+    } else if (hashes != NULL) {
+        *hashes = json_incref(result);
+    }
+    json_decref(result);
     return st;
 }

@@ -26,6 +26,11 @@
  *     BS_TIMEOUT and BS_UNAVAILABLE after the request was sent mean the
  *     outcome is unknown: the node may have done it (matters for
  *     sendtoaddress, which is not idempotent).
+ *   - Like any HTTP client with keep-alive, libcurl re-sends a request once
+ *     when the kept-alive connection turns out to be closed before any byte
+ *     of the answer arrived. bs_rpc_sendtoaddress() therefore always opens a
+ *     new connection (which is never re-sent on); other non-idempotent
+ *     methods sent with bs_rpc_call() do not get that protection.
  *   - Numbers are never turned into doubles. Before the answer is parsed with
  *     jansson, every JSON number with a fraction or an exponent (and every
  *     integer too long for json_int_t) is turned into a JSON *string* holding

@@ -67,9 +67,13 @@ watermarks_from_json(json_t *obj, bs_watermark **marks, size_t *count)
         return BS_CORRUPT;
     json_object_foreach(obj, ref, value)
     {
+        char canonical[BS_REF_MAX];
         bs_ref campaign;
         bs_status st;
         if (bs_ref_parse(ref, &campaign) != BS_OK || !json_is_integer(value))
+            return BS_CORRUPT;
+        bs_ref_format(&campaign, canonical);
+        if (strcmp(canonical, ref) != 0) /* "Bob/0" would alias "bob/0" */
             return BS_CORRUPT;
         st = bs_watermark_set(marks, count, &campaign, json_integer_value(value));
         if (st != BS_OK)

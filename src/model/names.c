@@ -160,10 +160,12 @@ bs_key_last_index(const char *key, uint32_t *index)
     if (slash == NULL || strlen(slash + 1) != 10)
         return BS_INVALID;
     for (const char *p = slash + 1; *p != '\0'; p++) {
-        if (*p < '0' || *p > '9')
+        if (*p < '0' || *p > '9' || value > BS_INDEX_MAX / 10)
             return BS_INVALID;
         value = value * 10 + (uint32_t)(*p - '0');
     }
+    if (value > BS_INDEX_MAX)
+        return BS_INVALID;
     *index = value;
     return BS_OK;
 }

@@ -102,8 +102,13 @@ make_scenario(scenario *sc)
     bs_campaign_terms terms = {"bob", MIN, 86400, 300, 250, "Bob's blog", NULL};
     assert_int_equal(bs_campaigns_create(&ctx, &terms, &id), BS_OK);
     for (int i = 0; i < 2; i++) {
-        bs_ad_upload up = {i == 0 ? "alice" : "carol", png, (size_t)png_len,
-                           "https://example.com/", NULL, NULL, NULL};
+        bs_ad_upload up = {i == 0 ? "alice" : "carol",
+                           png,
+                           (size_t)png_len,
+                           "https://example.com/",
+                           NULL,
+                           NULL,
+                           NULL};
         assert_int_equal(bs_ads_add(&ctx, &up, &ad, &problem, &reason), BS_OK);
     }
     gdFree(png);

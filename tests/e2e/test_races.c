@@ -36,11 +36,11 @@
 #include "core/purchase.h"
 #include "testutil.h"
 
-#define T0        1800000000
-#define SLOTS     200
+#define T0         1800000000
+#define SLOTS      200
 #define MAX_BUYERS 16
-#define FUNDS     10000000
-#define MIN_PRICE 1000
+#define FUNDS      10000000
+#define MIN_PRICE  1000
 
 typedef struct outcomes {
     atomic_int won, sold, stale, conflict;

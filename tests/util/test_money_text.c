@@ -1,0 +1,300 @@
+/*
+ * test_money_text.c — strict parsing of satoshi amounts (whole digits, a
+ * sign only when allowed, never above 21 million BTC, *out untouched on
+ * refusal) and the checks on typed text: clean UTF-8 with its code point
+ * count, and http(s) URLs with a host.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/money.h"
+#include "util/text.h"
+
+#define UNTOUCHED INT64_C(-4242)
+
+static bs_status
+parse(const char *text, bool signed_ok, int64_t *out)
+{
+    *out = UNTOUCHED;
+    return bs_money_parse(text, signed_ok, out);
+}
+
+static void
+test_money_parse_accepts_whole_satoshis(void **state)
+{
+    int64_t v;
+
+    (void)state;
+    assert_int_equal(parse("0", false, &v), BS_OK);
+    assert_int_equal(v, 0);
+    assert_int_equal(parse("1", false, &v), BS_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(parse("2100000000000000", false, &v), BS_OK);
+    assert_int_equal(v, BS_MAX_MONEY);
+    assert_int_equal(parse("123456789", false, &v), BS_OK);
+    assert_int_equal(v, 123456789);
+    /* 16 digits with leading zeros are still 16 digits. */
+    assert_int_equal(parse("0000000000000007", false, &v), BS_OK);
+    assert_int_equal(v, 7);
+}
+
+static void
+test_money_parse_refuses_above_max(void **state)
+{
+    int64_t v;
+
+    (void)state;
+    assert_int_equal(parse("2100000000000001", false, &v), BS_INVALID);
+    assert_int_equal(v, UNTOUCHED);
+    assert_int_equal(parse("9999999999999999", false, &v), BS_INVALID);
+    assert_int_equal(v, UNTOUCHED);
+    assert_int_equal(parse("-2100000000000001", true, &v), BS_INVALID);
+    assert_int_equal(v, UNTOUCHED);
+    assert_int_equal(parse("+2100000000000001", true, &v), BS_INVALID);
+    assert_int_equal(v, UNTOUCHED);
+}
+
+static void
+test_money_parse_sign_only_when_allowed(void **state)
+{
+    int64_t v;
+
+    (void)state;
+    assert_int_equal(parse("+5", false, &v), BS_INVALID);
+    assert_int_equal(v, UNTOUCHED);
+    assert_int_equal(parse("-5", false, &v), BS_INVALID);
+    assert_int_equal(v, UNTOUCHED);
+
+    assert_int_equal(parse("+5", true, &v), BS_OK);
+    assert_int_equal(v, 5);
+    assert_int_equal(parse("-5", true, &v), BS_OK);
+    assert_int_equal(v, -5);
+    assert_int_equal(parse("-0", true, &v), BS_OK);
+    assert_int_equal(v, 0);
+    assert_int_equal(parse("5", true, &v), BS_OK);
+    assert_int_equal(v, 5);
+    assert_int_equal(parse("-2100000000000000", true, &v), BS_OK);
+    assert_int_equal(v, -BS_MAX_MONEY);
+
+    assert_int_equal(parse("--5", true, &v), BS_INVALID);
+    assert_int_equal(parse("+-5", true, &v), BS_INVALID);
+    assert_int_equal(parse("-", true, &v), BS_INVALID);
+    assert_int_equal(parse("+", true, &v), BS_INVALID);
+    assert_int_equal(parse("5-", true, &v), BS_INVALID);
+    assert_int_equal(v, UNTOUCHED);
+}
+
+static void
+test_money_parse_refuses_malformed(void **state)
+{
+    static const char *const bad[] = {
+        "--5", "5.0",  "5.",           ".5",    " 5",
+        "5 ",  "0x10", "1e3",          "",      "00000000000000001",
+        "a",   "5a",   "\xef\xbc\x95", "1,000", "1_000",
+        "\t5", "5\n",  "1 0",          "NaN",
+    };
+    int64_t v;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        for (int signed_ok = 0; signed_ok <= 1; signed_ok++) {
+            if (parse(bad[i], signed_ok, &v) != BS_INVALID)
+                fail_msg("\"%s\" accepted (signed_ok %d)", bad[i], signed_ok);
+            assert_int_equal(v, UNTOUCHED);
+        }
+    }
+    /* 17 digits, even of a small value. */
+    assert_int_equal(parse("12345678901234567", false, &v), BS_INVALID);
+    assert_int_equal(parse("-00000000000000001", true, &v), BS_INVALID);
+    assert_int_equal(parse(NULL, true, &v), BS_INVALID);
+    assert_int_equal(v, UNTOUCHED);
+}
+
+static void
+test_money_valid(void **state)
+{
+    (void)state;
+    assert_true(bs_money_valid(0));
+    assert_true(bs_money_valid(BS_MAX_MONEY));
+    assert_false(bs_money_valid(BS_MAX_MONEY + 1));
+    assert_false(bs_money_valid(-1));
+    assert_false(bs_money_valid(INT64_MIN));
+}
+
+/* bs_text_clean_utf8 on a NUL-terminated literal. */
+static bool
+clean(const char *s, size_t *chars)
+{
+    return bs_text_clean_utf8(s, strlen(s), chars);
+}
+
+static void
+test_text_utf8_counts_code_points(void **state)
+{
+    size_t chars = 999;
+
+    (void)state;
+    assert_true(clean("hello", &chars));
+    assert_int_equal(chars, 5);
+    assert_true(clean("caf\xc3\xa9", &chars)); /* é: 2 bytes */
+    assert_int_equal(chars, 4);
+    assert_true(clean("5 \xe2\x82\xac", &chars)); /* €: 3 bytes */
+    assert_int_equal(chars, 3);
+    assert_true(clean("\xf0\x9f\x98\x80!", &chars)); /* 😀: 4 bytes */
+    assert_int_equal(chars, 2);
+    assert_true(clean("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", &chars));
+    assert_int_equal(chars, 3);
+    assert_true(clean("", &chars));
+    assert_int_equal(chars, 0);
+    /* The edges of the ranges: U+00A0, U+07FF, U+0800, U+FFFF, U+10000,
+     * U+10FFFF, U+D7FF, U+E000. */
+    assert_true(clean("\xc2\xa0\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf", &chars));
+    assert_int_equal(chars, 4);
+    assert_true(clean("\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\xed\x9f\xbf\xee\x80\x80", &chars));
+    assert_int_equal(chars, 4);
+    assert_true(clean(" ~", NULL));
+}
+
+static void
+test_text_utf8_refuses_malformed(void **state)
+{
+    static const char *const bad[] = {
+        "\xc0\xaf",         /* overlong '/' */
+        "\xc1\xbf",         /* overlong */
+        "\xe0\x80\xaf",     /* overlong, 3 bytes */
+        "\xf0\x80\x80\xaf", /* overlong, 4 bytes */
+        "\xed\xa0\x80",     /* U+D800, a surrogate */
+        "\xed\xbf\xbf",     /* U+DFFF */
+        "\xf4\x90\x80\x80", /* U+110000 */
+        "\xf7\xbf\xbf\xbf", /* far above U+10FFFF */
+        "\xf8\x88\x80\x80\x80",
+        "\xff",
+        "\x80", /* a lone continuation byte */
+        "a\xbf",
+        "\xc3",         /* truncated */
+        "abc\xe2\x82",  /* truncated */
+        "\xf0\x9f\x98", /* truncated */
+        "\xe2\x82\x41", /* a non-continuation byte inside */
+        "\xc3\xc3\xa9",
+    };
+    size_t chars = 999;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (clean(bad[i], &chars))
+            fail_msg("bad UTF-8 #%zu accepted", i);
+    assert_int_equal(chars, 999);
+}
+
+static void
+test_text_utf8_refuses_control_characters(void **state)
+{
+    static const char *const bad[] = {
+        "a\tb",  "a\nb",     "\r",       "\x01",     "\x1f",
+        "x\x7f", "\xc2\x80", "\xc2\x85", "\xc2\x9f", "\x1b[0m",
+    };
+    const char with_nul[] = {'a', '\0', 'b'};
+    size_t chars = 999;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (clean(bad[i], &chars))
+            fail_msg("control character #%zu accepted", i);
+    assert_false(bs_text_clean_utf8(with_nul, sizeof(with_nul), &chars));
+    assert_int_equal(chars, 999);
+    /* Only the given length is read. */
+    assert_true(bs_text_clean_utf8("ab\ncd", 2, &chars));
+    assert_int_equal(chars, 2);
+    assert_false(bs_text_clean_utf8("\xe2\x82\xac", 2, &chars));
+}
+
+static void
+test_text_http_url_accepts(void **state)
+{
+    (void)state;
+    assert_true(bs_text_http_url("http://example.com", 2048));
+    assert_true(bs_text_http_url("https://example.com/a/b?c=d&e=%20#frag", 2048));
+    assert_true(bs_text_http_url("HTTPS://EXAMPLE.COM/", 2048));
+    assert_true(bs_text_http_url("HtTp://x", 2048));
+    assert_true(bs_text_http_url("https://user@example.com:8443/", 2048));
+    assert_true(bs_text_http_url("http://[::1]:80/", 2048));
+    assert_true(bs_text_http_url("http://x", 8));
+}
+
+static void
+test_text_http_url_refuses(void **state)
+{
+    static const char *const bad[] = {
+        "ftp://example.com",
+        "javascript:alert(1)",
+        "https://",
+        "http://",
+        "https:///x",
+        "http://?q",
+        "http://#f",
+        "http://:80/",
+        "http://@x",
+        "https:/example.com",
+        "https:example.com",
+        "//example.com",
+        "example.com",
+        "",
+        "https://exa mple.com",
+        "https://example.com/a b",
+        " https://example.com",
+        "https://example.com\t",
+        "https://example.com/\n",
+        "https://ex\x7f.com",
+        "https://caf\xc3\xa9.com",
+        "https://example.com/\xe2\x82\xac",
+        "httpss://example.com",
+        "http:\\\\example.com",
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (bs_text_http_url(bad[i], 2048))
+            fail_msg("URL \"%s\" accepted", bad[i]);
+}
+
+static void
+test_text_http_url_max_length(void **state)
+{
+    const size_t max = 2048;
+    char *url = malloc(max + 2);
+
+    (void)state;
+    assert_non_null(url);
+    memcpy(url, "https://example.com/", 20);
+    memset(url + 20, 'a', max + 1 - 20);
+    url[max + 1] = '\0'; /* max + 1 bytes */
+    assert_false(bs_text_http_url(url, max));
+    url[max] = '\0'; /* max bytes */
+    assert_true(bs_text_http_url(url, max));
+    assert_false(bs_text_http_url("http://x", 7));
+    free(url);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_money_parse_accepts_whole_satoshis),
+        cmocka_unit_test(test_money_parse_refuses_above_max),
+        cmocka_unit_test(test_money_parse_sign_only_when_allowed),
+        cmocka_unit_test(test_money_parse_refuses_malformed),
+        cmocka_unit_test(test_money_valid),
+        cmocka_unit_test(test_text_utf8_counts_code_points),
+        cmocka_unit_test(test_text_utf8_refuses_malformed),
+        cmocka_unit_test(test_text_utf8_refuses_control_characters),
+        cmocka_unit_test(test_text_http_url_accepts),
+        cmocka_unit_test(test_text_http_url_refuses),
+        cmocka_unit_test(test_text_http_url_max_length),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
