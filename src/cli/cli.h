@@ -30,8 +30,7 @@ enum {
 typedef struct bs_cli {
     const char *store_url; /* from --store, BITSLOT_STORE or the default */
     int64_t fee_bp;        /* from --fee-bp or BITSLOT_FEE_BP */
-    const char *operator_name;
-    const char *now; /* BITSLOT_NOW: a fixed clock (tests, replay) */
+    const char *now;       /* BITSLOT_NOW: a fixed clock (tests, replay) */
     int64_t now_value;
     bool have_ctx;
     bs_ctx ctx; /* valid once bs_cli_ctx() succeeded */
@@ -91,9 +90,11 @@ typedef struct bs_cli_option {
 int bs_cli_parse(const bs_cli_command *cmd, int argc, char **argv, bs_cli_option *options,
                  size_t noptions, const char **positional, size_t max_pos, size_t *npos);
 
-/* Parse an option or argument that must be an integer in [min, max]; prints
- * "invalid <what> \"<text>\" (...)" and returns BS_EXIT_USAGE otherwise. */
-int bs_cli_integer(const char *text, const char *what, int64_t min, int64_t max, int64_t *out);
+/* Parse an option or argument that must be a whole number in [min, max];
+ * otherwise print "invalid <what> \"<text>\" (<rule>)" and return
+ * BS_EXIT_USAGE. */
+int bs_cli_integer(const char *text, const char *what, const char *rule, int64_t min, int64_t max,
+                   int64_t *out);
 
 /* Parse a reference OWNER/NUMBER to a `what` ("campaign", "ad"), or print
  * why not and return BS_EXIT_USAGE. */

@@ -193,10 +193,10 @@ run_history(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         return rc;
     if (npos != 1)
         return bs_cli_usage(cmd);
-    if ((opts[0].value &&
-         bs_cli_integer(opts[0].value, "--after", 0, INT64_MAX, &after) != BS_EXIT_OK) ||
-        (opts[1].value &&
-         bs_cli_integer(opts[1].value, "--limit", 1, BS_STORE_SCAN_MAX, &limit) != BS_EXIT_OK))
+    if ((opts[0].value && bs_cli_integer(opts[0].value, "--after", "an entry number, 0 or more", 0,
+                                         INT64_MAX, &after) != BS_EXIT_OK) ||
+        (opts[1].value && bs_cli_integer(opts[1].value, "--limit", "1 to 1000", 1,
+                                         BS_STORE_SCAN_MAX, &limit) != BS_EXIT_OK))
         return BS_EXIT_USAGE;
     if ((rc = account_name(pos[0])) != BS_EXIT_OK || (rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;

@@ -7,21 +7,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "core/ads.h"
 
-/* Read a whole file, refusing more than `max` bytes (*len = max + 1 then). */
+/* Read a whole regular file, up to `max` + 1 bytes (so that one byte too
+ * many is seen). BS_NOTFOUND: cannot be opened; BS_BADPATH: not a file. */
 static bs_status
 read_file(const char *path, size_t max, unsigned char **data, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     unsigned char *buf;
     bs_status st = BS_OK;
+    struct stat sb;
 
     *data = NULL;
     if (f == NULL)
         return BS_NOTFOUND;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        st = BS_BADPATH;
+        goto close_file;
+    }
     buf = malloc(max + 1);
     if (buf == NULL) {
         st = BS_NOMEM;
@@ -105,7 +112,9 @@ run_add(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     st = read_file(opts[0].value, BS_IMAGE_MAX_BYTES, &image, &up.image_len);
     if (st != BS_OK) {
         bs_cli_error("cannot read image \"%s\": %s", opts[0].value,
-                     st == BS_NOTFOUND ? "no such file or not readable" : bs_strerror(st));
+                     st == BS_NOTFOUND  ? "no such file or not readable"
+                     : st == BS_BADPATH ? "not a regular file"
+                                        : bs_strerror(st));
         return BS_EXIT_REFUSED;
     }
     up.image = image;
@@ -151,6 +160,10 @@ run_list(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_ads_list(ctx, pos[0], &list, &count);
+    if (st == BS_NOTFOUND) {
+        bs_cli_error("no account \"%s\"", pos[0]);
+        return BS_EXIT_REFUSED;
+    }
     if (st != BS_OK)
         return bs_cli_fail(st, "cannot list ads");
     array = json_array();

@@ -14,24 +14,35 @@
 #include "core/purchase.h"
 #include "util/money.h"
 
+/* Up to 9 decimal digits. */
+static bool
+parse_pixels(const char *text, size_t len, int64_t *out)
+{
+    int64_t value = 0;
+
+    if (len == 0 || len > 9)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+        value = value * 10 + (text[i] - '0');
+    }
+    *out = value;
+    return true;
+}
+
 /* "300x250" → width, height (syntax only; the rule is the core's). */
 static int
 parse_size(const char *text, int64_t *width, int64_t *height)
 {
     const char *x = strchr(text, 'x');
-    char w[16];
 
-    if (x == NULL || x == text || (size_t)(x - text) >= sizeof(w))
-        goto bad;
-    memcpy(w, text, (size_t)(x - text));
-    w[x - text] = '\0';
-    if (bs_cli_integer(w, "width", 0, 1000000, width) != BS_EXIT_OK ||
-        bs_cli_integer(x + 1, "height", 0, 1000000, height) != BS_EXIT_OK)
+    if (x == NULL || !parse_pixels(text, (size_t)(x - text), width) ||
+        !parse_pixels(x + 1, strlen(x + 1), height)) {
+        bs_cli_error("invalid size \"%s\" (WIDTHxHEIGHT in pixels, e.g. 300x250)", text);
         return BS_EXIT_USAGE;
+    }
     return BS_EXIT_OK;
-bad:
-    bs_cli_error("invalid size \"%s\" (WIDTHxHEIGHT in pixels, e.g. 300x250)", text);
-    return BS_EXIT_USAGE;
 }
 
 static int
@@ -89,10 +100,12 @@ run_create(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         return bs_cli_usage(cmd);
     terms.owner = pos[0];
     if (bs_money_parse(opts[0].value, false, &terms.min_price) != BS_OK) {
-        bs_cli_error("invalid minimum price \"%s\" (whole satoshis)", opts[0].value);
+        bs_cli_error("invalid minimum price \"%s\" (whole satoshis, at most 21 million BTC)",
+                     opts[0].value);
         return BS_EXIT_USAGE;
     }
-    if (bs_cli_integer(opts[1].value, "slot length", 0, INT64_C(1) << 40, &terms.slot_seconds) ||
+    if (bs_cli_integer(opts[1].value, "slot length", "whole seconds, at least 60", 0,
+                       INT64_C(1) << 40, &terms.slot_seconds) ||
         parse_size(opts[2].value, &terms.width, &terms.height))
         return BS_EXIT_USAGE;
     terms.title = opts[3].value;
@@ -172,6 +185,10 @@ run_list(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_campaigns_list(ctx, npos == 1 ? pos[0] : NULL, &list, &count);
+    if (st == BS_NOTFOUND) {
+        bs_cli_error("no account \"%s\"", pos[0]);
+        return BS_EXIT_REFUSED;
+    }
     if (st != BS_OK)
         return bs_cli_fail(st, "cannot list campaigns");
     array = json_array();

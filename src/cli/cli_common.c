@@ -85,7 +85,6 @@ bs_cli_ctx(bs_cli *cli, bs_ctx **out)
         }
         bs_ctx_init(&cli->ctx, store);
         cli->ctx.fee_bp = cli->fee_bp;
-        bs_name_canonical(cli->operator_name, cli->ctx.operator_name);
         if (cli->now != NULL)
             cli->ctx.clock = bs_clock_fixed(&cli->now_value);
         cli->have_ctx = true;
@@ -139,13 +138,17 @@ bs_cli_parse(const bs_cli_command *cmd, int argc, char **argv, bs_cli_option *op
             bs_cli_option *opt = arg[1] == '-' ? find_option(options, noptions, name, len) : NULL;
 
             if (opt == NULL) {
-                bs_cli_error("unknown option \"%s\" for '%s'", arg, cmd->name);
-                return bs_cli_usage(cmd);
+                bs_cli_error("unknown option \"%s\"; see 'bitslot %s --help'", arg, cmd->name);
+                return BS_EXIT_USAGE;
+            }
+            if (opt->value != NULL) {
+                bs_cli_error("option \"--%s\" is given twice", opt->name);
+                return BS_EXIT_USAGE;
             }
             if (!opt->takes_value) {
                 if (eq != NULL) {
                     bs_cli_error("option \"--%s\" takes no value", opt->name);
-                    return bs_cli_usage(cmd);
+                    return BS_EXIT_USAGE;
                 }
                 opt->value = "";
             } else if (eq != NULL) {
@@ -154,20 +157,21 @@ bs_cli_parse(const bs_cli_command *cmd, int argc, char **argv, bs_cli_option *op
                 opt->value = argv[++i];
             } else {
                 bs_cli_error("option \"--%s\" needs a value", opt->name);
-                return bs_cli_usage(cmd);
+                return BS_EXIT_USAGE;
             }
         } else if (*npos < max_pos) {
             positional[(*npos)++] = arg;
         } else {
-            bs_cli_error("unexpected argument \"%s\"", arg);
-            return bs_cli_usage(cmd);
+            bs_cli_error("unexpected argument \"%s\"; see 'bitslot %s --help'", arg, cmd->name);
+            return BS_EXIT_USAGE;
         }
     }
     return BS_EXIT_OK;
 }
 
 int
-bs_cli_integer(const char *text, const char *what, int64_t min, int64_t max, int64_t *out)
+bs_cli_integer(const char *text, const char *what, const char *rule, int64_t min, int64_t max,
+               int64_t *out)
 {
     char *end;
     long long value;
@@ -176,8 +180,7 @@ bs_cli_integer(const char *text, const char *what, int64_t min, int64_t max, int
     value = strtoll(text, &end, 10);
     if (text[0] == '\0' || *end != '\0' || errno != 0 || value < min || value > max ||
         text[0] == ' ' || text[0] == '+') {
-        bs_cli_error("invalid %s \"%s\" (a whole number from %lld to %lld)", what, text,
-                     (long long)min, (long long)max);
+        bs_cli_error("invalid %s \"%s\" (%s)", what, text, rule);
         return BS_EXIT_USAGE;
     }
     *out = value;

@@ -34,13 +34,15 @@ buy_refused(bs_status st, const bs_purchase_order *o, const bs_purchase_result *
             bs_cli_error("ad \"%s\" is not an ad of \"%s\"", ad, o->buyer);
         break;
     case BS_MISMATCH:
-        bs_cli_error("ad \"%s\" is %s pixels, not the size campaign \"%s\" takes", ad, r->detail,
-                     campaign);
+        bs_cli_error("ad \"%s\" is %lldx%lld pixels, but campaign \"%s\" takes %lldx%lld", ad,
+                     (long long)r->ad_width, (long long)r->ad_height, campaign,
+                     (long long)r->want_width, (long long)r->want_height);
         break;
     case BS_STALE:
-        bs_cli_error("slot %lld of \"%s\" is no longer for sale; slot %lld is, at %lld sat",
-                     (long long)o->expect_slot, campaign, (long long)r->next_slot,
-                     (long long)r->price);
+        bs_cli_error("slot %lld of \"%s\" is %s for sale; slot %lld is, at %lld sat",
+                     (long long)o->expect_slot, campaign,
+                     o->expect_slot > r->next_slot ? "not yet" : "no longer",
+                     (long long)r->next_slot, (long long)r->price);
         break;
     case BS_PRICE_LIMIT:
         bs_cli_error("the price of slot %lld of \"%s\" is %lld sat, above your limit of %lld sat",
@@ -92,8 +94,8 @@ run_buy(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         bs_cli_error("invalid maximum price \"%s\" (whole satoshis)", opts[1].value);
         return BS_EXIT_USAGE;
     }
-    if (opts[2].value != NULL &&
-        bs_cli_integer(opts[2].value, "slot number", 0, BS_INDEX_MAX, &order.expect_slot) != 0)
+    if (opts[2].value != NULL && bs_cli_integer(opts[2].value, "slot number", "0 or more", 0,
+                                                BS_INDEX_MAX, &order.expect_slot) != 0)
         return BS_EXIT_USAGE;
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;

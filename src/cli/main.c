@@ -46,11 +46,10 @@ print_help(void)
            "                  lmdb:PATH  an LMDB store in directory PATH\n"
            "  --fee-bp N      the operator's fee on each sale in basis points\n"
            "                  (default %d = 1.5%%; also BITSLOT_FEE_BP)\n"
-           "  --operator NAME the account fees go to (default %s; also BITSLOT_OPERATOR)\n"
            "  --help          this text; `bitslot COMMAND --help` for a command\n"
            "\n"
            "Commands:\n",
-           DEFAULT_STORE, BS_FEE_BP_DEFAULT, BS_OPERATOR_DEFAULT);
+           DEFAULT_STORE, BS_FEE_BP_DEFAULT);
     for (size_t t = 0; t < TABLES; t++)
         for (const bs_cli_command *c = command_tables[t]; c->name != NULL; c++)
             printf("  %-17s %s\n", c->name, c->summary);
@@ -118,14 +117,12 @@ main(int argc, char **argv)
     static const struct option options[] = {
         {"store", required_argument, NULL, 's'},
         {"fee-bp", required_argument, NULL, 'f'},
-        {"operator", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *fee = setting("BITSLOT_FEE_BP", NULL);
     bs_cli cli = {
         .store_url = setting("BITSLOT_STORE", DEFAULT_STORE),
-        .operator_name = setting("BITSLOT_OPERATOR", BS_OPERATOR_DEFAULT),
         .fee_bp = BS_FEE_BP_DEFAULT,
         .now = setting("BITSLOT_NOW", NULL),
     };
@@ -141,9 +138,6 @@ main(int argc, char **argv)
         case 'f':
             fee = optarg;
             break;
-        case 'o':
-            cli.operator_name = optarg;
-            break;
         case 'h':
             print_help();
             return BS_EXIT_OK;
@@ -152,15 +146,11 @@ main(int argc, char **argv)
             return BS_EXIT_USAGE;
         }
     }
-    if (fee != NULL && bs_cli_integer(fee, "fee in basis points", 0, 10000, &cli.fee_bp) != 0)
+    if (fee != NULL &&
+        bs_cli_integer(fee, "fee", "basis points, 0 to 10000", 0, 10000, &cli.fee_bp) != 0)
         return BS_EXIT_USAGE;
-    if (!bs_name_valid(cli.operator_name)) {
-        bs_cli_error("invalid operator name \"%s\" (letters, digits and _, up to 64)",
-                     cli.operator_name);
-        return BS_EXIT_USAGE;
-    }
-    if (cli.now != NULL &&
-        bs_cli_integer(cli.now, "BITSLOT_NOW", 0, INT64_C(1) << 40, &cli.now_value) != 0)
+    if (cli.now != NULL && bs_cli_integer(cli.now, "BITSLOT_NOW", "unix seconds", 0,
+                                          INT64_C(1) << 40, &cli.now_value) != 0)
         return BS_EXIT_USAGE;
     if (optind >= argc) {
         print_help();

@@ -68,7 +68,6 @@ bs_ads_add(bs_ctx *ctx, const bs_ad_upload *u, bs_ad *ad, bs_ad_problem *problem
     unsigned char digest[crypto_hash_sha256_BYTES];
     char prefix[BS_KEY_BUF];
     bs_image img = {0};
-    bs_account owner;
     bs_status st;
 
     *reason = BS_IMAGE_OK;
@@ -77,10 +76,9 @@ bs_ads_add(bs_ctx *ctx, const bs_ad_upload *u, bs_ad *ad, bs_ad_problem *problem
         return BS_INVALID;
     memset(ad, 0, sizeof(*ad));
     bs_name_canonical(u->owner, ad->id.owner);
-    st = bs_docs_account(ctx, ad->id.owner, &owner, NULL);
+    st = bs_docs_account_exists(ctx, ad->id.owner);
     if (st != BS_OK)
         return st;
-    bs_account_release(&owner);
 
     st = bs_image_normalize(u->image, u->image_len, &img, reason);
     if (st != BS_OK) {
@@ -125,6 +123,9 @@ bs_ads_list(bs_ctx *ctx, const char *owner, bs_ad **out, size_t *count)
     if (!bs_name_valid(owner))
         return BS_NOTFOUND;
     bs_name_canonical(owner, canon);
+    bs_status st = bs_docs_account_exists(ctx, canon);
+    if (st != BS_OK)
+        return st;
     bs_prefix_ads_of(canon, prefix);
     return bs_docs_collect(ctx, prefix, sizeof(**out), decode_ad, (void **)out, count);
 }

@@ -44,17 +44,15 @@ bs_campaigns_create(bs_ctx *ctx, const bs_campaign_terms *t, bs_ref *id)
 {
     char prefix[BS_KEY_BUF];
     bs_campaign c;
-    bs_account owner;
     bs_status st;
 
     if (bs_campaigns_check_terms(t) != BS_CAMPAIGN_TERMS_OK || !bs_name_valid(t->owner))
         return BS_INVALID;
     memset(&c, 0, sizeof(c));
     bs_name_canonical(t->owner, c.id.owner);
-    st = bs_docs_account(ctx, c.id.owner, &owner, NULL);
+    st = bs_docs_account_exists(ctx, c.id.owner);
     if (st != BS_OK)
         return st;
-    bs_account_release(&owner);
     c.min_price = t->min_price;
     c.slot_seconds = t->slot_seconds;
     c.width = t->width;
@@ -87,6 +85,9 @@ bs_campaigns_list(bs_ctx *ctx, const char *owner, bs_campaign **out, size_t *cou
         if (!bs_name_valid(owner))
             return BS_NOTFOUND;
         bs_name_canonical(owner, canon);
+        bs_status st = bs_docs_account_exists(ctx, canon);
+        if (st != BS_OK)
+            return st;
         bs_prefix_campaigns_of(canon, prefix);
     } else {
         snprintf(prefix, sizeof(prefix), "%s", BS_PREFIX_CAMPAIGNS);

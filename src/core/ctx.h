@@ -21,7 +21,9 @@ typedef struct bs_ctx {
     bs_clock clock;
     bs_idsrc ids;
     int64_t fee_bp;        /* the operator's fee on a sale, in basis points */
-    bs_name operator_name; /* canonical name of the account fees go to */
+    bs_name operator_name; /* the account fees go to: always "operator", a
+                              property of the store (its fee watermarks
+                              live on that account), not a setting */
 } bs_ctx;
 
 /* Fill `ctx` with the defaults: system clock, random ids, 1.5 % fee to

@@ -129,6 +129,18 @@ bs_docs_account(bs_ctx *ctx, const char *canon, bs_account *out, bs_cas *cas)
 }
 
 bs_status
+bs_docs_account_exists(bs_ctx *ctx, const char *canon)
+{
+    char key[BS_KEY_BUF], *text;
+    bs_status st;
+
+    bs_key_account(canon, key);
+    st = bs_store_get(ctx->store, key, &text, NULL, NULL);
+    free(text);
+    return st;
+}
+
+bs_status
 bs_docs_update_account(bs_ctx *ctx, const char *canon, bs_account_edit edit, void *arg,
                        bs_account *after)
 {

@@ -36,6 +36,9 @@ bs_status bs_docs_account(bs_ctx *ctx, const char *canon, bs_account *out, bs_ca
 bs_status bs_docs_update_account(bs_ctx *ctx, const char *canon, bs_account_edit edit, void *arg,
                                  bs_account *after);
 
+/* BS_OK when account/<canon> exists, BS_NOTFOUND when not. */
+bs_status bs_docs_account_exists(bs_ctx *ctx, const char *canon);
+
 bs_status bs_docs_campaign(bs_ctx *ctx, const bs_ref *id, bs_campaign *out, bs_cas *cas);
 bs_status bs_docs_update_campaign(bs_ctx *ctx, const bs_ref *id, bs_campaign_edit edit, void *arg,
                                   bs_campaign *after);

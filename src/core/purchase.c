@@ -242,9 +242,10 @@ check_ad(bs_ctx *ctx, const char *canon, const bs_campaign *c, const bs_ref *ad_
         return st;
     if (ad.width != c->width || ad.height != c->height) {
         res->subject = "ad";
-        snprintf(res->detail_buf, sizeof(res->detail_buf), "%lldx%lld", (long long)ad.width,
-                 (long long)ad.height);
-        res->detail = res->detail_buf;
+        res->ad_width = ad.width;
+        res->ad_height = ad.height;
+        res->want_width = c->width;
+        res->want_height = c->height;
         return BS_MISMATCH;
     }
     if (bs_categories_intersect(&ad.categories, &c->disallowed, &category)) {

@@ -48,6 +48,8 @@ typedef struct bs_purchase_result {
     const char *detail;  /* FORBIDDEN: the disallowed category (lives as
                             long as the result) */
     char detail_buf[64];
+    int64_t ad_width, ad_height;     /* MISMATCH: the ad's size */
+    int64_t want_width, want_height; /* MISMATCH: the campaign's */
 } bs_purchase_result;
 
 /* Buy the next slot. Statuses: BS_OK; BS_NOTFOUND (subject says what);

@@ -1,0 +1,1174 @@
+/*
+ * test_cli_trade.c — the `bitslot` command end to end, as a new user meets
+ * it: two accounts, one funded with `account adjust`, a campaign, an ad, and
+ * slots bought one after another while the price doubles on each sale and
+ * decays back to the minimum (DESIGN.md §3), with the clock fixed by
+ * BITSLOT_NOW so that every price is exact.
+ *
+ * What it proves:
+ *   - buy prints the slot (campaign, index, buyer, ad, price, fee, time,
+ *     start, end); slots run back to back; `campaign show` gives the price
+ *     of the line price(t) = min + (2P - min)(x2 - t)/(x2 - x1) at any second;
+ *     the fee is 1.5 % rounded up, or --fee-bp N.
+ *   - buyer, seller and operator balances and ledgers (`account history`) are
+ *     right to the satoshi, and `bitslot check` says "ok:".
+ *   - each bad input is refused with one exact line "bitslot: ..." on stderr
+ *     (a missing argument prints the usage line instead), the documented exit
+ *     code (1 refused by a rule, 2 usage error), nothing on stdout, and no
+ *     change at all to the store (the whole `bitslot dump` is the same
+ *     before and after).
+ *   - `--help` on every command exits 0.
+ * The last cases pin down behaviour that was once wrong or misleading.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <gd.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#define PATH_SIZE 4200
+#define T0        INT64_C(1700000000) /* the clock at the start of each story */
+#define T_TEXT    "1700000000"
+#define DAY       INT64_C(86400)
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* One store and one scratch directory per case, and the clock of the next
+ * command. */
+typedef struct shop {
+    char dir[PATH_SIZE / 2];
+    char url[PATH_SIZE + 16];
+    char store_env[PATH_SIZE + 32];
+    int64_t now;
+} shop;
+
+static void
+shop_open(shop *s)
+{
+    snprintf(s->dir, sizeof(s->dir), "%s", bs_test_tmpdir());
+    snprintf(s->url, sizeof(s->url), "lmdb:%s/store", s->dir);
+    snprintf(s->store_env, sizeof(s->store_env), "BITSLOT_STORE=%s", s->url);
+    s->now = T0;
+}
+
+/* A path in the case's scratch directory. */
+static void
+shop_path(const shop *s, const char *name, char *out, size_t size)
+{
+    snprintf(out, size, "%s/%s", s->dir, name);
+}
+
+static bs_test_output
+shop_run(const shop *s, const char *input, const char *const *args)
+{
+    char now[64];
+
+    snprintf(now, sizeof(now), "BITSLOT_NOW=%lld", (long long)s->now);
+    return bs_test_run(args, (const char *const[]){s->store_env, now, NULL}, input);
+}
+
+static void
+print_command(const char *const *args)
+{
+    print_message("command: bitslot");
+    for (size_t i = 0; args[i] != NULL; i++)
+        print_message(" '%s'", args[i]);
+    print_message("\n");
+}
+
+/* `text` is exactly `line` and a newline. */
+static void
+assert_line(const char *text, const char *line)
+{
+    size_t n = strlen(line);
+
+    if (strncmp(text, line, n) != 0 || strcmp(text + n, "\n") != 0) {
+        print_message("want: %s\n got: %s", line, text);
+        fail();
+    }
+}
+
+/* Run a command that must succeed; returns its stdout (free it). */
+static char *
+run_ok(const shop *s, const char *input, const char *const *args)
+{
+    bs_test_output r = shop_run(s, input, args);
+
+    if (r.exit_code != 0 || r.err[0] != '\0') {
+        print_command(args);
+        print_message("exit %d, stderr: %s", r.exit_code, r.err);
+        fail();
+    }
+    free(r.err);
+    return r.out;
+}
+
+/* Run a command that must succeed and print exactly `line`. */
+static void
+ok_line(const shop *s, const char *line, const char *const *args)
+{
+    char *out = run_ok(s, NULL, args);
+
+    print_command(args);
+    assert_line(out, line);
+    free(out);
+}
+
+/* The whole store, one document a line. */
+static char *
+dump(const shop *s)
+{
+    return run_ok(s, NULL, ARGS("dump"));
+}
+
+/* Run a command that must be refused with exit `code` and exactly `message`
+ * on stderr, and must leave the store as it was. */
+static void
+refused(const shop *s, const char *input, int code, const char *message, const char *const *args)
+{
+    char *before = dump(s), *after;
+    bs_test_output r = shop_run(s, input, args);
+
+    print_command(args);
+    assert_line(r.err, message);
+    assert_int_equal(r.exit_code, code);
+    assert_string_equal(r.out, "");
+    bs_test_output_release(&r);
+    after = dump(s);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+}
+
+/* For the bug cases: run a command that must be refused somehow (exit 1 or
+ * 2, nothing on stdout, the store unchanged) and give its output to the
+ * caller to judge (release it). */
+static bs_test_output
+refused_somehow(const shop *s, const char *const *args)
+{
+    char *before = dump(s), *after;
+    bs_test_output r = shop_run(s, NULL, args);
+
+    print_command(args);
+    print_message("exit %d, stderr: %s", r.exit_code, r.err);
+    assert_string_equal(r.out, "");
+    assert_true(r.exit_code == 1 || r.exit_code == 2);
+    after = dump(s);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+    return r;
+}
+
+/* A PNG of width x height pixels at `path`, made with libgd. */
+static void
+write_png(const char *path, int width, int height)
+{
+    gdImagePtr im = gdImageCreateTrueColor(width, height);
+    void *png;
+    int size = 0;
+    FILE *f;
+
+    assert_non_null(im);
+    gdImageFilledRectangle(im, 0, 0, width - 1, height - 1, gdTrueColor(0x20, 0x80, 0xe0));
+    gdImageFilledRectangle(im, 2, 2, width / 2, height / 2, gdTrueColor(0xff, 0xd0, 0x00));
+    png = gdImagePngPtr(im, &size);
+    gdImageDestroy(im);
+    assert_non_null(png);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(png, 1, (size_t)size, f), (size_t)size);
+    assert_int_equal(fclose(f), 0);
+    gdFree(png);
+}
+
+static void
+write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+}
+
+/* `count` copies of the UTF-8 character `ch` (malloc'ed). */
+static char *
+repeat(const char *ch, size_t count)
+{
+    size_t n = strlen(ch);
+    char *text = malloc(n * count + 1);
+
+    assert_non_null(text);
+    for (size_t i = 0; i < count; i++)
+        memcpy(text + i * n, ch, n);
+    text[n * count] = '\0';
+    return text;
+}
+
+/* `account history NAME` with each entry's request id taken out (into
+ * requests[], checked to be 32 hex digits), as compact JSON. */
+static char *
+history(const shop *s, const char *name, char requests[][33], size_t max)
+{
+    char *out = run_ok(s, NULL, ARGS("account", "history", name));
+    json_error_t error;
+    json_t *list = json_loads(out, 0, &error), *entry;
+    size_t i;
+    char *text;
+
+    free(out);
+    assert_non_null(list);
+    assert_true(json_is_array(list));
+    assert_true(json_array_size(list) <= max);
+    json_array_foreach(list, i, entry)
+    {
+        const char *request = json_string_value(json_object_get(entry, "request"));
+        assert_non_null(request);
+        assert_int_equal(strlen(request), 32);
+        assert_int_equal(strspn(request, "0123456789abcdef"), 32);
+        memcpy(requests[i], request, 33);
+        assert_int_equal(json_object_del(entry, "request"), 0);
+    }
+    text = json_dumps(list, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(list);
+    assert_non_null(text);
+    return text;
+}
+
+/* `account create NAME` with `password` on stdin: prints the name as typed
+ * and a 64-hex-digit API key. */
+static void
+registered(const shop *s, const char *name, const char *password)
+{
+    char *out = run_ok(s, password, ARGS("account", "create", name));
+    json_t *obj = json_loads(out, 0, NULL);
+    const char *key;
+
+    assert_non_null(obj);
+    assert_int_equal(json_object_size(obj), 2);
+    assert_string_equal(json_string_value(json_object_get(obj, "name")), name);
+    key = json_string_value(json_object_get(obj, "api_key"));
+    assert_non_null(key);
+    assert_int_equal(strlen(key), 64);
+    assert_int_equal(strspn(key, "0123456789abcdef"), 64);
+    json_decref(obj);
+    free(out);
+}
+
+/* A fresh store with the operator's account, alice and Bob. */
+static void
+two_accounts(shop *s)
+{
+    char line[PATH_SIZE + 64];
+
+    shop_open(s);
+    snprintf(line, sizeof(line), "store \"%s\" is ready", s->url);
+    ok_line(s, line, ARGS("init"));
+    registered(s, "alice", "password1\n");
+    registered(s, "Bob", "correct horse battery\n");
+}
+
+/* price_now and next_slot of `campaign show REF`. */
+static void
+quote(const shop *s, const char *ref, int64_t *price, int64_t *index, int64_t *start, int64_t *end)
+{
+    char *out = run_ok(s, NULL, ARGS("campaign", "show", ref));
+    json_t *obj = json_loads(out, 0, NULL), *next;
+
+    assert_non_null(obj);
+    next = json_object_get(obj, "next_slot");
+    assert_non_null(next);
+    *price = json_integer_value(json_object_get(obj, "price_now"));
+    *index = json_integer_value(json_object_get(next, "index"));
+    *start = json_integer_value(json_object_get(next, "start"));
+    *end = json_integer_value(json_object_get(next, "end"));
+    json_decref(obj);
+    free(out);
+}
+
+static void
+assert_quote(const shop *s, const char *ref, int64_t price, int64_t index, int64_t start,
+             int64_t end)
+{
+    int64_t p, i, b, e;
+
+    quote(s, ref, &p, &i, &b, &e);
+    print_message("campaign show %s at %lld: price_now %lld, next slot %lld [%lld, %lld)\n", ref,
+                  (long long)s->now, (long long)p, (long long)i, (long long)b, (long long)e);
+    assert_int_equal(p, price);
+    assert_int_equal(i, index);
+    assert_int_equal(b, start);
+    assert_int_equal(e, end);
+}
+
+static void
+test_cli_trade_buy_doubles_the_price_then_it_decays(void **state)
+{
+    char png[PATH_SIZE], buys[8][33], sales[8][33], fees[8][33], *out, *text;
+    json_t *ads, *ad;
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    shop_path(&s, "banner.png", png, sizeof(png));
+    write_png(png, 300, 250);
+
+    /* Fund the buyer (names are the same in any case). */
+    ok_line(&s,
+            "{\"name\":\"Bob\",\"balance\":0,\"lock\":null,\"created\":1700000000,"
+            "\"operator\":false}",
+            ARGS("account", "show", "bob"));
+    ok_line(&s, "{\"name\":\"bob\",\"amount\":10000,\"balance\":10000}",
+            ARGS("account", "adjust", "bob", "10000", "--reason", "welcome credit"));
+
+    /* alice sells a 300x250 spot: 1000 sat minimum, one-day slots. */
+    ok_line(&s, "alice/0",
+            ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds", "86400",
+                 "--size", "300x250", "--title", "Top banner"));
+    ok_line(&s,
+            "{\"id\":\"alice/0\",\"min_price\":1000,\"slot_seconds\":86400,\"width\":300,"
+            "\"height\":250,\"title\":\"Top banner\",\"disallowed\":[],\"created\":1700000000,"
+            "\"last\":null,\"price_now\":1000,\"next_slot\":{\"index\":0,\"start\":1700000000,"
+            "\"end\":1700086400}}",
+            ARGS("campaign", "show", "alice/0"));
+
+    /* Bob uploads his ad. */
+    ok_line(&s, "bob/0",
+            ARGS("ad", "add", "Bob", "--image", png, "--url", "https://bob.example/shop", "--hover",
+                 "Bob's shop", "--nickname", "spring"));
+    out = run_ok(&s, NULL, ARGS("ad", "list", "bob"));
+    ads = json_loads(out, 0, NULL);
+    free(out);
+    assert_int_equal(json_array_size(ads), 1);
+    ad = json_array_get(ads, 0);
+    assert_int_equal(strlen(json_string_value(json_object_get(ad, "image"))), 64);
+    assert_true(json_integer_value(json_object_get(ad, "image_len")) > 0);
+    json_object_del(ad, "image");
+    json_object_del(ad, "image_len");
+    text = json_dumps(ads, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(text,
+                        "[{\"id\":\"bob/0\",\"width\":300,\"height\":250,\"mime\":\"image/png\","
+                        "\"chunks\":1,\"nickname\":\"spring\",\"hover\":\"Bob's shop\","
+                        "\"url\":\"https://bob.example/shop\",\"categories\":[],"
+                        "\"created\":1700000000}]");
+    free(text);
+    json_decref(ads);
+
+    /* First sale at the minimum; the fee is 1.5 %. */
+    ok_line(&s,
+            "{\"campaign\":\"alice/0\",\"index\":0,\"buyer\":\"bob\",\"ad\":\"bob/0\","
+            "\"price\":1000,\"fee\":15,\"time\":1700000000,\"start\":1700000000,"
+            "\"end\":1700086400}",
+            ARGS("buy", "Bob", "alice/0", "--ad", "bob/0"));
+    assert_quote(&s, "alice/0", 2000, 1, T0 + DAY, T0 + 2 * DAY);
+
+    /* The second, the same second, costs double and starts when the first
+     * ends. */
+    ok_line(&s,
+            "{\"campaign\":\"alice/0\",\"index\":1,\"buyer\":\"bob\",\"ad\":\"bob/0\","
+            "\"price\":2000,\"fee\":30,\"time\":1700000000,\"start\":1700086400,"
+            "\"end\":1700172800}",
+            ARGS("buy", "bob", "alice/0", "--ad", "bob/0"));
+    assert_quote(&s, "alice/0", 4000, 2, T0 + 2 * DAY, T0 + 3 * DAY);
+
+    /* Half a day later: x1 = T0, x2 = T0 + 2 days, so
+     * 1000 + (4000 - 1000) * (172800 - 43200) / 172800 = 3250. */
+    s.now = T0 + 43200;
+    assert_quote(&s, "alice/0", 3250, 2, T0 + 2 * DAY, T0 + 3 * DAY);
+    ok_line(&s,
+            "{\"campaign\":\"alice/0\",\"index\":2,\"buyer\":\"bob\",\"ad\":\"bob/0\","
+            "\"price\":3250,\"fee\":49,\"time\":1700043200,\"start\":1700172800,"
+            "\"end\":1700259200}",
+            ARGS("buy", "bob", "alice/0", "--ad", "bob/0", "--max-price", "3250", "--slot", "2"));
+
+    /* Now P = 3250, x1 = T0 + 43200, x2 = T0 + 3 days: 6500 at once, half
+     * way down at the middle, rounded down, and the minimum once it ended. */
+    assert_quote(&s, "alice/0", 6500, 3, T0 + 3 * DAY, T0 + 4 * DAY);
+    s.now = T0 + 151200;
+    assert_quote(&s, "alice/0", 3750, 3, T0 + 3 * DAY, T0 + 4 * DAY);
+    s.now = T0 + 200000; /* 1000 + 5500 * 59200 / 216000 = 2507.4 */
+    assert_quote(&s, "alice/0", 2507, 3, T0 + 3 * DAY, T0 + 4 * DAY);
+    s.now = T0 + 3 * DAY - 1;
+    assert_quote(&s, "alice/0", 1000, 3, T0 + 3 * DAY, T0 + 4 * DAY);
+    s.now = T0 + 3 * DAY;
+    assert_quote(&s, "alice/0", 1000, 3, T0 + 3 * DAY, T0 + 4 * DAY);
+
+    /* After the last slot ended, a new one starts now. */
+    s.now = T0 + 3 * DAY + 100;
+    ok_line(&s,
+            "{\"campaign\":\"alice/0\",\"index\":3,\"buyer\":\"bob\",\"ad\":\"bob/0\","
+            "\"price\":1000,\"fee\":15,\"time\":1700259300,\"start\":1700259300,"
+            "\"end\":1700345700}",
+            ARGS("buy", "bob", "alice/0", "--ad", "bob/0"));
+
+    /* Every satoshi: bob paid 7250, alice got 7250 - 109, the operator 109. */
+    ok_line(&s,
+            "{\"name\":\"Bob\",\"balance\":2750,\"lock\":null,\"created\":1700000000,"
+            "\"operator\":false}",
+            ARGS("account", "show", "BOB"));
+    ok_line(&s,
+            "{\"name\":\"alice\",\"balance\":7141,\"lock\":null,\"created\":1700000000,"
+            "\"operator\":false}",
+            ARGS("account", "show", "alice"));
+    ok_line(&s,
+            "{\"name\":\"operator\",\"balance\":109,\"lock\":null,\"created\":1700000000,"
+            "\"operator\":true}",
+            ARGS("account", "show", "operator"));
+
+    text = history(&s, "bob", buys, 8);
+    assert_string_equal(text, "[{\"seq\":1,\"kind\":\"adjust\",\"amount\":10000,\"balance\":10000,"
+                              "\"time\":1700000000,\"memo\":\"welcome credit\"},"
+                              "{\"seq\":2,\"kind\":\"purchase\",\"amount\":-1000,\"balance\":9000,"
+                              "\"time\":1700000000,\"ref\":\"alice/0/0\"},"
+                              "{\"seq\":3,\"kind\":\"purchase\",\"amount\":-2000,\"balance\":7000,"
+                              "\"time\":1700000000,\"ref\":\"alice/0/1\"},"
+                              "{\"seq\":4,\"kind\":\"purchase\",\"amount\":-3250,\"balance\":3750,"
+                              "\"time\":1700043200,\"ref\":\"alice/0/2\"},"
+                              "{\"seq\":5,\"kind\":\"purchase\",\"amount\":-1000,\"balance\":2750,"
+                              "\"time\":1700259300,\"ref\":\"alice/0/3\"}]");
+    free(text);
+    text = history(&s, "alice", sales, 8);
+    assert_string_equal(text, "[{\"seq\":1,\"kind\":\"sale\",\"amount\":985,\"balance\":985,"
+                              "\"time\":1700000000,\"ref\":\"alice/0/0\"},"
+                              "{\"seq\":2,\"kind\":\"sale\",\"amount\":1970,\"balance\":2955,"
+                              "\"time\":1700000000,\"ref\":\"alice/0/1\"},"
+                              "{\"seq\":3,\"kind\":\"sale\",\"amount\":3201,\"balance\":6156,"
+                              "\"time\":1700043200,\"ref\":\"alice/0/2\"},"
+                              "{\"seq\":4,\"kind\":\"sale\",\"amount\":985,\"balance\":7141,"
+                              "\"time\":1700259300,\"ref\":\"alice/0/3\"}]");
+    free(text);
+    text = history(&s, "operator", fees, 8);
+    assert_string_equal(text, "[{\"seq\":1,\"kind\":\"fee\",\"amount\":15,\"balance\":15,"
+                              "\"time\":1700000000,\"ref\":\"alice/0/0\"},"
+                              "{\"seq\":2,\"kind\":\"fee\",\"amount\":30,\"balance\":45,"
+                              "\"time\":1700000000,\"ref\":\"alice/0/1\"},"
+                              "{\"seq\":3,\"kind\":\"fee\",\"amount\":49,\"balance\":94,"
+                              "\"time\":1700043200,\"ref\":\"alice/0/2\"},"
+                              "{\"seq\":4,\"kind\":\"fee\",\"amount\":15,\"balance\":109,"
+                              "\"time\":1700259300,\"ref\":\"alice/0/3\"}]");
+    free(text);
+    /* The purchase, the sale and the fee of a slot share its request. */
+    for (int i = 0; i < 4; i++) {
+        assert_string_equal(buys[i + 1], sales[i]);
+        assert_string_equal(buys[i + 1], fees[i]);
+    }
+
+    /* Four slots, sold once each, and the books balance. */
+    out = run_ok(&s, NULL, ARGS("dump", "slot/"));
+    text = out;
+    for (int i = 0; i < 4; i++) {
+        char key[64];
+        snprintf(key, sizeof(key), "{\"key\":\"slot/alice/0000000000/%010d\"", i);
+        assert_memory_equal(text, key, strlen(key));
+        text = strchr(text, '\n') + 1;
+    }
+    assert_string_equal(text, "");
+    free(out);
+    ok_line(&s,
+            "ok: 3 accounts, 1 campaigns, 4 slots, 13 ledger entries; balances 10000 + owed 0 = "
+            "adjustments 10000 + deposits 0 - withdrawals 0 sat",
+            ARGS("check"));
+}
+
+static void
+test_cli_trade_fee_is_rounded_up_or_set_with_fee_bp(void **state)
+{
+    char png[PATH_SIZE], reqs[8][33], *text;
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    shop_path(&s, "ad.png", png, sizeof(png));
+    write_png(png, 16, 16);
+    ok_line(&s, "{\"name\":\"bob\",\"amount\":10000,\"balance\":10000}",
+            ARGS("account", "adjust", "bob", "10000", "--reason", "funding"));
+    ok_line(&s, "alice/0",
+            ARGS("campaign", "create", "alice", "--min-price", "999", "--slot-seconds", "60",
+                 "--size", "16x16"));
+    ok_line(&s, "bob/0", ARGS("ad", "add", "bob", "--image", png, "--url", "http://b.example"));
+
+    /* 999 * 1.5 % = 14.985: 15. */
+    ok_line(&s,
+            "{\"campaign\":\"alice/0\",\"index\":0,\"buyer\":\"bob\",\"ad\":\"bob/0\","
+            "\"price\":999,\"fee\":15,\"time\":1700000000,\"start\":1700000000,"
+            "\"end\":1700000060}",
+            ARGS("buy", "bob", "alice/0", "--ad", "bob/0"));
+    /* 1998 * 2.5 % = 49.95: 50. */
+    ok_line(&s,
+            "{\"campaign\":\"alice/0\",\"index\":1,\"buyer\":\"bob\",\"ad\":\"bob/0\","
+            "\"price\":1998,\"fee\":50,\"time\":1700000000,\"start\":1700000060,"
+            "\"end\":1700000120}",
+            ARGS("--fee-bp", "250", "buy", "bob", "alice/0", "--ad", "bob/0"));
+    /* No fee at all: the operator gets no ledger entry. */
+    ok_line(&s,
+            "{\"campaign\":\"alice/0\",\"index\":2,\"buyer\":\"bob\",\"ad\":\"bob/0\","
+            "\"price\":3996,\"fee\":0,\"time\":1700000000,\"start\":1700000120,"
+            "\"end\":1700000180}",
+            ARGS("--fee-bp", "0", "buy", "bob", "alice/0", "--ad", "bob/0"));
+
+    text = history(&s, "alice", reqs, 8);
+    assert_string_equal(text, "[{\"seq\":1,\"kind\":\"sale\",\"amount\":984,\"balance\":984,"
+                              "\"time\":1700000000,\"ref\":\"alice/0/0\"},"
+                              "{\"seq\":2,\"kind\":\"sale\",\"amount\":1948,\"balance\":2932,"
+                              "\"time\":1700000000,\"ref\":\"alice/0/1\"},"
+                              "{\"seq\":3,\"kind\":\"sale\",\"amount\":3996,\"balance\":6928,"
+                              "\"time\":1700000000,\"ref\":\"alice/0/2\"}]");
+    free(text);
+    text = history(&s, "operator", reqs, 8);
+    assert_string_equal(text, "[{\"seq\":1,\"kind\":\"fee\",\"amount\":15,\"balance\":15,"
+                              "\"time\":1700000000,\"ref\":\"alice/0/0\"},"
+                              "{\"seq\":2,\"kind\":\"fee\",\"amount\":50,\"balance\":65,"
+                              "\"time\":1700000000,\"ref\":\"alice/0/1\"}]");
+    free(text);
+    ok_line(&s,
+            "{\"name\":\"Bob\",\"balance\":3007,\"lock\":null,\"created\":1700000000,"
+            "\"operator\":false}",
+            ARGS("account", "show", "bob"));
+    ok_line(&s,
+            "ok: 3 accounts, 1 campaigns, 3 slots, 9 ledger entries; balances 10000 + owed 0 = "
+            "adjustments 10000 + deposits 0 - withdrawals 0 sat",
+            ARGS("check"));
+    refused(&s, NULL, 2, "bitslot: invalid fee \"10001\" (basis points, 0 to 10000)",
+            ARGS("--fee-bp", "10001", "buy", "bob", "alice/0", "--ad", "bob/0"));
+}
+
+#define AMOUNT_RULE "(nonzero whole satoshis, with a sign to take away, at most 21 million BTC)"
+
+static void
+test_cli_trade_account_refusals_change_nothing(void **state)
+{
+    char name65[80], *reason513, *long_password;
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    ok_line(&s, "{\"name\":\"bob\",\"amount\":5000,\"balance\":5000}",
+            ARGS("account", "adjust", "bob", "5000", "--reason", "funding"));
+
+    /* Names: letters, digits and _, 1 to 64, unique in any case, and not
+     * the operator's. */
+    refused(&s, "password1\n", 1,
+            "bitslot: invalid account name \"bad-name\" (letters, digits and _, at most 64)",
+            ARGS("account", "create", "bad-name"));
+    refused(&s, "password1\n", 1,
+            "bitslot: invalid account name \"\" (letters, digits and _, at most 64)",
+            ARGS("account", "create", ""));
+    memset(name65, 'n', 65);
+    name65[65] = '\0';
+    refused(&s, "password1\n", 1,
+            "bitslot: invalid account name "
+            "\"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\" "
+            "(letters, digits and _, at most 64)",
+            ARGS("account", "create", name65));
+    refused(&s, "password1\n", 1,
+            "bitslot: account \"ALICE\" already exists (names are the same in any case)",
+            ARGS("account", "create", "ALICE"));
+    refused(&s, "password1\n", 1,
+            "bitslot: account \"bob\" already exists (names are the same in any case)",
+            ARGS("account", "create", "bob"));
+    refused(&s, "password1\n", 1, "bitslot: account name \"operator\" is reserved for the operator",
+            ARGS("account", "create", "operator"));
+    refused(&s, "password1\n", 1, "bitslot: account name \"Operator\" is reserved for the operator",
+            ARGS("account", "create", "Operator"));
+
+    /* Passwords: 8 to 1024 bytes, one trailing newline dropped. */
+    refused(&s, "short\n", 1,
+            "bitslot: the password must be 8 to 1024 bytes long (read from standard input)",
+            ARGS("account", "create", "carol"));
+    refused(&s, "1234567\n", 1,
+            "bitslot: the password must be 8 to 1024 bytes long (read from standard input)",
+            ARGS("account", "create", "carol"));
+    refused(&s, "", 1,
+            "bitslot: the password must be 8 to 1024 bytes long (read from standard input)",
+            ARGS("account", "create", "carol"));
+    long_password = repeat("p", 1025);
+    refused(&s, long_password, 1,
+            "bitslot: the password must be 8 to 1024 bytes long (read from standard input)",
+            ARGS("account", "create", "carol"));
+    free(long_password);
+
+    /* Adjustments: a nonzero whole number, a reason, never below zero. */
+    refused(&s, NULL, 2, "bitslot: invalid amount \"0\" " AMOUNT_RULE,
+            ARGS("account", "adjust", "bob", "0", "--reason", "x"));
+    refused(&s, NULL, 2, "bitslot: invalid amount \"-0\" " AMOUNT_RULE,
+            ARGS("account", "adjust", "bob", "-0", "--reason", "x"));
+    refused(&s, NULL, 2, "bitslot: an adjustment needs --reason TEXT (it goes into the ledger)",
+            ARGS("account", "adjust", "bob", "100"));
+    refused(&s, NULL, 2, "bitslot: an adjustment needs --reason TEXT (it goes into the ledger)",
+            ARGS("account", "adjust", "bob", "100", "--reason", ""));
+    refused(&s, NULL, 2, "bitslot: invalid amount \"abc\" " AMOUNT_RULE,
+            ARGS("account", "adjust", "bob", "abc", "--reason", "x"));
+    refused(&s, NULL, 2, "bitslot: invalid amount \"1.5\" " AMOUNT_RULE,
+            ARGS("account", "adjust", "bob", "1.5", "--reason", "x"));
+    refused(&s, NULL, 2, "bitslot: invalid amount \"1e3\" " AMOUNT_RULE,
+            ARGS("account", "adjust", "bob", "1e3", "--reason", "x"));
+    refused(&s, NULL, 2, "bitslot: invalid amount \"2100000000000001\" " AMOUNT_RULE,
+            ARGS("account", "adjust", "bob", "2100000000000001", "--reason", "x"));
+    refused(&s, NULL, 1,
+            "bitslot: account \"bob\" has less than 5001 sat: a balance cannot go below zero",
+            ARGS("account", "adjust", "bob", "-5001", "--reason", "x"));
+    refused(&s, NULL, 1, "bitslot: the balance of \"bob\" would be above 21 million BTC",
+            ARGS("account", "adjust", "bob", "2100000000000000", "--reason", "x"));
+    reason513 = repeat("r", 513);
+    refused(&s, NULL, 1, "bitslot: the reason is longer than 512 bytes",
+            ARGS("account", "adjust", "bob", "1", "--reason", reason513));
+    free(reason513);
+    refused(&s, NULL, 1, "bitslot: no account \"nobody\"",
+            ARGS("account", "adjust", "nobody", "100", "--reason", "x"));
+    refused(&s, NULL, 1,
+            "bitslot: invalid account name \"no-body\" (letters, digits and _, at most 64)",
+            ARGS("account", "adjust", "no-body", "100", "--reason", "x"));
+    refused(&s, NULL, 1, "bitslot: no account \"nobody\"", ARGS("account", "show", "nobody"));
+    refused(&s, NULL, 1, "bitslot: no account \"nobody\"", ARGS("account", "history", "nobody"));
+    refused(&s, NULL, 2, "usage: bitslot [OPTIONS] account adjust NAME \xc2\xb1SATS --reason TEXT",
+            ARGS("account", "adjust", "bob"));
+
+    /* The limits themselves are accepted. */
+    ok_line(&s, "{\"name\":\"bob\",\"amount\":-5000,\"balance\":0}",
+            ARGS("account", "adjust", "bob", "-5000", "--reason", "all of it back"));
+    registered(&s, "carol", "12345678");
+    ok_line(&s,
+            "ok: 4 accounts, 0 campaigns, 0 slots, 2 ledger entries; balances 0 + owed 0 = "
+            "adjustments 0 + deposits 0 - withdrawals 0 sat",
+            ARGS("check"));
+}
+
+static void
+test_cli_trade_campaign_refusals_change_nothing(void **state)
+{
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+
+#define CREATE(...) ARGS("campaign", "create", __VA_ARGS__)
+    refused(&s, NULL, 1, "bitslot: the minimum price must be 1 sat to 21 million BTC",
+            CREATE("alice", "--min-price", "0", "--slot-seconds", "86400", "--size", "300x250"));
+    refused(&s, NULL, 1, "bitslot: a slot must last 60 seconds to 31622400 seconds (366 days)",
+            CREATE("alice", "--min-price", "1000", "--slot-seconds", "59", "--size", "300x250"));
+    refused(
+        &s, NULL, 1, "bitslot: a slot must last 60 seconds to 31622400 seconds (366 days)",
+        CREATE("alice", "--min-price", "1000", "--slot-seconds", "31622401", "--size", "300x250"));
+    refused(&s, NULL, 1, "bitslot: the ad size must be 16 to 2048 pixels each way",
+            CREATE("alice", "--min-price", "1000", "--slot-seconds", "86400", "--size", "15x250"));
+    refused(
+        &s, NULL, 1, "bitslot: the ad size must be 16 to 2048 pixels each way",
+        CREATE("alice", "--min-price", "1000", "--slot-seconds", "86400", "--size", "300x2049"));
+    refused(&s, NULL, 2, "bitslot: invalid size \"300*250\" (WIDTHxHEIGHT in pixels, e.g. 300x250)",
+            CREATE("alice", "--min-price", "1000", "--slot-seconds", "86400", "--size", "300*250"));
+    refused(&s, NULL, 2, "bitslot: invalid size \"x250\" (WIDTHxHEIGHT in pixels, e.g. 300x250)",
+            CREATE("alice", "--min-price", "1000", "--slot-seconds", "86400", "--size", "x250"));
+    refused(&s, NULL, 2,
+            "bitslot: invalid minimum price \"abc\" (whole satoshis, at most 21 million BTC)",
+            CREATE("alice", "--min-price", "abc", "--slot-seconds", "86400", "--size", "300x250"));
+    refused(&s, NULL, 2,
+            "bitslot: invalid minimum price \"-5\" (whole satoshis, at most 21 million BTC)",
+            CREATE("alice", "--min-price", "-5", "--slot-seconds", "86400", "--size", "300x250"));
+    refused(&s, NULL, 1,
+            "bitslot: the title must be at most 200 bytes of UTF-8 text without control "
+            "characters",
+            CREATE("alice", "--min-price", "1000", "--slot-seconds", "86400", "--size", "300x250",
+                   "--title", "tab\there"));
+    refused(&s, NULL, 1,
+            "bitslot: categories are a comma-separated list of up to 16 names of a-z, 0-9 and -, "
+            "each at most 32 long, without repeats",
+            CREATE("alice", "--min-price", "1000", "--slot-seconds", "86400", "--size", "300x250",
+                   "--disallow", "Gambling"));
+    refused(
+        &s, NULL, 1, "bitslot: no account \"nobody\"",
+        CREATE("nobody", "--min-price", "1000", "--slot-seconds", "86400", "--size", "300x250"));
+    refused(&s, NULL, 2,
+            "usage: bitslot [OPTIONS] campaign create OWNER --min-price SATS --slot-seconds N "
+            "--size WxH [--title T] [--disallow LIST]",
+            CREATE("alice", "--min-price", "1000", "--slot-seconds", "86400"));
+    refused(&s, NULL, 1, "bitslot: no campaign \"alice/0\"", ARGS("campaign", "show", "alice/0"));
+
+    /* The limits themselves are accepted. */
+    ok_line(&s, "alice/0",
+            CREATE("ALICE", "--min-price", "1", "--slot-seconds", "60", "--size", "16x16"));
+    ok_line(&s, "alice/1",
+            CREATE("alice", "--min-price", "2100000000000000", "--slot-seconds", "31622400",
+                   "--size", "2048x2048", "--disallow", "gambling,crypto"));
+#undef CREATE
+    ok_line(&s,
+            "[{\"id\":\"alice/0\",\"min_price\":1,\"slot_seconds\":60,\"width\":16,\"height\":16,"
+            "\"title\":\"\",\"disallowed\":[],\"created\":1700000000,\"last\":null},"
+            "{\"id\":\"alice/1\",\"min_price\":2100000000000000,\"slot_seconds\":31622400,"
+            "\"width\":2048,\"height\":2048,\"title\":\"\",\"disallowed\":[\"gambling\","
+            "\"crypto\"],\"created\":1700000000,\"last\":null}]",
+            ARGS("campaign", "list", "alice"));
+}
+
+static void
+test_cli_trade_ad_refusals_change_nothing(void **state)
+{
+    char png[PATH_SIZE], text[PATH_SIZE], empty[PATH_SIZE], missing[PATH_SIZE],
+        message[2 * PATH_SIZE], *hover, *out;
+    json_t *ads;
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    shop_path(&s, "ok.png", png, sizeof(png));
+    write_png(png, 300, 250);
+    shop_path(&s, "notes.png", text, sizeof(text));
+    write_text(text, "this is a text file, whatever its name says\n");
+    shop_path(&s, "empty.png", empty, sizeof(empty));
+    write_text(empty, "");
+    shop_path(&s, "missing.png", missing, sizeof(missing));
+
+    refused(&s, NULL, 1,
+            "bitslot: the URL must be an http:// or https:// address of at most 2048 characters, "
+            "without spaces",
+            ARGS("ad", "add", "bob", "--image", png, "--url", "ftp://bob.example/"));
+    refused(&s, NULL, 1,
+            "bitslot: the URL must be an http:// or https:// address of at most 2048 characters, "
+            "without spaces",
+            ARGS("ad", "add", "bob", "--image", png, "--url", "https://bob.example/a b"));
+
+    /* The hover text counts characters, not bytes: é is two bytes. */
+    hover = repeat("\xc3\xa9", 513);
+    refused(
+        &s, NULL, 1,
+        "bitslot: the hover text must be at most 512 characters of text without control "
+        "characters",
+        ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/", "--hover", hover));
+    free(hover);
+
+    snprintf(message, sizeof(message),
+             "bitslot: image \"%s\": not a JPEG, PNG, GIF, WebP or BMP image", text);
+    refused(&s, NULL, 1, message,
+            ARGS("ad", "add", "bob", "--image", text, "--url", "https://b.example/"));
+    snprintf(message, sizeof(message), "bitslot: image \"%s\": the file is empty", empty);
+    refused(&s, NULL, 1, message,
+            ARGS("ad", "add", "bob", "--image", empty, "--url", "https://b.example/"));
+    snprintf(message, sizeof(message),
+             "bitslot: cannot read image \"%s\": no such file or not readable", missing);
+    refused(&s, NULL, 1, message,
+            ARGS("ad", "add", "bob", "--image", missing, "--url", "https://b.example/"));
+    refused(&s, NULL, 1, "bitslot: no account \"nobody\"",
+            ARGS("ad", "add", "nobody", "--image", png, "--url", "https://b.example/"));
+    refused(&s, NULL, 1,
+            "bitslot: categories are a comma-separated list of up to 16 names of a-z, 0-9 and -",
+            ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/", "--categories",
+                 "a,,b"));
+    refused(&s, NULL, 2,
+            "usage: bitslot [OPTIONS] ad add NAME --image FILE --url URL [--hover TEXT] "
+            "[--nickname N] [--categories LIST]",
+            ARGS("ad", "add", "bob", "--image", png));
+
+    /* 512 characters are accepted, and kept whole: 1024 bytes of é, 2048
+     * bytes of 😀. */
+    hover = repeat("\xc3\xa9", 512);
+    ok_line(
+        &s, "bob/0",
+        ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/", "--hover", hover));
+    free(hover);
+    hover = repeat("\xf0\x9f\x98\x80", 512);
+    ok_line(
+        &s, "bob/1",
+        ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/", "--hover", hover));
+    out = run_ok(&s, NULL, ARGS("ad", "list", "bob"));
+    ads = json_loads(out, 0, NULL);
+    free(out);
+    assert_int_equal(json_array_size(ads), 2);
+    assert_int_equal(strlen(json_string_value(json_object_get(json_array_get(ads, 0), "hover"))),
+                     1024);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ads, 1), "hover")), hover);
+    json_decref(ads);
+    free(hover);
+}
+
+static void
+test_cli_trade_buy_refusals_change_nothing(void **state)
+{
+    char png[PATH_SIZE], small[PATH_SIZE];
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    registered(&s, "carol", "password3\n");
+    shop_path(&s, "ok.png", png, sizeof(png));
+    write_png(png, 300, 250);
+    shop_path(&s, "small.png", small, sizeof(small));
+    write_png(small, 200, 100);
+    ok_line(&s, "alice/0",
+            ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds", "86400",
+                 "--size", "300x250"));
+    ok_line(&s, "{\"name\":\"bob\",\"amount\":1500,\"balance\":1500}",
+            ARGS("account", "adjust", "bob", "1500", "--reason", "funding"));
+    ok_line(&s, "{\"name\":\"carol\",\"amount\":100000,\"balance\":100000}",
+            ARGS("account", "adjust", "carol", "100000", "--reason", "funding"));
+    ok_line(&s, "bob/0", ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/"));
+    ok_line(&s, "carol/0",
+            ARGS("ad", "add", "carol", "--image", png, "--url", "https://c.example/"));
+    /* An ad of another size is accepted: ads belong to no campaign. */
+    ok_line(&s, "carol/1",
+            ARGS("ad", "add", "carol", "--image", small, "--url", "https://c.example/"));
+    ok_line(&s,
+            "{\"campaign\":\"alice/0\",\"index\":0,\"buyer\":\"bob\",\"ad\":\"bob/0\","
+            "\"price\":1000,\"fee\":15,\"time\":1700000000,\"start\":1700000000,"
+            "\"end\":1700086400}",
+            ARGS("buy", "bob", "alice/0", "--ad", "bob/0"));
+
+#define BUY(...) ARGS("buy", __VA_ARGS__)
+    refused(&s, NULL, 1,
+            "bitslot: not enough funds: slot 1 of \"alice/0\" costs 2000 sat and \"bob\" has 500 "
+            "sat",
+            BUY("bob", "alice/0", "--ad", "bob/0"));
+    refused(&s, NULL, 1,
+            "bitslot: the price of slot 1 of \"alice/0\" is 2000 sat, above your limit of 1999 sat",
+            BUY("carol", "alice/0", "--ad", "carol/0", "--max-price", "1999"));
+    refused(&s, NULL, 1,
+            "bitslot: slot 0 of \"alice/0\" is no longer for sale; slot 1 is, at 2000 sat",
+            BUY("carol", "alice/0", "--ad", "carol/0", "--slot", "0"));
+    refused(&s, NULL, 1, "bitslot: ad \"bob/0\" is not an ad of \"carol\"",
+            BUY("carol", "alice/0", "--ad", "bob/0"));
+    refused(&s, NULL, 1, "bitslot: ad \"nobody/0\" is not an ad of \"carol\"",
+            BUY("carol", "alice/0", "--ad", "nobody/0"));
+    refused(&s, NULL, 1, "bitslot: no ad \"carol/5\"", BUY("carol", "alice/0", "--ad", "carol/5"));
+    refused(&s, NULL, 1, "bitslot: no campaign \"alice/7\"",
+            BUY("carol", "alice/7", "--ad", "carol/0"));
+    refused(&s, NULL, 1, "bitslot: no campaign \"nobody/0\"",
+            BUY("carol", "nobody/0", "--ad", "carol/0"));
+    refused(&s, NULL, 1, "bitslot: no account \"nobody\"",
+            BUY("nobody", "alice/0", "--ad", "carol/0"));
+    /* The wrong size is found at the purchase. */
+    refused(&s, NULL, 1,
+            "bitslot: ad \"carol/1\" is 200x100 pixels, but campaign \"alice/0\" takes 300x250",
+            BUY("carol", "alice/0", "--ad", "carol/1"));
+    refused(&s, NULL, 2, "bitslot: invalid maximum price \"abc\" (whole satoshis)",
+            BUY("carol", "alice/0", "--ad", "carol/0", "--max-price", "abc"));
+    refused(&s, NULL, 2, "bitslot: invalid slot number \"-1\" (0 or more)",
+            BUY("carol", "alice/0", "--ad", "carol/0", "--slot", "-1"));
+    refused(&s, NULL, 2,
+            "usage: bitslot [OPTIONS] buy NAME OWNER/I --ad ID [--max-price SATS] [--slot N]",
+            BUY("carol", "alice/0"));
+    refused(&s, NULL, 2, "bitslot: unknown option \"--colour\"; see 'bitslot buy --help'",
+            BUY("carol", "alice/0", "--ad", "carol/0", "--colour", "red"));
+
+    /* Exactly the limit and the right slot: sold. Then that slot, just
+     * sold, is stale. */
+    ok_line(&s,
+            "{\"campaign\":\"alice/0\",\"index\":1,\"buyer\":\"carol\",\"ad\":\"carol/0\","
+            "\"price\":2000,\"fee\":30,\"time\":1700000000,\"start\":1700086400,"
+            "\"end\":1700172800}",
+            BUY("Carol", "Alice/0", "--ad", "CAROL/0", "--max-price", "2000", "--slot", "1"));
+    refused(&s, NULL, 1,
+            "bitslot: slot 1 of \"alice/0\" is no longer for sale; slot 2 is, at 4000 sat",
+            BUY("carol", "alice/0", "--ad", "carol/0", "--max-price", "2000", "--slot", "1"));
+#undef BUY
+    ok_line(&s,
+            "{\"name\":\"carol\",\"balance\":98000,\"lock\":null,\"created\":1700000000,"
+            "\"operator\":false}",
+            ARGS("account", "show", "carol"));
+    ok_line(&s,
+            "ok: 4 accounts, 1 campaigns, 2 slots, 8 ledger entries; balances 101500 + owed 0 = "
+            "adjustments 101500 + deposits 0 - withdrawals 0 sat",
+            ARGS("check"));
+}
+
+static void
+test_cli_trade_disallowed_category_is_refused(void **state)
+{
+    char png[PATH_SIZE];
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    shop_path(&s, "ok.png", png, sizeof(png));
+    write_png(png, 300, 250);
+    ok_line(&s, "{\"name\":\"bob\",\"amount\":5000,\"balance\":5000}",
+            ARGS("account", "adjust", "bob", "5000", "--reason", "funding"));
+    ok_line(&s, "alice/0",
+            ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds", "3600",
+                 "--size", "300x250", "--disallow", "gambling,crypto"));
+    ok_line(&s, "alice/1",
+            ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds", "3600",
+                 "--size", "300x250"));
+    ok_line(&s, "bob/0",
+            ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/", "--categories",
+                 "news,crypto"));
+    ok_line(&s, "bob/1", ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/"));
+    refused(&s, NULL, 1, "bitslot: campaign \"alice/0\" does not take ads of category \"crypto\"",
+            ARGS("buy", "bob", "alice/0", "--ad", "bob/0"));
+    /* The same ad elsewhere, and an ad without the category here, are fine. */
+    ok_line(&s,
+            "{\"campaign\":\"alice/1\",\"index\":0,\"buyer\":\"bob\",\"ad\":\"bob/0\","
+            "\"price\":1000,\"fee\":15,\"time\":1700000000,\"start\":1700000000,"
+            "\"end\":1700003600}",
+            ARGS("buy", "bob", "alice/1", "--ad", "bob/0"));
+    ok_line(&s,
+            "{\"campaign\":\"alice/0\",\"index\":0,\"buyer\":\"bob\",\"ad\":\"bob/1\","
+            "\"price\":1000,\"fee\":15,\"time\":1700000000,\"start\":1700000000,"
+            "\"end\":1700003600}",
+            ARGS("buy", "bob", "alice/0", "--ad", "bob/1"));
+}
+
+static void
+test_cli_trade_malformed_references_and_commands(void **state)
+{
+    static const char *const bad_campaigns[] = {"alice",    "alice/x",  "alice/01",  "/0",
+                                                "al-ice/0", "alice/-1", "alice/0/1", ""};
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    for (size_t i = 0; i < sizeof(bad_campaigns) / sizeof(bad_campaigns[0]); i++) {
+        char message[128];
+        snprintf(message, sizeof(message),
+                 "bitslot: invalid campaign \"%s\" (OWNER/NUMBER, e.g. bob/0)", bad_campaigns[i]);
+        refused(&s, NULL, 2, message, ARGS("buy", "bob", bad_campaigns[i], "--ad", "bob/0"));
+        refused(&s, NULL, 2, message, ARGS("campaign", "show", bad_campaigns[i]));
+    }
+    refused(&s, NULL, 2, "bitslot: invalid ad \"bob\" (OWNER/NUMBER, e.g. bob/0)",
+            ARGS("buy", "bob", "alice/0", "--ad", "bob"));
+    refused(&s, NULL, 2, "bitslot: unknown command \"account frob\"; see 'bitslot --help'",
+            ARGS("account", "frob"));
+    refused(&s, NULL, 2, "bitslot: 'account' needs a subcommand; see 'bitslot --help'",
+            ARGS("account"));
+    refused(&s, NULL, 2, "bitslot: unknown command \"campaign delete\"; see 'bitslot --help'",
+            ARGS("campaign", "delete", "alice/0"));
+    refused(&s, NULL, 2, "bitslot: unknown command \"sell\"; see 'bitslot --help'",
+            ARGS("sell", "alice/0"));
+}
+
+static void
+test_cli_trade_help_on_every_command(void **state)
+{
+    static const char *const commands[][2] = {
+        {"init", NULL},        {"dump", NULL},         {"account", "create"},  {"account", "show"},
+        {"account", "adjust"}, {"account", "history"}, {"campaign", "create"}, {"campaign", "show"},
+        {"campaign", "list"},  {"ad", "add"},          {"ad", "list"},         {"buy", NULL},
+        {"recover", NULL},     {"check", NULL},
+    };
+    bs_test_output all;
+    shop s;
+
+    (void)state;
+    shop_open(&s);
+    all = shop_run(&s, NULL, ARGS("--help"));
+    assert_int_equal(all.exit_code, 0);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        char name[64], usage[128], listed[80];
+        const char *second = commands[i][1];
+        bs_test_output r;
+
+        snprintf(name, sizeof(name), "%s%s%s", commands[i][0], second ? " " : "",
+                 second ? second : "");
+        snprintf(listed, sizeof(listed), "\n  %s ", name);
+        print_message("help: %s\n", name);
+        assert_non_null(strstr(all.out, listed));
+        snprintf(usage, sizeof(usage), "usage: bitslot [OPTIONS] %s", name);
+        r = shop_run(&s, NULL,
+                     second ? ARGS(commands[i][0], second, "--help")
+                            : ARGS(commands[i][0], "--help"));
+        assert_int_equal(r.exit_code, 0);
+        assert_string_equal(r.err, "");
+        assert_memory_equal(r.out, usage, strlen(usage));
+        assert_true(r.out[strlen(usage)] == ' ' || r.out[strlen(usage)] == '\n');
+        bs_test_output_release(&r);
+    }
+    bs_test_output_release(&all);
+    /* Help is answered even after other arguments. */
+    all = shop_run(&s, NULL, ARGS("buy", "bob", "alice/0", "--help"));
+    assert_int_equal(all.exit_code, 0);
+    assert_memory_equal(all.out, "usage: bitslot [OPTIONS] buy NAME OWNER/I --ad ID", 49);
+    bs_test_output_release(&all);
+}
+
+/* The bug cases: each prints every input whose answer is wrong and fails at
+ * the end. */
+static int
+wrong(const char *what)
+{
+    print_message("BUG: %s\n", what);
+    return 1;
+}
+
+/* `buy --slot N` with N beyond the slot for sale says slot N is "no longer
+ * for sale": it never was, it is not for sale yet. */
+static void
+test_cli_trade_future_slot_is_not_for_sale_yet(void **state)
+{
+    char png[PATH_SIZE];
+    bool about_slot_5, says_no_longer;
+    bs_test_output r;
+    int code;
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    shop_path(&s, "ok.png", png, sizeof(png));
+    write_png(png, 300, 250);
+    ok_line(&s, "{\"name\":\"bob\",\"amount\":5000,\"balance\":5000}",
+            ARGS("account", "adjust", "bob", "5000", "--reason", "funding"));
+    ok_line(&s, "alice/0",
+            ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds", "3600",
+                 "--size", "300x250"));
+    ok_line(&s, "bob/0", ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/"));
+    r = refused_somehow(&s, ARGS("buy", "bob", "alice/0", "--ad", "bob/0", "--slot", "5"));
+    code = r.exit_code;
+    about_slot_5 = strncmp(r.err, "bitslot: slot 5 of \"alice/0\" is ", 32) == 0;
+    says_no_longer = strstr(r.err, "no longer for sale") != NULL;
+    bs_test_output_release(&r);
+    assert_int_equal(code, 1);
+    assert_true(about_slot_5);
+    if (says_no_longer)
+        fail_msg("slot 5 was never for sale (slot 0 is): \"no longer for sale\" is false");
+}
+
+/* A malformed --size other than a missing width is reported as a bad
+ * "height" or "width" with a range (0 to 1000000) that is not the rule
+ * (16 to 2048); --slot-seconds likewise with 0 to 1099511627776 instead of
+ * 60 to 31622400; a --min-price above 21 million BTC is called not "whole
+ * satoshis". */
+static void
+test_cli_trade_campaign_number_messages_state_the_rules(void **state)
+{
+    int bugs = 0;
+    bs_test_output r;
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+
+#define CREATE(...) ARGS("campaign", "create", "alice", __VA_ARGS__)
+    r = refused_somehow(&s,
+                        CREATE("--min-price", "1000", "--slot-seconds", "3600", "--size", "300x"));
+    if (strcmp(r.err, "bitslot: invalid size \"300x\" (WIDTHxHEIGHT in pixels, e.g. 300x250)\n"))
+        bugs += wrong("--size 300x: not called an invalid size");
+    bs_test_output_release(&r);
+    r = refused_somehow(
+        &s, CREATE("--min-price", "1000", "--slot-seconds", "3600", "--size", "300x250x3"));
+    if (strcmp(r.err,
+               "bitslot: invalid size \"300x250x3\" (WIDTHxHEIGHT in pixels, e.g. 300x250)\n"))
+        bugs += wrong("--size 300x250x3: not called an invalid size");
+    bs_test_output_release(&r);
+    r = refused_somehow(
+        &s, CREATE("--min-price", "1000", "--slot-seconds", "3600", "--size", "5000000x250"));
+    if (strstr(r.err, "1000000") != NULL)
+        bugs += wrong("--size 5000000x250: states a range of 0 to 1000000 pixels");
+    bs_test_output_release(&r);
+    r = refused_somehow(
+        &s, CREATE("--min-price", "1000", "--slot-seconds", "ten", "--size", "300x250"));
+    if (strstr(r.err, "1099511627776") != NULL)
+        bugs += wrong("--slot-seconds ten: states a range of 0 to 1099511627776 seconds");
+    bs_test_output_release(&r);
+    r = refused_somehow(&s, CREATE("--min-price", "2100000000000001", "--slot-seconds", "3600",
+                                   "--size", "300x250"));
+    if (strstr(r.err, "21 million BTC") == NULL)
+        bugs += wrong("--min-price 2100000000000001: the message does not give the limit "
+                      "(21 million BTC) but calls a whole number not whole satoshis");
+    bs_test_output_release(&r);
+#undef CREATE
+    assert_int_equal(bugs, 0);
+}
+
+/* A directory given as --image is "input/output error", which reads like a
+ * failing disk. */
+static void
+test_cli_trade_directory_as_image_is_not_a_file(void **state)
+{
+    bs_test_output r;
+    bool says_io;
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    r = refused_somehow(&s, ARGS("ad", "add", "bob", "--image", s.dir, "--url", "https://b.ex/"));
+    says_io = strstr(r.err, "input/output error") != NULL;
+    bs_test_output_release(&r);
+    if (says_io)
+        fail_msg("a directory is not an input/output error");
+}
+
+/* `ad list` and `campaign list` of an account that does not exist print []
+ * and exit 0, where every other command says no account "NAME" (exit 1): a
+ * mistyped name looks like an account without ads. */
+static void
+test_cli_trade_listing_an_unknown_account_is_refused(void **state)
+{
+    int bugs = 0;
+    bs_test_output r;
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    r = shop_run(&s, NULL, ARGS("ad", "list", "nobody"));
+    if (r.exit_code != 1 || strcmp(r.err, "bitslot: no account \"nobody\"\n") != 0)
+        bugs += wrong("ad list nobody: no error");
+    bs_test_output_release(&r);
+    r = shop_run(&s, NULL, ARGS("campaign", "list", "nobody"));
+    if (r.exit_code != 1 || strcmp(r.err, "bitslot: no account \"nobody\"\n") != 0)
+        bugs += wrong("campaign list nobody: no error");
+    bs_test_output_release(&r);
+    assert_int_equal(bugs, 0);
+}
+
+/* Fees always go to the account "operator": its fee watermarks are part of
+ * the store, so there is no option to send them elsewhere (a second
+ * operator would be paid every old fee again). */
+static void
+test_cli_trade_fees_always_go_to_the_operator(void **state)
+{
+    char png[PATH_SIZE];
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    shop_path(&s, "ok.png", png, sizeof(png));
+    write_png(png, 300, 250);
+    ok_line(&s, "{\"name\":\"bob\",\"amount\":10000,\"balance\":10000}",
+            ARGS("account", "adjust", "bob", "10000", "--reason", "funding"));
+    ok_line(&s, "alice/0",
+            ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds", "86400",
+                 "--size", "300x250"));
+    ok_line(&s, "bob/0", ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/"));
+    free(run_ok(&s, NULL, ARGS("buy", "bob", "alice/0", "--ad", "bob/0")));
+    refused(&s, NULL, 2, "bitslot: unknown option \"--operator\"; see 'bitslot --help'",
+            ARGS("--operator", "boss", "buy", "bob", "alice/0", "--ad", "bob/0"));
+    free(run_ok(&s, NULL, ARGS("buy", "bob", "alice/0", "--ad", "bob/0")));
+    ok_line(&s,
+            "{\"name\":\"operator\",\"balance\":45,\"lock\":null,\"created\":" T_TEXT
+            ",\"operator\":true}",
+            ARGS("account", "show", "operator"));
+    free(run_ok(&s, NULL, ARGS("check")));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cli_trade_buy_doubles_the_price_then_it_decays),
+        cmocka_unit_test(test_cli_trade_fee_is_rounded_up_or_set_with_fee_bp),
+        cmocka_unit_test(test_cli_trade_account_refusals_change_nothing),
+        cmocka_unit_test(test_cli_trade_campaign_refusals_change_nothing),
+        cmocka_unit_test(test_cli_trade_ad_refusals_change_nothing),
+        cmocka_unit_test(test_cli_trade_buy_refusals_change_nothing),
+        cmocka_unit_test(test_cli_trade_disallowed_category_is_refused),
+        cmocka_unit_test(test_cli_trade_malformed_references_and_commands),
+        cmocka_unit_test(test_cli_trade_help_on_every_command),
+        cmocka_unit_test(test_cli_trade_future_slot_is_not_for_sale_yet),
+        cmocka_unit_test(test_cli_trade_campaign_number_messages_state_the_rules),
+        cmocka_unit_test(test_cli_trade_directory_as_image_is_not_a_file),
+        cmocka_unit_test(test_cli_trade_listing_an_unknown_account_is_refused),
+        cmocka_unit_test(test_cli_trade_fees_always_go_to_the_operator),
+    };
+
+    /* Only what each run is given counts, not the caller's environment. */
+    unsetenv("BITSLOT_STORE");
+    unsetenv("BITSLOT_NOW");
+    unsetenv("BITSLOT_FEE_BP");
+    unsetenv("BITSLOT_OPERATOR");
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
