@@ -1,11 +1,10 @@
 # bitslot — the two commands of the README, and a few for developers.
-#   make run    install what is missing, build, and start bitslot on LMDB
+#   make run    install what is missing, build, start a regtest node and set up bitslot on LMDB
+#   make stop   stop that regtest node
 #   make test   install what the tests need, build plain and sanitized, run every test
 #   make bench  build and run the benchmarks
 .POSIX:
-.PHONY: all run test bench build build-asan clean
-
-STORE ?= lmdb:./data
+.PHONY: all run stop test bench build build-asan clean
 
 all: build
 
@@ -22,7 +21,11 @@ build-asan:
 	@ninja -C build-asan
 
 run: build
-	./build/bitslot --store "$(STORE)" init
+	@tools/install-deps run
+	@tools/run-local
+
+stop:
+	@if [ -f run/regtest.pid ]; then kill "$$(cat run/regtest.pid)" 2>/dev/null || true; rm -f run/regtest.pid; echo "regtest node stopped"; fi
 
 test:
 	@tools/install-deps test

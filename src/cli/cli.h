@@ -28,9 +28,14 @@ enum {
 };
 
 typedef struct bs_cli {
-    const char *store_url; /* from --store, BITSLOT_STORE or the default */
-    int64_t fee_bp;        /* from --fee-bp or BITSLOT_FEE_BP */
-    const char *now;       /* BITSLOT_NOW: a fixed clock (tests, replay) */
+    const char *store_url;  /* from --store, BITSLOT_STORE or the default */
+    int64_t fee_bp;         /* from --fee-bp or BITSLOT_FEE_BP */
+    const char *node_url;   /* --node or BITSLOT_NODE; NULL: none */
+    bs_network network;     /* --network or BITSLOT_NETWORK */
+    int64_t confirmations;  /* --confirmations or BITSLOT_CONFIRMATIONS */
+    int64_t min_deposit;    /* --min-deposit or BITSLOT_MIN_DEPOSIT */
+    int64_t check_interval; /* --check-interval or BITSLOT_CHECK_INTERVAL */
+    const char *now;        /* BITSLOT_NOW: a fixed clock (tests, replay) */
     int64_t now_value;
     bool have_ctx;
     bs_ctx ctx; /* valid once bs_cli_ctx() succeeded */
@@ -52,14 +57,22 @@ extern const bs_cli_command bs_cli_account_commands[];
 extern const bs_cli_command bs_cli_campaign_commands[];
 extern const bs_cli_command bs_cli_ad_commands[];
 extern const bs_cli_command bs_cli_trade_commands[];
+extern const bs_cli_command bs_cli_funds_commands[];
 
 /* Open the store on first use and make the context. On failure prints the
  * error and returns the exit code to return; BS_EXIT_OK otherwise. */
 int bs_cli_ctx(bs_cli *cli, bs_ctx **ctx);
 int bs_cli_store(bs_cli *cli, bs_store **store);
 
+/* The context with the node connected (its watch-only wallet created if
+ * missing). Prints the error and returns its exit code on failure. */
+int bs_cli_ctx_with_node(bs_cli *cli, bs_ctx **ctx);
+
 /* Print "bitslot: <message>" and a newline to stderr. */
 void bs_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* bs_cli_error(), then BS_EXIT_REFUSED: for a refusal by a rule. */
+int bs_cli_refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Print the usage of a command to stderr and return BS_EXIT_USAGE. */
 int bs_cli_usage(const bs_cli_command *cmd);
@@ -74,6 +87,11 @@ int bs_cli_fail(bs_status st, const char *what);
 /* Print `value` as one line of JSON on stdout and drop the reference.
  * Returns the exit code (out of memory: 3). */
 int bs_cli_print_json(json_t *value);
+
+/* Print items[0..count) (each `size` bytes) as one JSON array, each item as
+ * view() makes it. Returns the exit code. */
+typedef json_t *(*bs_cli_view)(const void *item);
+int bs_cli_print_list(const void *items, size_t count, size_t size, bs_cli_view view);
 
 /* Options of a subcommand: `--name VALUE` or `--name=VALUE` (flag options
  * take no value). Everything else is positional, including negative numbers

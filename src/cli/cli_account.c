@@ -45,29 +45,22 @@ run_create(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         return rc;
     if (npos != 1)
         return bs_cli_usage(cmd);
-    if (!bs_name_valid(pos[0])) {
-        bs_cli_error("invalid account name \"%s\" (%s)", pos[0], NAME_RULE);
-        return BS_EXIT_REFUSED;
-    }
+    if (!bs_name_valid(pos[0]))
+        return bs_cli_refuse("invalid account name \"%s\" (%s)", pos[0], NAME_RULE);
     read_password(password, sizeof(password), &len);
-    if (!bs_accounts_password_ok(len)) {
-        bs_cli_error("the password must be %d to %d bytes long (read from standard input)",
-                     BS_PASSWORD_MIN, BS_PASSWORD_MAX);
-        return BS_EXIT_REFUSED;
-    }
+    if (!bs_accounts_password_ok(len))
+        return bs_cli_refuse("the password must be %d to %d bytes long (read from standard input)",
+                             BS_PASSWORD_MIN, BS_PASSWORD_MAX);
     rc = bs_cli_ctx(cli, &ctx);
     if (rc != BS_EXIT_OK)
         return rc;
     st = bs_accounts_create(ctx, pos[0], password, len, api_key);
     memset(password, 0, sizeof(password));
-    if (st == BS_EXISTS) {
-        bs_cli_error("account \"%s\" already exists (names are the same in any case)", pos[0]);
-        return BS_EXIT_REFUSED;
-    }
-    if (st == BS_FORBIDDEN) {
-        bs_cli_error("account name \"%s\" is reserved for the operator", pos[0]);
-        return BS_EXIT_REFUSED;
-    }
+    if (st == BS_EXISTS)
+        return bs_cli_refuse("account \"%s\" already exists (names are the same in any case)",
+                             pos[0]);
+    if (st == BS_FORBIDDEN)
+        return bs_cli_refuse("account name \"%s\" is reserved for the operator", pos[0]);
     if (st != BS_OK)
         return bs_cli_fail(st, "cannot create the account");
     return bs_cli_print_json(json_pack("{s:s, s:s}", "name", pos[0], "api_key", api_key));
@@ -77,10 +70,8 @@ run_create(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 static int
 account_name(const char *name)
 {
-    if (!bs_name_valid(name)) {
-        bs_cli_error("invalid account name \"%s\" (%s)", name, NAME_RULE);
-        return BS_EXIT_REFUSED;
-    }
+    if (!bs_name_valid(name))
+        return bs_cli_refuse("invalid account name \"%s\" (%s)", name, NAME_RULE);
     return BS_EXIT_OK;
 }
 
@@ -89,10 +80,8 @@ account_failure(bs_status st, const char *name)
 {
     char what[128];
 
-    if (st == BS_NOTFOUND) {
-        bs_cli_error("no account \"%s\"", name);
-        return BS_EXIT_REFUSED;
-    }
+    if (st == BS_NOTFOUND)
+        return bs_cli_refuse("no account \"%s\"", name);
     snprintf(what, sizeof(what), "account \"%s\"", name);
     return bs_cli_fail(st, what);
 }
@@ -148,30 +137,29 @@ run_adjust(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         bs_cli_error("an adjustment needs --reason TEXT (it goes into the ledger)");
         return BS_EXIT_USAGE;
     }
-    if (strlen(opts[0].value) > BS_MEMO_MAX) {
-        bs_cli_error("the reason is longer than %d bytes", BS_MEMO_MAX);
-        return BS_EXIT_REFUSED;
-    }
+    if (strlen(opts[0].value) > BS_MEMO_MAX)
+        return bs_cli_refuse("the reason is longer than %d bytes", BS_MEMO_MAX);
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_accounts_adjust(ctx, pos[0], amount, opts[0].value, &balance);
-    if (st == BS_INSUFFICIENT) {
-        bs_cli_error("account \"%s\" has less than %lld sat: a balance cannot go below zero",
-                     pos[0], (long long)-amount);
-        return BS_EXIT_REFUSED;
-    }
-    if (st == BS_INVALID) {
-        bs_cli_error("the balance of \"%s\" would be above 21 million BTC", pos[0]);
-        return BS_EXIT_REFUSED;
-    }
-    if (st == BS_LOCKED) {
-        bs_cli_error("account \"%s\" is buying a slot; retry in a few seconds", pos[0]);
-        return BS_EXIT_REFUSED;
-    }
+    if (st == BS_INSUFFICIENT)
+        return bs_cli_refuse(
+            "account \"%s\" has less than %lld sat: a balance cannot go below zero", pos[0],
+            (long long)-amount);
+    if (st == BS_INVALID)
+        return bs_cli_refuse("the balance of \"%s\" would be above 21 million BTC", pos[0]);
+    if (st == BS_LOCKED)
+        return bs_cli_refuse("account \"%s\" is buying a slot; retry in a few seconds", pos[0]);
     if (st != BS_OK)
         return account_failure(st, pos[0]);
     return bs_cli_print_json(
         json_pack("{s:s, s:I, s:I}", "name", pos[0], "amount", amount, "balance", balance));
+}
+
+static json_t *
+entry_view(const void *entry)
+{
+    return bs_ledger_entry_json(entry);
 }
 
 static int
@@ -182,7 +170,6 @@ run_history(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     bs_ledger_entry *entries;
     const char *pos[1];
     bs_name canon;
-    json_t *list;
     size_t npos, count;
     bs_ctx *ctx;
     bool more;
@@ -206,14 +193,9 @@ run_history(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         st = bs_books_history(ctx, canon, after, (size_t)limit, &entries, &count, &more);
     if (st != BS_OK)
         return account_failure(st, pos[0]);
-    list = json_array();
-    for (size_t i = 0; list != NULL && i < count; i++)
-        if (json_array_append_new(list, bs_ledger_entry_json(&entries[i])) != 0) {
-            json_decref(list);
-            list = NULL;
-        }
+    rc = bs_cli_print_list(entries, count, sizeof(*entries), entry_view);
     free(entries);
-    return bs_cli_print_json(list);
+    return rc;
 }
 
 const bs_cli_command bs_cli_account_commands[] = {

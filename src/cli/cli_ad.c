@@ -110,13 +110,11 @@ run_add(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     if (problem != BS_AD_OK)
         return ad_problem(problem, reason, opts[0].value);
     st = read_file(opts[0].value, BS_IMAGE_MAX_BYTES, &image, &up.image_len);
-    if (st != BS_OK) {
-        bs_cli_error("cannot read image \"%s\": %s", opts[0].value,
-                     st == BS_NOTFOUND  ? "no such file or not readable"
-                     : st == BS_BADPATH ? "not a regular file"
-                                        : bs_strerror(st));
-        return BS_EXIT_REFUSED;
-    }
+    if (st != BS_OK)
+        return bs_cli_refuse("cannot read image \"%s\": %s", opts[0].value,
+                             st == BS_NOTFOUND  ? "no such file or not readable"
+                             : st == BS_BADPATH ? "not a regular file"
+                                                : bs_strerror(st));
     up.image = image;
     if (!bs_name_valid(pos[0])) {
         free(image);
@@ -142,11 +140,16 @@ run_add(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     return rc;
 }
 
+static json_t *
+ad_view(const void *ad)
+{
+    return bs_ad_view(ad);
+}
+
 static int
 run_list(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 {
     const char *pos[1];
-    json_t *array;
     bs_ad *list;
     size_t npos, count;
     bs_ctx *ctx;
@@ -160,20 +163,13 @@ run_list(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_ads_list(ctx, pos[0], &list, &count);
-    if (st == BS_NOTFOUND) {
-        bs_cli_error("no account \"%s\"", pos[0]);
-        return BS_EXIT_REFUSED;
-    }
+    if (st == BS_NOTFOUND)
+        return bs_cli_refuse("no account \"%s\"", pos[0]);
     if (st != BS_OK)
         return bs_cli_fail(st, "cannot list ads");
-    array = json_array();
-    for (size_t i = 0; array != NULL && i < count; i++)
-        if (json_array_append_new(array, bs_ad_view(&list[i])) != 0) {
-            json_decref(array);
-            array = NULL;
-        }
+    rc = bs_cli_print_list(list, count, sizeof(*list), ad_view);
     free(list);
-    return bs_cli_print_json(array);
+    return rc;
 }
 
 const bs_cli_command bs_cli_ad_commands[] = {

@@ -113,17 +113,13 @@ run_create(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     problem = bs_campaigns_check_terms(&terms);
     if (problem != BS_CAMPAIGN_TERMS_OK)
         return terms_problem(problem);
-    if (!bs_name_valid(pos[0])) {
-        bs_cli_error("no account \"%s\"", pos[0]);
-        return BS_EXIT_REFUSED;
-    }
+    if (!bs_name_valid(pos[0]))
+        return bs_cli_refuse("no account \"%s\"", pos[0]);
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_campaigns_create(ctx, &terms, &id);
-    if (st == BS_NOTFOUND) {
-        bs_cli_error("no account \"%s\"", pos[0]);
-        return BS_EXIT_REFUSED;
-    }
+    if (st == BS_NOTFOUND)
+        return bs_cli_refuse("no account \"%s\"", pos[0]);
     if (st != BS_OK)
         return bs_cli_fail(st, "cannot create the campaign");
     bs_ref_format(&id, text);
@@ -151,10 +147,8 @@ run_show(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         (rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_purchase_quote_now(ctx, &id, &q);
-    if (st == BS_NOTFOUND) {
-        bs_cli_error("no campaign \"%s\"", pos[0]);
-        return BS_EXIT_REFUSED;
-    }
+    if (st == BS_NOTFOUND)
+        return bs_cli_refuse("no campaign \"%s\"", pos[0]);
     if (st != BS_OK)
         return bs_cli_fail(st, "cannot read the campaign");
     view = bs_campaign_view(&q.campaign);
@@ -169,12 +163,17 @@ run_show(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     return bs_cli_print_json(view);
 }
 
+static json_t *
+campaign_view(const void *campaign)
+{
+    return bs_campaign_view(campaign);
+}
+
 static int
 run_list(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 {
     const char *pos[1];
     bs_campaign *list;
-    json_t *array;
     size_t npos, count;
     bs_ctx *ctx;
     bs_status st;
@@ -185,20 +184,13 @@ run_list(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_campaigns_list(ctx, npos == 1 ? pos[0] : NULL, &list, &count);
-    if (st == BS_NOTFOUND) {
-        bs_cli_error("no account \"%s\"", pos[0]);
-        return BS_EXIT_REFUSED;
-    }
+    if (st == BS_NOTFOUND)
+        return bs_cli_refuse("no account \"%s\"", pos[0]);
     if (st != BS_OK)
         return bs_cli_fail(st, "cannot list campaigns");
-    array = json_array();
-    for (size_t i = 0; array != NULL && i < count; i++)
-        if (json_array_append_new(array, bs_campaign_view(&list[i])) != 0) {
-            json_decref(array);
-            array = NULL;
-        }
+    rc = bs_cli_print_list(list, count, sizeof(*list), campaign_view);
     free(list);
-    return bs_cli_print_json(array);
+    return rc;
 }
 
 const bs_cli_command bs_cli_campaign_commands[] = {

@@ -10,16 +10,33 @@
 #include "cli/cli.h"
 #include "core/credit.h"
 
+static void
+report(const char *fmt, va_list ap)
+{
+    fputs("bitslot: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void
 bs_cli_error(const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("bitslot: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    report(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+}
+
+int
+bs_cli_refuse(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    report(fmt, ap);
+    va_end(ap);
+    return BS_EXIT_REFUSED;
 }
 
 int
@@ -76,7 +93,9 @@ bs_cli_ctx(bs_cli *cli, bs_ctx **out)
     if (!cli->have_ctx) {
         st = bs_store_open(cli->store_url, &store);
         if (st == BS_INVALID) {
-            bs_cli_error("invalid store URL \"%s\" (expected lmdb:PATH)", cli->store_url);
+            bs_cli_error(
+                "invalid store URL \"%s\" (expected lmdb:PATH or etcd:http://HOST:PORT,...)",
+                cli->store_url);
             return BS_EXIT_USAGE;
         }
         if (st != BS_OK) {
@@ -85,6 +104,10 @@ bs_cli_ctx(bs_cli *cli, bs_ctx **out)
         }
         bs_ctx_init(&cli->ctx, store);
         cli->ctx.fee_bp = cli->fee_bp;
+        cli->ctx.network = cli->network;
+        cli->ctx.confirmations = cli->confirmations;
+        cli->ctx.min_deposit = cli->min_deposit;
+        cli->ctx.check_interval = cli->check_interval;
         if (cli->now != NULL)
             cli->ctx.clock = bs_clock_fixed(&cli->now_value);
         cli->have_ctx = true;
@@ -107,6 +130,20 @@ bs_cli_print_json(json_t *value)
     puts(text);
     free(text);
     return BS_EXIT_OK;
+}
+
+int
+bs_cli_print_list(const void *items, size_t count, size_t size, bs_cli_view view)
+{
+    json_t *array = json_array();
+
+    for (size_t i = 0; array != NULL && i < count; i++) {
+        if (json_array_append_new(array, view((const char *)items + i * size)) != 0) {
+            json_decref(array);
+            array = NULL;
+        }
+    }
+    return bs_cli_print_json(array);
 }
 
 static bs_cli_option *
@@ -195,4 +232,57 @@ bs_cli_ref(const char *text, const char *what, bs_ref *ref)
         return BS_EXIT_USAGE;
     }
     return BS_EXIT_OK;
+}
+
+/* The node URL without its password, for messages. */
+static void
+redact_url(const char *url, char *out, size_t size)
+{
+    const char *scheme = strstr(url, "://"), *at, *colon;
+
+    snprintf(out, size, "%s", url);
+    if (scheme == NULL)
+        return;
+    at = strchr(scheme + 3, '@');
+    colon = strchr(scheme + 3, ':');
+    if (at != NULL && colon != NULL && colon < at)
+        snprintf(out, size, "%.*s:***%s", (int)(colon - url), url, at);
+}
+
+int
+bs_cli_ctx_with_node(bs_cli *cli, bs_ctx **out)
+{
+    char shown[512];
+    bs_rpc_error err = {0};
+    bs_status st;
+    int rc = bs_cli_ctx(cli, out);
+
+    if (rc != BS_EXIT_OK || (*out)->node != NULL)
+        return rc;
+    if (cli->node_url == NULL) {
+        bs_cli_error("no bitcoin node is configured: give --node URL or set BITSLOT_NODE");
+        return BS_EXIT_USAGE;
+    }
+    redact_url(cli->node_url, shown, sizeof(shown));
+    st = bs_rpc_open(cli->node_url, NULL, &(*out)->node);
+    if (st == BS_INVALID) {
+        bs_cli_error("invalid node URL \"%s\" (http://USER:PASSWORD@HOST:PORT/wallet/NAME)", shown);
+        return BS_EXIT_USAGE;
+    }
+    if (st == BS_OK)
+        st = bs_rpc_ensure_wallet((*out)->node, &err);
+    if (st == BS_OK)
+        return BS_EXIT_OK;
+    bs_rpc_close((*out)->node);
+    (*out)->node = NULL;
+    if (st == BS_AUTH)
+        bs_cli_error("the node at \"%s\" refused the user name or password", shown);
+    else if (st == BS_MISMATCH)
+        bs_cli_error("the wallet of \"%s\" holds private keys; bitslot needs a watch-only wallet",
+                     shown);
+    else if (st == BS_REMOTE)
+        bs_cli_error("the node at \"%s\" answered: %s", shown, err.message);
+    else
+        bs_cli_error("cannot reach the node at \"%s\": %s", shown, bs_strerror(st));
+    return BS_EXIT_UNAVAILABLE;
 }

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "core/check.h"
+#include "core/funding.h"
 #include "core/purchase.h"
 #include "core/recover.h"
 #include "util/money.h"
@@ -108,6 +109,7 @@ run_buy(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 static int
 run_recover(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 {
+    bs_sweep_report sweep = {0, 0};
     bs_recover_report report;
     bs_ctx *ctx;
     bs_status st;
@@ -116,14 +118,24 @@ run_recover(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     (void)argv;
     if (argc != 1)
         return bs_cli_usage(cmd);
+    /* Purchases, credits and ledgers first: they need no node. */
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_recover_all(ctx, &report);
     if (st != BS_OK)
         return bs_cli_fail(st, "recovery stopped");
-    return bs_cli_print_json(json_pack("{s:I, s:I, s:I}", "accounts", (json_int_t)report.accounts,
-                                       "purchases_finished", (json_int_t)report.purchases,
-                                       "campaigns", (json_int_t)report.campaigns));
+    /* Then, with a node, key hand-outs, fills and late deposits. */
+    if (cli->node_url != NULL) {
+        rc = bs_cli_ctx_with_node(cli, &ctx);
+        if (rc == BS_EXIT_OK && (st = bs_funding_sweep(ctx, &sweep)) != BS_OK)
+            rc = bs_cli_fail(st, "the funding sweep stopped");
+        if (rc != BS_EXIT_OK)
+            return rc;
+    }
+    return bs_cli_print_json(json_pack(
+        "{s:I, s:I, s:I, s:I, s:I}", "accounts", (json_int_t)report.accounts, "purchases_finished",
+        (json_int_t)report.purchases, "campaigns", (json_int_t)report.campaigns, "keys_finished",
+        (json_int_t)sweep.keys_finished, "late_deposits_credited", (json_int_t)sweep.credits));
 }
 
 static void
@@ -170,7 +182,9 @@ const bs_cli_command bs_cli_trade_commands[] = {
      run_buy},
     {"recover", "", "finish every interrupted operation",
      "Finishes every purchase, credit and ledger copy that a crash interrupted, all of\n"
-     "them, page by page. Safe to run at any time, from several processes at once.",
+     "them, page by page. With --node, also every key hand-out and key page fill, and\n"
+     "credits money that arrived on retired deposit keys. Safe to run at any time, from\n"
+     "several processes at once.",
      run_recover},
     {"check", "", "verify every invariant of the books",
      "Reads the whole store and verifies the invariants: each balance equals its ledger,\n"

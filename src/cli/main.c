@@ -16,7 +16,7 @@
 
 static const bs_cli_command *const command_tables[] = {
     bs_cli_store_commands, bs_cli_account_commands, bs_cli_campaign_commands,
-    bs_cli_ad_commands,    bs_cli_trade_commands,
+    bs_cli_ad_commands,    bs_cli_trade_commands,   bs_cli_funds_commands,
 };
 
 #define TABLES (sizeof(command_tables) / sizeof(command_tables[0]))
@@ -46,6 +46,14 @@ print_help(void)
            "                  lmdb:PATH  an LMDB store in directory PATH\n"
            "  --fee-bp N      the operator's fee on each sale in basis points\n"
            "                  (default %d = 1.5%%; also BITSLOT_FEE_BP)\n"
+           "  --node URL      the bitcoin node's JSON-RPC, with the watch-only wallet bitslot\n"
+           "                  keeps its keys in: http://USER:PASS@HOST:PORT/wallet/NAME\n"
+           "                  (also BITSLOT_NODE; the wallet is created if missing)\n"
+           "  --network NAME  main, test, signet or regtest (default main; BITSLOT_NETWORK)\n"
+           "  --confirmations N  a deposit counts this deep (default 1; BITSLOT_CONFIRMATIONS)\n"
+           "  --min-deposit SATS  'funds done' refuses less (default 10000; BITSLOT_MIN_DEPOSIT)\n"
+           "  --check-interval SECONDS  node checks per account at most this often\n"
+           "                  (default 10; BITSLOT_CHECK_INTERVAL)\n"
            "  --help          this text; `bitslot COMMAND --help` for a command\n"
            "\n"
            "Commands:\n",
@@ -117,13 +125,26 @@ main(int argc, char **argv)
     static const struct option options[] = {
         {"store", required_argument, NULL, 's'},
         {"fee-bp", required_argument, NULL, 'f'},
+        {"node", required_argument, NULL, 'n'},
+        {"network", required_argument, NULL, 'w'},
+        {"confirmations", required_argument, NULL, 'c'},
+        {"min-deposit", required_argument, NULL, 'm'},
+        {"check-interval", required_argument, NULL, 'i'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *fee = setting("BITSLOT_FEE_BP", NULL);
+    const char *network = setting("BITSLOT_NETWORK", "main");
+    const char *confirmations = setting("BITSLOT_CONFIRMATIONS", NULL);
+    const char *min_deposit = setting("BITSLOT_MIN_DEPOSIT", NULL);
+    const char *interval = setting("BITSLOT_CHECK_INTERVAL", NULL);
     bs_cli cli = {
         .store_url = setting("BITSLOT_STORE", DEFAULT_STORE),
         .fee_bp = BS_FEE_BP_DEFAULT,
+        .node_url = setting("BITSLOT_NODE", NULL),
+        .confirmations = BS_CONFIRMATIONS_DEFAULT,
+        .min_deposit = BS_MIN_DEPOSIT_DEFAULT,
+        .check_interval = BS_CHECK_INTERVAL_DEFAULT,
         .now = setting("BITSLOT_NOW", NULL),
     };
     const bs_cli_command *cmd;
@@ -138,6 +159,21 @@ main(int argc, char **argv)
         case 'f':
             fee = optarg;
             break;
+        case 'n':
+            cli.node_url = optarg;
+            break;
+        case 'w':
+            network = optarg;
+            break;
+        case 'c':
+            confirmations = optarg;
+            break;
+        case 'm':
+            min_deposit = optarg;
+            break;
+        case 'i':
+            interval = optarg;
+            break;
         case 'h':
             print_help();
             return BS_EXIT_OK;
@@ -148,6 +184,18 @@ main(int argc, char **argv)
     }
     if (fee != NULL &&
         bs_cli_integer(fee, "fee", "basis points, 0 to 10000", 0, 10000, &cli.fee_bp) != 0)
+        return BS_EXIT_USAGE;
+    if (bs_network_parse(network, &cli.network) != BS_OK) {
+        bs_cli_error("invalid network \"%s\" (main, test, signet or regtest)", network);
+        return BS_EXIT_USAGE;
+    }
+    if ((confirmations != NULL && bs_cli_integer(confirmations, "number of confirmations",
+                                                 "0 to 1000", 0, 1000, &cli.confirmations) != 0) ||
+        (min_deposit != NULL &&
+         bs_cli_integer(min_deposit, "minimum deposit", "satoshis, 1 or more", 1,
+                        INT64_C(2100000000000000), &cli.min_deposit) != 0) ||
+        (interval != NULL && bs_cli_integer(interval, "check interval", "seconds, 0 or more", 0,
+                                            86400, &cli.check_interval) != 0))
         return BS_EXIT_USAGE;
     if (cli.now != NULL && bs_cli_integer(cli.now, "BITSLOT_NOW", "unix seconds", 0,
                                           INT64_C(1) << 40, &cli.now_value) != 0)
@@ -176,8 +224,10 @@ main(int argc, char **argv)
         return BS_EXIT_OK;
     }
     rc = cmd->run(&cli, cmd, argc, argv);
-    if (cli.have_ctx)
+    if (cli.have_ctx) {
+        bs_rpc_close(cli.ctx.node);
         bs_store_close(cli.ctx.store);
+    }
     if (fflush(stdout) != 0 && rc == BS_EXIT_OK) {
         bs_cli_error("cannot write the output");
         rc = BS_EXIT_UNAVAILABLE;

@@ -10,6 +10,11 @@
  *      still open), its seller and the operator credited once up to their
  *      watermarks and never beyond; no entry names a slot that does not
  *      exist.
+ *   3. keys: each key document's owner holds that key (current, or among its
+ *      deposit keys), and each account's keys are documented as its own: an
+ *      address belongs to one account, ever; no address is on two pages; no
+ *      key set is left in the middle of a fill; no account left `getting`;
+ *      each account's deposit entries add up to what its keys credited.
  * Then the money: Σ balances + Σ owed to sellers and the operator (debited,
  * not yet credited) = Σ adjustments + Σ deposits − Σ withdrawals.
  */
@@ -20,6 +25,7 @@
 
 #include "core/check.h"
 #include "core/docs.h"
+#include "model/keys.h"
 #include "util/money.h"
 
 typedef struct sale_entry {
@@ -43,6 +49,11 @@ typedef struct checker {
     const char *canon;
     int64_t seq;
     int64_t balance;
+    int64_t deposited;
+    /* every address on a key page, to find one on two pages */
+    char (*paged)[BS_ADDRESS_MAX];
+    size_t paged_count;
+    size_t paged_cap;
 } checker;
 
 static void violation(checker *ck, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -104,6 +115,7 @@ walk_entry(checker *ck, const bs_ledger_entry *e)
         break;
     case BS_ENTRY_DEPOSIT:
         ck->sum->deposits += e->amount;
+        ck->deposited += e->amount;
         break;
     case BS_ENTRY_WITHDRAWAL:
         ck->sum->withdrawals -= e->amount;
@@ -127,6 +139,50 @@ walk_ledger_doc(const bs_store_doc *doc, void *arg)
     return walk_entry(ck, &e);
 }
 
+/* The key document of `address` says `canon` owns it. */
+static bool
+key_owned_by(checker *ck, const char *address, const char *canon, const char *request)
+{
+    char key[BS_KEY_BUF], *text;
+    bs_keydoc k;
+    size_t len;
+    bool owned = false;
+
+    bs_key_keydoc(address, key);
+    if (bs_store_get(ck->ctx->store, key, &text, &len, NULL) != BS_OK)
+        return false;
+    if (bs_keydoc_decode(text, len, &k) == BS_OK)
+        owned = strcmp(k.owner, canon) == 0 && (request == NULL || strcmp(k.request, request) == 0);
+    free(text);
+    return owned;
+}
+
+static void
+check_account_keys(checker *ck, const char *canon, const bs_account *a)
+{
+    int64_t credited = 0;
+
+    for (size_t i = 0; i < a->deposits_count; i++) {
+        credited += a->deposits[i].credited;
+        if (!key_owned_by(ck, a->deposits[i].address, canon, NULL))
+            violation(ck, "account \"%s\" holds key %s, whose document names another owner", canon,
+                      a->deposits[i].address);
+    }
+    if (credited != ck->deposited)
+        violation(ck,
+                  "account \"%s\": its keys credited %lld sat but its deposit entries add up "
+                  "to %lld",
+                  canon, (long long)credited, (long long)ck->deposited);
+    if (a->btc.state == BS_BTC_GETTING)
+        violation(ck,
+                  "account \"%s\" is still getting a key (request %s); run bitslot recover "
+                  "--node URL",
+                  canon, a->btc.request);
+    if (a->btc.state == BS_BTC_HAVE && !key_owned_by(ck, a->btc.address, canon, a->btc.request))
+        violation(ck, "account \"%s\": its current key %s is not documented as its own", canon,
+                  a->btc.address);
+}
+
 static bs_status
 check_account(const bs_store_doc *doc, void *arg)
 {
@@ -144,6 +200,7 @@ check_account(const bs_store_doc *doc, void *arg)
     ck->canon = canon;
     ck->seq = 0;
     ck->balance = 0;
+    ck->deposited = 0;
     bs_prefix_ledger_of(canon, prefix);
     st = bs_docs_each(ck->ctx, prefix, walk_ledger_doc, ck);
     for (size_t i = 0; st == BS_OK && i < a.pending_count; i++)
@@ -163,6 +220,7 @@ check_account(const bs_store_doc *doc, void *arg)
         if (!bs_money_valid(a.balance))
             violation(ck, "account \"%s\": balance %lld is out of range", canon,
                       (long long)a.balance);
+        check_account_keys(ck, canon, &a);
         ck->sum->balances += a.balance;
     }
     bs_account_release(&a);
@@ -331,6 +389,94 @@ check_campaign(const bs_store_doc *doc, void *arg)
     return st;
 }
 
+/* A key document with an owner: that account has the key. */
+static bs_status
+check_keydoc(const bs_store_doc *doc, void *arg)
+{
+    checker *ck = arg;
+    const char *address = doc->key + strlen(BS_PREFIX_KEYDOCS);
+    bs_account owner;
+    bs_keydoc k;
+    bool holds;
+
+    if (bs_keydoc_decode(doc->value, doc->len, &k) != BS_OK) {
+        violation(ck, "document \"%s\" is not a key", doc->key);
+        return BS_OK;
+    }
+    if (k.owner[0] == '\0')
+        return BS_OK;
+    if (bs_docs_account(ck->ctx, k.owner, &owner, NULL) != BS_OK) {
+        violation(ck, "key %s belongs to \"%s\", which has no account", address, k.owner);
+        return BS_OK;
+    }
+    holds = bs_deposit_find(&owner, address) != NULL;
+    bs_account_release(&owner);
+    if (!holds)
+        violation(ck, "key %s belongs to \"%s\", which does not hold it", address, k.owner);
+    return BS_OK;
+}
+
+static bs_status
+check_keyset(const bs_store_doc *doc, void *arg)
+{
+    checker *ck = arg;
+    const char *rest = doc->key + strlen(BS_PREFIX_KEYSETS);
+    bs_keypage page;
+    bs_keyset ks;
+
+    if (strchr(rest, '/') == NULL) {
+        if (bs_keyset_decode(doc->value, doc->len, &ks) != BS_OK)
+            violation(ck, "document \"%s\" is not a key set", doc->key);
+        else if (ks.filling)
+            violation(ck,
+                      "key set %s is in the middle of a page fill; run bitslot recover --node "
+                      "URL",
+                      rest);
+        return BS_OK;
+    }
+    if (bs_keypage_decode(doc->value, doc->len, &page) != BS_OK) {
+        violation(ck, "document \"%s\" is not a key page", doc->key);
+        return BS_OK;
+    }
+    for (size_t i = 0; i < page.count; i++) {
+        if (ck->paged_count == ck->paged_cap) {
+            size_t cap = ck->paged_cap ? ck->paged_cap * 2 : 256;
+            char(*grown)[BS_ADDRESS_MAX] = realloc(ck->paged, cap * sizeof(*grown));
+            if (grown == NULL) {
+                bs_keypage_release(&page);
+                return BS_NOMEM;
+            }
+            ck->paged = grown;
+            ck->paged_cap = cap;
+        }
+        memcpy(ck->paged[ck->paged_count++], page.keys[i].address, BS_ADDRESS_MAX);
+    }
+    bs_keypage_release(&page);
+    return BS_OK;
+}
+
+static int
+compare_addresses(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static bs_status
+check_keys(checker *ck)
+{
+    bs_status st = bs_docs_each(ck->ctx, BS_PREFIX_KEYDOCS, check_keydoc, ck);
+
+    if (st == BS_OK)
+        st = bs_docs_each(ck->ctx, BS_PREFIX_KEYSETS, check_keyset, ck);
+    if (st != BS_OK || ck->paged_count < 2)
+        return st;
+    qsort(ck->paged, ck->paged_count, sizeof(*ck->paged), compare_addresses);
+    for (size_t i = 1; i < ck->paged_count; i++)
+        if (strcmp(ck->paged[i], ck->paged[i - 1]) == 0)
+            violation(ck, "key %s is on two key pages", ck->paged[i]);
+    return BS_OK;
+}
+
 bs_status
 bs_check_run(bs_ctx *ctx, bs_check_report report, void *arg, bs_check_summary *sum)
 {
@@ -351,6 +497,9 @@ bs_check_run(bs_ctx *ctx, bs_check_report report, void *arg, bs_check_summary *s
     st = bs_docs_each(ctx, BS_PREFIX_CAMPAIGNS, check_campaign, &ck);
     if (st != BS_OK)
         goto release_operator;
+    st = check_keys(&ck);
+    if (st != BS_OK)
+        goto release_operator;
     for (size_t i = 0; i < ck.entry_count; i++)
         if (!ck.entries[i].matched)
             violation(&ck, "account \"%s\": a %s entry names slot %s, which it does not belong to",
@@ -366,5 +515,6 @@ release_operator:
     bs_account_release(&ck.op);
 free_entries:
     free(ck.entries);
+    free(ck.paged);
     return st;
 }

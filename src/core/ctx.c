@@ -14,4 +14,8 @@ bs_ctx_init(bs_ctx *ctx, bs_store *store)
     ctx->ids = bs_idsrc_random();
     ctx->fee_bp = BS_FEE_BP_DEFAULT;
     memcpy(ctx->operator_name, BS_OPERATOR_DEFAULT, sizeof(BS_OPERATOR_DEFAULT));
+    ctx->network = BS_NETWORK_MAIN;
+    ctx->confirmations = BS_CONFIRMATIONS_DEFAULT;
+    ctx->min_deposit = BS_MIN_DEPOSIT_DEFAULT;
+    ctx->check_interval = BS_CHECK_INTERVAL_DEFAULT;
 }

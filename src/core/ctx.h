@@ -8,13 +8,18 @@
 
 #include <stdint.h>
 
+#include "chain/network.h"
+#include "chain/rpc.h"
 #include "model/names.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/id.h"
 
-#define BS_FEE_BP_DEFAULT   150 /* 1.5 % */
-#define BS_OPERATOR_DEFAULT "operator"
+#define BS_FEE_BP_DEFAULT         150 /* 1.5 % */
+#define BS_CONFIRMATIONS_DEFAULT  1
+#define BS_MIN_DEPOSIT_DEFAULT    10000 /* satoshis */
+#define BS_CHECK_INTERVAL_DEFAULT 10    /* seconds */
+#define BS_OPERATOR_DEFAULT       "operator"
 
 typedef struct bs_ctx {
     bs_store *store;
@@ -24,10 +29,17 @@ typedef struct bs_ctx {
     bs_name operator_name; /* the account fees go to: always "operator", a
                               property of the store (its fee watermarks
                               live on that account), not a setting */
+    /* Funding with bitcoin (DESIGN.md §4). */
+    bs_rpc *node;           /* the node's watch-only wallet; NULL: none set */
+    bs_network network;     /* addresses and keys are checked against it */
+    int64_t confirmations;  /* a deposit counts once this deep */
+    int64_t min_deposit;    /* "Done" refuses less (satoshis) */
+    int64_t check_interval; /* seconds between node checks per account */
 } bs_ctx;
 
 /* Fill `ctx` with the defaults: system clock, random ids, 1.5 % fee to
- * "operator". The store is the caller's. */
+ * "operator", main network, no node. The store (and a node set later) are
+ * the caller's. */
 void bs_ctx_init(bs_ctx *ctx, bs_store *store);
 
 static inline int64_t

@@ -7,13 +7,6 @@
 
 #include "core/docs.h"
 
-typedef struct doc_type {
-    size_t size;
-    bs_status (*decode)(const char *text, size_t len, void *doc);
-    char *(*encode)(const void *doc, size_t *len);
-    void (*release)(void *doc);
-} doc_type;
-
 static bs_status
 account_decode(const char *text, size_t len, void *doc)
 {
@@ -44,19 +37,19 @@ campaign_encode(const void *doc, size_t *len)
     return bs_campaign_encode(doc, len);
 }
 
-static void
-no_release(void *doc)
+void
+bs_docs_no_release(void *doc)
 {
     (void)doc;
 }
 
-static const doc_type account_type = {sizeof(bs_account), account_decode, account_encode,
-                                      account_release};
-static const doc_type campaign_type = {sizeof(bs_campaign), campaign_decode, campaign_encode,
-                                       no_release};
+static const bs_doc_type account_type = {sizeof(bs_account), account_decode, account_encode,
+                                         account_release};
+static const bs_doc_type campaign_type = {sizeof(bs_campaign), campaign_decode, campaign_encode,
+                                          bs_docs_no_release};
 
-static bs_status
-read_doc(bs_ctx *ctx, const char *key, const doc_type *type, void *doc, bs_cas *cas)
+bs_status
+bs_docs_read(bs_ctx *ctx, const char *key, const bs_doc_type *type, void *doc, bs_cas *cas)
 {
     char *text;
     size_t len;
@@ -74,6 +67,7 @@ read_doc(bs_ctx *ctx, const char *key, const doc_type *type, void *doc, bs_cas *
 typedef struct edit_closure {
     bs_account_edit account;
     bs_campaign_edit campaign;
+    bs_docs_edit generic;
     void *arg;
 } edit_closure;
 
@@ -82,11 +76,13 @@ call_edit(void *doc, const edit_closure *edit, bool *write)
 {
     if (edit->account != NULL)
         return edit->account(doc, edit->arg, write);
-    return edit->campaign(doc, edit->arg, write);
+    if (edit->campaign != NULL)
+        return edit->campaign(doc, edit->arg, write);
+    return edit->generic(doc, edit->arg, write);
 }
 
 static bs_status
-update_doc(bs_ctx *ctx, const char *key, const doc_type *type, const edit_closure *edit,
+update_doc(bs_ctx *ctx, const char *key, const bs_doc_type *type, const edit_closure *edit,
            void *after)
 {
     void *doc = calloc(1, type->size);
@@ -100,7 +96,7 @@ update_doc(bs_ctx *ctx, const char *key, const doc_type *type, const edit_closur
         size_t len;
         char *text;
 
-        st = read_doc(ctx, key, type, doc, &cas);
+        st = bs_docs_read(ctx, key, type, doc, &cas);
         if (st != BS_OK)
             break;
         st = call_edit(doc, edit, &write);
@@ -119,13 +115,22 @@ update_doc(bs_ctx *ctx, const char *key, const doc_type *type, const edit_closur
 }
 
 bs_status
+bs_docs_update(bs_ctx *ctx, const char *key, const bs_doc_type *type, bs_docs_edit edit, void *arg,
+               void *after)
+{
+    if (after != NULL)
+        memset(after, 0, type->size);
+    return update_doc(ctx, key, type, &(edit_closure){NULL, NULL, edit, arg}, after);
+}
+
+bs_status
 bs_docs_account(bs_ctx *ctx, const char *canon, bs_account *out, bs_cas *cas)
 {
     char key[BS_KEY_BUF];
 
     memset(out, 0, sizeof(*out));
     bs_key_account(canon, key);
-    return read_doc(ctx, key, &account_type, out, cas);
+    return bs_docs_read(ctx, key, &account_type, out, cas);
 }
 
 bs_status
@@ -149,7 +154,7 @@ bs_docs_update_account(bs_ctx *ctx, const char *canon, bs_account_edit edit, voi
     if (after != NULL)
         memset(after, 0, sizeof(*after));
     bs_key_account(canon, key);
-    return update_doc(ctx, key, &account_type, &(edit_closure){edit, NULL, arg}, after);
+    return update_doc(ctx, key, &account_type, &(edit_closure){edit, NULL, NULL, arg}, after);
 }
 
 bs_status
@@ -158,7 +163,7 @@ bs_docs_campaign(bs_ctx *ctx, const bs_ref *id, bs_campaign *out, bs_cas *cas)
     char key[BS_KEY_BUF];
 
     bs_key_campaign(id, key);
-    return read_doc(ctx, key, &campaign_type, out, cas);
+    return bs_docs_read(ctx, key, &campaign_type, out, cas);
 }
 
 bs_status
@@ -168,7 +173,7 @@ bs_docs_update_campaign(bs_ctx *ctx, const bs_ref *id, bs_campaign_edit edit, vo
     char key[BS_KEY_BUF];
 
     bs_key_campaign(id, key);
-    return update_doc(ctx, key, &campaign_type, &(edit_closure){NULL, edit, arg}, after);
+    return update_doc(ctx, key, &campaign_type, &(edit_closure){NULL, edit, NULL, arg}, after);
 }
 
 bs_status

@@ -24,6 +24,27 @@
 /* How many times a CAS loop reads again before it answers BS_CONFLICT. */
 #define BS_DOCS_CAS_ATTEMPTS 200
 
+/* How to read and write one type of document. */
+typedef struct bs_doc_type {
+    size_t size;
+    bs_status (*decode)(const char *text, size_t len, void *doc);
+    char *(*encode)(const void *doc, size_t *len);
+    void (*release)(void *doc); /* bs_docs_no_release when it owns nothing */
+} bs_doc_type;
+
+void bs_docs_no_release(void *doc);
+
+/* Read and decode `key` into `doc` (type->size bytes); release it with
+ * type->release on BS_OK. */
+bs_status bs_docs_read(bs_ctx *ctx, const char *key, const bs_doc_type *type, void *doc,
+                       bs_cas *cas);
+
+/* The read-modify-CAS loop for any type; `after` (type->size bytes, or
+ * NULL) as for the typed versions below. */
+typedef bs_status (*bs_docs_edit)(void *doc, void *arg, bool *write);
+bs_status bs_docs_update(bs_ctx *ctx, const char *key, const bs_doc_type *type, bs_docs_edit edit,
+                         void *arg, void *after);
+
 typedef bs_status (*bs_account_edit)(bs_account *account, void *arg, bool *write);
 typedef bs_status (*bs_campaign_edit)(bs_campaign *campaign, void *arg, bool *write);
 

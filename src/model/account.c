@@ -3,8 +3,12 @@
  *   {"name":"Alice","password":"$argon2id$...","api_key_hash":"<hex>",
  *    "created":T,"operator":false,"balance":B,"ledger_next":N,
  *    "pending":[ENTRY...],"lock":null|{"kind":"fill",...},
- *    "credited":{"bob/0":3},"fees":{"bob/0":3}}
+ *    "credited":{"bob/0":3},"fees":{"bob/0":3},
+ *    "btc":{"state":"none"} | {"state":"getting","set":N,"page":Y,"request":R}
+ *          | {"state":"have","address":A,"request":R},
+ *    "deposits":{"<address>":credited satoshis}}
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,17 +100,120 @@ pending_json(const bs_account *a)
     return array;
 }
 
+static json_t *
+btc_json(const bs_btc_key *b)
+{
+    switch (b->state) {
+    case BS_BTC_GETTING:
+        return json_pack("{s:s, s:I, s:I, s:s}", "state", "getting", "set", (json_int_t)b->set,
+                         "page", (json_int_t)b->page, "request", b->request);
+    case BS_BTC_HAVE:
+        return json_pack("{s:s, s:s, s:s}", "state", "have", "address", b->address, "request",
+                         b->request);
+    default:
+        return json_pack("{s:s}", "state", "none");
+    }
+}
+
+static bs_status
+btc_from_json(json_t *obj, bs_btc_key *b)
+{
+    char state[16];
+
+    memset(b, 0, sizeof(*b));
+    if (!json_is_object(obj) || bs_codec_string(obj, "state", state, sizeof(state), false))
+        return BS_CORRUPT;
+    if (strcmp(state, "none") == 0)
+        return BS_OK;
+    if (strcmp(state, "getting") == 0) {
+        b->state = BS_BTC_GETTING;
+        return bs_codec_int(obj, "set", &b->set) || bs_codec_int(obj, "page", &b->page) ||
+                       bs_codec_string(obj, "request", b->request, sizeof(b->request), false)
+                   ? BS_CORRUPT
+                   : BS_OK;
+    }
+    if (strcmp(state, "have") == 0) {
+        b->state = BS_BTC_HAVE;
+        return bs_codec_string(obj, "address", b->address, sizeof(b->address), false) ||
+                       bs_codec_string(obj, "request", b->request, sizeof(b->request), false)
+                   ? BS_CORRUPT
+                   : BS_OK;
+    }
+    return BS_CORRUPT;
+}
+
+static json_t *
+deposits_json(const bs_account *a)
+{
+    json_t *obj = json_object();
+
+    for (size_t i = 0; obj != NULL && i < a->deposits_count; i++) {
+        if (json_object_set_new(obj, a->deposits[i].address,
+                                json_integer(a->deposits[i].credited)) != 0) {
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    return obj;
+}
+
+static bs_status
+deposits_from_json(json_t *obj, bs_account *a)
+{
+    const char *address;
+    json_t *value;
+
+    if (!json_is_object(obj))
+        return BS_CORRUPT;
+    json_object_foreach(obj, address, value)
+    {
+        bs_status st;
+        if (strlen(address) >= BS_ADDRESS_MAX || !json_is_integer(value) ||
+            json_integer_value(value) < 0)
+            return BS_CORRUPT;
+        st = bs_deposit_add(a, address);
+        if (st != BS_OK)
+            return st;
+        a->deposits[a->deposits_count - 1].credited = json_integer_value(value);
+    }
+    return BS_OK;
+}
+
+bs_deposit_key *
+bs_deposit_find(bs_account *a, const char *address)
+{
+    for (size_t i = 0; i < a->deposits_count; i++)
+        if (strcmp(a->deposits[i].address, address) == 0)
+            return &a->deposits[i];
+    return NULL;
+}
+
+bs_status
+bs_deposit_add(bs_account *a, const char *address)
+{
+    bs_deposit_key *grown = realloc(a->deposits, (a->deposits_count + 1) * sizeof(*grown));
+
+    if (grown == NULL)
+        return BS_NOMEM;
+    a->deposits = grown;
+    memset(&grown[a->deposits_count], 0, sizeof(*grown));
+    snprintf(grown[a->deposits_count].address, BS_ADDRESS_MAX, "%s", address);
+    a->deposits_count++;
+    return BS_OK;
+}
+
 char *
 bs_account_encode(const bs_account *a, size_t *len)
 {
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:o, s:o, s:o, s:o}", "name",
-                            a->name, "password", a->password, "api_key_hash", a->api_key_hash,
-                            "created", (json_int_t)a->created, "operator", a->is_operator,
-                            "balance", (json_int_t)a->balance, "ledger_next",
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
+                            "name", a->name, "password", a->password, "api_key_hash",
+                            a->api_key_hash, "created", (json_int_t)a->created, "operator",
+                            a->is_operator, "balance", (json_int_t)a->balance, "ledger_next",
                             (json_int_t)a->ledger_next, "pending", pending_json(a), "lock",
                             a->lock == BS_LOCK_FILL ? bs_fill_intent_view(&a->fill) : json_null(),
                             "credited", watermarks_json(a->credited, a->credited_count), "fees",
-                            watermarks_json(a->fees, a->fees_count));
+                            watermarks_json(a->fees, a->fees_count), "btc", btc_json(&a->btc),
+                            "deposits", deposits_json(a));
 
     return bs_codec_dump(doc, len);
 }
@@ -159,6 +266,10 @@ bs_account_decode(const char *text, size_t len, bs_account *a)
     st = watermarks_from_json(json_object_get(doc, "credited"), &a->credited, &a->credited_count);
     if (st == BS_OK)
         st = watermarks_from_json(json_object_get(doc, "fees"), &a->fees, &a->fees_count);
+    if (st == BS_OK)
+        st = btc_from_json(json_object_get(doc, "btc"), &a->btc);
+    if (st == BS_OK)
+        st = deposits_from_json(json_object_get(doc, "deposits"), a);
     if (st != BS_OK)
         goto fail;
     json_decref(doc);
@@ -178,6 +289,7 @@ bs_account_release(bs_account *a)
     free(a->pending);
     free(a->credited);
     free(a->fees);
+    free(a->deposits);
     memset(a, 0, sizeof(*a));
 }
 

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chain/address.h"
 #include "model/ledger.h"
 #include "model/names.h"
 #include "util/id.h"
@@ -47,6 +48,29 @@ typedef struct bs_fill_intent {
     char request[BS_ID_LEN + 1];
 } bs_fill_intent;
 
+/* The bitcoin key state machine of the seed (DESIGN.md §4):
+ *   none --Get Key--> getting{set, page, request} --key claimed--> have{address}
+ *   --Done--> none */
+typedef enum bs_btc_state {
+    BS_BTC_NONE,
+    BS_BTC_GETTING,
+    BS_BTC_HAVE,
+} bs_btc_state;
+
+typedef struct bs_btc_key {
+    bs_btc_state state;
+    int64_t set;                  /* GETTING: the key set asked */
+    int64_t page;                 /* GETTING: its page at the time */
+    char request[BS_ID_LEN + 1];  /* GETTING, HAVE: the Get Key request */
+    char address[BS_ADDRESS_MAX]; /* HAVE */
+} bs_btc_key;
+
+/* How much of what one handed-out key received has been credited. */
+typedef struct bs_deposit_key {
+    char address[BS_ADDRESS_MAX];
+    int64_t credited;
+} bs_deposit_key;
+
 /* The last slot index of one campaign that has been credited (-1: none). */
 typedef struct bs_watermark {
     bs_ref campaign;
@@ -69,6 +93,9 @@ typedef struct bs_account {
     size_t credited_count;
     bs_watermark *fees; /* malloc'ed */
     size_t fees_count;
+    bs_btc_key btc;
+    bs_deposit_key *deposits; /* every key ever handed out; malloc'ed */
+    size_t deposits_count;
 } bs_account;
 
 /* The document (malloc'ed, length in *len) or NULL when out of memory. */
@@ -91,5 +118,10 @@ json_t *bs_fill_intent_view(const bs_fill_intent *fill);
 int64_t bs_watermark_get(const bs_watermark *marks, size_t count, const bs_ref *campaign);
 bs_status bs_watermark_set(bs_watermark **marks, size_t *count, const bs_ref *campaign,
                            int64_t last);
+
+/* The deposit record of `address` (NULL when the account never had it), and
+ * adding one with nothing credited (BS_NOMEM possible). */
+bs_deposit_key *bs_deposit_find(bs_account *account, const char *address);
+bs_status bs_deposit_add(bs_account *account, const char *address);
 
 #endif

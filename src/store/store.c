@@ -18,6 +18,7 @@ struct bs_store {
 
 static const bs_store_backend *const backends[] = {
     &bs_store_lmdb_backend,
+    &bs_store_etcd_backend,
 };
 
 bool

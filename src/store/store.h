@@ -62,6 +62,9 @@ typedef struct bs_store_page {
 
 /* Open the store named by `url`:
  *   lmdb:PATH     — an LMDB environment in directory PATH (created if absent)
+ *   etcd:URL[,URL...] — an etcd v3 cluster through the HTTP/JSON gateways of
+ *                   its members (http://HOST:PORT); BS_UNAVAILABLE when none
+ *                   answers
  * An unknown scheme or malformed URL is BS_INVALID (nothing is created).
  * On BS_OK, *out is a handle to release with bs_store_close(). */
 bs_status bs_store_open(const char *url, bs_store **out);

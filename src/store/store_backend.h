@@ -36,6 +36,7 @@ typedef struct bs_store_backend {
 } bs_store_backend;
 
 extern const bs_store_backend bs_store_lmdb_backend;
+extern const bs_store_backend bs_store_etcd_backend;
 
 /* Append a copy of one document to `page` (used by backends' scans). */
 bs_status bs_store_page_push(bs_store_page *page, const char *key, size_t key_len,

@@ -24,7 +24,16 @@
     X(CREDIT_SELLER, "credit.seller", "buy")                                                       \
     X(CREDIT_FEE, "credit.fee", "buy")                                                             \
     X(LEDGER_ENTRY_WRITTEN, "ledger.entry-written", "adjust")                                      \
-    X(AD_IMAGE_STORED, "ad.image-stored", "ad")
+    X(AD_IMAGE_STORED, "ad.image-stored", "ad")                                                    \
+    X(KEYS_IMPORT_RECORDED, "keys.import-recorded", "keys-import")                                 \
+    X(KEY_GETTING, "key.getting", "get-key")                                                       \
+    X(KEY_CLAIMED, "key.claimed", "get-key")                                                       \
+    X(KEY_RECORDED, "key.recorded", "get-key")                                                     \
+    X(FILL_LOCKED, "fill.locked", "get-key")                                                       \
+    X(FILL_RANGE_CLAIMED, "fill.range-claimed", "get-key")                                         \
+    X(FILL_PAGE_ADDED, "fill.page-added", "get-key")                                               \
+    X(FUNDS_CREDITED, "funds.credited", "done")                                                    \
+    X(FUNDS_SWEPT, "funds.swept", "sweep")
 
 typedef enum bs_failpoint_id {
 #define BS__FAILPOINT_ENUM(id, name, op) BS_FP_##id,

@@ -36,7 +36,8 @@
     X(STALE, "changed since you looked; look again")                                               \
     X(SOLD, "sold to someone else first")                                                          \
     X(MISMATCH, "does not match")                                                                  \
-    X(FORBIDDEN, "not allowed")
+    X(FORBIDDEN, "not allowed")                                                                    \
+    X(EXHAUSTED, "none left")
 
 typedef enum bs_status {
 #define BS__STATUS_ENUM(name, msg) BS_##name,

@@ -4,20 +4,18 @@
  * plus a few answers no healthy node gives (malformed JSON, exponents, a
  * node that never answers), served by sockets opened in this file.
  *
- * The group setup starts the node on a free port in 18600..18699 (in its own
- * process group, with a parent-death signal), reads its READY line and keeps
- * the miner wallet's URL; the group teardown sends SIGTERM to the group and
- * reaps it, also after a failed test. The node's credentials carry
+ * The group setup starts the node with the shared starter
+ * (tests/support/regtest.h: a free port, its own process group, a
+ * parent-death signal) and keeps the miner wallet's URL; the group teardown
+ * stops it, also after a failed test. The node's credentials carry
  * characters that must be URL-encoded, so every test also checks decoding.
  * Needs BITSLOT_SOURCE_ROOT (set by meson) to find tools/regtest-node.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,31 +25,23 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #include <cmocka.h>
 
 #include "chain/amount.h"
 #include "chain/rpc.h"
+#include "regtest.h"
 
 #define PORT_FIRST    18600
 #define PORT_COUNT    100
 #define NODE_USER     "bit slot"
 #define NODE_PASSWORD "p@ss:w/rd %+#?"
-#define READY_WAIT_MS 150000
 #define WATCH_WALLET  "bitslot"
 
 /* The node shared by the whole group. */
-static struct {
-    pid_t pid;
-    int port;
-    char miner_url[1024]; /* from the READY line: .../wallet/miner */
-} node = {.pid = -1};
+static bs_regtest node = {.pid = -1};
 
 /* ---- time and sockets ---- */
 
@@ -110,114 +100,18 @@ bind_free_port(bool listening, int *port)
 
 /* ---- the node ---- */
 
-/* Start tools/regtest-node on port; on success fill node and return true.
- * The child runs in its own process group (its id is node.pid). */
-static bool
-node_start(const char *script, int port)
-{
-    char port_text[16], line[1024];
-    size_t used = 0;
-    int fds[2];
-    pid_t pid;
-    int64_t deadline = now_ms() + READY_WAIT_MS;
-
-    if (pipe(fds) != 0)
-        return false;
-    snprintf(port_text, sizeof(port_text), "%d", port);
-    pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return false;
-    }
-    if (pid == 0) {
-        setpgid(0, 0);
-#ifdef __linux__
-        /* Ends the node if this test process dies without its teardown. */
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
-        dup2(fds[1], STDOUT_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        setenv("REGTEST_RPC_USER", NODE_USER, 1);
-        setenv("REGTEST_RPC_PASSWORD", NODE_PASSWORD, 1);
-        execl(script, script, port_text, (char *)NULL);
-        _exit(127);
-    }
-    setpgid(pid, pid);
-    close(fds[1]);
-    /* Read up to the first newline, with a deadline. */
-    while (used < sizeof(line) - 1 && memchr(line, '\n', used) == NULL) {
-        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-        int64_t left = deadline - now_ms();
-        ssize_t n;
-
-        line[used] = '\0';
-        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-            break;
-        n = read(fds[0], line + used, sizeof(line) - 1 - used);
-        if (n <= 0)
-            break;
-        used += (size_t)n;
-    }
-    close(fds[0]);
-    line[used] = '\0';
-    if (strncmp(line, "READY ", 6) == 0 && strchr(line, '\n') != NULL) {
-        *strchr(line, '\n') = '\0';
-        snprintf(node.miner_url, sizeof(node.miner_url), "%s", line + 6);
-        node.pid = pid;
-        node.port = port;
-        return true;
-    }
-    kill(-pid, SIGTERM);
-    waitpid(pid, NULL, 0);
-    return false;
-}
-
 static int
 group_setup(void **state)
 {
-    const char *root = getenv("BITSLOT_SOURCE_ROOT");
-    char script[1024];
-    int i, fd, port;
-
     (void)state;
-    if (root == NULL) {
-        fprintf(stderr, "test_rpc: BITSLOT_SOURCE_ROOT is not set\n");
-        return -1;
-    }
-    snprintf(script, sizeof(script), "%s/tools/regtest-node", root);
-    for (i = 0; i < 10; i++) {
-        fd = bind_free_port(false, &port);
-        if (fd < 0)
-            break;
-        close(fd);
-        if (node_start(script, port))
-            return 0;
-    }
-    fprintf(stderr, "test_rpc: could not start %s\n", script);
-    return -1;
+    return bs_regtest_start(&node, NODE_USER, NODE_PASSWORD) == BS_OK ? 0 : -1;
 }
 
 static int
 group_teardown(void **state)
 {
-    int i, status;
-
     (void)state;
-    if (node.pid <= 0)
-        return 0;
-    kill(-node.pid, SIGTERM);
-    for (i = 0; i < 100; i++) {
-        if (waitpid(node.pid, &status, WNOHANG) == node.pid) {
-            node.pid = -1;
-            return 0;
-        }
-        usleep(50 * 1000);
-    }
-    kill(-node.pid, SIGKILL);
-    waitpid(node.pid, &status, 0);
-    node.pid = -1;
+    bs_regtest_stop(&node);
     return 0;
 }
 

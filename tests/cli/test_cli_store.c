@@ -153,12 +153,30 @@ test_cli_store_bad_store_url_is_usage_error(void **state)
     (void)state;
     RUN(r, "--store", "foo:bar", "init");
     assert_int_equal(r.exit_code, 2);
-    assert_one_line(r.err, "bitslot: invalid store URL \"foo:bar\" (expected lmdb:PATH)");
+    assert_one_line(
+        r.err,
+        "bitslot: invalid store URL \"foo:bar\" (expected lmdb:PATH or etcd:http://HOST:PORT,...)");
     assert_string_equal(r.out, "");
     bs_test_output_release(&r);
     RUN(r2, "--store", "lmdb:", "dump");
     assert_int_equal(r2.exit_code, 2);
-    assert_one_line(r2.err, "bitslot: invalid store URL \"lmdb:\" (expected lmdb:PATH)");
+    assert_one_line(
+        r2.err,
+        "bitslot: invalid store URL \"lmdb:\" (expected lmdb:PATH or etcd:http://HOST:PORT,...)");
+    bs_test_output_release(&r2);
+}
+
+static void
+test_cli_store_etcd_urls(void **state)
+{
+    (void)state;
+    RUN(r, "--store", "etcd:ftp://x", "init");
+    assert_int_equal(r.exit_code, 2);
+    bs_test_output_release(&r);
+    /* Nothing listens on port 1. */
+    RUN(r2, "--store", "etcd:http://127.0.0.1:1", "init");
+    assert_int_equal(r2.exit_code, 3);
+    assert_one_line(r2.err, "bitslot: cannot open store \"etcd:http://127.0.0.1:1\": unavailable");
     bs_test_output_release(&r2);
 }
 
@@ -274,6 +292,7 @@ main(void)
         cmocka_unit_test(test_cli_store_dump_pages_through_everything),
         cmocka_unit_test(test_cli_store_url_from_environment),
         cmocka_unit_test(test_cli_store_bad_store_url_is_usage_error),
+        cmocka_unit_test(test_cli_store_etcd_urls),
         cmocka_unit_test(test_cli_store_unusable_path_is_unavailable),
         cmocka_unit_test(test_cli_store_unwritable_path_is_unavailable),
         cmocka_unit_test(test_cli_store_unknown_command_and_option),

@@ -12,6 +12,14 @@
  * and check that `bitslot check` holds, no account is locked, and every
  * balance is exactly what the completed (or, for a buyer who lost the race,
  * abandoned) operation implies.
+ *
+ * The funding operations (keys-import, get-key, done, sweep) run against the
+ * real regtest node (tools/regtest-node), one for the whole file, started by
+ * the group setup and stopped by its teardown. After their recovery also:
+ * no key is held by two accounts (every key document with an owner is in
+ * exactly that account's deposits, and no other account's), no account is
+ * left `getting`, no key set is left filling, nothing is claimed and not
+ * handed out, and every credit happened exactly once.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +37,8 @@
 #include "core/campaigns.h"
 #include "core/credit.h"
 #include "core/docs.h"
+#include "core/keys.h"
+#include "regtest.h"
 #include "testutil.h"
 #include "util/failpoint.h"
 
@@ -41,7 +51,11 @@ typedef struct scenario {
     char url[URL_SIZE];
     char store_env[URL_SIZE + 32];
     char image[URL_SIZE];
+    char node_env[BS_REGTEST_URL_SIZE + 32]; /* "" unless a funding scenario */
 } scenario;
+
+/* The node of the funding cases, shared by the whole file. */
+static bs_regtest node = {.pid = -1};
 
 static void
 with_ctx(const scenario *sc, bs_ctx *ctx, int64_t *now)
@@ -81,10 +95,12 @@ make_scenario(scenario *sc)
     bs_ref id;
     bs_ad ad;
     FILE *f;
+    const char *dir = bs_test_tmpdir(); /* one per scenario: there are at most 64 */
 
-    snprintf(sc->url, sizeof(sc->url), "lmdb:%s/store", bs_test_tmpdir());
+    memset(sc, 0, sizeof(*sc));
+    snprintf(sc->url, sizeof(sc->url), "lmdb:%s/store", dir);
     snprintf(sc->store_env, sizeof(sc->store_env), "BITSLOT_STORE=%s", sc->url);
-    snprintf(sc->image, sizeof(sc->image), "%s/ad.png", bs_test_tmpdir());
+    snprintf(sc->image, sizeof(sc->image), "%s/ad.png", dir);
     png = make_png(300, 250, &png_len);
     f = fopen(sc->image, "wb");
     assert_non_null(f);
@@ -121,13 +137,20 @@ static void
 run(const scenario *sc, const char *failpoint, int expect_exit, const char *const *args)
 {
     char fp[128];
-    const char *env[4] = {sc->store_env, "BITSLOT_NOW=1800000000", NULL, NULL};
+    const char *env[7] = {sc->store_env, "BITSLOT_NOW=1800000000", NULL};
+    size_t n = 2;
     bs_test_output out;
 
     if (failpoint != NULL) {
         snprintf(fp, sizeof(fp), "BITSLOT_FAILPOINT=%s", failpoint);
-        env[2] = fp;
+        env[n++] = fp;
     }
+    if (sc->node_env[0] != '\0') {
+        env[n++] = sc->node_env;
+        env[n++] = "BITSLOT_NETWORK=regtest";
+        env[n++] = "BITSLOT_CHECK_INTERVAL=0";
+    }
+    env[n] = NULL;
     out = bs_test_run(args, env, NULL);
     if (out.exit_code != expect_exit) {
         char why[2048];
@@ -251,6 +274,323 @@ crash_in_ad(const char *failpoint, bool next_touch)
     assert_check_holds(&sc);
 }
 
+/* ---- funding (against the regtest node) ---------------------------------------------- */
+
+#define KEYS         6
+#define DEPOSIT      30000000
+#define LATE         10000000
+#define GET_KEY(who) ((const char *const[]){"funds", "get-key", who, NULL})
+
+/* The scenario, on the node, with a file of KEYS new addresses at
+ * sc->image's side (keys.txt) into `path`; imported unless !import (then
+ * the case imports it). One set of 2-key pages, so the first Get Key fills
+ * a page. */
+static void
+make_funding_scenario(scenario *sc, bool import, char *path, size_t size)
+{
+    char wallet_url[BS_REGTEST_URL_SIZE];
+    FILE *f;
+
+    make_scenario(sc);
+    bs_regtest_wallet_url(&node, "faults", wallet_url, sizeof(wallet_url));
+    snprintf(sc->node_env, sizeof(sc->node_env), "BITSLOT_NODE=%s", wallet_url);
+    snprintf(path, size, "%.*s/keys.txt", (int)(strrchr(sc->image, '/') - sc->image), sc->image);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < KEYS; i++) {
+        char address[BS_RPC_ADDRESS_SIZE];
+        assert_int_equal(bs_regtest_new_address(&node, address), BS_OK);
+        fprintf(f, "%s\n", address);
+    }
+    fclose(f);
+    if (import)
+        run(sc, NULL, 0,
+            (const char *const[]){"keys", "import", path, "--sets", "1", "--page-size", "2", NULL});
+}
+
+/* Run a command that must exit `exit_code` printing exactly `out` and `err`. */
+static void
+run_exact(const scenario *sc, const char *const *args, int exit_code, const char *want_out,
+          const char *want_err)
+{
+    const char *env[6] = {sc->store_env,
+                          "BITSLOT_NOW=1800000000",
+                          sc->node_env,
+                          "BITSLOT_NETWORK=regtest",
+                          "BITSLOT_CHECK_INTERVAL=0",
+                          NULL};
+    bs_test_output out = bs_test_run(args, env, NULL);
+
+    if (out.exit_code != exit_code || strcmp(out.out, want_out) != 0 ||
+        strcmp(out.err, want_err) != 0) {
+        char why[4096];
+        snprintf(why, sizeof(why),
+                 "bitslot %s %s: exit %d, stdout: %sstderr: %s; expected exit %d, stdout: "
+                 "%sstderr: %s",
+                 args[0], args[1] ? args[1] : "", out.exit_code, out.out, out.err, exit_code,
+                 want_out, want_err);
+        bs_test_output_release(&out);
+        fail_msg("%s", why);
+    }
+    bs_test_output_release(&out);
+}
+
+typedef struct key_audit {
+    bs_ctx *ctx;
+    int owned;   /* key documents with an owner */
+    int holders; /* (account, deposit) pairs */
+} key_audit;
+
+/* Every account that lists `address` among its deposits, counted. */
+typedef struct holder_count {
+    const char *address;
+    const char *owner;
+    int count;
+    bool owner_holds;
+} holder_count;
+
+static bs_status
+count_holders(const bs_store_doc *doc, void *arg)
+{
+    holder_count *h = arg;
+    bs_account a;
+
+    assert_int_equal(bs_account_decode(doc->value, doc->len, &a), BS_OK);
+    if (bs_deposit_find(&a, h->address) != NULL) {
+        h->count++;
+        if (strcmp(doc->key + strlen(BS_PREFIX_ACCOUNTS), h->owner) == 0)
+            h->owner_holds = true;
+    }
+    bs_account_release(&a);
+    return BS_OK;
+}
+
+static bs_status
+audit_keydoc(const bs_store_doc *doc, void *arg)
+{
+    key_audit *audit = arg;
+    holder_count h = {doc->key + strlen(BS_PREFIX_KEYDOCS), NULL, 0, false};
+    bs_keydoc k;
+
+    assert_int_equal(bs_keydoc_decode(doc->value, doc->len, &k), BS_OK);
+    h.owner = k.owner;
+    assert_int_equal(bs_docs_each(audit->ctx, BS_PREFIX_ACCOUNTS, count_holders, &h), BS_OK);
+    if (k.owner[0] == '\0') {
+        if (h.count != 0)
+            fail_msg("key %s has no owner but %d accounts hold it", h.address, h.count);
+        return BS_OK;
+    }
+    audit->owned++;
+    if (h.count != 1 || !h.owner_holds)
+        fail_msg("key %s is owned by \"%s\" but held by %d accounts (the owner %s)", h.address,
+                 k.owner, h.count, h.owner_holds ? "among them" : "not");
+    return BS_OK;
+}
+
+static bs_status
+audit_account(const bs_store_doc *doc, void *arg)
+{
+    key_audit *audit = arg;
+    const char *canon = doc->key + strlen(BS_PREFIX_ACCOUNTS);
+    bs_account a;
+
+    assert_int_equal(bs_account_decode(doc->value, doc->len, &a), BS_OK);
+    if (a.btc.state == BS_BTC_GETTING || a.lock != BS_LOCK_NONE)
+        fail_msg("account %s is left getting a key (%d) or locked (%d)", canon, (int)a.btc.state,
+                 (int)a.lock);
+    if (a.btc.state == BS_BTC_HAVE && bs_deposit_find(&a, a.btc.address) == NULL)
+        fail_msg("account %s uses key %s, not among its deposits", canon, a.btc.address);
+    for (size_t i = 0; i < a.deposits_count; i++) {
+        char key[BS_KEY_BUF], *text;
+        size_t len;
+        bs_keydoc k;
+
+        bs_key_keydoc(a.deposits[i].address, key);
+        assert_int_equal(bs_store_get(audit->ctx->store, key, &text, &len, NULL), BS_OK);
+        assert_int_equal(bs_keydoc_decode(text, len, &k), BS_OK);
+        free(text);
+        if (strcmp(k.owner, canon) != 0)
+            fail_msg("account %s holds key %s, whose owner is \"%s\"", canon, a.deposits[i].address,
+                     k.owner);
+        audit->holders++;
+    }
+    bs_account_release(&a);
+    return BS_OK;
+}
+
+/* No key is held by two accounts, nothing is half done, and the key counts
+ * are `handed_out` keys handed out of `total`. */
+static void
+assert_keys_consistent(const scenario *sc, int64_t total, int64_t handed_out)
+{
+    key_audit audit = {NULL, 0, 0};
+    bs_keys_stats stats;
+    int64_t now;
+    bs_ctx ctx;
+
+    with_ctx(sc, &ctx, &now);
+    audit.ctx = &ctx;
+    assert_int_equal(bs_docs_each(&ctx, BS_PREFIX_KEYDOCS, audit_keydoc, &audit), BS_OK);
+    assert_int_equal(bs_docs_each(&ctx, BS_PREFIX_ACCOUNTS, audit_account, &audit), BS_OK);
+    assert_int_equal(audit.owned, audit.holders);
+    assert_int_equal(audit.owned, handed_out);
+    assert_int_equal(bs_keys_status(&ctx, &stats), BS_OK);
+    bs_store_close(ctx.store);
+    assert_int_equal(stats.total, total);
+    assert_int_equal(stats.handed_out, handed_out);
+    assert_int_equal(stats.claimed, handed_out);
+    assert_int_equal(stats.unused, 0);
+    assert_int_equal(stats.filling, 0);
+    assert_int_equal(stats.available, total - handed_out);
+}
+
+/* The key `who` uses now ("" when none). */
+static void
+key_of(const scenario *sc, const char *who, char address[BS_ADDRESS_MAX])
+{
+    int64_t now;
+    bs_account a;
+    bs_ctx ctx;
+
+    with_ctx(sc, &ctx, &now);
+    assert_int_equal(bs_docs_account(&ctx, who, &a, NULL), BS_OK);
+    snprintf(address, BS_ADDRESS_MAX, "%s", a.btc.state == BS_BTC_HAVE ? a.btc.address : "");
+    bs_account_release(&a);
+    bs_store_close(ctx.store);
+}
+
+/* The operator's import dies after recording the first page's keys. The
+ * same import again finishes it; `bitslot recover` cannot (the list is only
+ * in the operator's file) but leaves nothing half visible, and the import
+ * run again afterwards finishes it. */
+static void
+crash_in_keys_import(const char *failpoint, bool next_touch)
+{
+    const char *import[8] = {"keys", "import", NULL, "--sets", "1", "--page-size", "2", NULL};
+    /* BIP32 test vector 1's master key as a tpub. */
+    const char *const derive[] = {
+        "keys",
+        "derive",
+        "--xpub",
+        "tpubD6NzVbkrYhZ4XgiXtGrdW5XDAPFCL9h7we1vwNCpn8tGbBcgfVYjXyhWo4E1xkh56hjod1RhGjxbaTLV3X4F"
+        "yWuejifB9jusQ46QzG87VKp",
+        "--count",
+        "2",
+        NULL};
+    char path[URL_SIZE], line[64];
+    scenario sc;
+
+    make_funding_scenario(&sc, false, path, sizeof(path));
+    import[2] = path;
+    run(&sc, failpoint, BS_FAILPOINT_EXIT, import);
+    if (!next_touch) {
+        run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
+        assert_keys_consistent(&sc, 0, 0);
+    }
+    snprintf(line, sizeof(line), "{\"imported\":%d,\"already_imported\":0}\n", KEYS);
+    run_exact(&sc, import, 0, line, "");
+    run(&sc, NULL, 0, GET_KEY("alice"));
+    assert_check_holds(&sc);
+    assert_keys_consistent(&sc, KEYS, 1);
+
+    /* `keys derive` reaches the same step: a crash there loses no index
+     * twice and leaves nothing half visible; the command again adds keys. */
+    run(&sc, failpoint, BS_FAILPOINT_EXIT, derive);
+    if (!next_touch)
+        run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
+    assert_keys_consistent(&sc, KEYS, 1);
+    run(&sc, NULL, 0, derive);
+    run(&sc, NULL, 0, GET_KEY("carol"));
+    assert_check_holds(&sc);
+    assert_keys_consistent(&sc, KEYS + 2, 2);
+    assert_balances(&sc, FUNDS, 0, FUNDS, 0);
+}
+
+/* alice's first Get Key (which fills the set's first page) dies; alice
+ * asks again, or the sweeper runs; then carol gets a key too. */
+static void
+crash_in_get_key(const char *failpoint, bool next_touch)
+{
+    char path[URL_SIZE], alice[BS_ADDRESS_MAX], carol[BS_ADDRESS_MAX];
+    scenario sc;
+
+    make_funding_scenario(&sc, true, path, sizeof(path));
+    run(&sc, failpoint, BS_FAILPOINT_EXIT, GET_KEY("alice"));
+    key_of(&sc, "alice", alice);
+    assert_string_equal(alice, ""); /* died before getting → have */
+    if (next_touch)
+        run(&sc, NULL, 0, GET_KEY("alice"));
+    else
+        run_exact(&sc, (const char *const[]){"recover", NULL}, 0,
+                  "{\"accounts\":4,\"purchases_finished\":0,\"campaigns\":1,\"keys_finished\":1,"
+                  "\"late_deposits_credited\":0}\n",
+                  "");
+    key_of(&sc, "alice", alice);
+    assert_string_not_equal(alice, "");
+    run(&sc, NULL, 0, GET_KEY("alice")); /* the same key, nothing more */
+    run(&sc, NULL, 0, GET_KEY("carol"));
+    key_of(&sc, "carol", carol);
+    assert_string_not_equal(carol, "");
+    assert_string_not_equal(carol, alice);
+    assert_check_holds(&sc);
+    assert_keys_consistent(&sc, KEYS, 2);
+    assert_balances(&sc, FUNDS, 0, FUNDS, 0);
+}
+
+/* alice's Done dies after its credit; pressing Done again finds no key,
+ * and recover credits nothing more: the deposit is credited once. */
+static void
+crash_in_done(const char *failpoint, bool next_touch)
+{
+    char path[URL_SIZE], key[BS_ADDRESS_MAX];
+    scenario sc;
+
+    make_funding_scenario(&sc, true, path, sizeof(path));
+    run(&sc, NULL, 0, GET_KEY("alice"));
+    key_of(&sc, "alice", key);
+    assert_int_equal(bs_regtest_send(&node, key, DEPOSIT, NULL), BS_OK);
+    assert_int_equal(bs_regtest_mine(&node, 1), BS_OK);
+    run(&sc, failpoint, BS_FAILPOINT_EXIT, (const char *const[]){"funds", "done", "alice", NULL});
+    if (next_touch)
+        run_exact(&sc, (const char *const[]){"funds", "done", "alice", NULL}, 1, "",
+                  "bitslot: \"alice\" has no key to be done with\n");
+    run_exact(&sc, (const char *const[]){"recover", NULL}, 0,
+              "{\"accounts\":4,\"purchases_finished\":0,\"campaigns\":1,\"keys_finished\":0,"
+              "\"late_deposits_credited\":0}\n",
+              "");
+    assert_check_holds(&sc);
+    assert_keys_consistent(&sc, KEYS, 1);
+    assert_balances(&sc, FUNDS + DEPOSIT, 0, FUNDS, 0);
+}
+
+/* The sweeper dies after crediting a late deposit on alice's retired key;
+ * alice looks at her account, or the sweeper runs again: credited once. */
+static void
+crash_in_sweep(const char *failpoint, bool next_touch)
+{
+    char path[URL_SIZE], key[BS_ADDRESS_MAX];
+    scenario sc;
+
+    make_funding_scenario(&sc, true, path, sizeof(path));
+    run(&sc, NULL, 0, GET_KEY("alice"));
+    key_of(&sc, "alice", key);
+    assert_int_equal(bs_regtest_send(&node, key, DEPOSIT, NULL), BS_OK);
+    assert_int_equal(bs_regtest_mine(&node, 1), BS_OK);
+    run(&sc, NULL, 0, (const char *const[]){"funds", "done", "alice", NULL});
+    assert_int_equal(bs_regtest_send(&node, key, LATE, NULL), BS_OK);
+    assert_int_equal(bs_regtest_mine(&node, 1), BS_OK);
+    run(&sc, failpoint, BS_FAILPOINT_EXIT, (const char *const[]){"recover", NULL});
+    if (next_touch)
+        run(&sc, NULL, 0, (const char *const[]){"account", "history", "alice", NULL});
+    run_exact(&sc, (const char *const[]){"recover", NULL}, 0,
+              "{\"accounts\":4,\"purchases_finished\":0,\"campaigns\":1,\"keys_finished\":0,"
+              "\"late_deposits_credited\":0}\n",
+              "");
+    assert_check_holds(&sc);
+    assert_keys_consistent(&sc, KEYS, 1);
+    assert_balances(&sc, FUNDS + DEPOSIT + LATE, 0, FUNDS, 0);
+}
+
 typedef struct crash_case {
     const char *operation;
     void (*run)(const char *failpoint, bool next_touch);
@@ -261,6 +601,10 @@ static const crash_case cases[] = {
     {"buy-lost", crash_after_losing},
     {"adjust", crash_in_adjust},
     {"ad", crash_in_ad},
+    {"keys-import", crash_in_keys_import},
+    {"get-key", crash_in_get_key},
+    {"done", crash_in_done},
+    {"sweep", crash_in_sweep},
 };
 
 static void
@@ -342,6 +686,21 @@ test_faults_concurrent_recovers_finish_once(void **state)
     assert_balances(&sc, FUNDS, 985, FUNDS - 1000, 15);
 }
 
+static int
+group_setup(void **state)
+{
+    (void)state;
+    return bs_regtest_start(&node, NULL, NULL) == BS_OK ? 0 : -1;
+}
+
+static int
+group_teardown(void **state)
+{
+    (void)state;
+    bs_regtest_stop(&node);
+    return 0;
+}
+
 int
 main(void)
 {
@@ -350,5 +709,5 @@ main(void)
         cmocka_unit_test(test_faults_check_reports_unfinished_purchase),
         cmocka_unit_test(test_faults_concurrent_recovers_finish_once),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -976,7 +976,7 @@ static void
 test_codec_decoders_refuse_missing_or_mistyped_fields(void **state)
 {
     (void)state;
-    assert_int_equal(check_each_field(&decoders[D_ACCOUNT], NULL), 11);
+    assert_int_equal(check_each_field(&decoders[D_ACCOUNT], NULL), 13);
     assert_int_equal(check_each_field(&decoders[D_ACCOUNT], "lock"), 10);
     assert_int_equal(check_each_field(&decoders[D_ACCOUNT], "pending"), 8);
     assert_int_equal(check_each_field(&decoders[D_CAMPAIGN], NULL), 9);

@@ -1,0 +1,411 @@
+/*
+ * cli_funds.c — deposit keys and funding:
+ *   keys import FILE [--sets N] [--page-size N]
+ *   keys derive --xpub KEY --count N [--type TYPE] [--sets N] [--page-size N]
+ *   keys status
+ *   funds get-key NAME      {"key": ADDRESS}
+ *   funds check NAME        {"key", "pending", "confirmed", "cached"}
+ *   funds done NAME         {"credited", "balance"}
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/bip32.h"
+#include "cli/cli.h"
+#include "core/docs.h"
+#include "core/funding.h"
+#include "core/keys.h"
+
+#define IMPORT_MAX 1000000
+
+static int
+layout_options(const bs_cli_option *sets, const bs_cli_option *page, bs_keys_layout *layout)
+{
+    layout->sets = 0;
+    layout->page_size = 0;
+    if ((sets->value != NULL && bs_cli_integer(sets->value, "number of key sets", "1 to 100000", 1,
+                                               BS_KEYS_SETS_MAX, &layout->sets) != 0) ||
+        (page->value != NULL && bs_cli_integer(page->value, "page size", "1 to 1000", 1,
+                                               BS_KEYS_PAGE_SIZE_MAX, &layout->page_size) != 0))
+        return BS_EXIT_USAGE;
+    return BS_EXIT_OK;
+}
+
+static int
+keys_refused(bs_status st, const bs_ctx *ctx)
+{
+    if (st == BS_MISMATCH) {
+        bs_keyconfig cfg;
+        if (bs_keys_config((bs_ctx *)ctx, &cfg) == BS_OK)
+            bs_cli_error("the store's keys are for network \"%s\" with %lld sets of %lld-key "
+                         "pages; this command asks otherwise",
+                         cfg.network, (long long)cfg.sets, (long long)cfg.page_size);
+        else
+            bs_cli_error("the key's address type does not match");
+        return BS_EXIT_REFUSED;
+    }
+    return bs_cli_fail(st, "cannot add the keys");
+}
+
+/* Read one address a line; blank lines and lines starting with # are
+ * skipped, surrounding spaces dropped. */
+static int
+read_addresses(const char *path, char (**out)[BS_ADDRESS_MAX], size_t *count, size_t **lines)
+{
+    char line[512];
+    size_t cap = 0, lineno = 0;
+    FILE *f = fopen(path, "r");
+
+    *out = NULL;
+    *lines = NULL;
+    *count = 0;
+    if (f == NULL)
+        return bs_cli_refuse("cannot read \"%s\": no such file or not readable", path);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *start = line, *end;
+
+        lineno++;
+        while (*start == ' ' || *start == '\t')
+            start++;
+        end = start + strlen(start);
+        while (end > start &&
+               (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+            *--end = '\0';
+        if (*start == '\0' || *start == '#')
+            continue;
+        if (strlen(start) >= BS_ADDRESS_MAX || *count == IMPORT_MAX) {
+            bs_cli_error("\"%s\" line %zu: %s", path, lineno,
+                         *count == IMPORT_MAX ? "more than 1000000 addresses in one import"
+                                              : "not an address (too long)");
+            fclose(f);
+            free(*out);
+            free(*lines);
+            return BS_EXIT_REFUSED;
+        }
+        if (*count == cap) {
+            cap = cap ? cap * 2 : 256;
+            void *grown = realloc(*out, cap * sizeof(**out));
+            void *grown_lines = grown ? realloc(*lines, cap * sizeof(**lines)) : NULL;
+            if (grown != NULL)
+                *out = grown;
+            if (grown_lines == NULL) {
+                fclose(f);
+                free(*out);
+                free(*lines);
+                return bs_cli_fail(BS_NOMEM, "cannot read the addresses");
+            }
+            *lines = grown_lines;
+        }
+        memcpy((*out)[*count], start, strlen(start) + 1);
+        (*lines)[*count] = lineno;
+        (*count)++;
+    }
+    fclose(f);
+    return BS_EXIT_OK;
+}
+
+static int
+run_import(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    bs_cli_option opts[] = {{"sets", true, NULL}, {"page-size", true, NULL}};
+    char(*addresses)[BS_ADDRESS_MAX];
+    bs_keys_layout layout;
+    const char *pos[1];
+    size_t npos, count, bad, added, *lines;
+    bs_ctx *ctx;
+    bs_status st;
+    int rc = bs_cli_parse(cmd, argc, argv, opts, 2, pos, 1, &npos);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if (npos != 1)
+        return bs_cli_usage(cmd);
+    if ((rc = layout_options(&opts[0], &opts[1], &layout)) != BS_EXIT_OK ||
+        (rc = read_addresses(pos[0], &addresses, &count, &lines)) != BS_EXIT_OK)
+        return rc;
+    if (count == 0) {
+        bs_cli_error("\"%s\" holds no address", pos[0]);
+        rc = BS_EXIT_REFUSED;
+        goto free_addresses;
+    }
+    if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        goto free_addresses;
+    st =
+        bs_keys_import(ctx, &layout, (const char(*)[BS_ADDRESS_MAX])addresses, count, &bad, &added);
+    if (st == BS_INVALID) {
+        bs_cli_error("\"%s\" line %zu: \"%s\" is not a %s address; nothing was imported", pos[0],
+                     lines[bad], addresses[bad], bs_network_name(ctx->network));
+        rc = BS_EXIT_REFUSED;
+    } else if (st == BS_EXISTS) {
+        bs_cli_error("\"%s\" line %zu: \"%s\" is already known; nothing was imported", pos[0],
+                     lines[bad], addresses[bad]);
+        rc = BS_EXIT_REFUSED;
+    } else if (st != BS_OK) {
+        rc = keys_refused(st, ctx);
+    } else {
+        /* A second run of an interrupted import adds only what was missing. */
+        rc = bs_cli_print_json(json_pack("{s:I, s:I}", "imported", (json_int_t)added,
+                                         "already_imported", (json_int_t)(count - added)));
+    }
+free_addresses:
+    free(addresses);
+    free(lines);
+    return rc;
+}
+
+static const char *
+xpub_problem(int problem)
+{
+    switch ((bs_bip32_problem)problem) {
+    case BS_BIP32_PRIVATE:
+        return "that is a private key; give the extended public key (xpub/tpub)";
+    case BS_BIP32_WRONG_NETWORK:
+        return "that key is for another network";
+    case BS_BIP32_CHECKSUM:
+        return "its checksum does not match: a typo?";
+    default:
+        return "not an extended public key";
+    }
+}
+
+static int
+run_derive(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    bs_cli_option opts[] = {{"xpub", true, NULL},
+                            {"count", true, NULL},
+                            {"type", true, NULL},
+                            {"sets", true, NULL},
+                            {"page-size", true, NULL}};
+    bs_keys_layout layout;
+    int64_t count, first;
+    const char *pos[1];
+    size_t npos;
+    bs_ctx *ctx;
+    int problem;
+    bs_status st;
+    int rc = bs_cli_parse(cmd, argc, argv, opts, 5, pos, 0, &npos);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if (opts[0].value == NULL || opts[1].value == NULL)
+        return bs_cli_usage(cmd);
+    if (bs_cli_integer(opts[1].value, "count", "1 to 1000000", 1, IMPORT_MAX, &count) != 0 ||
+        (rc = layout_options(&opts[3], &opts[4], &layout)) != BS_EXIT_OK)
+        return BS_EXIT_USAGE;
+    if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    st = bs_keys_derive(ctx, &layout, opts[0].value, opts[2].value, count, &first, &problem);
+    if (st == BS_INVALID)
+        return bs_cli_refuse("invalid extended public key: %s", xpub_problem(problem));
+    if (st == BS_EXISTS)
+        return bs_cli_refuse("a key derived from this xpub is already known from elsewhere");
+    if (st == BS_MISMATCH && opts[2].value != NULL)
+        return bs_cli_refuse(
+            "this key cannot make \"%s\" addresses (p2wpkh, p2pkh or p2sh-p2wpkh; a "
+            "zpub only p2wpkh, a ypub only p2sh-p2wpkh)",
+            opts[2].value);
+    if (st != BS_OK)
+        return keys_refused(st, ctx);
+    return bs_cli_print_json(
+        json_pack("{s:I, s:I}", "first_index", (json_int_t)first, "count", (json_int_t)count));
+}
+
+static int
+run_status(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    bs_keys_stats s;
+    bs_ctx *ctx;
+    bs_status st;
+    int rc;
+
+    (void)argv;
+    if (argc != 1)
+        return bs_cli_usage(cmd);
+    if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    st = bs_keys_status(ctx, &s);
+    if (st != BS_OK)
+        return bs_cli_fail(st, "cannot read the keys");
+    return bs_cli_print_json(
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "total", (json_int_t)s.total, "available",
+                  (json_int_t)s.available, "handed_out", (json_int_t)s.handed_out,
+                  "claimed_not_handed_out", (json_int_t)s.unused, "on_pages",
+                  (json_int_t)s.on_pages, "fills_in_progress", (json_int_t)s.filling));
+}
+
+static int
+run_watch(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    bs_cli_option opts[] = {{"rescan", false, NULL}};
+    const char *pos[1];
+    int64_t count;
+    size_t npos;
+    bs_ctx *ctx;
+    bs_status st;
+    int rc = bs_cli_parse(cmd, argc, argv, opts, 1, pos, 0, &npos);
+
+    if (rc != BS_EXIT_OK || (rc = bs_cli_ctx_with_node(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    st = bs_keys_watch_all(ctx, opts[0].value != NULL, &count);
+    if (st != BS_OK)
+        return bs_cli_fail(st, "cannot have the node watch the keys");
+    return bs_cli_print_json(json_pack("{s:I}", "watched", (json_int_t)count));
+}
+
+/* The messages the three funds commands share. */
+static int
+funds_refused(bs_status st, const char *name)
+{
+    switch (st) {
+    case BS_NOTFOUND:
+        bs_cli_error("no account \"%s\"", name);
+        return BS_EXIT_REFUSED;
+    case BS_LOCKED:
+        bs_cli_error("\"%s\" is buying a slot; retry in a few seconds", name);
+        return BS_EXIT_REFUSED;
+    case BS_CONFLICT:
+        bs_cli_error("the key of \"%s\" was changed at the same moment (another tab?); use one "
+                     "tab at a time and look again",
+                     name);
+        return BS_EXIT_REFUSED;
+    case BS_EXHAUSTED:
+        bs_cli_error("out of deposit keys: the operator must add keys (bitslot keys import or keys "
+                     "derive); retry later");
+        return BS_EXIT_UNAVAILABLE;
+    case BS_UNAVAILABLE:
+        bs_cli_error("the bitcoin node cannot be reached; retry later");
+        return BS_EXIT_UNAVAILABLE;
+    default:
+        return bs_cli_fail(st, "cannot do it");
+    }
+}
+
+/* The account must exist (so "no account" is not mistaken for "no key"). */
+static int
+funds_account(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv, const char **name,
+              bs_ctx **ctx)
+{
+    size_t npos;
+    int rc = bs_cli_parse(cmd, argc, argv, NULL, 0, name, 1, &npos);
+    bs_account a;
+    bs_name canon;
+    bs_status st;
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if (npos != 1)
+        return bs_cli_usage(cmd);
+    if ((rc = bs_cli_ctx_with_node(cli, ctx)) != BS_EXIT_OK)
+        return rc;
+    if (!bs_name_valid(*name))
+        return funds_refused(BS_NOTFOUND, *name);
+    bs_name_canonical(*name, canon);
+    st = bs_docs_account(*ctx, canon, &a, NULL);
+    if (st != BS_OK)
+        return funds_refused(st, *name);
+    bs_account_release(&a);
+    return BS_EXIT_OK;
+}
+
+static int
+run_get_key(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    char address[BS_ADDRESS_MAX];
+    const char *name;
+    bs_ctx *ctx;
+    bs_status st;
+    int rc = funds_account(cli, cmd, argc, argv, &name, &ctx);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    st = bs_funding_get_key(ctx, name, address);
+    if (st != BS_OK)
+        return funds_refused(st, name);
+    return bs_cli_print_json(json_pack("{s:s}", "key", address));
+}
+
+static int
+run_check(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    bs_funding_status s;
+    const char *name;
+    bs_ctx *ctx;
+    bs_status st;
+    int rc = funds_account(cli, cmd, argc, argv, &name, &ctx);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    st = bs_funding_check(ctx, name, &s);
+    if (st == BS_NOTFOUND)
+        return bs_cli_refuse("\"%s\" has no key: get one with 'bitslot funds get-key %s'", name,
+                             name);
+    if (st != BS_OK)
+        return funds_refused(st, name);
+    return bs_cli_print_json(json_pack("{s:s, s:I, s:I, s:b}", "key", s.address, "pending",
+                                       (json_int_t)s.pending, "confirmed", (json_int_t)s.confirmed,
+                                       "cached", s.cached));
+}
+
+static int
+run_done(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    int64_t credited, balance;
+    const char *name;
+    bs_ctx *ctx;
+    bs_status st;
+    int rc = funds_account(cli, cmd, argc, argv, &name, &ctx);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    st = bs_funding_done(ctx, name, &credited, &balance);
+    if (st == BS_NOTFOUND)
+        return bs_cli_refuse("\"%s\" has no key to be done with", name);
+    if (st == BS_INSUFFICIENT)
+        return bs_cli_refuse(
+            "%lld sat confirmed on the key of \"%s\": less than the minimum deposit of "
+            "%lld sat; keep the key and send more, or wait for confirmations",
+            (long long)credited, name, (long long)ctx->min_deposit);
+    if (st != BS_OK)
+        return funds_refused(st, name);
+    return bs_cli_print_json(
+        json_pack("{s:I, s:I}", "credited", (json_int_t)credited, "balance", (json_int_t)balance));
+}
+
+const bs_cli_command bs_cli_funds_commands[] = {
+    {"keys import", "FILE [--sets N] [--page-size N]", "add deposit addresses to the key list",
+     "Adds the addresses in FILE (one a line; blank lines and # comments skipped) to the\n"
+     "huge key list, for --network. Every address must be valid and new, or nothing is\n"
+     "imported. --sets and --page-size fix the layout at the first import (defaults\n"
+     "1000 sets of 100-key pages).",
+     run_import},
+    {"keys derive", "--xpub KEY --count N [--type TYPE] [--sets N] [--page-size N]",
+     "add N deposit addresses derived from an xpub",
+     "Adds the next N addresses of the receive chain (0/i) of the extended public key\n"
+     "KEY (xpub, tpub, zpub, vpub...): bitslot never holds a private key. TYPE is\n"
+     "p2wpkh (default), p2pkh or p2sh-p2wpkh. An index is never used twice.",
+     run_derive},
+    {"keys status", "", "show how many deposit keys are left",
+     "Prints the keys in the list, available, handed out, and claimed but never handed\n"
+     "out, as JSON.",
+     run_status},
+    {"keys watch", "[--rescan]", "have the node watch every key again (needs --node)",
+     "Tells the node to watch every key on a page of a key set, for a node or wallet\n"
+     "that was replaced; --rescan also looks for past payments to them.",
+     run_watch},
+    {"funds get-key", "NAME", "hand NAME a deposit address (needs --node)",
+     "Prints NAME's current deposit key, getting one if NAME has none: {\"key\": ADDRESS}.\n"
+     "Send bitcoin to it, then 'funds check' and 'funds done'.",
+     run_get_key},
+    {"funds check", "NAME", "pending and confirmed amounts on NAME's key (needs --node)",
+     "Asks the node what NAME's key received: {\"pending\": SATS, \"confirmed\": SATS}\n"
+     "(confirmed: with --confirmations, not yet credited). At most once per\n"
+     "--check-interval seconds per account; \"cached\" says when the answer is the last one.",
+     run_check},
+    {"funds done", "NAME", "credit what NAME's key received and retire it (needs --node)",
+     "Asks the node, then credits NAME with what was confirmed on the key and retires it:\n"
+     "{\"credited\": SATS, \"balance\": SATS}. Money that arrives later on a retired key is\n"
+     "credited by 'bitslot recover'.",
+     run_done},
+    {NULL, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,420 @@
+/*
+ * funding.c — see funding.h for the state machine and the seed's rules.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/books.h"
+#include "core/docs.h"
+#include "core/funding.h"
+#include "core/keys.h"
+#include "model/codec.h"
+#include "util/failpoint.h"
+#include "util/log.h"
+#include "util/metrics.h"
+
+/* ---- none → getting → have ----------------------------------------------------- */
+
+static bs_status
+begin_getting(bs_account *a, void *arg, bool *write)
+{
+    const bs_btc_key *want = arg;
+
+    (void)write;
+    if (a->lock != BS_LOCK_NONE)
+        return BS_LOCKED;
+    if (a->btc.state != BS_BTC_NONE)
+        return BS_CONFLICT;
+    a->btc = *want;
+    return BS_OK;
+}
+
+typedef struct have_key {
+    const char *request;
+    const char *address;
+} have_key;
+
+/* getting{R} → have{address}, the seed's "dumb error" included: refused
+ * while a purchase holds the lock. */
+static bs_status
+finish_getting(bs_account *a, void *arg, bool *write)
+{
+    const have_key *h = arg;
+    bs_status st;
+
+    if (a->lock != BS_LOCK_NONE)
+        return BS_LOCKED;
+    if (a->btc.state == BS_BTC_HAVE && strcmp(a->btc.request, h->request) == 0) {
+        *write = false; /* done already */
+        return BS_OK;
+    }
+    if (a->btc.state != BS_BTC_GETTING || strcmp(a->btc.request, h->request) != 0)
+        return BS_CONFLICT;
+    if (bs_deposit_find(a, h->address) == NULL) {
+        st = bs_deposit_add(a, h->address);
+        if (st != BS_OK)
+            return st;
+    }
+    a->btc.state = BS_BTC_HAVE;
+    snprintf(a->btc.address, sizeof(a->btc.address), "%s", h->address);
+    return BS_OK;
+}
+
+/* Back to none when no key could be claimed (out of keys, or the node
+ * could not watch a new page): the account must not stay `getting`. */
+static bs_status
+abandon_getting(bs_account *a, void *arg, bool *write)
+{
+    if (a->btc.state != BS_BTC_GETTING || strcmp(a->btc.request, arg) != 0) {
+        *write = false;
+        return BS_OK;
+    }
+    memset(&a->btc, 0, sizeof(a->btc));
+    return BS_OK;
+}
+
+/* Claim the key of a `getting` state and move to `have`. Nothing is
+ * claimed while a purchase holds the lock. */
+static bs_status
+complete_getting(bs_ctx *ctx, const char *canon, const bs_btc_key *getting,
+                 char address[BS_ADDRESS_MAX])
+{
+    bs_account a;
+    bs_status st = bs_docs_account(ctx, canon, &a, NULL);
+
+    if (st != BS_OK)
+        return st;
+    st = a.lock != BS_LOCK_NONE ? BS_LOCKED : BS_OK;
+    bs_account_release(&a);
+    if (st == BS_OK)
+        st = bs_keys_claim(ctx, getting->set, getting->page, getting->request, canon, address);
+    if (st == BS_EXHAUSTED || st == BS_UNAVAILABLE) {
+        /* bs_keys_claim looks for an earlier claim of this request before it
+         * fills a page, so reaching here means it has none. */
+        bs_status undo =
+            bs_docs_update_account(ctx, canon, abandon_getting, (void *)getting->request, NULL);
+        return undo == BS_OK ? st : undo;
+    }
+    if (st != BS_OK)
+        return st;
+    return bs_docs_update_account(ctx, canon, finish_getting,
+                                  &(have_key){getting->request, address}, NULL);
+}
+
+/* none → getting{set, page, new request} → have. */
+static bs_status
+get_new_key(bs_ctx *ctx, const char *canon, int64_t set, int64_t page, char address[BS_ADDRESS_MAX])
+{
+    bs_btc_key want = {.state = BS_BTC_GETTING, .set = set, .page = page};
+    bs_status st;
+
+    bs_id_next(&ctx->ids, want.request);
+    st = bs_docs_update_account(ctx, canon, begin_getting, &want, NULL);
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_KEY_GETTING);
+    return complete_getting(ctx, canon, &want, address);
+}
+
+bs_status
+bs_funding_get_key(bs_ctx *ctx, const char *name, char address[BS_ADDRESS_MAX])
+{
+    bs_btc_key now;
+    bs_account a;
+    bs_name canon;
+    int64_t set, page;
+    bs_status st;
+
+    address[0] = '\0';
+    if (!bs_name_valid(name))
+        return BS_NOTFOUND;
+    bs_name_canonical(name, canon);
+    st = bs_docs_account(ctx, canon, &a, NULL);
+    if (st != BS_OK)
+        return st;
+    now = a.btc;
+    bs_account_release(&a);
+    if (now.state == BS_BTC_HAVE) {
+        memcpy(address, now.address, BS_ADDRESS_MAX);
+        return BS_OK;
+    }
+    if (now.state == BS_BTC_GETTING)
+        return complete_getting(ctx, canon, &now, address);
+    st = bs_keys_pick(ctx, &set, &page);
+    if (st == BS_OK)
+        st = get_new_key(ctx, canon, set, page, address);
+    /* The set picked cannot be refilled: a free key of another set, if any. */
+    if (st == BS_EXHAUSTED && bs_keys_pick_free(ctx, &set, &page) == BS_OK)
+        st = get_new_key(ctx, canon, set, page, address);
+    return st;
+}
+
+/* ---- asking the node ------------------------------------------------------------ */
+
+static bs_status
+received(bs_ctx *ctx, const char *address, int64_t minconf, int64_t *sats)
+{
+    bs_rpc_error err;
+    bs_status st;
+
+    if (ctx->node == NULL)
+        return BS_UNAVAILABLE;
+    st = bs_rpc_getreceivedbyaddress(ctx->node, address, (int)minconf, sats, &err);
+    if (st != BS_OK) {
+        bs_metric_add(BS_METRIC_NODE_ERRORS, 1);
+        bs_log_error("node: getreceivedbyaddress \"%s\": %s %s", address, bs_strerror(st),
+                     err.message);
+        if (st == BS_REMOTE)
+            st = BS_UNAVAILABLE;
+    }
+    return st;
+}
+
+/* The cache of a check, fundcheck/<account>: {"address","time","pending",
+ * "confirmed"}. A cache only: never the truth about money. */
+static void
+cache_key(const char *canon, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, "fundcheck/%s", canon);
+}
+
+static bool
+cache_read(bs_ctx *ctx, const char *canon, bs_funding_status *st_out)
+{
+    char key[BS_KEY_BUF], *text, address[BS_ADDRESS_MAX];
+    int64_t time = 0;
+    bool fresh = false;
+    size_t len;
+    json_t *doc;
+
+    cache_key(canon, key);
+    if (bs_store_get(ctx->store, key, &text, &len, NULL) != BS_OK)
+        return false;
+    doc = bs_codec_load(text, len);
+    free(text);
+    if (doc != NULL && bs_codec_string(doc, "address", address, sizeof(address), false) == BS_OK &&
+        bs_codec_int(doc, "time", &time) == BS_OK &&
+        bs_codec_int(doc, "pending", &st_out->pending) == BS_OK &&
+        bs_codec_int(doc, "confirmed", &st_out->confirmed) == BS_OK) {
+        int64_t age = bs_ctx_now(ctx) - time;
+        fresh = strcmp(address, st_out->address) == 0 && age >= 0 && age < ctx->check_interval;
+    }
+    json_decref(doc);
+    return fresh;
+}
+
+static void
+cache_write(bs_ctx *ctx, const char *canon, const bs_funding_status *s)
+{
+    char key[BS_KEY_BUF], *text;
+    size_t len;
+
+    cache_key(canon, key);
+    text = bs_codec_dump(json_pack("{s:s, s:I, s:I, s:I}", "address", s->address, "time",
+                                   (json_int_t)bs_ctx_now(ctx), "pending", (json_int_t)s->pending,
+                                   "confirmed", (json_int_t)s->confirmed),
+                         &len);
+    if (text != NULL)
+        (void)bs_store_set(ctx->store, key, text, len, NULL); /* a cache: best effort */
+    free(text);
+}
+
+bs_status
+bs_funding_check(bs_ctx *ctx, const char *name, bs_funding_status *s)
+{
+    int64_t any, deep, credited;
+    bs_deposit_key *dep;
+    bs_account a;
+    bs_name canon;
+    bs_status st;
+
+    memset(s, 0, sizeof(*s));
+    if (!bs_name_valid(name))
+        return BS_NOTFOUND;
+    bs_name_canonical(name, canon);
+    st = bs_docs_account(ctx, canon, &a, NULL);
+    if (st != BS_OK)
+        return st;
+    if (a.btc.state != BS_BTC_HAVE) {
+        bs_account_release(&a);
+        return BS_NOTFOUND;
+    }
+    memcpy(s->address, a.btc.address, sizeof(s->address));
+    dep = bs_deposit_find(&a, a.btc.address);
+    credited = dep != NULL ? dep->credited : 0;
+    bs_account_release(&a);
+    if (cache_read(ctx, canon, s)) {
+        s->cached = true;
+        return BS_OK;
+    }
+    st = received(ctx, s->address, 0, &any);
+    if (st == BS_OK)
+        st = received(ctx, s->address, ctx->confirmations, &deep);
+    if (st != BS_OK)
+        return st;
+    s->pending = any > deep ? any - deep : 0;
+    s->confirmed = deep > credited ? deep - credited : 0;
+    cache_write(ctx, canon, s);
+    return BS_OK;
+}
+
+/* ---- crediting ------------------------------------------------------------------- */
+
+typedef struct credit {
+    const char *address;
+    int64_t received; /* confirmed on the key, per the node */
+    int64_t expect;   /* sweeper: the credited amount it read; -1: Done */
+    int64_t min;      /* refuse a smaller credit */
+    char request[BS_ID_LEN + 1];
+    int64_t time;
+    int64_t credited; /* out */
+    int64_t balance;  /* out */
+} credit;
+
+static bs_status
+credit_key(bs_account *a, void *arg, bool *write)
+{
+    credit *c = arg;
+    bs_deposit_key *dep;
+    bs_status st;
+
+    c->credited = 0;
+    if (a->lock != BS_LOCK_NONE)
+        return BS_LOCKED;
+    if (c->expect < 0 && (a->btc.state != BS_BTC_HAVE || strcmp(a->btc.address, c->address) != 0))
+        return BS_CONFLICT; /* Done twice: another tab was first */
+    dep = bs_deposit_find(a, c->address);
+    if (dep == NULL)
+        return BS_CORRUPT;
+    if (c->expect >= 0 && dep->credited != c->expect) {
+        *write = false; /* another sweeper was first */
+        return BS_OK;
+    }
+    c->credited = c->received - dep->credited;
+    if (c->credited < c->min)
+        return BS_INSUFFICIENT;
+    if (c->credited > 0) {
+        st = bs_books_post(a, BS_ENTRY_DEPOSIT, c->credited, c->time, c->address, c->request, NULL);
+        if (st != BS_OK)
+            return st;
+        dep = bs_deposit_find(a, c->address); /* post may not move it, but be sure */
+        dep->credited = c->received;
+    }
+    if (c->expect < 0)
+        a->btc.state = BS_BTC_NONE;
+    c->balance = a->balance;
+    return BS_OK;
+}
+
+bs_status
+bs_funding_done(bs_ctx *ctx, const char *name, int64_t *credited, int64_t *balance)
+{
+    credit c = {.expect = -1, .min = ctx->min_deposit};
+    bs_account a;
+    bs_name canon;
+    bs_status st;
+
+    *credited = 0;
+    if (!bs_name_valid(name))
+        return BS_NOTFOUND;
+    bs_name_canonical(name, canon);
+    st = bs_docs_account(ctx, canon, &a, NULL);
+    if (st != BS_OK)
+        return st;
+    if (a.lock != BS_LOCK_NONE || a.btc.state != BS_BTC_HAVE) {
+        st = a.lock != BS_LOCK_NONE ? BS_LOCKED : BS_NOTFOUND;
+        bs_account_release(&a);
+        return st;
+    }
+    c.address = a.btc.address;
+    st = received(ctx, a.btc.address, ctx->confirmations, &c.received);
+    if (st == BS_OK) {
+        bs_id_next(&ctx->ids, c.request);
+        c.time = bs_ctx_now(ctx);
+        st = bs_docs_update_account(ctx, canon, credit_key, &c, NULL);
+    }
+    bs_account_release(&a);
+    *credited = c.credited;
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_FUNDS_CREDITED);
+    *balance = c.balance;
+    return bs_books_flush(ctx, canon);
+}
+
+/* ---- the sweeper ------------------------------------------------------------------ */
+
+typedef struct sweep {
+    bs_ctx *ctx;
+    bs_sweep_report *report;
+} sweep;
+
+/* Credit money that arrived on retired keys of one account. */
+static bs_status
+sweep_account(sweep *sw, const char *canon, const bs_account *a)
+{
+    bs_ctx *ctx = sw->ctx;
+    bs_status st = BS_OK;
+
+    for (size_t i = 0; i < a->deposits_count && st == BS_OK; i++) {
+        const bs_deposit_key *dep = &a->deposits[i];
+        credit c = {.address = dep->address, .expect = dep->credited, .min = 1};
+
+        if (a->btc.state == BS_BTC_HAVE && strcmp(a->btc.address, dep->address) == 0)
+            continue; /* still in use: its owner says Done */
+        st = received(ctx, dep->address, ctx->confirmations, &c.received);
+        if (st != BS_OK || c.received <= dep->credited)
+            continue;
+        bs_id_next(&ctx->ids, c.request);
+        c.time = bs_ctx_now(ctx);
+        st = bs_docs_update_account(ctx, canon, credit_key, &c, NULL);
+        if (st == BS_LOCKED || st == BS_INSUFFICIENT) {
+            st = BS_OK; /* a purchase in progress: next sweep */
+            continue;
+        }
+        if (st == BS_OK && c.credited > 0) {
+            bs_failpoint(BS_FP_FUNDS_SWEPT);
+            sw->report->credits++;
+        }
+    }
+    return st == BS_OK ? bs_books_flush(ctx, canon) : st;
+}
+
+static bs_status
+sweep_doc(const bs_store_doc *doc, void *arg)
+{
+    sweep *sw = arg;
+    const char *canon = doc->key + strlen(BS_PREFIX_ACCOUNTS);
+    char address[BS_ADDRESS_MAX];
+    bs_account a;
+    bs_status st = bs_account_decode(doc->value, doc->len, &a);
+
+    if (st != BS_OK)
+        return st;
+    if (a.lock == BS_LOCK_NONE && a.btc.state == BS_BTC_GETTING) {
+        bs_btc_key getting = a.btc;
+        st = complete_getting(sw->ctx, canon, &getting, address);
+        if (st == BS_OK)
+            sw->report->keys_finished++;
+        if (st == BS_LOCKED || st == BS_UNAVAILABLE || st == BS_EXHAUSTED)
+            st = BS_OK; /* next sweep */
+    }
+    if (st == BS_OK && a.lock == BS_LOCK_NONE && a.deposits_count > 0)
+        st = sweep_account(sw, canon, &a);
+    bs_account_release(&a);
+    return st;
+}
+
+bs_status
+bs_funding_sweep(bs_ctx *ctx, bs_sweep_report *report)
+{
+    sweep sw = {ctx, report};
+    bs_status st;
+
+    memset(report, 0, sizeof(*report));
+    st = bs_keys_finish_fills(ctx);
+    if (st == BS_OK)
+        st = bs_docs_each(ctx, BS_PREFIX_ACCOUNTS, sweep_doc, &sw);
+    return st;
+}

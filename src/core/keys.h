@@ -1,0 +1,98 @@
+/*
+ * keys.h — key dispersement (DESIGN.md §4): filling the huge key list from
+ * imported addresses or an xpub, and handing out each key exactly once,
+ * with no hot document. The documents are in model/keys.h.
+ *
+ * Handing out a key to request R of account A, starting at page Y of set N:
+ *   1. if R already claimed a key on page Y or a later page of set N: that key
+ *   2. else CAS the current page: the first free key := {R, A}
+ *                                                    [failpoint key.claimed]
+ *      a full page: fill the next one (below), then again
+ *   3. CAS key/<address>: owner := A (an owner is set once)
+ *                                                    [failpoint key.recorded]
+ * Filling page Y+1 of set N (anyone who finds page Y full, or a fill lock):
+ *   a. CAS keyset/N: fill := {F, Y+1, list page}     [failpoint fill.locked]
+ *   b. the range claimed by F in the list, or CAS the first free range:
+ *      claim := {N, Y+1, F}                          [failpoint fill.range-claimed]
+ *      none left: the fill is dropped (CAS) and the answer is "out of keys"
+ *   c. the node is told to watch every key of the range (idempotent)
+ *   d. add keyset/N/Y+1 with the range's keys       [failpoint fill.page-added]
+ *   e. CAS keyset/N: page := Y+1, fill := none
+ * Every step can be redone by anyone from what the documents record, so a
+ * crash anywhere is finished by the next request or by the sweeper.
+ */
+#ifndef BS_KEYS_H
+#define BS_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ctx.h"
+#include "model/keys.h"
+
+/* Settings for the first import (they are then fixed in keys/config). */
+typedef struct bs_keys_layout {
+    int64_t sets;      /* 0: BS_KEYS_SETS_DEFAULT */
+    int64_t page_size; /* 0: BS_KEYS_PAGE_SIZE_DEFAULT */
+} bs_keys_layout;
+
+/* The store's key configuration; BS_NOTFOUND before the first import. */
+bs_status bs_keys_config(bs_ctx *ctx, bs_keyconfig *out);
+
+/* Import addresses (each valid for ctx->network). Refused whole, changing
+ * nothing, with BS_INVALID (*bad is the index of the first invalid address),
+ * BS_EXISTS (*bad: the first one already known or repeated in the input) or
+ * BS_MISMATCH (the store's keys are of another network, or the layout
+ * differs from the store's). A crash part way is finished by importing the
+ * same list again: *added counts the keys this call put in the list (the
+ * rest were there from the interrupted run). */
+bs_status bs_keys_import(bs_ctx *ctx, const bs_keys_layout *layout,
+                         const char (*addresses)[BS_ADDRESS_MAX], size_t count, size_t *bad,
+                         size_t *added);
+
+/* Append `count` keys derived from extended public key `xpub` (receive
+ * chain 0/i, type as given or the key's default) to the list. Every address
+ * is checked first (BS_EXISTS, nothing written, when one is known already);
+ * then the indexes are claimed in the xpub's document, so no index is used
+ * twice. *first is the first index used. BS_INVALID with *problem for a bad
+ * key. */
+bs_status bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub,
+                         const char *type, int64_t count, int64_t *first, int *problem);
+
+/* Hand out the key of request `request` for account `canon` (see above).
+ * BS_EXHAUSTED: the set cannot be refilled, out of keys (logged);
+ * BS_UNAVAILABLE: the node cannot be reached. */
+bs_status bs_keys_claim(bs_ctx *ctx, int64_t set, int64_t from_page, const char *request,
+                        const char *canon, char address[BS_ADDRESS_MAX]);
+
+/* A set for a new request, and its current page (-1 before its first).
+ * BS_EXHAUSTED when no key was ever added. */
+bs_status bs_keys_pick(bs_ctx *ctx, int64_t *set, int64_t *page);
+
+/* A set whose current page still has a free key (when the set first picked
+ * cannot be refilled). BS_EXHAUSTED when there is none. */
+bs_status bs_keys_pick_free(bs_ctx *ctx, int64_t *set, int64_t *page);
+
+/* Finish every fill left in progress (the sweeper). */
+bs_status bs_keys_finish_fills(bs_ctx *ctx);
+
+/* Tell the node again to watch every key on a page (after the node or its
+ * wallet was replaced), rescanning the chain for past payments when
+ * `rescan`. *count is the number of keys. */
+bs_status bs_keys_watch_all(bs_ctx *ctx, bool rescan, int64_t *count);
+
+typedef struct bs_keys_stats {
+    int64_t total;      /* keys in the list */
+    int64_t unpaged;    /* keys in ranges no fill has claimed yet */
+    int64_t on_pages;   /* keys on pages */
+    int64_t claimed;    /* keys on pages claimed by a request */
+    int64_t handed_out; /* keys whose owner is recorded */
+    int64_t unused;     /* claimed on a page, never handed out */
+    int64_t available;  /* unpaged + free on pages */
+    int64_t filling;    /* sets with a fill in progress */
+} bs_keys_stats;
+
+bs_status bs_keys_status(bs_ctx *ctx, bs_keys_stats *out);
+
+#endif

@@ -1,0 +1,1624 @@
+/*
+ * test_funding.c — funding an account with bitcoin, end to end, against the
+ * real regtest node (tools/regtest-node, one for the whole file, started by
+ * the group setup and stopped by its teardown): issue 4's "done when".
+ *
+ * What it proves, each by driving the `bitslot` binary as an operator and a
+ * user would (and the library where a test must arrange a state or run
+ * threads), with exact satoshis, exact JSON, exact error lines and exit
+ * codes:
+ *   - the whole story: get a key, pay it, see the payment pending, then
+ *     confirmed, "Done" credits it once with a ledger entry, and money that
+ *     arrives later on the retired key is credited once by `bitslot recover`
+ *     (not the key in use: that one waits for its owner's Done);
+ *   - the seed's rules: every key transition (none → getting, getting →
+ *     have, have → none) is refused while a purchase holds the account's lock
+ *     and leaves the account document untouched (its CAS unchanged, so the
+ *     purchase's own CAS cannot fail because of it); a purchase is allowed in
+ *     every key state; two tabs pressing Done at the same moment credit once;
+ *     a `getting` left by a crash at any get-key failpoint is finished, by the
+ *     next Get Key and by `bitslot recover`, with the very key that request
+ *     had claimed;
+ *   - the minimum deposit, the per-account check throttle, out of keys (and
+ *     back once keys are added);
+ *   - `keys import` and `keys derive` refuse bad input with the line number
+ *     or the reason and change nothing (the whole `bitslot dump` is the same
+ *     before and after); derived indexes are never used twice;
+ *   - 200 accounts asking for a key at once (16 threads, each with its own
+ *     node connection, on one store) get 200 distinct keys, each recorded as
+ *     theirs and watched by the node;
+ *   - `bitslot recover` finishes purchases even when the node cannot be
+ *     reached, and `bitslot check` reports a key set left in a fill and a key
+ *     that two accounts hold (DESIGN.md §6).
+ * Each case has its own store and its own watch-only wallet on the node.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <gd.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/base58.h"
+#include "chain/bip32.h"
+#include "core/accounts.h"
+#include "core/ads.h"
+#include "core/campaigns.h"
+#include "core/credit.h"
+#include "core/docs.h"
+#include "core/funding.h"
+#include "core/keys.h"
+#include "regtest.h"
+#include "testutil.h"
+#include "util/failpoint.h"
+
+#define T0        INT64_C(1800000000) /* the clock of every command, unless a case moves it */
+#define PATH_SIZE 4200
+#define FUNDS     INT64_C(100000)
+#define MIN_PRICE 1000
+#define ENV_MAX   16
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define ENV(...)  ((const char *const[]){__VA_ARGS__, NULL})
+
+static const char locked_line[] = "bitslot: \"alice\" is buying a slot; retry in a few seconds\n";
+
+/* The node shared by the whole file. */
+static bs_regtest node = {.pid = -1};
+
+/* One case's world: a store, its scratch directory, a watch-only wallet on
+ * the node, and the clock of the next command. */
+typedef struct shop {
+    char dir[PATH_SIZE];
+    char url[PATH_SIZE + 16];
+    char store_env[PATH_SIZE + 32];
+    char node_url[BS_REGTEST_URL_SIZE];
+    char node_env[BS_REGTEST_URL_SIZE + 32];
+    int64_t now;
+    int files; /* address files written so far */
+} shop;
+
+/* ---- the node ------------------------------------------------------------------------ */
+
+static int
+group_setup(void **state)
+{
+    (void)state;
+    return bs_regtest_start(&node, NULL, NULL) == BS_OK ? 0 : -1;
+}
+
+static int
+group_teardown(void **state)
+{
+    (void)state;
+    bs_regtest_stop(&node);
+    return 0;
+}
+
+static void
+new_address(char out[BS_RPC_ADDRESS_SIZE])
+{
+    assert_int_equal(bs_regtest_new_address(&node, out), BS_OK);
+}
+
+static void
+pay(const char *address, int64_t sats)
+{
+    assert_int_equal(bs_regtest_send(&node, address, sats, NULL), BS_OK);
+}
+
+static void
+mine(int blocks)
+{
+    assert_int_equal(bs_regtest_mine(&node, blocks), BS_OK);
+}
+
+/* ---- running bitslot ------------------------------------------------------------------ */
+
+static void
+print_command(const char *const *more, const char *const *args)
+{
+    print_message("command:");
+    for (size_t i = 0; more != NULL && more[i] != NULL; i++)
+        print_message(" %s", more[i]);
+    print_message(" bitslot");
+    for (size_t i = 0; args[i] != NULL; i++)
+        print_message(" '%s'", args[i]);
+    print_message("\n");
+}
+
+/* Run bitslot on the shop's store and wallet, on regtest, at s->now, with no
+ * check throttle, plus the `more` settings ("NAME=value", NULL-terminated,
+ * may be NULL; they win over the defaults). */
+static bs_test_output
+shop_run(const shop *s, const char *const *more, const char *const *args)
+{
+    const char *env[ENV_MAX];
+    char now[64];
+    size_t n = 0;
+
+    snprintf(now, sizeof(now), "BITSLOT_NOW=%lld", (long long)s->now);
+    env[n++] = s->store_env;
+    env[n++] = "BITSLOT_NETWORK=regtest";
+    env[n++] = s->node_env;
+    env[n++] = "BITSLOT_CHECK_INTERVAL=0";
+    env[n++] = now;
+    for (size_t i = 0; more != NULL && more[i] != NULL; i++) {
+        assert_true(n < ENV_MAX - 1);
+        env[n++] = more[i];
+    }
+    env[n] = NULL;
+    return bs_test_run(args, env, NULL);
+}
+
+/* Run a command and check its exit code, stdout and stderr exactly. */
+static void
+expect(const shop *s, const char *const *more, const char *const *args, int exit_code,
+       const char *out, const char *err)
+{
+    bs_test_output r = shop_run(s, more, args);
+
+    if (r.exit_code != exit_code || strcmp(r.out, out) != 0 || strcmp(r.err, err) != 0) {
+        print_command(more, args);
+        print_message("want exit %d\nstdout: %sstderr: %s", exit_code, out, err);
+        print_message("got exit %d\nstdout: %sstderr: %s", r.exit_code, r.out, r.err);
+        bs_test_output_release(&r);
+        fail();
+    }
+    bs_test_output_release(&r);
+}
+
+/* Run a command that must succeed (exit 0, nothing on stderr); its stdout
+ * (free it). */
+static char *
+run_ok(const shop *s, const char *const *more, const char *const *args)
+{
+    bs_test_output r = shop_run(s, more, args);
+
+    if (r.exit_code != 0 || r.err[0] != '\0') {
+        print_command(more, args);
+        print_message("exit %d\nstdout: %sstderr: %s", r.exit_code, r.out, r.err);
+        bs_test_output_release(&r);
+        fail();
+    }
+    free(r.err);
+    return r.out;
+}
+
+/* A command that must crash at `failpoint` (exit 86) before printing. */
+static void
+crash_at(const shop *s, const char *failpoint, const char *const *args)
+{
+    char fp[128];
+    bs_test_output r;
+
+    snprintf(fp, sizeof(fp), "BITSLOT_FAILPOINT=%s", failpoint);
+    r = shop_run(s, ENV(fp), args);
+    if (r.exit_code != BS_FAILPOINT_EXIT || r.out[0] != '\0') {
+        print_command(ENV(fp), args);
+        print_message("exit %d (want %d)\nstdout: %sstderr: %s", r.exit_code, BS_FAILPOINT_EXIT,
+                      r.out, r.err);
+        bs_test_output_release(&r);
+        fail();
+    }
+    bs_test_output_release(&r);
+}
+
+/* A command that must print exactly `line` and a newline. */
+static void
+expect_line(const shop *s, const char *const *more, const char *const *args, const char *line)
+{
+    char want[8192];
+
+    snprintf(want, sizeof(want), "%s\n", line);
+    expect(s, more, args, 0, want, "");
+}
+
+/* `funds get-key NAME`: {"key": K}; K into key. */
+static void
+get_key(const shop *s, const char *name, char key[BS_ADDRESS_MAX])
+{
+    char *out = run_ok(s, NULL, ARGS("funds", "get-key", name));
+    json_t *doc = json_loads(out, 0, NULL);
+    const char *k = json_string_value(json_object_get(doc, "key"));
+    char want[256];
+
+    if (k == NULL || strlen(k) >= BS_ADDRESS_MAX)
+        fail_msg("funds get-key %s printed %s", name, out);
+    snprintf(key, BS_ADDRESS_MAX, "%s", k);
+    snprintf(want, sizeof(want), "{\"key\":\"%s\"}\n", k);
+    assert_string_equal(out, want); /* exactly that, nothing more */
+    assert_int_equal(strncmp(key, "bcrt1", 5), 0);
+    json_decref(doc);
+    free(out);
+}
+
+static void
+expect_funds(const shop *s, const char *const *more, const char *name, const char *key,
+             int64_t pending, int64_t confirmed, bool cached)
+{
+    char line[512];
+
+    snprintf(line, sizeof(line),
+             "{\"key\":\"%s\",\"pending\":%lld,\"confirmed\":%lld,\"cached\":%s}", key,
+             (long long)pending, (long long)confirmed, cached ? "true" : "false");
+    expect_line(s, more, ARGS("funds", "check", name), line);
+}
+
+static void
+expect_done(const shop *s, const char *const *more, const char *name, int64_t credited,
+            int64_t balance)
+{
+    char line[128];
+
+    snprintf(line, sizeof(line), "{\"credited\":%lld,\"balance\":%lld}", (long long)credited,
+             (long long)balance);
+    expect_line(s, more, ARGS("funds", "done", name), line);
+}
+
+static void
+expect_recover(const shop *s, int accounts, int purchases, int campaigns, int keys, int credits)
+{
+    char line[256];
+
+    snprintf(line, sizeof(line),
+             "{\"accounts\":%d,\"purchases_finished\":%d,\"campaigns\":%d,\"keys_finished\":%d,"
+             "\"late_deposits_credited\":%d}",
+             accounts, purchases, campaigns, keys, credits);
+    expect_line(s, NULL, ARGS("recover"), line);
+}
+
+/* `bitslot check` says ok (its line starts "ok: "). */
+static void
+expect_check_ok(const shop *s)
+{
+    char *out = run_ok(s, NULL, ARGS("check"));
+
+    if (strncmp(out, "ok: ", 4) != 0)
+        fail_msg("bitslot check: %s", out);
+    free(out);
+}
+
+/* The whole store as `bitslot dump` prints it (free it). */
+static char *
+dump(const shop *s)
+{
+    return run_ok(s, NULL, ARGS("dump"));
+}
+
+/* ---- the library ---------------------------------------------------------------------- */
+
+static void
+lib_open(const shop *s, bs_ctx *ctx, int64_t *now)
+{
+    bs_store *store;
+
+    assert_int_equal(bs_store_open(s->url, &store), BS_OK);
+    bs_ctx_init(ctx, store);
+    *now = s->now;
+    ctx->clock = bs_clock_fixed(now);
+    ctx->network = BS_NETWORK_REGTEST;
+    ctx->check_interval = 0;
+}
+
+static void
+lib_close(bs_ctx *ctx)
+{
+    bs_rpc_close(ctx->node);
+    ctx->node = NULL;
+    bs_store_close(ctx->store);
+}
+
+/* A fresh store (with the operator's account) and wallet `wallet`. */
+static void
+shop_open(shop *s, const char *wallet)
+{
+    int64_t now;
+    bs_ctx ctx;
+
+    memset(s, 0, sizeof(*s));
+    snprintf(s->dir, sizeof(s->dir), "%s", bs_test_tmpdir());
+    snprintf(s->url, sizeof(s->url), "lmdb:%s/store", s->dir);
+    snprintf(s->store_env, sizeof(s->store_env), "BITSLOT_STORE=%s", s->url);
+    bs_regtest_wallet_url(&node, wallet, s->node_url, sizeof(s->node_url));
+    snprintf(s->node_env, sizeof(s->node_env), "BITSLOT_NODE=%s", s->node_url);
+    s->now = T0;
+    lib_open(s, &ctx, &now);
+    assert_int_equal(bs_credit_ensure_operator(&ctx), BS_OK);
+    lib_close(&ctx);
+}
+
+/* Register each name (NULL-terminated) with `funds` sat from an adjustment
+ * (none when 0). */
+static void
+add_accounts(const shop *s, const char *const *names, int64_t funds)
+{
+    char key[BS_API_KEY_LEN + 1];
+    int64_t now, balance;
+    bs_ctx ctx;
+
+    lib_open(s, &ctx, &now);
+    for (size_t i = 0; names[i] != NULL; i++) {
+        assert_int_equal(bs_accounts_create(&ctx, names[i], "password1", 9, key), BS_OK);
+        if (funds > 0)
+            assert_int_equal(bs_accounts_adjust(&ctx, names[i], funds, "funding", &balance), BS_OK);
+    }
+    lib_close(&ctx);
+}
+
+/* bob sells campaign bob/0 (MIN_PRICE, one-day slots, 300x250); alice/0 is
+ * an ad of that size. Both accounts must exist. */
+static void
+add_campaign(const shop *s)
+{
+    gdImagePtr im = gdImageCreateTrueColor(300, 250);
+    bs_image_reason reason;
+    bs_ad_problem problem;
+    unsigned char *png;
+    int64_t now;
+    int size;
+    bs_ctx ctx;
+    bs_ref id;
+    bs_ad ad;
+
+    gdImageFilledRectangle(im, 0, 0, 150, 125, gdTrueColor(200, 30, 30));
+    png = gdImagePngPtr(im, &size);
+    gdImageDestroy(im);
+    lib_open(s, &ctx, &now);
+    bs_campaign_terms terms = {"bob", MIN_PRICE, 86400, 300, 250, "Bob's blog", NULL};
+    assert_int_equal(bs_campaigns_create(&ctx, &terms, &id), BS_OK);
+    bs_ad_upload up = {"alice", png, (size_t)size, "https://example.com/", NULL, NULL, NULL};
+    assert_int_equal(bs_ads_add(&ctx, &up, &ad, &problem, &reason), BS_OK);
+    gdFree(png);
+    lib_close(&ctx);
+}
+
+#define BUY_ALICE ARGS("buy", "alice", "bob/0", "--ad", "alice/0")
+
+/* Read an account (release it) and its CAS. */
+static void
+read_account(const shop *s, const char *canon, bs_account *a, bs_cas *cas)
+{
+    int64_t now;
+    bs_ctx ctx;
+
+    lib_open(s, &ctx, &now);
+    assert_int_equal(bs_docs_account(&ctx, canon, a, cas), BS_OK);
+    lib_close(&ctx);
+}
+
+typedef struct page_find {
+    const char *request;
+    char address[BS_ADDRESS_MAX]; /* out: the key it claimed, or "" */
+    int claims;                   /* out: how many keys it claimed */
+} page_find;
+
+static bs_status
+find_on_page(const bs_store_doc *doc, void *arg)
+{
+    page_find *f = arg;
+    bs_keypage page;
+
+    if (strchr(doc->key + strlen(BS_PREFIX_KEYSETS), '/') == NULL)
+        return BS_OK; /* the set itself */
+    assert_int_equal(bs_keypage_decode(doc->value, doc->len, &page), BS_OK);
+    for (size_t i = 0; i < page.count; i++) {
+        if (strcmp(page.keys[i].request, f->request) == 0) {
+            snprintf(f->address, sizeof(f->address), "%s", page.keys[i].address);
+            f->claims++;
+        }
+    }
+    bs_keypage_release(&page);
+    return BS_OK;
+}
+
+/* The key request `request` claimed on the key set pages ("" if none). */
+static void
+claimed_by(const shop *s, const char *request, char address[BS_ADDRESS_MAX])
+{
+    page_find f = {request, "", 0};
+    int64_t now;
+    bs_ctx ctx;
+
+    lib_open(s, &ctx, &now);
+    assert_int_equal(bs_docs_each(&ctx, BS_PREFIX_KEYSETS, find_on_page, &f), BS_OK);
+    lib_close(&ctx);
+    assert_true(f.claims <= 1);
+    memcpy(address, f.address, BS_ADDRESS_MAX);
+}
+
+static void
+read_keydoc(bs_ctx *ctx, const char *address, bs_keydoc *k)
+{
+    char key[BS_KEY_BUF], *text;
+    size_t len;
+
+    bs_key_keydoc(address, key);
+    assert_int_equal(bs_store_get(ctx->store, key, &text, &len, NULL), BS_OK);
+    assert_int_equal(bs_keydoc_decode(text, len, k), BS_OK);
+    free(text);
+}
+
+/* key/<address> says it is `canon`'s, got by `request` (NULL: any). */
+static void
+assert_owner(const shop *s, const char *address, const char *canon, const char *request)
+{
+    int64_t now;
+    bs_keydoc k;
+    bs_ctx ctx;
+
+    lib_open(s, &ctx, &now);
+    read_keydoc(&ctx, address, &k);
+    lib_close(&ctx);
+    assert_string_equal(k.owner, canon);
+    if (request != NULL)
+        assert_string_equal(k.request, request);
+}
+
+/* The account has key `address` in use, recorded among its deposits. */
+static void
+assert_have(const shop *s, const char *canon, const char *address)
+{
+    bs_account a;
+
+    read_account(s, canon, &a, NULL);
+    assert_int_equal(a.btc.state, BS_BTC_HAVE);
+    assert_string_equal(a.btc.address, address);
+    assert_non_null(bs_deposit_find(&a, address));
+    bs_account_release(&a);
+}
+
+/* Write `count` new miner-wallet addresses (or, when `given` is not NULL,
+ * those) to a file and `keys import` it with the layout; the addresses go
+ * to `out` when not NULL. */
+static void
+import_keys(shop *s, int count, const char *sets, const char *page_size,
+            char (*out)[BS_RPC_ADDRESS_SIZE])
+{
+    char path[PATH_SIZE + 32], line[64];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/keys-%d.txt", s->dir, s->files++);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < count; i++) {
+        char address[BS_RPC_ADDRESS_SIZE];
+        new_address(address);
+        fprintf(f, "%s\n", address);
+        if (out != NULL)
+            memcpy(out[i], address, sizeof(address));
+    }
+    fclose(f);
+    snprintf(line, sizeof(line), "{\"imported\":%d,\"already_imported\":0}", count);
+    expect_line(s, NULL, ARGS("keys", "import", path, "--sets", sets, "--page-size", page_size),
+                line);
+}
+
+/* The ledger of `name` as `account history` prints it must be exactly these
+ * deposits (amounts, balances after each, refs), at T0, each with a fresh
+ * request id. */
+static void
+expect_deposits(const shop *s, const char *name, size_t n, const int64_t *amounts,
+                const int64_t *balances, const char *const *refs)
+{
+    char *out = run_ok(s, NULL, ARGS("account", "history", name));
+    json_t *list = json_loads(out, 0, NULL);
+    char want[4096];
+    size_t used;
+
+    assert_true(json_is_array(list));
+    assert_int_equal(json_array_size(list), n);
+    used = (size_t)snprintf(want, sizeof(want), "[");
+    for (size_t i = 0; i < n; i++) {
+        const char *request =
+            json_string_value(json_object_get(json_array_get(list, i), "request"));
+        assert_non_null(request);
+        assert_true(bs_id_valid(request));
+        used +=
+            (size_t)snprintf(want + used, sizeof(want) - used,
+                             "%s{\"seq\":%zu,\"kind\":\"deposit\",\"amount\":%lld,\"balance\":%lld,"
+                             "\"time\":%lld,\"request\":\"%s\",\"ref\":\"%s\"}",
+                             i > 0 ? "," : "", i + 1, (long long)amounts[i], (long long)balances[i],
+                             (long long)T0, request, refs[i]);
+    }
+    snprintf(want + used, sizeof(want) - used, "]\n");
+    assert_string_equal(out, want);
+    json_decref(list);
+    free(out);
+}
+
+/* ---- a. the whole story --------------------------------------------------------------- */
+
+static void
+test_funding_deposit_end_to_end(void **state)
+{
+    char key[BS_ADDRESS_MAX], again[BS_ADDRESS_MAX], next[BS_ADDRESS_MAX], line[256];
+    bs_keys_stats stats;
+    int64_t now;
+    bs_ctx ctx;
+    shop s;
+
+    (void)state;
+    shop_open(&s, "e2e");
+    add_accounts(&s, ENV("alice"), 0);
+    import_keys(&s, 4, "2", "2", NULL);
+
+    get_key(&s, "alice", key);
+    get_key(&s, "alice", again); /* Get Key again: the same key */
+    assert_string_equal(again, key);
+    assert_owner(&s, key, "alice", NULL);
+    expect_funds(&s, NULL, "alice", key, 0, 0, false);
+
+    pay(key, 50000000);
+    expect_funds(&s, NULL, "alice", key, 50000000, 0, false);
+    mine(1);
+    expect_funds(&s, NULL, "alice", key, 0, 50000000, false);
+    expect_done(&s, NULL, "alice", 50000000, 50000000);
+    expect_deposits(&s, "alice", 1, (const int64_t[]){50000000}, (const int64_t[]){50000000},
+                    ARGS(key));
+    expect(&s, NULL, ARGS("funds", "check", "alice"), 1, "",
+           "bitslot: \"alice\" has no key: get one with 'bitslot funds get-key alice'\n");
+    expect(&s, NULL, ARGS("funds", "done", "alice"), 1, "",
+           "bitslot: \"alice\" has no key to be done with\n");
+
+    /* A new key; then money arrives on the retired one and on the new one:
+     * recover credits the retired key's, once; the new key's waits for
+     * Done. */
+    get_key(&s, "alice", next);
+    assert_string_not_equal(next, key);
+    pay(key, 10000000);
+    pay(next, 2000000);
+    mine(1);
+    expect_recover(&s, 2, 0, 0, 0, 1);
+    expect_recover(&s, 2, 0, 0, 0, 0);
+    expect_deposits(&s, "alice", 2, (const int64_t[]){50000000, 10000000},
+                    (const int64_t[]){50000000, 60000000}, ARGS(key, key));
+    expect_funds(&s, NULL, "alice", next, 0, 2000000, false);
+    expect_done(&s, NULL, "alice", 2000000, 62000000);
+    expect_recover(&s, 2, 0, 0, 0, 0);
+    expect_line(&s, NULL, ARGS("account", "show", "alice"),
+                "{\"name\":\"alice\",\"balance\":62000000,\"lock\":null,\"created\":1800000000,"
+                "\"operator\":false}");
+    expect_line(&s, NULL, ARGS("check"),
+                "ok: 2 accounts, 0 campaigns, 0 slots, 3 ledger entries; balances 62000000 + "
+                "owed 0 = adjustments 0 + deposits 62000000 - withdrawals 0 sat");
+    /* Two sets of 2-key pages: alice's two keys came from one page, or one
+     * page of each set. */
+    lib_open(&s, &ctx, &now);
+    assert_int_equal(bs_keys_status(&ctx, &stats), BS_OK);
+    lib_close(&ctx);
+    assert_true(stats.on_pages == 2 || stats.on_pages == 4);
+    snprintf(line, sizeof(line),
+             "{\"total\":4,\"available\":2,\"handed_out\":2,\"claimed_not_handed_out\":0,"
+             "\"on_pages\":%lld,\"fills_in_progress\":0}",
+             (long long)stats.on_pages);
+    expect_line(&s, NULL, ARGS("keys", "status"), line);
+}
+
+/* ---- b. the seed's rules --------------------------------------------------------------- */
+
+/* A shop where alice (FUNDS) can buy bob/0 with ad alice/0, with 4 keys in
+ * one set of 2-key pages. */
+static void
+buying_shop(shop *s, const char *wallet)
+{
+    shop_open(s, wallet);
+    add_accounts(s, ENV("alice", "bob"), 0);
+    add_accounts(s, ENV("carol"), FUNDS);
+    {
+        int64_t now, balance;
+        bs_ctx ctx;
+        lib_open(s, &ctx, &now);
+        assert_int_equal(bs_accounts_adjust(&ctx, "alice", FUNDS, "funding", &balance), BS_OK);
+        lib_close(&ctx);
+    }
+    add_campaign(s);
+    import_keys(s, 4, "1", "2", NULL);
+}
+
+static void
+assert_balance(const shop *s, const char *canon, int64_t balance)
+{
+    bs_account a;
+
+    read_account(s, canon, &a, NULL);
+    assert_int_equal(a.balance, balance);
+    assert_int_equal(a.lock, BS_LOCK_NONE);
+    bs_account_release(&a);
+}
+
+static void
+test_funding_get_key_refused_while_buying(void **state)
+{
+    char key[BS_ADDRESS_MAX];
+    bs_cas before, after;
+    bs_account a;
+    shop s;
+
+    (void)state;
+    buying_shop(&s, "seed-none");
+    crash_at(&s, "purchase.locked", BUY_ALICE);
+    read_account(&s, "alice", &a, &before);
+    assert_int_equal(a.lock, BS_LOCK_FILL);
+    bs_account_release(&a);
+
+    expect(&s, NULL, ARGS("funds", "get-key", "alice"), 1, "", locked_line);
+    read_account(&s, "alice", &a, &after);
+    assert_int_equal(a.btc.state, BS_BTC_NONE);
+    assert_int_equal(a.lock, BS_LOCK_FILL);
+    assert_true(after == before); /* the purchase's CAS still holds */
+    bs_account_release(&a);
+    expect_line(&s, NULL, ARGS("keys", "status"),
+                "{\"total\":4,\"available\":4,\"handed_out\":0,\"claimed_not_handed_out\":0,"
+                "\"on_pages\":0,\"fills_in_progress\":0}");
+
+    /* The purchase finishes; then Get Key works. */
+    expect_recover(&s, 4, 1, 1, 0, 0);
+    get_key(&s, "alice", key);
+    assert_have(&s, "alice", key);
+    assert_balance(&s, "alice", FUNDS - MIN_PRICE);
+    expect_check_ok(&s);
+}
+
+static void
+test_funding_getting_to_have_refused_while_buying(void **state)
+{
+    char claimed[BS_ADDRESS_MAX], key[BS_ADDRESS_MAX], request[BS_ID_LEN + 1];
+    bs_cas before, after;
+    bs_account a;
+    shop s;
+
+    (void)state;
+    buying_shop(&s, "seed-getting");
+    crash_at(&s, "key.getting", ARGS("funds", "get-key", "alice"));
+    read_account(&s, "alice", &a, NULL);
+    assert_int_equal(a.btc.state, BS_BTC_GETTING);
+    memcpy(request, a.btc.request, sizeof(request));
+    bs_account_release(&a);
+
+    crash_at(&s, "purchase.locked", BUY_ALICE);
+    read_account(&s, "alice", &a, &before);
+    bs_account_release(&a);
+    /* Get Key would finish the `getting`: refused, the dumb error. */
+    expect(&s, NULL, ARGS("funds", "get-key", "alice"), 1, "", locked_line);
+    read_account(&s, "alice", &a, &after);
+    assert_int_equal(a.btc.state, BS_BTC_GETTING);
+    assert_string_equal(a.btc.request, request);
+    assert_int_equal(a.lock, BS_LOCK_FILL);
+    assert_int_equal(a.deposits_count, 0);
+    assert_true(after == before);
+    bs_account_release(&a);
+
+    /* recover without a node finishes the purchase only; then Get Key
+     * hands out the key of that very request. */
+    expect_line(&s, ENV("BITSLOT_NODE="), ARGS("recover"),
+                "{\"accounts\":4,\"purchases_finished\":1,\"campaigns\":1,\"keys_finished\":0,"
+                "\"late_deposits_credited\":0}");
+    read_account(&s, "alice", &a, NULL);
+    assert_int_equal(a.btc.state, BS_BTC_GETTING);
+    assert_int_equal(a.lock, BS_LOCK_NONE);
+    bs_account_release(&a);
+    get_key(&s, "alice", key);
+    claimed_by(&s, request, claimed);
+    assert_string_equal(key, claimed);
+    assert_have(&s, "alice", key);
+    assert_owner(&s, key, "alice", request);
+    assert_balance(&s, "alice", FUNDS - MIN_PRICE);
+    expect_check_ok(&s);
+}
+
+static void
+test_funding_done_refused_while_buying(void **state)
+{
+    char key[BS_ADDRESS_MAX];
+    bs_cas before, after;
+    bs_account a;
+    shop s;
+
+    (void)state;
+    buying_shop(&s, "seed-have");
+    get_key(&s, "alice", key);
+    pay(key, 1000000);
+    mine(1);
+    crash_at(&s, "purchase.locked", BUY_ALICE);
+    read_account(&s, "alice", &a, &before);
+    bs_account_release(&a);
+    expect(&s, NULL, ARGS("funds", "done", "alice"), 1, "", locked_line);
+    read_account(&s, "alice", &a, &after);
+    assert_true(after == before);
+    assert_int_equal(a.btc.state, BS_BTC_HAVE);
+    assert_string_equal(a.btc.address, key);
+    assert_int_equal(a.balance, FUNDS);
+    bs_account_release(&a);
+
+    /* recover finishes the purchase and leaves the key in use alone. */
+    expect_recover(&s, 4, 1, 1, 0, 0);
+    assert_balance(&s, "alice", FUNDS - MIN_PRICE);
+    expect_done(&s, NULL, "alice", 1000000, FUNDS - MIN_PRICE + 1000000);
+    expect_check_ok(&s);
+}
+
+static void
+test_funding_buy_allowed_in_every_key_state(void **state)
+{
+    char key[BS_ADDRESS_MAX], request[BS_ID_LEN + 1];
+    bs_account a;
+    shop s;
+
+    (void)state;
+    buying_shop(&s, "seed-buy");
+    /* none */
+    free(run_ok(&s, NULL, BUY_ALICE));
+    read_account(&s, "alice", &a, NULL);
+    assert_int_equal(a.btc.state, BS_BTC_NONE);
+    bs_account_release(&a);
+    /* getting */
+    crash_at(&s, "key.getting", ARGS("funds", "get-key", "alice"));
+    read_account(&s, "alice", &a, NULL);
+    assert_int_equal(a.btc.state, BS_BTC_GETTING);
+    memcpy(request, a.btc.request, sizeof(request));
+    bs_account_release(&a);
+    free(run_ok(&s, NULL, BUY_ALICE));
+    read_account(&s, "alice", &a, NULL);
+    assert_int_equal(a.btc.state, BS_BTC_GETTING);
+    assert_string_equal(a.btc.request, request);
+    bs_account_release(&a);
+    /* have */
+    get_key(&s, "alice", key);
+    free(run_ok(&s, NULL, BUY_ALICE));
+    assert_have(&s, "alice", key);
+    /* Three slots bought at the same second: 1000, 2000, 4000. */
+    assert_balance(&s, "alice", FUNDS - 7000);
+    expect_check_ok(&s);
+}
+
+/* Two tabs press Done at the same moment: library calls in two threads,
+ * each with its own context and node connection. */
+typedef struct tab {
+    const shop *s;
+    bs_store *store;
+    const char *name;
+    pthread_barrier_t *start;
+    bs_status st;
+    int64_t credited, balance;
+} tab;
+
+static void *
+tab_done(void *arg)
+{
+    tab *t = arg;
+    int64_t now = t->s->now;
+    bs_ctx ctx;
+
+    bs_ctx_init(&ctx, t->store);
+    ctx.clock = bs_clock_fixed(&now);
+    ctx.network = BS_NETWORK_REGTEST;
+    t->st = bs_rpc_open(t->s->node_url, NULL, &ctx.node);
+    pthread_barrier_wait(t->start);
+    if (t->st == BS_OK)
+        t->st = bs_funding_done(&ctx, t->name, &t->credited, &t->balance);
+    bs_rpc_close(ctx.node);
+    return NULL;
+}
+
+/* Two `funds done` processes at once (threads that run them). */
+typedef struct tab_process {
+    const shop *s;
+    const char *name;
+    pthread_barrier_t *start;
+    bs_test_output out;
+} tab_process;
+
+static void *
+tab_process_done(void *arg)
+{
+    tab_process *t = arg;
+
+    pthread_barrier_wait(t->start);
+    t->out = shop_run(t->s, NULL, ARGS("funds", "done", t->name));
+    return NULL;
+}
+
+#define TAB_ROUNDS    10
+#define TAB_PROCESSES 4
+#define TAB_AMOUNT    INT64_C(300000)
+
+static void
+test_funding_two_tabs_done_credit_once(void **state)
+{
+    char names[TAB_ROUNDS + TAB_PROCESSES][16], keys[TAB_ROUNDS + TAB_PROCESSES][BS_ADDRESS_MAX];
+    const char *list[TAB_ROUNDS + TAB_PROCESSES + 1];
+    int conflicts = 0, no_key = 0;
+    pthread_barrier_t start;
+    bs_store *store;
+    shop s;
+
+    (void)state;
+    shop_open(&s, "seed-tabs");
+    for (int i = 0; i < TAB_ROUNDS + TAB_PROCESSES; i++) {
+        snprintf(names[i], sizeof(names[i]), "tab%d", i);
+        list[i] = names[i];
+    }
+    list[TAB_ROUNDS + TAB_PROCESSES] = NULL;
+    add_accounts(&s, list, 0);
+    import_keys(&s, TAB_ROUNDS + TAB_PROCESSES, "1", "5", NULL);
+    for (int i = 0; i < TAB_ROUNDS + TAB_PROCESSES; i++) {
+        get_key(&s, names[i], keys[i]);
+        pay(keys[i], TAB_AMOUNT);
+    }
+    mine(1);
+
+    assert_int_equal(bs_store_open(s.url, &store), BS_OK);
+    assert_int_equal(pthread_barrier_init(&start, NULL, 2), 0);
+    for (int i = 0; i < TAB_ROUNDS; i++) {
+        tab tabs[2] = {{&s, store, names[i], &start, BS_OK, 0, 0},
+                       {&s, store, names[i], &start, BS_OK, 0, 0}};
+        pthread_t threads[2];
+        int won = 0;
+
+        for (int t = 0; t < 2; t++)
+            assert_int_equal(pthread_create(&threads[t], NULL, tab_done, &tabs[t]), 0);
+        for (int t = 0; t < 2; t++)
+            pthread_join(threads[t], NULL);
+        for (int t = 0; t < 2; t++) {
+            if (tabs[t].st == BS_OK) {
+                won++;
+                assert_int_equal(tabs[t].credited, TAB_AMOUNT);
+                assert_int_equal(tabs[t].balance, TAB_AMOUNT);
+            } else if (tabs[t].st == BS_CONFLICT) {
+                conflicts++;
+                assert_int_equal(tabs[t].credited, 0);
+            } else if (tabs[t].st == BS_NOTFOUND) {
+                no_key++;
+                assert_int_equal(tabs[t].credited, 0);
+            } else {
+                fail_msg("round %d: Done answered %s", i, bs_strerror(tabs[t].st));
+            }
+        }
+        assert_int_equal(won, 1);
+    }
+    bs_store_close(store);
+    print_message("threads: %d lost with \"another tab\", %d with \"no key\"\n", conflicts, no_key);
+
+    /* The same with two processes: the loser prints one of two lines. */
+    for (int i = TAB_ROUNDS; i < TAB_ROUNDS + TAB_PROCESSES; i++) {
+        tab_process procs[2] = {{&s, names[i], &start, {0, NULL, NULL}},
+                                {&s, names[i], &start, {0, NULL, NULL}}};
+        char won_line[128], tab_line[256], no_key_line[128];
+        pthread_t threads[2];
+        int won = 0, lost = 0;
+
+        snprintf(won_line, sizeof(won_line), "{\"credited\":%lld,\"balance\":%lld}\n",
+                 (long long)TAB_AMOUNT, (long long)TAB_AMOUNT);
+        snprintf(tab_line, sizeof(tab_line),
+                 "bitslot: the key of \"%s\" was changed at the same moment (another tab?); use "
+                 "one tab at a time and look again\n",
+                 names[i]);
+        snprintf(no_key_line, sizeof(no_key_line), "bitslot: \"%s\" has no key to be done with\n",
+                 names[i]);
+        for (int t = 0; t < 2; t++)
+            assert_int_equal(pthread_create(&threads[t], NULL, tab_process_done, &procs[t]), 0);
+        for (int t = 0; t < 2; t++)
+            pthread_join(threads[t], NULL);
+        for (int t = 0; t < 2; t++) {
+            bs_test_output *o = &procs[t].out;
+            if (o->exit_code == 0 && strcmp(o->out, won_line) == 0 && o->err[0] == '\0')
+                won++;
+            else if (o->exit_code == 1 && o->out[0] == '\0' &&
+                     (strcmp(o->err, tab_line) == 0 || strcmp(o->err, no_key_line) == 0))
+                lost++;
+            else
+                fail_msg("funds done %s: exit %d, stdout %s, stderr %s", names[i], o->exit_code,
+                         o->out, o->err);
+            bs_test_output_release(o);
+        }
+        assert_int_equal(won, 1);
+        assert_int_equal(lost, 1);
+    }
+    pthread_barrier_destroy(&start);
+
+    /* Each account was credited exactly once. */
+    for (int i = 0; i < TAB_ROUNDS + TAB_PROCESSES; i++) {
+        bs_account a;
+        read_account(&s, names[i], &a, NULL);
+        assert_int_equal(a.balance, TAB_AMOUNT);
+        assert_int_equal(a.ledger_next, 2);
+        assert_int_equal(a.btc.state, BS_BTC_NONE);
+        assert_non_null(bs_deposit_find(&a, keys[i]));
+        assert_int_equal(bs_deposit_find(&a, keys[i])->credited, TAB_AMOUNT);
+        bs_account_release(&a);
+    }
+    expect_recover(&s, TAB_ROUNDS + TAB_PROCESSES + 1, 0, 0, 0, 0);
+    expect_check_ok(&s);
+}
+
+/* A crash at each get-key failpoint leaves alice `getting`; the next Get
+ * Key, or `bitslot recover`, finishes it with the key that request had
+ * claimed (if it had claimed one). The first Get Key of the store finds its
+ * set empty, so it fills a page: every fill failpoint is reached. */
+static void
+getting_after_crash(const char *failpoint, bool by_recover)
+{
+    char claimed[BS_ADDRESS_MAX], key[BS_ADDRESS_MAX], request[BS_ID_LEN + 1];
+    bool must_claim =
+        strcmp(failpoint, "key.claimed") == 0 || strcmp(failpoint, "key.recorded") == 0;
+    bs_account a;
+    shop s;
+
+    shop_open(&s, "seed-crash");
+    add_accounts(&s, ENV("alice"), 0);
+    import_keys(&s, 4, "1", "2", NULL);
+    crash_at(&s, failpoint, ARGS("funds", "get-key", "alice"));
+    read_account(&s, "alice", &a, NULL);
+    assert_int_equal(a.btc.state, BS_BTC_GETTING);
+    memcpy(request, a.btc.request, sizeof(request));
+    bs_account_release(&a);
+    claimed_by(&s, request, claimed);
+    if (must_claim)
+        assert_string_not_equal(claimed, "");
+
+    if (by_recover)
+        expect_recover(&s, 2, 0, 0, 1, 0);
+    get_key(&s, "alice", key);
+    if (claimed[0] != '\0')
+        assert_string_equal(key, claimed);
+    claimed_by(&s, request, claimed);
+    assert_string_equal(key, claimed);
+    assert_have(&s, "alice", key);
+    assert_owner(&s, key, "alice", request);
+    expect_line(&s, NULL, ARGS("keys", "status"),
+                "{\"total\":4,\"available\":3,\"handed_out\":1,\"claimed_not_handed_out\":0,"
+                "\"on_pages\":2,\"fills_in_progress\":0}");
+}
+
+static void
+test_funding_getting_recovered_after_crash(void **state)
+{
+    int covered = 0;
+
+    (void)state;
+    for (int id = 0; id < BS__FAILPOINT_COUNT; id++) {
+        const char *name = bs_failpoint_name((bs_failpoint_id)id);
+
+        if (strcmp(bs_failpoint_operation((bs_failpoint_id)id), "get-key") != 0)
+            continue;
+        print_message("crash at %s, finished by the next get-key\n", name);
+        getting_after_crash(name, false);
+        print_message("crash at %s, finished by bitslot recover\n", name);
+        getting_after_crash(name, true);
+        covered++;
+    }
+    assert_true(covered >= 6);
+}
+
+/* ---- c. the minimum deposit ------------------------------------------------------------- */
+
+static void
+test_funding_min_deposit(void **state)
+{
+    char key[BS_ADDRESS_MAX];
+    bs_account a;
+    shop s;
+
+    (void)state;
+    shop_open(&s, "min");
+    add_accounts(&s, ENV("alice"), 0);
+    import_keys(&s, 2, "1", "2", NULL);
+    get_key(&s, "alice", key);
+    pay(key, 5000);
+    expect(&s, NULL, ARGS("funds", "done", "alice"), 1, "",
+           "bitslot: 0 sat confirmed on the key of \"alice\": less than the minimum deposit of "
+           "10000 sat; keep the key and send more, or wait for confirmations\n");
+    mine(1);
+    expect(&s, NULL, ARGS("funds", "done", "alice"), 1, "",
+           "bitslot: 5000 sat confirmed on the key of \"alice\": less than the minimum deposit of "
+           "10000 sat; keep the key and send more, or wait for confirmations\n");
+    /* The key is kept, nothing credited. */
+    read_account(&s, "alice", &a, NULL);
+    assert_int_equal(a.btc.state, BS_BTC_HAVE);
+    assert_string_equal(a.btc.address, key);
+    assert_int_equal(a.balance, 0);
+    assert_int_equal(a.ledger_next, 1);
+    bs_account_release(&a);
+    expect_funds(&s, NULL, "alice", key, 0, 5000, false);
+    /* The sweeper leaves a key in use alone, however small. */
+    expect_recover(&s, 2, 0, 0, 0, 0);
+    expect_line(&s, NULL, ARGS("--min-deposit", "1000", "funds", "done", "alice"),
+                "{\"credited\":5000,\"balance\":5000}");
+    expect_deposits(&s, "alice", 1, (const int64_t[]){5000}, (const int64_t[]){5000}, ARGS(key));
+    expect_check_ok(&s);
+}
+
+/* ---- d. the check throttle -------------------------------------------------------------- */
+
+static void
+test_funding_check_throttled(void **state)
+{
+    const char *const *every10 = ENV("BITSLOT_CHECK_INTERVAL=10");
+    char key[BS_ADDRESS_MAX];
+    shop s;
+
+    (void)state;
+    shop_open(&s, "throttle");
+    add_accounts(&s, ENV("alice"), 0);
+    import_keys(&s, 2, "1", "2", NULL);
+    get_key(&s, "alice", key);
+    pay(key, 20000000);
+    expect_funds(&s, every10, "alice", key, 20000000, 0, false);
+    pay(key, 10000000);
+    s.now = T0 + 9;
+    expect_funds(&s, every10, "alice", key, 20000000, 0, true);
+    s.now = T0 + 10;
+    expect_funds(&s, every10, "alice", key, 30000000, 0, false);
+    mine(1);
+    s.now = T0 + 19;
+    expect_funds(&s, every10, "alice", key, 30000000, 0, true);
+    s.now = T0 + 20;
+    expect_funds(&s, every10, "alice", key, 0, 30000000, false);
+    /* Done is never answered from the cache: it asks the node itself. */
+    pay(key, 5000000);
+    mine(1);
+    s.now = T0 + 21;
+    expect_funds(&s, every10, "alice", key, 0, 30000000, true);
+    expect_done(&s, every10, "alice", 35000000, 35000000);
+}
+
+/* ---- e. out of keys ----------------------------------------------------------------------- */
+
+static void
+test_funding_out_of_keys(void **state)
+{
+    char k1[BS_ADDRESS_MAX], k2[BS_ADDRESS_MAX], k3[BS_ADDRESS_MAX];
+    static const char out_of_keys[] =
+        "bitslot: warning: out of keys: key set 0 cannot be refilled; the operator must add keys "
+        "(bitslot keys import or keys derive)\n"
+        "bitslot: out of deposit keys: the operator must add keys (bitslot keys import or keys "
+        "derive); retry later\n";
+    shop s;
+
+    (void)state;
+    shop_open(&s, "out");
+    add_accounts(&s, ENV("a1", "a2", "a3"), 0);
+    import_keys(&s, 2, "1", "2", NULL);
+    get_key(&s, "a1", k1);
+    get_key(&s, "a2", k2);
+    assert_string_not_equal(k1, k2);
+    expect(&s, NULL, ARGS("funds", "get-key", "a3"), 3, "", out_of_keys);
+    expect(&s, NULL, ARGS("funds", "get-key", "a3"), 3, "", out_of_keys);
+    expect_line(&s, NULL, ARGS("keys", "status"),
+                "{\"total\":2,\"available\":0,\"handed_out\":2,\"claimed_not_handed_out\":0,"
+                "\"on_pages\":2,\"fills_in_progress\":0}");
+    expect_check_ok(&s);
+
+    import_keys(&s, 2, "1", "2", NULL);
+    get_key(&s, "a3", k3);
+    assert_string_not_equal(k3, k1);
+    assert_string_not_equal(k3, k2);
+    assert_have(&s, "a3", k3);
+    assert_owner(&s, k3, "a3", NULL);
+    expect_line(&s, NULL, ARGS("keys", "status"),
+                "{\"total\":4,\"available\":1,\"handed_out\":3,\"claimed_not_handed_out\":0,"
+                "\"on_pages\":4,\"fills_in_progress\":0}");
+}
+
+/* A set that cannot be refilled hands the request to a set whose page still
+ * has a free key: with 1000 sets and one page of 2 keys, the second account
+ * all but surely picks another set, and still gets the second key. */
+static void
+test_funding_exhausted_set_falls_back_to_a_free_key(void **state)
+{
+    char k1[BS_ADDRESS_MAX], k2[BS_ADDRESS_MAX];
+    shop s;
+
+    (void)state;
+    shop_open(&s, "fallback");
+    add_accounts(&s, ENV("a1", "a2", "a3"), 0);
+    import_keys(&s, 2, "1000", "2", NULL);
+    get_key(&s, "a1", k1);
+    /* The set a2 picks cannot be refilled (logged: keys are running out),
+     * yet a2 gets the free key of a1's page. */
+    bs_test_output r = shop_run(&s, NULL, ARGS("funds", "get-key", "a2"));
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.err, "bitslot: warning: out of keys: key set "));
+    assert_int_equal(sscanf(r.out, "{\"key\":\"%90[^\"]\"}", k2), 1);
+    bs_test_output_release(&r);
+    assert_string_not_equal(k1, k2);
+    assert_have(&s, "a2", k2);
+    assert_owner(&s, k2, "a2", NULL);
+    expect_line(&s, NULL, ARGS("keys", "status"),
+                "{\"total\":2,\"available\":0,\"handed_out\":2,\"claimed_not_handed_out\":0,"
+                "\"on_pages\":2,\"fills_in_progress\":0}");
+    expect_check_ok(&s);
+}
+
+/* ---- f. keys import and derive refusals ------------------------------------------------------ */
+
+/* Write `text` to a new file of the shop; its path into path. */
+static void
+write_file(shop *s, const char *text, char *path, size_t size)
+{
+    FILE *f;
+
+    snprintf(path, size, "%s/list-%d.txt", s->dir, s->files++);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    fclose(f);
+}
+
+/* A command refused with exit 1 and exactly `err`, changing nothing at all
+ * (the whole `bitslot dump` is the same before and after). */
+/* Print the lines of `a` that `b` lacks, each cut at 200 characters. */
+static void
+print_missing(const char *a, const char *b, const char *sign)
+{
+    for (const char *line = a; *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        size_t n = end != NULL ? (size_t)(end - line) + 1 : strlen(line);
+        bool found = false;
+
+        for (const char *other = b; *other != '\0' && !found;) {
+            const char *other_end = strchr(other, '\n');
+            size_t m = other_end != NULL ? (size_t)(other_end - other) + 1 : strlen(other);
+            found = m == n && strncmp(other, line, n) == 0;
+            other += m;
+        }
+        if (!found)
+            print_message("%s %.*s\n", sign, (int)(n < 200 ? n - 1 : 200), line);
+        line += n;
+    }
+}
+
+static void
+refused_unchanged(const shop *s, const char *const *args, const char *err)
+{
+    char *before = dump(s), *after;
+    bool same;
+
+    expect(s, NULL, args, 1, "", err);
+    after = dump(s);
+    same = strcmp(after, before) == 0;
+    if (!same) {
+        print_command(NULL, args);
+        print_message("the store changed (- before, + after):\n");
+        print_missing(before, after, "-");
+        print_missing(after, before, "+");
+    }
+    free(before);
+    free(after);
+    assert_true(same);
+}
+
+/* `keys import` of a file holding `text` is refused: "bitslot: "PATH" ",
+ * then `why` and a newline; nothing changes. */
+static void
+import_refused(shop *s, const char *text, const char *why)
+{
+    char path[PATH_SIZE + 32], err[PATH_SIZE + 512];
+
+    write_file(s, text, path, sizeof(path));
+    snprintf(err, sizeof(err), "bitslot: \"%s\" %s\n", path, why);
+    refused_unchanged(s, ARGS("keys", "import", path), err);
+}
+
+static void
+test_funding_import_refusals_change_nothing(void **state)
+{
+    char old[2][BS_RPC_ADDRESS_SIZE], a[BS_RPC_ADDRESS_SIZE], b[BS_RPC_ADDRESS_SIZE];
+    char text[1024], why[512], path[PATH_SIZE + 32];
+    static const char mainnet[] = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4";
+    shop s;
+
+    (void)state;
+    shop_open(&s, "import");
+    import_keys(&s, 2, "1", "2", old);
+    new_address(a);
+    new_address(b);
+
+    snprintf(text, sizeof(text), "# deposit keys\n\n%s\nnotanaddress\n%s\n", a, b);
+    import_refused(&s, text,
+                   "line 4: \"notanaddress\" is not a regtest address; nothing was imported");
+    snprintf(text, sizeof(text), "%s\n%s\n", a, mainnet);
+    snprintf(why, sizeof(why), "line 2: \"%s\" is not a regtest address; nothing was imported",
+             mainnet);
+    import_refused(&s, text, why);
+    snprintf(text, sizeof(text), "%s\n%s\n  %s  \n", a, b, a);
+    snprintf(why, sizeof(why), "line 3: \"%s\" is already known; nothing was imported", a);
+    import_refused(&s, text, why);
+    snprintf(text, sizeof(text), "%s\n%s\n", a, old[1]);
+    snprintf(why, sizeof(why), "line 2: \"%s\" is already known; nothing was imported", old[1]);
+    import_refused(&s, text, why);
+    import_refused(&s, "# nothing\n\n", "holds no address");
+
+    /* Another layout than the store's. */
+    snprintf(text, sizeof(text), "%s\n", a);
+    write_file(&s, text, path, sizeof(path));
+    refused_unchanged(&s, ARGS("keys", "import", path, "--sets", "3"),
+                      "bitslot: the store's keys are for network \"regtest\" with 1 sets of "
+                      "2-key pages; this command asks otherwise\n");
+
+    /* The good part alone is imported. */
+    snprintf(text, sizeof(text), "%s\n%s\n", a, b);
+    write_file(&s, text, path, sizeof(path));
+    expect_line(&s, NULL, ARGS("keys", "import", path), "{\"imported\":2,\"already_imported\":0}");
+    expect_line(&s, NULL, ARGS("keys", "status"),
+                "{\"total\":4,\"available\":4,\"handed_out\":0,\"claimed_not_handed_out\":0,"
+                "\"on_pages\":0,\"fills_in_progress\":0}");
+}
+
+/* BIP32 test vector 1's master key, as xpub and xprv. */
+static const char tv1_xpub[] = "xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29"
+                               "ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet8";
+static const char tv1_xprv[] = "xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkV"
+                               "vvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi";
+
+/* The same keys for the test networks: tpub and tprv. */
+static void
+test_vector_keys(char tpub[BS_BIP32_TEXT_MAX], char tprv[BS_BIP32_TEXT_MAX])
+{
+    uint8_t raw[BS_BASE58_MAX_BYTES];
+    bs_bip32_key key;
+    size_t len;
+
+    assert_int_equal(bs_bip32_parse(BS_NETWORK_MAIN, tv1_xpub, &key, NULL), BS_OK);
+    key.network = BS_NETWORK_REGTEST;
+    assert_int_equal(bs_bip32_serialize(&key, tpub, BS_BIP32_TEXT_MAX), BS_OK);
+    assert_int_equal(strncmp(tpub, "tpub", 4), 0);
+    assert_int_equal(bs_base58check_decode(tv1_xprv, raw, sizeof(raw), &len), BS_OK);
+    assert_int_equal(len, BS_BIP32_SERIALIZED_LEN);
+    memcpy(raw, (const uint8_t[]){0x04, 0x35, 0x83, 0x94}, 4);
+    assert_int_equal(bs_base58check_encode(raw, len, tprv, BS_BIP32_TEXT_MAX), BS_OK);
+    assert_int_equal(strncmp(tprv, "tprv", 4), 0);
+}
+
+/* Address i of the receive chain of tpub (P2WPKH, regtest). */
+static void
+derived_address(const char *tpub, int i, char out[BS_ADDRESS_MAX])
+{
+    bs_bip32_key key;
+    char path[32];
+
+    assert_int_equal(bs_bip32_parse(BS_NETWORK_REGTEST, tpub, &key, NULL), BS_OK);
+    snprintf(path, sizeof(path), "0/%d", i);
+    assert_int_equal(bs_bip32_address(&key, path, BS_ADDRTYPE_P2WPKH, out, BS_ADDRESS_MAX), BS_OK);
+}
+
+static void
+test_funding_derive_from_tpub(void **state)
+{
+    char tpub[BS_BIP32_TEXT_MAX], tprv[BS_BIP32_TEXT_MAX], key[BS_ADDRESS_MAX];
+    int64_t now;
+    bs_ctx ctx;
+    shop s;
+
+    (void)state;
+    test_vector_keys(tpub, tprv);
+    shop_open(&s, "derive");
+    add_accounts(&s, ENV("alice"), 0);
+
+    /* Refusals first, on the empty store: nothing changes. */
+    refused_unchanged(&s, ARGS("keys", "derive", "--xpub", tprv, "--count", "5"),
+                      "bitslot: invalid extended public key: that is a private key; give the "
+                      "extended public key (xpub/tpub)\n");
+    refused_unchanged(&s, ARGS("keys", "derive", "--xpub", tv1_xpub, "--count", "5"),
+                      "bitslot: invalid extended public key: that key is for another network\n");
+
+    expect_line(
+        &s, NULL,
+        ARGS("keys", "derive", "--xpub", tpub, "--count", "5", "--sets", "1", "--page-size", "5"),
+        "{\"first_index\":0,\"count\":5}");
+    expect_line(&s, NULL, ARGS("keys", "derive", "--xpub", tpub, "--count", "5"),
+                "{\"first_index\":5,\"count\":5}");
+    expect_line(&s, NULL, ARGS("keys", "status"),
+                "{\"total\":10,\"available\":10,\"handed_out\":0,\"claimed_not_handed_out\":0,"
+                "\"on_pages\":0,\"fills_in_progress\":0}");
+    /* Indexes 0..9, each once: key/<address i> for each. */
+    lib_open(&s, &ctx, &now);
+    for (int i = 0; i < 10; i++) {
+        char address[BS_ADDRESS_MAX];
+        bs_keydoc k;
+        derived_address(tpub, i, address);
+        read_keydoc(&ctx, address, &k);
+        assert_string_equal(k.owner, "");
+    }
+    lib_close(&ctx);
+    /* The first key handed out is index 0, watched by the node. */
+    get_key(&s, "alice", key);
+    {
+        char first[BS_ADDRESS_MAX];
+        derived_address(tpub, 0, first);
+        assert_string_equal(key, first);
+    }
+    pay(key, 100000);
+    mine(1);
+    expect_done(&s, NULL, "alice", 100000, 100000);
+}
+
+/* A derive refused because one of its keys is already known must change
+ * nothing either (DESIGN.md principle 7): no index claimed, no range added. */
+static void
+test_funding_derive_refusal_changes_nothing(void **state)
+{
+    char tpub[BS_BIP32_TEXT_MAX], tprv[BS_BIP32_TEXT_MAX], third[BS_ADDRESS_MAX];
+    char text[256], path[PATH_SIZE + 32];
+    shop s;
+
+    (void)state;
+    test_vector_keys(tpub, tprv);
+    shop_open(&s, "derive-known");
+    derived_address(tpub, 2, third);
+    snprintf(text, sizeof(text), "%s\n", third);
+    write_file(&s, text, path, sizeof(path));
+    expect_line(&s, NULL, ARGS("keys", "import", path, "--sets", "1", "--page-size", "2"),
+                "{\"imported\":1,\"already_imported\":0}");
+    refused_unchanged(&s, ARGS("keys", "derive", "--xpub", tpub, "--count", "5"),
+                      "bitslot: a key derived from this xpub is already known from elsewhere\n");
+}
+
+/* ---- what recovery and the check must see ------------------------------------------------ */
+
+/* `bitslot recover` with a node that cannot be reached still finishes the
+ * purchases (they need no node): after recovery no account is locked
+ * (DESIGN.md §6.5). */
+static void
+test_funding_recover_finishes_purchases_when_node_down(void **state)
+{
+    bs_test_output r;
+    bs_account a;
+    shop s;
+
+    (void)state;
+    buying_shop(&s, "node-down");
+    crash_at(&s, "purchase.locked", BUY_ALICE);
+    r = shop_run(&s, ENV("BITSLOT_NODE=http://u:p@127.0.0.1:1/wallet/bitslot"), ARGS("recover"));
+    print_message("recover with the node down: exit %d\nstdout: %sstderr: %s", r.exit_code, r.out,
+                  r.err);
+    bs_test_output_release(&r);
+    read_account(&s, "alice", &a, NULL);
+    assert_int_equal(a.lock, BS_LOCK_NONE);
+    assert_int_equal(a.balance, FUNDS - MIN_PRICE);
+    bs_account_release(&a);
+}
+
+/* `bitslot check` exits 1 and prints at least one "violation: " line. */
+static void
+expect_violation(const shop *s)
+{
+    bs_test_output r = shop_run(s, NULL, ARGS("check"));
+    bool seen = r.exit_code == 1 && strstr(r.out, "violation: ") != NULL;
+
+    if (!seen)
+        print_message("bitslot check: exit %d\nstdout: %sstderr: %s", r.exit_code, r.out, r.err);
+    bs_test_output_release(&r);
+    assert_true(seen);
+}
+
+/* A key set left in a fill is an invariant of DESIGN.md §6.5 that `bitslot
+ * check` must report, as it reports an account left locked. */
+static void
+test_funding_check_reports_stuck_fill(void **state)
+{
+    shop s;
+
+    (void)state;
+    shop_open(&s, "check-fill");
+    add_accounts(&s, ENV("alice"), 0);
+    import_keys(&s, 2, "1", "2", NULL);
+    crash_at(&s, "fill.locked", ARGS("funds", "get-key", "alice"));
+    expect_line(&s, NULL, ARGS("keys", "status"),
+                "{\"total\":2,\"available\":2,\"handed_out\":0,\"claimed_not_handed_out\":0,"
+                "\"on_pages\":0,\"fills_in_progress\":1}");
+    expect_violation(&s);
+    expect_recover(&s, 2, 0, 0, 1, 0);
+    expect_check_ok(&s);
+}
+
+static bs_status
+hold_key(bs_account *a, void *arg, bool *write)
+{
+    (void)write;
+    return bs_deposit_add(a, arg);
+}
+
+/* "Each address belongs to at most one account, ever" (DESIGN.md §6.2):
+ * `bitslot check` must report a key that two accounts hold. */
+static void
+test_funding_check_reports_key_held_twice(void **state)
+{
+    char alice[BS_ADDRESS_MAX], bob[BS_ADDRESS_MAX];
+    int64_t now;
+    bs_ctx ctx;
+    shop s;
+
+    (void)state;
+    shop_open(&s, "check-keys");
+    add_accounts(&s, ENV("alice", "bob"), 0);
+    import_keys(&s, 2, "1", "2", NULL);
+    get_key(&s, "alice", alice);
+    get_key(&s, "bob", bob);
+    expect_check_ok(&s);
+    lib_open(&s, &ctx, &now);
+    assert_int_equal(bs_docs_update_account(&ctx, "bob", hold_key, alice, NULL), BS_OK);
+    lib_close(&ctx);
+    expect_violation(&s);
+}
+
+/* ---- g. 200 accounts at once ------------------------------------------------------------------
+ */
+
+#define CROWD         200
+#define CROWD_THREADS 16
+#define CROWD_KEYS    260
+
+typedef struct crowd {
+    const shop *s;
+    bs_store *store;
+    pthread_barrier_t start;
+    char keys[CROWD][BS_ADDRESS_MAX];
+    bs_status status[CROWD];
+    bs_status created[CROWD];
+} crowd;
+
+typedef struct crowd_job {
+    crowd *c;
+    int first;
+} crowd_job;
+
+static void *
+crowd_member(void *arg)
+{
+    crowd_job *job = arg;
+    crowd *c = job->c;
+    int64_t now = c->s->now;
+    bs_status open;
+    bs_ctx ctx;
+
+    bs_ctx_init(&ctx, c->store);
+    ctx.clock = bs_clock_fixed(&now);
+    ctx.network = BS_NETWORK_REGTEST;
+    open = bs_rpc_open(c->s->node_url, NULL, &ctx.node);
+    for (int i = job->first; i < CROWD; i += CROWD_THREADS) {
+        char name[16], api_key[BS_API_KEY_LEN + 1];
+        snprintf(name, sizeof(name), "u%03d", i);
+        c->created[i] = bs_accounts_create(&ctx, name, "password1", 9, api_key);
+    }
+    pthread_barrier_wait(&c->start); /* every account exists: now all ask */
+    for (int i = job->first; i < CROWD; i += CROWD_THREADS) {
+        char name[16];
+        snprintf(name, sizeof(name), "u%03d", i);
+        c->status[i] = open != BS_OK ? open : bs_funding_get_key(&ctx, name, c->keys[i]);
+    }
+    bs_rpc_close(ctx.node);
+    return NULL;
+}
+
+static int
+compare_keys(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static void
+test_funding_200_accounts_at_once(void **state)
+{
+    crowd_job jobs[CROWD_THREADS];
+    pthread_t threads[CROWD_THREADS];
+    char(*sorted)[BS_ADDRESS_MAX];
+    bs_rpc *watch = NULL;
+    bs_keys_stats stats;
+    bs_rpc_error err;
+    crowd *c = calloc(1, sizeof(*c));
+    int64_t now;
+    bs_ctx ctx;
+    shop s;
+
+    (void)state;
+    assert_non_null(c);
+    shop_open(&s, "crowd");
+    import_keys(&s, CROWD_KEYS, "4", "5", NULL);
+    assert_int_equal(bs_rpc_open(s.node_url, NULL, &watch), BS_OK);
+    assert_int_equal(bs_rpc_ensure_wallet(watch, &err), BS_OK);
+
+    c->s = &s;
+    assert_int_equal(bs_store_open(s.url, &c->store), BS_OK);
+    assert_int_equal(pthread_barrier_init(&c->start, NULL, CROWD_THREADS), 0);
+    for (int t = 0; t < CROWD_THREADS; t++) {
+        jobs[t] = (crowd_job){c, t};
+        assert_int_equal(pthread_create(&threads[t], NULL, crowd_member, &jobs[t]), 0);
+    }
+    for (int t = 0; t < CROWD_THREADS; t++)
+        pthread_join(threads[t], NULL);
+    pthread_barrier_destroy(&c->start);
+    bs_store_close(c->store);
+
+    for (int i = 0; i < CROWD; i++) {
+        if (c->created[i] != BS_OK || c->status[i] != BS_OK)
+            fail_msg("u%03d: create %s, get-key %s", i, bs_strerror(c->created[i]),
+                     bs_strerror(c->status[i]));
+    }
+    /* 200 distinct keys. */
+    sorted = malloc(sizeof(c->keys));
+    assert_non_null(sorted);
+    memcpy(sorted, c->keys, sizeof(c->keys));
+    qsort(sorted, CROWD, sizeof(*sorted), compare_keys);
+    for (int i = 1; i < CROWD; i++)
+        if (strcmp(sorted[i], sorted[i - 1]) == 0)
+            fail_msg("key %s handed out twice", sorted[i]);
+    free(sorted);
+    /* Each key is its account's, in use and recorded, and the node watches
+     * it. */
+    lib_open(&s, &ctx, &now);
+    for (int i = 0; i < CROWD; i++) {
+        char name[16];
+        json_t *info = NULL, *params = json_pack("[s]", c->keys[i]);
+        bs_keydoc k;
+        bs_account a;
+        snprintf(name, sizeof(name), "u%03d", i);
+        read_keydoc(&ctx, c->keys[i], &k);
+        assert_string_equal(k.owner, name);
+        assert_int_equal(bs_docs_account(&ctx, name, &a, NULL), BS_OK);
+        assert_int_equal(a.btc.state, BS_BTC_HAVE);
+        assert_string_equal(a.btc.address, c->keys[i]);
+        assert_int_equal(a.deposits_count, 1);
+        assert_string_equal(a.btc.request, k.request);
+        bs_account_release(&a);
+        assert_int_equal(bs_rpc_call(watch, "getaddressinfo", params, &info, &err), BS_OK);
+        assert_true(json_is_true(json_object_get(info, "iswatchonly")));
+        json_decref(info);
+        json_decref(params);
+    }
+    assert_int_equal(bs_keys_status(&ctx, &stats), BS_OK);
+    lib_close(&ctx);
+    bs_rpc_close(watch);
+    assert_int_equal(stats.total, CROWD_KEYS);
+    assert_int_equal(stats.handed_out, CROWD);
+    assert_int_equal(stats.claimed, CROWD);
+    assert_int_equal(stats.unused, stats.claimed - stats.handed_out);
+    assert_int_equal(stats.unused, 0);
+    assert_int_equal(stats.available, CROWD_KEYS - CROWD);
+    assert_int_equal(stats.filling, 0);
+    {
+        char line[512];
+        snprintf(line, sizeof(line),
+                 "{\"total\":%d,\"available\":%d,\"handed_out\":%d,\"claimed_not_handed_out\":0,"
+                 "\"on_pages\":%lld,\"fills_in_progress\":0}",
+                 CROWD_KEYS, CROWD_KEYS - CROWD, CROWD, (long long)stats.on_pages);
+        expect_line(&s, NULL, ARGS("keys", "status"), line);
+    }
+    print_message("%lld keys on pages for %d handed out\n", (long long)stats.on_pages, CROWD);
+    expect_check_ok(&s);
+    free(c);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_funding_deposit_end_to_end),
+        cmocka_unit_test(test_funding_get_key_refused_while_buying),
+        cmocka_unit_test(test_funding_getting_to_have_refused_while_buying),
+        cmocka_unit_test(test_funding_done_refused_while_buying),
+        cmocka_unit_test(test_funding_buy_allowed_in_every_key_state),
+        cmocka_unit_test(test_funding_two_tabs_done_credit_once),
+        cmocka_unit_test(test_funding_getting_recovered_after_crash),
+        cmocka_unit_test(test_funding_min_deposit),
+        cmocka_unit_test(test_funding_check_throttled),
+        cmocka_unit_test(test_funding_out_of_keys),
+        cmocka_unit_test(test_funding_exhausted_set_falls_back_to_a_free_key),
+        cmocka_unit_test(test_funding_import_refusals_change_nothing),
+        cmocka_unit_test(test_funding_derive_from_tpub),
+        cmocka_unit_test(test_funding_derive_refusal_changes_nothing),
+        cmocka_unit_test(test_funding_200_accounts_at_once),
+        cmocka_unit_test(test_funding_recover_finishes_purchases_when_node_down),
+        cmocka_unit_test(test_funding_check_reports_stuck_fill),
+        cmocka_unit_test(test_funding_check_reports_key_held_twice),
+    };
+
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
