@@ -98,7 +98,10 @@ make_scenario(scenario *sc)
     const char *dir = bs_test_tmpdir(); /* one per scenario: there are at most 64 */
 
     memset(sc, 0, sizeof(*sc));
-    snprintf(sc->url, sizeof(sc->url), "lmdb:%s/store", dir);
+    if (getenv("BITSLOT_TEST_STORE") != NULL) /* e.g. etcd: emptied for each scenario */
+        bs_test_empty_store(sc->url, sizeof(sc->url));
+    else
+        snprintf(sc->url, sizeof(sc->url), "lmdb:%s/store", dir);
     snprintf(sc->store_env, sizeof(sc->store_env), "BITSLOT_STORE=%s", sc->url);
     snprintf(sc->image, sizeof(sc->image), "%s/ad.png", dir);
     png = make_png(300, 250, &png_len);

@@ -226,7 +226,7 @@ test_races_sixteen_threads(void **state)
     bs_store *store;
 
     (void)state;
-    snprintf(url, sizeof(url), "lmdb:%s/store", bs_test_tmpdir());
+    bs_test_empty_store(url, sizeof(url));
     setup(url, MAX_BUYERS);
     assert_int_equal(bs_store_open(url, &store), BS_OK);
     for (int b = 0; b < MAX_BUYERS; b++) {
@@ -256,7 +256,7 @@ test_races_four_processes(void **state)
     outcomes *seen;
 
     (void)state;
-    snprintf(url, sizeof(url), "lmdb:%s/store", bs_test_tmpdir());
+    bs_test_empty_store(url, sizeof(url));
     setup(url, 4);
     seen = mmap(NULL, sizeof(*seen), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     assert_true(seen != MAP_FAILED);

@@ -13,9 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "store/store.h"
 #include "testutil.h"
 
-#define MAX_DIRS 64
+#define MAX_DIRS 256
 
 static char *dirs[MAX_DIRS];
 static int dir_count;
@@ -197,4 +198,32 @@ bs_test_output_release(bs_test_output *out)
     free(out->out);
     free(out->err);
     out->out = out->err = NULL;
+}
+
+void
+bs_test_empty_store(char *out, size_t size)
+{
+    const char *env = getenv("BITSLOT_TEST_STORE");
+    bs_store *store;
+
+    if (env == NULL || env[0] == '\0') {
+        snprintf(out, size, "lmdb:%s/store", bs_test_tmpdir());
+        return;
+    }
+    snprintf(out, size, "%s", env);
+    if (bs_store_open(env, &store) != BS_OK)
+        abort();
+    for (;;) {
+        bs_store_page page;
+        if (bs_store_scan(store, "", NULL, BS_STORE_SCAN_MAX, &page) != BS_OK)
+            abort();
+        for (size_t i = 0; i < page.count; i++)
+            if (bs_store_remove(store, page.docs[i].key, page.docs[i].cas) != BS_OK)
+                abort();
+        size_t n = page.count;
+        bs_store_page_release(&page);
+        if (n == 0)
+            break;
+    }
+    bs_store_close(store);
 }

@@ -17,6 +17,13 @@ const char *bs_test_tmpdir(void);
  * Lives until exit. */
 const char *bs_test_store_url(void);
 
+/* A store with nothing in it, for a test that needs the whole store to
+ * itself: a new LMDB store in a scratch directory, or, when
+ * $BITSLOT_TEST_STORE is set (a server store such as etcd), that store with
+ * every document removed. Writes the URL into out[size]. Aborts the test on
+ * failure. */
+void bs_test_empty_store(char *out, size_t size);
+
 /* Write "<pid>-<n>/<name>/" into `out`: a key prefix no other test or process
  * uses. */
 void bs_test_namespace(char *out, size_t size, const char *name);
