@@ -90,8 +90,8 @@ update_doc(bs_ctx *ctx, const char *key, const bs_doc_type *type, const edit_clo
 
     if (doc == NULL)
         return BS_NOMEM;
-    for (int attempt = 0; attempt < BS_DOCS_CAS_ATTEMPTS && st == BS_CONFLICT; attempt++) {
-        bool write = true;
+    for (int attempt = 0; attempt < BS_DOCS_CAS_ATTEMPTS; attempt++) {
+        bool write = true, cas_lost = false;
         bs_cas cas;
         size_t len;
         char *text;
@@ -99,14 +99,18 @@ update_doc(bs_ctx *ctx, const char *key, const bs_doc_type *type, const edit_clo
         st = bs_docs_read(ctx, key, type, doc, &cas);
         if (st != BS_OK)
             break;
+        /* The edit's own refusal is final; only a lost CAS is tried again. */
         st = call_edit(doc, edit, &write);
         if (st == BS_OK && write) {
             text = type->encode(doc, &len);
             st = text == NULL ? BS_NOMEM : bs_store_replace(ctx->store, key, text, len, cas, NULL);
             free(text);
+            cas_lost = st == BS_CONFLICT;
         }
         if (st != BS_OK || after == NULL)
             type->release(doc);
+        if (!cas_lost)
+            break;
     }
     if (st == BS_OK && after != NULL)
         memcpy(after, doc, type->size); /* hands the arrays over to the caller */
