@@ -276,6 +276,10 @@ funds_refused(bs_status st, const char *name)
     case BS_UNAVAILABLE:
         bs_cli_error("the bitcoin node cannot be reached; retry later");
         return BS_EXIT_UNAVAILABLE;
+    case BS_MISMATCH:
+        bs_cli_error("the store's deposit keys are for another network than --network; give the "
+                     "store's network");
+        return BS_EXIT_USAGE;
     default:
         return bs_cli_fail(st, "cannot do it");
     }

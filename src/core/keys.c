@@ -914,6 +914,8 @@ bs_keys_pick(bs_ctx *ctx, int64_t *set, int64_t *page)
     }
     if (st != BS_OK)
         return st;
+    if (strcmp(cfg.network, bs_network_name(ctx->network)) != 0)
+        return BS_MISMATCH; /* keys of another network: never hand them out */
     bs_id_next(&ctx->ids, id);
     id[12] = '\0'; /* 48 random bits are plenty to spread requests over the sets */
     *set = (int64_t)(strtoull(id, NULL, 16) % (unsigned long long)cfg.sets);

@@ -67,7 +67,8 @@ bs_status bs_keys_claim(bs_ctx *ctx, int64_t set, int64_t from_page, const char 
                         const char *canon, char address[BS_ADDRESS_MAX]);
 
 /* A set for a new request, and its current page (-1 before its first).
- * BS_EXHAUSTED when no key was ever added. */
+ * BS_EXHAUSTED when no key was ever added; BS_MISMATCH when the store's keys
+ * are for another network than ctx->network. */
 bs_status bs_keys_pick(bs_ctx *ctx, int64_t *set, int64_t *page);
 
 /* A set whose current page still has a free key (when the set first picked
