@@ -34,6 +34,7 @@ test:
 
 bench: build
 	./build/bench/bench_store
+	./build/bench/bench_purchase
 
 clean:
 	rm -rf build build-asan
