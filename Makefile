@@ -3,8 +3,9 @@
 #   make stop   stop that regtest node
 #   make test   install what the tests need, build plain and sanitized, run every test
 #   make bench  build and run the benchmarks
+#   make fuzz   fuzz the parsers of untrusted input (clang, libFuzzer; FUZZ_SECONDS each)
 .POSIX:
-.PHONY: all run stop test bench build build-asan clean
+.PHONY: all run stop test bench fuzz build build-asan clean
 
 all: build
 
@@ -36,5 +37,9 @@ bench: build
 	./build/bench/bench_store
 	./build/bench/bench_purchase
 
+fuzz:
+	@tools/install-deps build
+	@tools/fuzz
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -664,9 +664,13 @@ encode(gdImagePtr im, bs_image_format format, bool lossless, int *size)
     case BS_IMAGE_FORMAT_WEBP:
         return gdImageWebpPtrEx(im, size, lossless ? gdWebpLossless : BS_IMAGE_WEBP_QUALITY);
     case BS_IMAGE_FORMAT_PNG:
-        /* A palette image carries its transparent index by itself. */
-        if (gdImageTrueColor(im))
-            gdImageSaveAlpha(im, has_transparency(im));
+        /* Palette images are written as truecolor: libgd 2.3.3 can decode a
+         * damaged GIF or BMP into a palette whose index 0 is marked unused,
+         * and its PNG writer then fails (leaking its row copy) on the index
+         * 255 it writes for it (found by fuzz/fuzz_image.c). */
+        if (!gdImageTrueColor(im) && !gdImagePaletteToTrueColor(im))
+            return NULL;
+        gdImageSaveAlpha(im, has_transparency(im));
         return gdImagePngPtr(im, size);
     case BS_IMAGE_FORMAT_GIF:
     case BS_IMAGE_FORMAT_BMP:

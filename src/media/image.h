@@ -27,9 +27,8 @@
  *              (VP8L), else lossy at quality BS_IMAGE_WEBP_QUALITY; alpha
  *              is kept. Animated WebP is refused (BS_IMAGE_ANIMATED_WEBP).
  *   PNG, GIF, BMP in -> PNG out (lossless; alpha/transparency kept, RGBA
- *              only when some pixel is not opaque; a GIF stays a palette
- *              PNG unless its first frame had to be put on a canvas, a PNG
- *              or BMP becomes RGB or RGBA).
+ *              only when some pixel is not opaque, RGB otherwise: palettes
+ *              are expanded, see encode() in image.c).
  *   A GIF is reduced to its first frame (an animation does not animate any
  *   more), drawn at its offset on a transparent canvas the size of the GIF's
  *   logical screen, so the dimensions are the screen's. An animated PNG
