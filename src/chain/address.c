@@ -11,6 +11,7 @@
 #include "chain/address.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <nettle/ripemd160.h>
@@ -134,6 +135,29 @@ bs_address_validate(bs_network net, const char *addr, bs_address_info *info)
     if (bs_network_params_of(net) == NULL || (info->networks & BS_NETWORK_BIT(net)) == 0)
         return BS_INVALID;
     return BS_OK;
+}
+
+bs_status
+bs_address_canonical(bs_network net, const char *text, char out[BS_ADDRESS_MAX],
+                     bs_address_info *info)
+{
+    bs_address_info local;
+    bs_status st;
+
+    if (info == NULL)
+        info = &local;
+    out[0] = '\0';
+    st = bs_address_validate(net, text, info);
+    if (st != BS_OK)
+        return st;
+    if (info->kind == BS_ADDRESS_WITNESS_OTHER)
+        return BS_UNSUPPORTED;
+    if (info->witness_version < 0) {
+        snprintf(out, BS_ADDRESS_MAX, "%s", text);
+        return BS_OK;
+    }
+    return bs_bech32_segwit_encode(bs_network_params_of(net)->hrp, (unsigned)info->witness_version,
+                                   info->program, info->program_len, out, BS_ADDRESS_MAX);
 }
 
 /* base58check of version || hash. */

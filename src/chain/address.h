@@ -71,6 +71,19 @@ bs_status bs_address_parse(const char *addr, bs_address_info *info);
  * ("this is a mainnet address"). */
 bs_status bs_address_validate(bs_network net, const char *addr, bs_address_info *info);
 
+/* The one spelling bitslot stores and compares an address of network `net`
+ * in, for an address it may pay to or take payments on: out (BS_ADDRESS_MAX
+ * bytes) receives the address with a segwit address in lower case (BIP173
+ * allows all upper case too: the same address) and a base58 address as
+ * given (its case is significant). BS_INVALID when `text` is not an address
+ * of `net` (mixed case included); BS_UNSUPPORTED when it is one whose coins
+ * nobody can spend safely: witness version 2..16 (anyone can spend them
+ * until a soft fork gives them a meaning) or version 1 with a program that
+ * is not 32 bytes. *info (may be NULL) as for bs_address_validate. On failure
+ * out holds "". */
+bs_status bs_address_canonical(bs_network net, const char *text, char out[BS_ADDRESS_MAX],
+                               bs_address_info *info);
+
 /* Write into out (out_size bytes; BS_ADDRESS_MAX suffices) the address of
  * type `type` on network net for the public key whose hash160 is keyhash.
  * For P2SH-P2WPKH the script hash is hash160(0x00 0x14 keyhash).

@@ -3,8 +3,12 @@
  * codes, the context (store, clock, settings) opened on first use, option
  * parsing, JSON output and error printing.
  *
- * Exit codes (every command): 0 done; 1 refused by a rule (the message says
- * which); 2 usage error; 3 store or node unavailable. Errors go to stderr as
+ * Exit codes (every command): 0 done; 1 refused: the command was well formed
+ * but the service says no (no such account, not enough funds, sold first, a
+ * name taken, out of deposit keys...); 2 usage error: an unknown command or
+ * option, a missing argument, or a value that is malformed or breaks its
+ * rule (out of range, a bad URL, a title with control characters...); 3 the
+ * store or the node is unavailable, or the outcome of a change is unknown. Errors go to stderr as
  * one line "bitslot: <lowercase message, subject quoted, no full stop>".
  * Data goes to stdout as JSON (one line); commands that create something
  * print its id.
@@ -17,6 +21,7 @@
 #include <stdint.h>
 
 #include "core/ctx.h"
+#include "model/field.h"
 #include "store/store.h"
 #include "util/status.h"
 
@@ -113,6 +118,11 @@ int bs_cli_parse(const bs_cli_command *cmd, int argc, char **argv, bs_cli_option
  * BS_EXIT_USAGE. */
 int bs_cli_integer(const char *text, const char *what, const char *rule, int64_t min, int64_t max,
                    int64_t *out);
+
+/* Print "invalid <label> \"<text>\" (<rule>)" for a value that breaks the
+ * rule of its field (model/field.h) and return BS_EXIT_USAGE. The text is
+ * shown only when it is short and safe to print. */
+int bs_cli_invalid(bs_field field, const char *text);
 
 /* Parse a reference OWNER/NUMBER to a `what` ("campaign", "ad"), or print
  * why not and return BS_EXIT_USAGE. */

@@ -15,8 +15,6 @@
 #include "core/recover.h"
 #include "util/money.h"
 
-#define NAME_RULE "letters, digits and _, at most 64"
-
 /* Read the password from stdin: everything up to EOF, without one trailing
  * newline. *len > BS_PASSWORD_MAX means too long. */
 static void
@@ -46,11 +44,13 @@ run_create(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     if (npos != 1)
         return bs_cli_usage(cmd);
     if (!bs_name_valid(pos[0]))
-        return bs_cli_refuse("invalid account name \"%s\" (%s)", pos[0], NAME_RULE);
+        return bs_cli_invalid(BS_FIELD_NAME, pos[0]);
     read_password(password, sizeof(password), &len);
-    if (!bs_accounts_password_ok(len))
-        return bs_cli_refuse("the password must be %d to %d bytes long (read from standard input)",
-                             BS_PASSWORD_MIN, BS_PASSWORD_MAX);
+    if (!bs_accounts_password_ok(len)) {
+        bs_cli_error("the password must be %d to %d bytes long (read from standard input)",
+                     BS_PASSWORD_MIN, BS_PASSWORD_MAX);
+        return BS_EXIT_USAGE;
+    }
     rc = bs_cli_ctx(cli, &ctx);
     if (rc != BS_EXIT_OK)
         return rc;
@@ -66,13 +66,11 @@ run_create(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     return bs_cli_print_json(json_pack("{s:s, s:s}", "name", pos[0], "api_key", api_key));
 }
 
-/* The canonical name of an existing account, or a printed error. */
+/* A name that can be an account's, or a printed usage error. */
 static int
 account_name(const char *name)
 {
-    if (!bs_name_valid(name))
-        return bs_cli_refuse("invalid account name \"%s\" (%s)", name, NAME_RULE);
-    return BS_EXIT_OK;
+    return bs_name_valid(name) ? BS_EXIT_OK : bs_cli_invalid(BS_FIELD_NAME, name);
 }
 
 static int
@@ -137,8 +135,8 @@ run_adjust(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         bs_cli_error("an adjustment needs --reason TEXT (it goes into the ledger)");
         return BS_EXIT_USAGE;
     }
-    if (strlen(opts[0].value) > BS_MEMO_MAX)
-        return bs_cli_refuse("the reason is longer than %d bytes", BS_MEMO_MAX);
+    if (!bs_field_valid(BS_FIELD_REASON, opts[0].value))
+        return bs_cli_invalid(BS_FIELD_REASON, opts[0].value);
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_accounts_adjust(ctx, pos[0], amount, opts[0].value, &balance);
@@ -146,10 +144,16 @@ run_adjust(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         return bs_cli_refuse(
             "account \"%s\" has less than %lld sat: a balance cannot go below zero", pos[0],
             (long long)-amount);
-    if (st == BS_INVALID)
+    if (st == BS_OVERFLOW)
         return bs_cli_refuse("the balance of \"%s\" would be above 21 million BTC", pos[0]);
     if (st == BS_LOCKED)
         return bs_cli_refuse("account \"%s\" is buying a slot; retry in a few seconds", pos[0]);
+    if (st == BS_UNCERTAIN) {
+        bs_cli_error("the outcome of the adjustment is unknown (the store stopped answering): see "
+                     "'bitslot account history %s' before you retry",
+                     pos[0]);
+        return BS_EXIT_UNAVAILABLE;
+    }
     if (st != BS_OK)
         return account_failure(st, pos[0]);
     return bs_cli_print_json(

@@ -46,31 +46,22 @@ close_file:
     return st;
 }
 
+/* A field that breaks its rule is a usage error; an image that is not an
+ * acceptable ad is a refusal. */
 static int
-ad_problem(bs_ad_problem p, bs_image_reason reason, const char *file)
+ad_problem(bs_ad_problem p, bs_image_reason reason, const char *file, const bs_ad_upload *up)
 {
     switch (p) {
     case BS_AD_BAD_URL:
-        bs_cli_error("the URL must be an http:// or https:// address of at most %d characters, "
-                     "without spaces",
-                     BS_URL_MAX);
-        break;
+        return bs_cli_invalid(BS_FIELD_URL, up->url);
     case BS_AD_BAD_HOVER:
-        bs_cli_error("the hover text must be at most %d characters of text without control "
-                     "characters",
-                     BS_HOVER_CHARS);
-        break;
+        return bs_cli_invalid(BS_FIELD_HOVER, up->hover);
     case BS_AD_BAD_NICKNAME:
-        bs_cli_error("the nickname must be at most %d bytes of text without control characters",
-                     BS_NICKNAME_MAX);
-        break;
+        return bs_cli_invalid(BS_FIELD_NICKNAME, up->nickname);
     case BS_AD_BAD_CATEGORIES:
-        bs_cli_error("categories are a comma-separated list of up to %d names of a-z, 0-9 and -",
-                     BS_CATEGORIES_MAX);
-        break;
+        return bs_cli_invalid(BS_FIELD_CATEGORIES, up->categories);
     case BS_AD_BAD_IMAGE:
-        bs_cli_error("image \"%s\": %s", file, bs_image_explain(reason));
-        break;
+        return bs_cli_refuse("image \"%s\": %s", file, bs_image_explain(reason));
     case BS_AD_OK:
         break;
     }
@@ -106,9 +97,11 @@ run_add(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     up.hover = opts[2].value;
     up.nickname = opts[3].value;
     up.categories = opts[4].value;
+    if (!bs_name_valid(pos[0]))
+        return bs_cli_invalid(BS_FIELD_NAME, pos[0]);
     problem = bs_ads_check_fields(&up);
     if (problem != BS_AD_OK)
-        return ad_problem(problem, reason, opts[0].value);
+        return ad_problem(problem, reason, opts[0].value, &up);
     st = read_file(opts[0].value, BS_IMAGE_MAX_BYTES, &image, &up.image_len);
     if (st != BS_OK)
         return bs_cli_refuse("cannot read image \"%s\": %s", opts[0].value,
@@ -116,11 +109,6 @@ run_add(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
                              : st == BS_BADPATH ? "not a regular file"
                                                 : bs_strerror(st));
     up.image = image;
-    if (!bs_name_valid(pos[0])) {
-        free(image);
-        bs_cli_error("no account \"%s\"", pos[0]);
-        return BS_EXIT_REFUSED;
-    }
     rc = bs_cli_ctx(cli, &ctx);
     if (rc == BS_EXIT_OK) {
         st = bs_ads_add(ctx, &up, &ad, &problem, &reason);
@@ -128,7 +116,7 @@ run_add(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
             bs_cli_error("no account \"%s\"", pos[0]);
             rc = BS_EXIT_REFUSED;
         } else if (problem != BS_AD_OK) {
-            rc = ad_problem(problem, reason, opts[0].value);
+            rc = ad_problem(problem, reason, opts[0].value, &up);
         } else if (st != BS_OK) {
             rc = bs_cli_fail(st, "cannot store the ad");
         } else {
@@ -160,6 +148,8 @@ run_list(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         return rc;
     if (npos != 1)
         return bs_cli_usage(cmd);
+    if (!bs_name_valid(pos[0]))
+        return bs_cli_invalid(BS_FIELD_NAME, pos[0]);
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_ads_list(ctx, pos[0], &list, &count);

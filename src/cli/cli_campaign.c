@@ -45,8 +45,9 @@ parse_size(const char *text, int64_t *width, int64_t *height)
     return BS_EXIT_OK;
 }
 
+/* A term that breaks its rule: a usage error. */
 static int
-terms_problem(bs_campaign_problem p)
+terms_problem(bs_campaign_problem p, const bs_campaign_terms *t)
 {
     switch (p) {
     case BS_CAMPAIGN_BAD_MIN_PRICE:
@@ -61,19 +62,13 @@ terms_problem(bs_campaign_problem p)
                      BS_AD_SIDE_MAX);
         break;
     case BS_CAMPAIGN_BAD_TITLE:
-        bs_cli_error("the title must be at most %d bytes of UTF-8 text without control "
-                     "characters",
-                     BS_TITLE_MAX);
-        break;
+        return bs_cli_invalid(BS_FIELD_TITLE, t->title);
     case BS_CAMPAIGN_BAD_CATEGORIES:
-        bs_cli_error("categories are a comma-separated list of up to %d names of a-z, 0-9 and -, "
-                     "each at most %d long, without repeats",
-                     BS_CATEGORIES_MAX, BS_CATEGORY_MAX);
-        break;
+        return bs_cli_invalid(BS_FIELD_CATEGORIES, t->disallowed);
     case BS_CAMPAIGN_TERMS_OK:
         break;
     }
-    return BS_EXIT_REFUSED;
+    return BS_EXIT_USAGE;
 }
 
 static int
@@ -112,9 +107,9 @@ run_create(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     terms.disallowed = opts[4].value;
     problem = bs_campaigns_check_terms(&terms);
     if (problem != BS_CAMPAIGN_TERMS_OK)
-        return terms_problem(problem);
+        return terms_problem(problem, &terms);
     if (!bs_name_valid(pos[0]))
-        return bs_cli_refuse("no account \"%s\"", pos[0]);
+        return bs_cli_invalid(BS_FIELD_NAME, pos[0]);
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_campaigns_create(ctx, &terms, &id);
@@ -181,6 +176,8 @@ run_list(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 
     if (rc != BS_EXIT_OK)
         return rc;
+    if (npos == 1 && !bs_name_valid(pos[0]))
+        return bs_cli_invalid(BS_FIELD_NAME, pos[0]);
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_campaigns_list(ctx, npos == 1 ? pos[0] : NULL, &list, &count);

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "core/credit.h"
+#include "util/text.h"
 
 static void
 report(const char *fmt, va_list ap)
@@ -58,6 +59,8 @@ bs_cli_exit_code(bs_status st)
     case BS_SOLD:
     case BS_MISMATCH:
     case BS_FORBIDDEN:
+    case BS_EXHAUSTED:
+    case BS_OVERFLOW:
         return BS_EXIT_REFUSED;
     default:
         return BS_EXIT_UNAVAILABLE;
@@ -69,6 +72,10 @@ bs_cli_fail(bs_status st, const char *what)
 {
     if (st == BS_CONFLICT)
         bs_cli_error("%s: too many changes at the same time; retry in a few seconds", what);
+    else if (st == BS_UNCERTAIN)
+        bs_cli_error("%s: the outcome is unknown (the store stopped answering after the change "
+                     "was sent); look before you retry",
+                     what);
     else
         bs_cli_error("%s: %s", what, bs_strerror(st));
     return bs_cli_exit_code(st);
@@ -232,6 +239,20 @@ bs_cli_ref(const char *text, const char *what, bs_ref *ref)
         return BS_EXIT_USAGE;
     }
     return BS_EXIT_OK;
+}
+
+#define SHOWN_MAX 64
+
+int
+bs_cli_invalid(bs_field field, const char *text)
+{
+    size_t len = text != NULL ? strlen(text) : 0;
+
+    if (text != NULL && len <= SHOWN_MAX && bs_text_clean_utf8(text, len, NULL))
+        bs_cli_error("invalid %s \"%s\" (%s)", bs_field_label(field), text, bs_field_rule(field));
+    else
+        bs_cli_error("invalid %s (%s)", bs_field_label(field), bs_field_rule(field));
+    return BS_EXIT_USAGE;
 }
 
 /* The node URL without its password, for messages. */

@@ -15,9 +15,10 @@
 #include "cli/cli.h"
 #include "core/docs.h"
 #include "core/funding.h"
+#include "core/keyimport.h"
 #include "core/keys.h"
 
-#define IMPORT_MAX 1000000
+#define IMPORT_MAX BS_DERIVE_MAX
 
 static int
 layout_options(const bs_cli_option *sets, const bs_cli_option *page, bs_keys_layout *layout)
@@ -110,9 +111,10 @@ run_import(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 {
     bs_cli_option opts[] = {{"sets", true, NULL}, {"page-size", true, NULL}};
     char(*addresses)[BS_ADDRESS_MAX];
+    bs_import_report rep;
     bs_keys_layout layout;
     const char *pos[1];
-    size_t npos, count, bad, added, *lines;
+    size_t npos, count, *lines;
     bs_ctx *ctx;
     bs_status st;
     int rc = bs_cli_parse(cmd, argc, argv, opts, 2, pos, 1, &npos);
@@ -131,22 +133,33 @@ run_import(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     }
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         goto free_addresses;
-    st =
-        bs_keys_import(ctx, &layout, (const char(*)[BS_ADDRESS_MAX])addresses, count, &bad, &added);
-    if (st == BS_INVALID) {
-        bs_cli_error("\"%s\" line %zu: \"%s\" is not a %s address; nothing was imported", pos[0],
-                     lines[bad], addresses[bad], bs_network_name(ctx->network));
+    st = bs_keys_import(ctx, &layout, addresses, count, &rep);
+    if (st == BS_INVALID || st == BS_UNSUPPORTED) {
+        bs_cli_error("\"%s\" line %zu: \"%s\" is not a %s address%s; nothing was imported", pos[0],
+                     lines[rep.bad], rep.address, bs_network_name(ctx->network),
+                     st == BS_UNSUPPORTED ? " that coins can be sent to safely (a witness "
+                                            "version without a meaning yet)"
+                                          : "");
+        rc = BS_EXIT_REFUSED;
+    } else if (st == BS_EXISTS && rep.repeat_of != SIZE_MAX) {
+        bs_cli_error("\"%s\" line %zu: \"%s\" repeats line %zu; nothing was imported", pos[0],
+                     lines[rep.bad], rep.address, lines[rep.repeat_of]);
         rc = BS_EXIT_REFUSED;
     } else if (st == BS_EXISTS) {
         bs_cli_error("\"%s\" line %zu: \"%s\" is already known; nothing was imported", pos[0],
-                     lines[bad], addresses[bad]);
+                     lines[rep.bad], rep.address);
+        rc = BS_EXIT_REFUSED;
+    } else if (st == BS_CONFLICT) {
+        bs_cli_error("another import of some of the same addresses%s%s%s is running and goes on; "
+                     "nothing was imported by this one",
+                     rep.address[0] ? " (\"" : "", rep.address, rep.address[0] ? "\")" : "");
         rc = BS_EXIT_REFUSED;
     } else if (st != BS_OK) {
         rc = keys_refused(st, ctx);
     } else {
-        /* A second run of an interrupted import adds only what was missing. */
-        rc = bs_cli_print_json(json_pack("{s:I, s:I}", "imported", (json_int_t)added,
-                                         "already_imported", (json_int_t)(count - added)));
+        /* The same list again adds nothing and says so. */
+        rc = bs_cli_print_json(json_pack("{s:I, s:I}", "imported", (json_int_t)rep.added,
+                                         "already_imported", (json_int_t)(count - rep.added)));
     }
 free_addresses:
     free(addresses);
@@ -177,12 +190,12 @@ run_derive(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
                             {"type", true, NULL},
                             {"sets", true, NULL},
                             {"page-size", true, NULL}};
+    bs_import_report rep;
     bs_keys_layout layout;
-    int64_t count, first;
+    int64_t count;
     const char *pos[1];
     size_t npos;
     bs_ctx *ctx;
-    int problem;
     bs_status st;
     int rc = bs_cli_parse(cmd, argc, argv, opts, 5, pos, 0, &npos);
 
@@ -195,20 +208,28 @@ run_derive(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         return BS_EXIT_USAGE;
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
-    st = bs_keys_derive(ctx, &layout, opts[0].value, opts[2].value, count, &first, &problem);
-    if (st == BS_INVALID)
-        return bs_cli_refuse("invalid extended public key: %s", xpub_problem(problem));
+    st = bs_keys_derive(ctx, &layout, opts[0].value, opts[2].value, count, &rep);
+    if (st == BS_INVALID) {
+        bs_cli_error("invalid extended public key: %s", xpub_problem(rep.problem));
+        return BS_EXIT_USAGE;
+    }
     if (st == BS_EXISTS)
-        return bs_cli_refuse("a key derived from this xpub is already known from elsewhere");
-    if (st == BS_MISMATCH && opts[2].value != NULL)
-        return bs_cli_refuse(
-            "this key cannot make \"%s\" addresses (p2wpkh, p2pkh or p2sh-p2wpkh; a "
-            "zpub only p2wpkh, a ypub only p2sh-p2wpkh)",
-            opts[2].value);
+        return bs_cli_refuse("derived address \"%s\" is already known from elsewhere; nothing "
+                             "was added",
+                             rep.address);
+    if (st == BS_CONFLICT)
+        return bs_cli_refuse("another import of some of the same addresses is running and goes "
+                             "on; nothing was added by this one");
+    if (st == BS_MISMATCH && opts[2].value != NULL) {
+        bs_cli_error("this key cannot make \"%s\" addresses (p2wpkh, p2pkh or p2sh-p2wpkh; a "
+                     "zpub only p2wpkh, a ypub only p2sh-p2wpkh)",
+                     opts[2].value);
+        return BS_EXIT_USAGE;
+    }
     if (st != BS_OK)
         return keys_refused(st, ctx);
     return bs_cli_print_json(
-        json_pack("{s:I, s:I}", "first_index", (json_int_t)first, "count", (json_int_t)count));
+        json_pack("{s:I, s:I}", "first_index", (json_int_t)rep.first, "count", (json_int_t)count));
 }
 
 static int
@@ -272,7 +293,7 @@ funds_refused(bs_status st, const char *name)
     case BS_EXHAUSTED:
         bs_cli_error("out of deposit keys: the operator must add keys (bitslot keys import or keys "
                      "derive); retry later");
-        return BS_EXIT_UNAVAILABLE;
+        return BS_EXIT_REFUSED;
     case BS_UNAVAILABLE:
         bs_cli_error("the bitcoin node cannot be reached; retry later");
         return BS_EXIT_UNAVAILABLE;
@@ -300,10 +321,10 @@ funds_account(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv, con
         return rc;
     if (npos != 1)
         return bs_cli_usage(cmd);
+    if (!bs_name_valid(*name))
+        return bs_cli_invalid(BS_FIELD_NAME, *name);
     if ((rc = bs_cli_ctx_with_node(cli, ctx)) != BS_EXIT_OK)
         return rc;
-    if (!bs_name_valid(*name))
-        return funds_refused(BS_NOTFOUND, *name);
     bs_name_canonical(*name, canon);
     st = bs_docs_account(*ctx, canon, &a, NULL);
     if (st != BS_OK)

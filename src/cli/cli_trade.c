@@ -56,9 +56,14 @@ buy_refused(bs_status st, const bs_purchase_order *o, const bs_purchase_result *
                      (long long)r->balance);
         break;
     case BS_LOCKED:
-        bs_cli_error("\"%s\" had another purchase in progress; it is finished now: look at the "
-                     "price again and retry",
+        bs_cli_error("\"%s\" is buying another slot at this moment (another tab?); retry in a "
+                     "few seconds",
                      o->buyer);
+        break;
+    case BS_OVERFLOW:
+        bs_cli_error("slot %lld of \"%s\" cannot be sold now: the %s's balance would pass 21 "
+                     "million BTC",
+                     (long long)r->next_slot, campaign, r->subject ? r->subject : "seller");
         break;
     case BS_SOLD:
         bs_cli_error("slot %lld of \"%s\" was sold to someone else first; nothing was charged; "
@@ -88,6 +93,8 @@ run_buy(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     if (npos != 2 || opts[0].value == NULL)
         return bs_cli_usage(cmd);
     order.buyer = pos[0];
+    if (!bs_name_valid(pos[0]))
+        return bs_cli_invalid(BS_FIELD_NAME, pos[0]);
     if ((rc = bs_cli_ref(pos[1], "campaign", &order.campaign)) != BS_EXIT_OK ||
         (rc = bs_cli_ref(opts[0].value, "ad", &order.ad)) != BS_EXIT_OK)
         return rc;
@@ -106,10 +113,23 @@ run_buy(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     return bs_cli_print_json(bs_slot_view(&res.slot));
 }
 
+/* One line per item recovery had to leave for later. */
+static void
+print_problem(void *arg, const bs_recover_problem *p)
+{
+    (void)arg;
+    if (p->campaign != NULL)
+        bs_cli_error("left for later: campaign \"%s\" (%s): %s", p->campaign, p->step,
+                     bs_strerror(p->status));
+    else
+        bs_cli_error("left for later: account \"%s\" (%s): %s", p->account ? p->account : "",
+                     p->step, bs_strerror(p->status));
+}
+
 static int
 run_recover(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 {
-    bs_sweep_report sweep = {0, 0};
+    bs_sweep_report sweep = {0, 0, 0};
     bs_recover_report report;
     bs_ctx *ctx;
     bs_status st;
@@ -118,24 +138,29 @@ run_recover(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     (void)argv;
     if (argc != 1)
         return bs_cli_usage(cmd);
-    /* Purchases, credits and ledgers first: they need no node. */
+    /* Purchases, credits, ledgers and key imports first: they need no node. */
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
-    st = bs_recover_all(ctx, &report);
+    st = bs_recover_all(ctx, &report, print_problem, NULL);
     if (st != BS_OK)
         return bs_cli_fail(st, "recovery stopped");
     /* Then, with a node, key hand-outs, fills and late deposits. */
     if (cli->node_url != NULL) {
         rc = bs_cli_ctx_with_node(cli, &ctx);
-        if (rc == BS_EXIT_OK && (st = bs_funding_sweep(ctx, &sweep)) != BS_OK)
+        if (rc == BS_EXIT_OK && (st = bs_funding_sweep(ctx, &sweep, print_problem, NULL)) != BS_OK)
             rc = bs_cli_fail(st, "the funding sweep stopped");
         if (rc != BS_EXIT_OK)
             return rc;
     }
-    return bs_cli_print_json(json_pack(
-        "{s:I, s:I, s:I, s:I, s:I}", "accounts", (json_int_t)report.accounts, "purchases_finished",
-        (json_int_t)report.purchases, "campaigns", (json_int_t)report.campaigns, "keys_finished",
-        (json_int_t)sweep.keys_finished, "late_deposits_credited", (json_int_t)sweep.credits));
+    rc = bs_cli_print_json(
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "accounts", (json_int_t)report.accounts,
+                  "purchases_finished", (json_int_t)report.purchases, "campaigns",
+                  (json_int_t)report.campaigns, "imports_finished", (json_int_t)report.imports,
+                  "keys_finished", (json_int_t)sweep.keys_finished, "late_deposits_credited",
+                  (json_int_t)sweep.credits, "left_for_later",
+                  (json_int_t)(report.problems + sweep.problems)));
+    /* Everything else was done; what is left is a refusal to look at. */
+    return rc == BS_EXIT_OK && report.problems + sweep.problems > 0 ? BS_EXIT_REFUSED : rc;
 }
 
 static void

@@ -9,6 +9,8 @@
 #include "core/books.h"
 #include "core/docs.h"
 #include "core/recover.h"
+#include "model/field.h"
+#include "util/money.h"
 
 /* argon2id at least 19 MiB and 2 passes (OWASP's minimum). */
 #define PWHASH_OPS 2
@@ -27,6 +29,24 @@ canonical(const char *name, bs_name canon)
         return BS_INVALID;
     bs_name_canonical(name, canon);
     return BS_OK;
+}
+
+/* An add of the account that met the account there, or whose outcome was
+ * unknown: ours when it holds our API key's hash (an earlier send of this
+ * very add was applied), someone else's otherwise. */
+static bs_status
+created_by_us(bs_ctx *ctx, const char *canon, const char *api_key_hash, bs_status st)
+{
+    bs_account found;
+    bs_status read = bs_docs_account(ctx, canon, &found, NULL);
+
+    if (read == BS_NOTFOUND)
+        return st == BS_UNCERTAIN ? BS_UNAVAILABLE : BS_EXISTS; /* not applied */
+    if (read != BS_OK)
+        return st == BS_UNCERTAIN ? BS_UNCERTAIN : read;
+    read = strcmp(found.api_key_hash, api_key_hash) == 0 ? BS_OK : BS_EXISTS;
+    bs_account_release(&found);
+    return read;
 }
 
 bs_status
@@ -62,6 +82,8 @@ bs_accounts_create(bs_ctx *ctx, const char *name, const char *password, size_t l
     bs_key_account(canon, doc_key);
     st = bs_store_add(ctx->store, doc_key, text, text_len, NULL);
     free(text);
+    if (st == BS_EXISTS || st == BS_UNCERTAIN)
+        st = created_by_us(ctx, canon, a.api_key_hash, st);
     sodium_memzero(key, sizeof(key));
     if (st != BS_OK)
         sodium_memzero(api_key, BS_API_KEY_LEN + 1);
@@ -110,15 +132,22 @@ typedef struct adjustment {
     char request[BS_ID_LEN + 1];
     int64_t time;
     int64_t balance; /* out */
+    int64_t applied; /* out: the entry of this very request, written by an earlier
+                        send of it whose answer was lost (0: none) */
 } adjustment;
 
 static bs_status
 apply_adjustment(bs_account *a, void *arg, bool *write)
 {
     adjustment *adj = arg;
+    const bs_recent *done = bs_account_applied(a, adj->request);
     bs_status st;
 
-    (void)write;
+    if (done != NULL) {
+        *write = false;
+        adj->applied = done->seq;
+        return BS_OK;
+    }
     if (a->lock != BS_LOCK_NONE)
         return BS_LOCKED;
     st = bs_books_post(a, BS_ENTRY_ADJUST, adj->amount, adj->time, NULL, adj->request, adj->reason);
@@ -130,11 +159,13 @@ bs_status
 bs_accounts_adjust(bs_ctx *ctx, const char *name, int64_t amount, const char *reason,
                    int64_t *balance)
 {
-    adjustment adj = {amount, reason, "", bs_ctx_now(ctx), 0};
+    adjustment adj = {amount, reason, "", bs_ctx_now(ctx), 0, 0};
+    bs_ledger_entry entry;
     bs_name canon;
     bs_status st;
 
-    if (amount == 0 || reason == NULL || reason[0] == '\0' || strlen(reason) > BS_MEMO_MAX)
+    if (amount == 0 || amount < -BS_MAX_MONEY || amount > BS_MAX_MONEY ||
+        !bs_field_valid(BS_FIELD_REASON, reason))
         return BS_INVALID;
     if (canonical(name, canon) != BS_OK)
         return BS_NOTFOUND;
@@ -145,6 +176,8 @@ bs_accounts_adjust(bs_ctx *ctx, const char *name, int64_t amount, const char *re
     st = bs_docs_update_account(ctx, canon, apply_adjustment, &adj, NULL);
     if (st != BS_OK)
         return st;
+    if (adj.applied > 0 && bs_books_entry(ctx, canon, adj.applied, &entry) == BS_OK)
+        adj.balance = entry.balance;
     *balance = adj.balance;
     /* The adjustment is done (its entry is in the account); copying the
      * entry out may be finished by anyone later, so its failure is not the

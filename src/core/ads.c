@@ -8,24 +8,19 @@
 
 #include "core/ads.h"
 #include "core/docs.h"
+#include "model/field.h"
 #include "util/failpoint.h"
-#include "util/text.h"
 
 bs_ad_problem
 bs_ads_check_fields(const bs_ad_upload *u)
 {
-    bs_categories categories;
-    size_t chars;
-
-    if (u->url == NULL || !bs_text_http_url(u->url, BS_URL_MAX))
+    if (!bs_field_valid(BS_FIELD_URL, u->url))
         return BS_AD_BAD_URL;
-    if (u->hover != NULL &&
-        (!bs_text_clean_utf8(u->hover, strlen(u->hover), &chars) || chars > BS_HOVER_CHARS))
+    if (u->hover != NULL && !bs_field_valid(BS_FIELD_HOVER, u->hover))
         return BS_AD_BAD_HOVER;
-    if (u->nickname != NULL && (strlen(u->nickname) > BS_NICKNAME_MAX ||
-                                !bs_text_clean_utf8(u->nickname, strlen(u->nickname), NULL)))
+    if (u->nickname != NULL && !bs_field_valid(BS_FIELD_NICKNAME, u->nickname))
         return BS_AD_BAD_NICKNAME;
-    if (bs_categories_parse(u->categories, &categories) != BS_OK)
+    if (u->categories != NULL && !bs_field_valid(BS_FIELD_CATEGORIES, u->categories))
         return BS_AD_BAD_CATEGORIES;
     return BS_AD_OK;
 }
@@ -59,6 +54,15 @@ encode_ad_at(uint32_t index, void *arg, size_t *len)
 
     ad->id.index = index;
     return bs_ad_encode(ad, len);
+}
+
+static bool
+ad_is_ours(const char *text, size_t len, void *arg)
+{
+    const bs_ad *ad = arg;
+    bs_ad found;
+
+    return bs_ad_decode(text, len, &found) == BS_OK && strcmp(found.request, ad->request) == 0;
 }
 
 bs_status
@@ -96,6 +100,7 @@ bs_ads_add(bs_ctx *ctx, const bs_ad_upload *u, bs_ad *ad, bs_ad_problem *problem
     snprintf(ad->url, sizeof(ad->url), "%s", u->url);
     bs_categories_parse(u->categories, &ad->categories);
     ad->created = bs_ctx_now(ctx);
+    bs_id_next(&ctx->ids, ad->request);
 
     st = store_chunks(ctx, &img, ad->image, &ad->chunks);
     bs_image_release(&img);
@@ -103,7 +108,7 @@ bs_ads_add(bs_ctx *ctx, const bs_ad_upload *u, bs_ad *ad, bs_ad_problem *problem
         return st;
     bs_failpoint(BS_FP_AD_IMAGE_STORED);
     bs_prefix_ads_of(ad->id.owner, prefix);
-    return bs_docs_add_next(ctx, prefix, encode_ad_at, ad, &ad->id.index);
+    return bs_docs_add_next(ctx, prefix, encode_ad_at, ad_is_ours, ad, &ad->id.index);
 }
 
 static bs_status

@@ -22,10 +22,10 @@ typedef struct bs_ad_upload {
     const char *owner;
     const void *image;
     size_t image_len;
-    const char *url;        /* http(s), ≤ BS_URL_MAX */
-    const char *hover;      /* may be NULL; clean UTF-8, ≤ BS_HOVER_CHARS characters */
-    const char *nickname;   /* may be NULL; clean UTF-8, ≤ BS_NICKNAME_MAX bytes */
-    const char *categories; /* "a,b" or NULL */
+    const char *url;        /* BS_FIELD_URL (model/field.h) */
+    const char *hover;      /* may be NULL; BS_FIELD_HOVER */
+    const char *nickname;   /* may be NULL; BS_FIELD_NICKNAME */
+    const char *categories; /* may be NULL; BS_FIELD_CATEGORIES ("a,b") */
 } bs_ad_upload;
 
 typedef enum bs_ad_problem {

@@ -22,7 +22,7 @@ bs_books_post(bs_account *a, bs_entry_kind kind, int64_t amount, int64_t time, c
     if (balance < 0)
         return BS_INSUFFICIENT;
     if (balance > BS_MAX_MONEY)
-        return BS_INVALID;
+        return BS_OVERFLOW;
     if (a->pending_count >= BS_BOOKS_PENDING_MAX)
         return BS_LOCKED;
     pending = realloc(a->pending, (a->pending_count + 1) * sizeof(*pending));
@@ -42,7 +42,19 @@ bs_books_post(bs_account *a, bs_entry_kind kind, int64_t amount, int64_t time, c
     a->pending_count++;
     a->ledger_next++;
     a->balance = balance;
+    /* The account's own requests are remembered; sales and fees are kept
+     * exactly once by their watermarks instead. */
+    if (kind != BS_ENTRY_SALE && kind != BS_ENTRY_FEE)
+        bs_account_remember(a, e->request, e->seq);
     return BS_OK;
+}
+
+static bool
+same_entry(const char *text, size_t len, void *arg)
+{
+    bs_ledger_entry found;
+
+    return bs_ledger_entry_decode(text, len, &found) == BS_OK && bs_ledger_entry_equal(&found, arg);
 }
 
 /* add() one entry's document; an existing one must be the same entry. */
@@ -50,7 +62,6 @@ static bs_status
 write_entry(bs_ctx *ctx, const char *canon, const bs_ledger_entry *e)
 {
     char key[BS_KEY_BUF], *text;
-    bs_ledger_entry existing;
     size_t len;
     bs_status st;
 
@@ -58,18 +69,9 @@ write_entry(bs_ctx *ctx, const char *canon, const bs_ledger_entry *e)
     text = bs_ledger_entry_encode(e, &len);
     if (text == NULL)
         return BS_NOMEM;
-    st = bs_store_add(ctx->store, key, text, len, NULL);
+    st = bs_docs_add_same(ctx, key, text, len, same_entry, (void *)e);
     free(text);
-    if (st != BS_EXISTS)
-        return st;
-    st = bs_store_get(ctx->store, key, &text, &len, NULL);
-    if (st != BS_OK)
-        return st;
-    st = bs_ledger_entry_decode(text, len, &existing);
-    free(text);
-    if (st == BS_OK && !bs_ledger_entry_equal(&existing, e))
-        st = BS_CORRUPT;
-    return st;
+    return st == BS_EXISTS ? BS_CORRUPT : st;
 }
 
 static bs_status
@@ -105,6 +107,36 @@ bs_books_flush(bs_ctx *ctx, const char *canon)
     bs_account_release(&a);
     if (st == BS_OK && flushed > 0)
         st = bs_docs_update_account(ctx, canon, drop_flushed, &flushed, NULL);
+    return st;
+}
+
+bs_status
+bs_books_entry(bs_ctx *ctx, const char *canon, int64_t seq, bs_ledger_entry *entry)
+{
+    char key[BS_KEY_BUF], *text;
+    bs_account a;
+    size_t len;
+    bs_status st = bs_docs_account(ctx, canon, &a, NULL);
+
+    if (st != BS_OK)
+        return st;
+    st = BS_NOTFOUND;
+    for (size_t i = 0; i < a.pending_count; i++) {
+        if (a.pending[i].seq == seq) {
+            *entry = a.pending[i];
+            st = BS_OK;
+        }
+    }
+    bs_account_release(&a);
+    if (st != BS_NOTFOUND)
+        return st;
+    /* Copied out (the document is written before the pending entry goes). */
+    bs_key_ledger(canon, seq, key);
+    st = bs_store_get(ctx->store, key, &text, &len, NULL);
+    if (st != BS_OK)
+        return st;
+    st = bs_ledger_entry_decode(text, len, entry);
+    free(text);
     return st;
 }
 

@@ -25,14 +25,17 @@
 #define BS_BOOKS_PENDING_MAX 512
 
 /* Apply `amount` to a's balance and append the entry to a->pending.
- * BS_INSUFFICIENT when the balance would go below zero, BS_INVALID above
- * BS_MAX_MONEY, BS_LOCKED when too many entries wait for a flush, BS_NOMEM.
- * On any error `a` is unchanged. */
+ * BS_INSUFFICIENT when the balance would go below zero, BS_OVERFLOW above
+ * BS_MAX_MONEY, BS_INVALID for an amount out of range, BS_LOCKED when too many entries wait for a
+ * flush, BS_NOMEM. On any error `a` is unchanged. */
 bs_status bs_books_post(bs_account *a, bs_entry_kind kind, int64_t amount, int64_t time,
                         const char *ref, const char *request, const char *memo);
 
 /* Move the pending entries of account/<canon> to ledger documents. */
 bs_status bs_books_flush(bs_ctx *ctx, const char *canon);
+
+/* Entry `seq` of account/<canon>, pending or copied out. */
+bs_status bs_books_entry(bs_ctx *ctx, const char *canon, int64_t seq, bs_ledger_entry *entry);
 
 /* Up to `limit` entries of account/<canon> with seq > `after`, in order,
  * whether flushed or pending. On BS_OK *entries is malloc'ed (free it) and

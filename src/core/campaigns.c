@@ -7,14 +7,12 @@
 
 #include "core/campaigns.h"
 #include "core/docs.h"
+#include "model/field.h"
 #include "util/money.h"
-#include "util/text.h"
 
 bs_campaign_problem
 bs_campaigns_check_terms(const bs_campaign_terms *t)
 {
-    bs_categories categories;
-
     if (t->min_price < 1 || t->min_price > BS_MAX_MONEY)
         return BS_CAMPAIGN_BAD_MIN_PRICE;
     if (t->slot_seconds < BS_SLOT_SECONDS_MIN || t->slot_seconds > BS_SLOT_SECONDS_MAX)
@@ -22,10 +20,9 @@ bs_campaigns_check_terms(const bs_campaign_terms *t)
     if (t->width < BS_AD_SIDE_MIN || t->width > BS_AD_SIDE_MAX || t->height < BS_AD_SIDE_MIN ||
         t->height > BS_AD_SIDE_MAX)
         return BS_CAMPAIGN_BAD_SIZE;
-    if (t->title != NULL &&
-        (strlen(t->title) > BS_TITLE_MAX || !bs_text_clean_utf8(t->title, strlen(t->title), NULL)))
+    if (t->title != NULL && !bs_field_valid(BS_FIELD_TITLE, t->title))
         return BS_CAMPAIGN_BAD_TITLE;
-    if (bs_categories_parse(t->disallowed, &categories) != BS_OK)
+    if (t->disallowed != NULL && !bs_field_valid(BS_FIELD_CATEGORIES, t->disallowed))
         return BS_CAMPAIGN_BAD_CATEGORIES;
     return BS_CAMPAIGN_TERMS_OK;
 }
@@ -37,6 +34,15 @@ encode_campaign_at(uint32_t index, void *arg, size_t *len)
 
     c->id.index = index;
     return bs_campaign_encode(c, len);
+}
+
+static bool
+campaign_is_ours(const char *text, size_t len, void *arg)
+{
+    const bs_campaign *c = arg;
+    bs_campaign found;
+
+    return bs_campaign_decode(text, len, &found) == BS_OK && strcmp(found.request, c->request) == 0;
 }
 
 bs_status
@@ -60,8 +66,9 @@ bs_campaigns_create(bs_ctx *ctx, const bs_campaign_terms *t, bs_ref *id)
     snprintf(c.title, sizeof(c.title), "%s", t->title ? t->title : "");
     bs_categories_parse(t->disallowed, &c.disallowed);
     c.created = bs_ctx_now(ctx);
+    bs_id_next(&ctx->ids, c.request);
     bs_prefix_campaigns_of(c.id.owner, prefix);
-    st = bs_docs_add_next(ctx, prefix, encode_campaign_at, &c, &c.id.index);
+    st = bs_docs_add_next(ctx, prefix, encode_campaign_at, campaign_is_ours, &c, &c.id.index);
     if (st == BS_OK)
         *id = c.id;
     return st;

@@ -22,8 +22,8 @@ typedef struct bs_campaign_terms {
     int64_t slot_seconds; /* BS_SLOT_SECONDS_MIN..MAX */
     int64_t width;        /* BS_AD_SIDE_MIN..MAX */
     int64_t height;
-    const char *title;      /* may be NULL; clean UTF-8, ≤ BS_TITLE_MAX bytes */
-    const char *disallowed; /* "a,b" or NULL */
+    const char *title;      /* may be NULL; BS_FIELD_TITLE (model/field.h) */
+    const char *disallowed; /* may be NULL; BS_FIELD_CATEGORIES ("a,b") */
 } bs_campaign_terms;
 
 /* Which term is wrong, for the caller's message (BS_CAMPAIGN_TERMS_OK when

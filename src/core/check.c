@@ -12,9 +12,13 @@
  *      exist.
  *   3. keys: each key document's owner holds that key (current, or among its
  *      deposit keys), and each account's keys are documented as its own: an
- *      address belongs to one account, ever; no address is on two pages; no
- *      key set is left in the middle of a fill; no account left `getting`;
- *      each account's deposit entries add up to what its keys credited.
+ *      address belongs to one account, ever — compared in its canonical
+ *      spelling, so two spellings of one address (a bech32 address in upper
+ *      and in lower case) are one address: no key document in another
+ *      spelling, no address on two pages or held by two accounts; no key set
+ *      is left in the middle of a fill, no key import left half done; no
+ *      account left `getting`; each account's deposit entries add up to what
+ *      its keys credited.
  * Then the money: Σ balances + Σ owed to sellers and the operator (debited,
  * not yet credited) = Σ adjustments + Σ deposits − Σ withdrawals.
  */
@@ -25,6 +29,8 @@
 
 #include "core/check.h"
 #include "core/docs.h"
+#include "core/keyimport.h"
+#include "core/keys.h"
 #include "model/keys.h"
 #include "util/money.h"
 
@@ -35,6 +41,11 @@ typedef struct sale_entry {
     bs_name account;
     bool matched;
 } sale_entry;
+
+typedef struct held_key {
+    char address[BS_ADDRESS_MAX];
+    bs_name account;
+} held_key;
 
 typedef struct checker {
     bs_ctx *ctx;
@@ -50,10 +61,15 @@ typedef struct checker {
     int64_t seq;
     int64_t balance;
     int64_t deposited;
-    /* every address on a key page, to find one on two pages */
+    /* every address on a key page, to find one on two pages, and every
+     * address an account holds, to find one held by two; canonical */
     char (*paged)[BS_ADDRESS_MAX];
     size_t paged_count;
     size_t paged_cap;
+    held_key *held;
+    size_t held_count;
+    size_t held_cap;
+    bs_network network; /* of the store's keys (BS_NETWORK_INVALID: none) */
 } checker;
 
 static void violation(checker *ck, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -139,6 +155,32 @@ walk_ledger_doc(const bs_store_doc *doc, void *arg)
     return walk_entry(ck, &e);
 }
 
+/* The canonical spelling of an address of the store's keys (as it is when
+ * it is no address at all). */
+static void
+canonical(const checker *ck, const char *address, char out[BS_ADDRESS_MAX])
+{
+    if (bs_address_canonical(ck->network, address, out, NULL) != BS_OK)
+        snprintf(out, BS_ADDRESS_MAX, "%s", address);
+}
+
+static bs_status
+remember_held(checker *ck, const char *address, const char *canon)
+{
+    if (ck->held_count == ck->held_cap) {
+        size_t cap = ck->held_cap ? ck->held_cap * 2 : 256;
+        held_key *grown = realloc(ck->held, cap * sizeof(*grown));
+        if (grown == NULL)
+            return BS_NOMEM;
+        ck->held = grown;
+        ck->held_cap = cap;
+    }
+    canonical(ck, address, ck->held[ck->held_count].address);
+    snprintf(ck->held[ck->held_count].account, sizeof(ck->held[0].account), "%s", canon);
+    ck->held_count++;
+    return BS_OK;
+}
+
 /* The key document of `address` says `canon` owns it. */
 static bool
 key_owned_by(checker *ck, const char *address, const char *canon, const char *request)
@@ -157,12 +199,14 @@ key_owned_by(checker *ck, const char *address, const char *canon, const char *re
     return owned;
 }
 
-static void
+static bs_status
 check_account_keys(checker *ck, const char *canon, const bs_account *a)
 {
     int64_t credited = 0;
+    bs_status st = BS_OK;
 
-    for (size_t i = 0; i < a->deposits_count; i++) {
+    for (size_t i = 0; i < a->deposits_count && st == BS_OK; i++) {
+        st = remember_held(ck, a->deposits[i].address, canon);
         credited += a->deposits[i].credited;
         if (!key_owned_by(ck, a->deposits[i].address, canon, NULL))
             violation(ck, "account \"%s\" holds key %s, whose document names another owner", canon,
@@ -181,6 +225,7 @@ check_account_keys(checker *ck, const char *canon, const bs_account *a)
     if (a->btc.state == BS_BTC_HAVE && !key_owned_by(ck, a->btc.address, canon, a->btc.request))
         violation(ck, "account \"%s\": its current key %s is not documented as its own", canon,
                   a->btc.address);
+    return st;
 }
 
 static bs_status
@@ -220,7 +265,7 @@ check_account(const bs_store_doc *doc, void *arg)
         if (!bs_money_valid(a.balance))
             violation(ck, "account \"%s\": balance %lld is out of range", canon,
                       (long long)a.balance);
-        check_account_keys(ck, canon, &a);
+        st = check_account_keys(ck, canon, &a);
         ck->sum->balances += a.balance;
     }
     bs_account_release(&a);
@@ -287,6 +332,7 @@ typedef struct campaign_walk {
     int64_t fees;     /* the operator's watermark */
     int64_t next;     /* the index the next slot must have */
     int64_t prev_end;
+    int64_t prev_time; /* when the previous slot was sold */
 } campaign_walk;
 
 static bool
@@ -325,11 +371,15 @@ check_slot(const bs_store_doc *doc, void *arg)
         violation(ck, "slot %s runs %lld..%lld: not back to back after %lld or not %lld s long",
                   ref, (long long)s.start, (long long)s.end, (long long)w->prev_end,
                   (long long)c->slot_seconds);
+    if (s.time < w->prev_time)
+        violation(ck, "slot %s was sold at %lld, before the slot before it (%lld)", ref,
+                  (long long)s.time, (long long)w->prev_time);
     if (!bs_money_valid(s.price) || s.fee < 0 || s.fee > s.price)
         violation(ck, "slot %s: price %lld and fee %lld are out of range", ref, (long long)s.price,
                   (long long)s.fee);
     w->next = (int64_t)s.index + 1;
     w->prev_end = s.end;
+    w->prev_time = s.time;
 
     open = !c->has_last || s.index > c->last.index;
     held = open && buyer_holds(ck, &s);
@@ -354,7 +404,7 @@ static bs_status
 check_campaign(const bs_store_doc *doc, void *arg)
 {
     checker *ck = arg;
-    campaign_walk w = {ck, NULL, -1, -1, 0, INT64_MIN};
+    campaign_walk w = {ck, NULL, -1, -1, 0, INT64_MIN, INT64_MIN};
     char prefix[BS_KEY_BUF];
     bs_account owner;
     bs_campaign c;
@@ -395,6 +445,7 @@ check_keydoc(const bs_store_doc *doc, void *arg)
 {
     checker *ck = arg;
     const char *address = doc->key + strlen(BS_PREFIX_KEYDOCS);
+    char spelled[BS_ADDRESS_MAX];
     bs_account owner;
     bs_keydoc k;
     bool holds;
@@ -402,6 +453,15 @@ check_keydoc(const bs_store_doc *doc, void *arg)
     if (bs_keydoc_decode(doc->value, doc->len, &k) != BS_OK) {
         violation(ck, "document \"%s\" is not a key", doc->key);
         return BS_OK;
+    }
+    canonical(ck, address, spelled);
+    if (strcmp(spelled, address) != 0) {
+        bs_keydoc other;
+        bool both = bs_keys_owner(ck->ctx, spelled, &other) == BS_OK;
+        violation(ck,
+                  "key %s is not spelled canonically: it is the address %s%s, which can be "
+                  "handed out and credited twice",
+                  address, spelled, both ? ", which has a key document too" : "");
     }
     if (k.owner[0] == '\0')
         return BS_OK;
@@ -449,7 +509,7 @@ check_keyset(const bs_store_doc *doc, void *arg)
             ck->paged = grown;
             ck->paged_cap = cap;
         }
-        memcpy(ck->paged[ck->paged_count++], page.keys[i].address, BS_ADDRESS_MAX);
+        canonical(ck, page.keys[i].address, ck->paged[ck->paged_count++]);
     }
     bs_keypage_release(&page);
     return BS_OK;
@@ -461,6 +521,24 @@ compare_addresses(const void *a, const void *b)
     return strcmp(a, b);
 }
 
+static int
+compare_held(const void *a, const void *b)
+{
+    const held_key *x = a, *y = b;
+    int c = strcmp(x->address, y->address);
+
+    return c != 0 ? c : strcmp(x->account, y->account);
+}
+
+static void
+unfinished_import(void *arg, const char *id, const bs_keyimport *k)
+{
+    static const char *const states[] = {"still recording, silent too long", "committed",
+                                         "aborted"};
+
+    violation(arg, "key import %s was interrupted (%s); run bitslot recover", id, states[k->state]);
+}
+
 static bs_status
 check_keys(checker *ck)
 {
@@ -468,12 +546,21 @@ check_keys(checker *ck)
 
     if (st == BS_OK)
         st = bs_docs_each(ck->ctx, BS_PREFIX_KEYSETS, check_keyset, ck);
-    if (st != BS_OK || ck->paged_count < 2)
+    if (st == BS_OK)
+        st = bs_keys_unfinished_imports(ck->ctx, unfinished_import, ck);
+    if (st != BS_OK)
         return st;
-    qsort(ck->paged, ck->paged_count, sizeof(*ck->paged), compare_addresses);
+    if (ck->paged_count > 1)
+        qsort(ck->paged, ck->paged_count, sizeof(*ck->paged), compare_addresses);
     for (size_t i = 1; i < ck->paged_count; i++)
         if (strcmp(ck->paged[i], ck->paged[i - 1]) == 0)
             violation(ck, "key %s is on two key pages", ck->paged[i]);
+    if (ck->held_count > 1)
+        qsort(ck->held, ck->held_count, sizeof(*ck->held), compare_held);
+    for (size_t i = 1; i < ck->held_count; i++)
+        if (strcmp(ck->held[i].address, ck->held[i - 1].address) == 0)
+            violation(ck, "address %s is held by two accounts, \"%s\" and \"%s\"",
+                      ck->held[i].address, ck->held[i - 1].account, ck->held[i].account);
     return BS_OK;
 }
 
@@ -481,10 +568,19 @@ bs_status
 bs_check_run(bs_ctx *ctx, bs_check_report report, void *arg, bs_check_summary *sum)
 {
     checker ck = {.ctx = ctx, .report = report, .arg = arg, .sum = sum};
+    bs_keyconfig cfg;
     bs_status st;
 
     memset(sum, 0, sizeof(*sum));
-    st = bs_docs_each(ctx, BS_PREFIX_ACCOUNTS, check_account, &ck);
+    /* Addresses are compared in their canonical spelling for the network of
+     * the store's keys. */
+    st = bs_keys_config(ctx, &cfg);
+    if (st == BS_OK && bs_network_parse(cfg.network, &ck.network) != BS_OK)
+        violation(&ck, "the key configuration names no network (\"%s\")", cfg.network);
+    if (st == BS_NOTFOUND)
+        st = BS_OK;
+    if (st == BS_OK)
+        st = bs_docs_each(ctx, BS_PREFIX_ACCOUNTS, check_account, &ck);
     if (st != BS_OK)
         goto free_entries;
     if (ck.entry_count > 0)
@@ -516,5 +612,6 @@ release_operator:
 free_entries:
     free(ck.entries);
     free(ck.paged);
+    free(ck.held);
     return st;
 }

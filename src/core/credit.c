@@ -28,12 +28,16 @@ watermark_of(const bs_account *a, payee who, const bs_ref *campaign)
 }
 
 /* Pay one batch, in the CAS that moves the watermark. A watermark that is no
- * longer where the batch starts means someone else paid it: write nothing. */
+ * longer where the batch starts means someone else paid it: write nothing.
+ * When the account cannot take the whole batch (its balance would pass 21
+ * million BTC), the slots that fit are paid and the rest stay owed;
+ * BS_OVERFLOW when not even the first fits. */
 static bs_status
 pay_batch(bs_account *a, void *arg, bool *write)
 {
     const batch *b = arg;
     bs_status st = BS_OK;
+    size_t paid = 0;
 
     if (watermark_of(a, b->who, b->campaign) != b->from) {
         *write = false;
@@ -41,8 +45,8 @@ pay_batch(bs_account *a, void *arg, bool *write)
     }
     if (b->who == PAYEE_OPERATOR && !a->is_operator)
         return BS_CORRUPT;
-    for (size_t i = 0; i < b->count && st == BS_OK; i++) {
-        const bs_slot *s = &b->slots[i];
+    for (; paid < b->count; paid++) {
+        const bs_slot *s = &b->slots[paid];
         int64_t amount = b->who == PAYEE_SELLER ? s->price - s->fee : s->fee;
         char ref[BS_REF_MAX];
 
@@ -50,13 +54,15 @@ pay_batch(bs_account *a, void *arg, bool *write)
         if (amount != 0)
             st = bs_books_post(a, b->who == PAYEE_SELLER ? BS_ENTRY_SALE : BS_ENTRY_FEE, amount,
                                s->time, ref, s->request, NULL);
+        if (st != BS_OK)
+            break;
     }
-    if (st != BS_OK)
+    if (st != BS_OK && (st != BS_OVERFLOW || paid == 0))
         return st;
     if (b->who == PAYEE_SELLER)
         return bs_watermark_set(&a->credited, &a->credited_count, b->campaign,
-                                b->from + (int64_t)b->count);
-    return bs_watermark_set(&a->fees, &a->fees_count, b->campaign, b->from + (int64_t)b->count);
+                                b->from + (int64_t)paid);
+    return bs_watermark_set(&a->fees, &a->fees_count, b->campaign, b->from + (int64_t)paid);
 }
 
 /* Read slots from+1 .. min(last, from+BATCH) of the campaign. */
@@ -141,22 +147,36 @@ bs_credit_ensure_operator(bs_ctx *ctx)
     return st == BS_EXISTS ? BS_OK : st;
 }
 
+/* An outage first, then the first other problem. */
+static bs_status
+first_problem(bs_status a, bs_status b)
+{
+    if (bs_status_outage(b) && !bs_status_outage(a))
+        return b;
+    return a != BS_OK ? a : b;
+}
+
 bs_status
 bs_credit_campaign(bs_ctx *ctx, const bs_ref *campaign)
 {
     bs_campaign c;
     bs_status st = bs_docs_campaign(ctx, campaign, &c, NULL);
 
+    bs_status seller, op;
+
     if (st != BS_OK || !c.has_last)
         return st;
-    st = credit_payee(ctx, PAYEE_SELLER, campaign->owner, campaign, c.last.index);
-    if (st == BS_OK)
-        st = bs_credit_ensure_operator(ctx);
-    if (st == BS_OK)
-        st = credit_payee(ctx, PAYEE_OPERATOR, ctx->operator_name, campaign, c.last.index);
-    if (st == BS_OK)
-        st = bs_books_flush(ctx, campaign->owner);
-    if (st == BS_OK)
-        st = bs_books_flush(ctx, ctx->operator_name);
-    return st;
+    /* The seller and the operator are paid apart: one's problem (a balance
+     * that cannot take more) does not hold up the other. */
+    seller = credit_payee(ctx, PAYEE_SELLER, campaign->owner, campaign, c.last.index);
+    if (seller == BS_OK || !bs_status_outage(seller))
+        seller = first_problem(seller, bs_books_flush(ctx, campaign->owner));
+    if (bs_status_outage(seller))
+        return seller;
+    op = bs_credit_ensure_operator(ctx);
+    if (op == BS_OK)
+        op = credit_payee(ctx, PAYEE_OPERATOR, ctx->operator_name, campaign, c.last.index);
+    if (op == BS_OK || !bs_status_outage(op))
+        op = first_problem(op, bs_books_flush(ctx, ctx->operator_name));
+    return first_problem(seller, op);
 }

@@ -24,7 +24,10 @@
 #define BS_CREDIT_BATCH 100
 
 /* Credit the seller and the operator for every slot of `campaign` up to
- * campaign.last. Safe to run anywhere, any number of times, concurrently. */
+ * campaign.last. Safe to run anywhere, any number of times, concurrently.
+ * BS_OVERFLOW when a payee cannot take what it is owed (its balance would
+ * pass 21 million BTC): what fits is paid, the rest stays owed, and the
+ * other payee is paid all the same. */
 bs_status bs_credit_campaign(bs_ctx *ctx, const bs_ref *campaign);
 
 /* Create the operator's account if it does not exist yet. */

@@ -87,11 +87,12 @@ update_doc(bs_ctx *ctx, const char *key, const bs_doc_type *type, const edit_clo
 {
     void *doc = calloc(1, type->size);
     bs_status st = BS_CONFLICT;
+    bool uncertain = false, again = false;
 
     if (doc == NULL)
         return BS_NOMEM;
     for (int attempt = 0; attempt < BS_DOCS_CAS_ATTEMPTS; attempt++) {
-        bool write = true, cas_lost = false;
+        bool write = true;
         bs_cas cas;
         size_t len;
         char *text;
@@ -99,19 +100,26 @@ update_doc(bs_ctx *ctx, const char *key, const bs_doc_type *type, const edit_clo
         st = bs_docs_read(ctx, key, type, doc, &cas);
         if (st != BS_OK)
             break;
-        /* The edit's own refusal is final; only a lost CAS is tried again. */
+        /* The edit's own refusal is final; only a lost CAS is tried again,
+         * and so is a write of unknown outcome: the edit, shown the
+         * document again, sees its own request there if it was applied. */
         st = call_edit(doc, edit, &write);
+        again = false;
         if (st == BS_OK && write) {
             text = type->encode(doc, &len);
             st = text == NULL ? BS_NOMEM : bs_store_replace(ctx->store, key, text, len, cas, NULL);
             free(text);
-            cas_lost = st == BS_CONFLICT;
+            again = st == BS_CONFLICT || st == BS_UNCERTAIN;
+            uncertain |= st == BS_UNCERTAIN;
         }
         if (st != BS_OK || after == NULL)
             type->release(doc);
-        if (!cas_lost)
+        if (!again)
             break;
     }
+    /* Out of attempts, or out of store, after a write that may have landed. */
+    if (uncertain && (again || bs_status_outage(st)))
+        st = BS_UNCERTAIN;
     if (st == BS_OK && after != NULL)
         memcpy(after, doc, type->size); /* hands the arrays over to the caller */
     free(doc);
@@ -213,10 +221,44 @@ bs_docs_ad(bs_ctx *ctx, const bs_ref *id, bs_ad *out)
 }
 
 bs_status
+bs_docs_add_same(bs_ctx *ctx, const char *key, const char *text, size_t len, bs_docs_same same,
+                 void *arg)
+{
+    bool uncertain = false;
+    bs_status st = BS_CONFLICT;
+
+    for (int attempt = 0; attempt < BS_DOCS_CAS_ATTEMPTS; attempt++) {
+        char *found;
+        size_t found_len;
+
+        st = bs_store_add(ctx->store, key, text, len, NULL);
+        if (st != BS_EXISTS && st != BS_UNCERTAIN)
+            return st;
+        uncertain |= st == BS_UNCERTAIN;
+        st = bs_store_get(ctx->store, key, &found, &found_len, NULL);
+        if (st == BS_OK) {
+            st = same(found, found_len, arg) ? BS_OK : BS_EXISTS;
+            free(found);
+            return st;
+        }
+        if (st != BS_NOTFOUND) /* else: removed meanwhile, or never added: again */
+            break;
+    }
+    return uncertain && bs_status_outage(st) ? BS_UNCERTAIN : st;
+}
+
+static bool
+same_slot(const char *text, size_t len, void *arg)
+{
+    bs_slot found;
+
+    return bs_slot_decode(text, len, &found) == BS_OK && bs_slot_equal(&found, arg);
+}
+
+bs_status
 bs_docs_add_slot(bs_ctx *ctx, const bs_slot *slot)
 {
     char key[BS_KEY_BUF], *text;
-    bs_slot existing;
     size_t len;
     bs_status st;
 
@@ -224,14 +266,9 @@ bs_docs_add_slot(bs_ctx *ctx, const bs_slot *slot)
     text = bs_slot_encode(slot, &len);
     if (text == NULL)
         return BS_NOMEM;
-    st = bs_store_add(ctx->store, key, text, len, NULL);
+    st = bs_docs_add_same(ctx, key, text, len, same_slot, (void *)slot);
     free(text);
-    if (st != BS_EXISTS)
-        return st;
-    st = bs_docs_slot(ctx, &slot->campaign, slot->index, &existing);
-    if (st != BS_OK)
-        return st;
-    return bs_slot_equal(&existing, slot) ? BS_OK : BS_EXISTS;
+    return st;
 }
 
 bs_status
@@ -313,10 +350,11 @@ note_last_index(const bs_store_doc *doc, void *arg)
 }
 
 bs_status
-bs_docs_add_next(bs_ctx *ctx, const char *prefix, bs_docs_encode_at encode, void *arg,
-                 uint32_t *index)
+bs_docs_add_next(bs_ctx *ctx, const char *prefix, bs_docs_encode_at encode, bs_docs_ours ours,
+                 void *arg, uint32_t *index)
 {
     uint32_t candidate = 0;
+    bool uncertain = false;
     bs_status st = bs_docs_each(ctx, prefix, note_last_index, &candidate);
 
     for (int attempt = 0; st == BS_OK && attempt < BS_DOCS_CAS_ATTEMPTS; attempt++) {
@@ -335,10 +373,23 @@ bs_docs_add_next(bs_ctx *ctx, const char *prefix, bs_docs_encode_at encode, void
             *index = candidate;
             return BS_OK;
         }
-        if (st == BS_EXISTS) {
-            candidate++;
-            st = BS_OK;
+        if (st != BS_EXISTS && st != BS_UNCERTAIN)
+            break;
+        /* Taken: by this very call (an earlier send of it), or by another. */
+        uncertain |= st == BS_UNCERTAIN;
+        st = bs_store_get(ctx->store, key, &text, &len, NULL);
+        if (st == BS_OK && ours(text, len, arg)) {
+            free(text);
+            *index = candidate;
+            return BS_OK;
         }
+        free(text);
+        if (st == BS_OK)
+            candidate++;
+        else if (st == BS_NOTFOUND)
+            st = BS_OK; /* the unknown add was not applied: again */
     }
+    if (uncertain && bs_status_outage(st))
+        return BS_UNCERTAIN;
     return st == BS_OK ? BS_CONFLICT : st;
 }

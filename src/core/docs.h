@@ -6,7 +6,12 @@
  * bs_docs_update() reads the document, calls `edit` on the decoded copy, and
  * writes it back with replace() only if nobody changed it in between; on a
  * CAS conflict it reads again and calls `edit` again, so `edit` must decide
- * from what it is shown, never from what it saw on an earlier call. `edit`
+ * from what it is shown, never from what it saw on an earlier call. The same
+ * after a write whose outcome is unknown (BS_UNCERTAIN from a remote store):
+ * so `edit` must be idempotent by what the document shows — it finds its own
+ * request id there when its earlier write was applied, even if other writes
+ * followed it (see bs_account_applied), and then writes nothing. The loop
+ * answers BS_UNCERTAIN only when it cannot read the document again. `edit`
  * sets *write to false to change nothing (the loop then returns BS_OK), or
  * returns a status other than BS_OK to refuse (returned as is, nothing
  * written).
@@ -68,9 +73,15 @@ bs_status bs_docs_slot(bs_ctx *ctx, const bs_ref *campaign, uint32_t index, bs_s
 bs_status bs_docs_ad(bs_ctx *ctx, const bs_ref *id, bs_ad *out);
 
 /* add() of a document that may already exist from an earlier, interrupted
- * attempt: BS_OK when it is absent and now added, or present with content
- * equal to ours per `same` (compared decoded); BS_EXISTS when present with
- * other content. */
+ * attempt (or from a send of this very add whose outcome was unknown):
+ * BS_OK when it is absent and now added, or present with content that
+ * `same` finds equal to ours (text, len: the document found); BS_EXISTS when
+ * present with other content. */
+typedef bool (*bs_docs_same)(const char *text, size_t len, void *arg);
+bs_status bs_docs_add_same(bs_ctx *ctx, const char *key, const char *text, size_t len,
+                           bs_docs_same same, void *arg);
+
+/* bs_docs_add_same() of a slot document, compared decoded. */
 bs_status bs_docs_add_slot(bs_ctx *ctx, const bs_slot *slot);
 
 /* Call `fn` on every document whose key starts with `prefix`, in key order,
@@ -88,10 +99,14 @@ bs_status bs_docs_collect(bs_ctx *ctx, const char *prefix, size_t elem_size, bs_
 /* Add a document at the first free index under `prefix` (keys made by
  * bs_key_join_index), after the highest index present: indexes stay
  * contiguous and no shared counter document is needed. `encode` makes the
- * document for a candidate index (malloc'ed; NULL when out of memory). On
- * BS_OK *index is the index taken. */
+ * document for a candidate index (malloc'ed; NULL when out of memory).
+ * `ours` tells whether a document found at a candidate index is this very
+ * call's (the request id in it), written by an add whose answer was lost or
+ * whose outcome was unknown: then that index is the answer, never a second
+ * document. On BS_OK *index is the index taken. */
 typedef char *(*bs_docs_encode_at)(uint32_t index, void *arg, size_t *len);
-bs_status bs_docs_add_next(bs_ctx *ctx, const char *prefix, bs_docs_encode_at encode, void *arg,
-                           uint32_t *index);
+typedef bool (*bs_docs_ours)(const char *text, size_t len, void *arg);
+bs_status bs_docs_add_next(bs_ctx *ctx, const char *prefix, bs_docs_encode_at encode,
+                           bs_docs_ours ours, void *arg, uint32_t *index);
 
 #endif

@@ -9,21 +9,55 @@
 #include "core/docs.h"
 #include "core/funding.h"
 #include "core/keys.h"
+#include "core/recover.h"
 #include "model/codec.h"
 #include "util/failpoint.h"
 #include "util/log.h"
 #include "util/metrics.h"
 
-/* ---- none → getting → have ----------------------------------------------------- */
+/* ---- the transitions ---------------------------------------------------------- */
 
+/* One step of the key state machine, applied to the account inside its CAS. */
+typedef bs_status (*key_step)(bs_account *a, void *arg, bool *write);
+
+typedef struct transition {
+    key_step step;
+    void *arg;
+} transition;
+
+/* The seed's rule, kept in one place: while a purchase (any lock) holds the
+ * account, no key transition at all, read inside the very CAS that would
+ * make it. */
+static bs_status
+guarded(bs_account *a, void *arg, bool *write)
+{
+    const transition *t = arg;
+
+    if (a->lock != BS_LOCK_NONE)
+        return BS_LOCKED;
+    return t->step(a, t->arg, write);
+}
+
+/* Every change of the key state, and every credit on a key, goes through
+ * here. */
+static bs_status
+transit(bs_ctx *ctx, const char *canon, key_step step, void *arg)
+{
+    return bs_docs_update_account(ctx, canon, guarded, &(transition){step, arg}, NULL);
+}
+
+/* none → getting{set, page, R}. Nothing to do when R already began (a write
+ * sent again), even if it has since been finished. */
 static bs_status
 begin_getting(bs_account *a, void *arg, bool *write)
 {
     const bs_btc_key *want = arg;
 
-    (void)write;
-    if (a->lock != BS_LOCK_NONE)
-        return BS_LOCKED;
+    if ((a->btc.state != BS_BTC_NONE && strcmp(a->btc.request, want->request) == 0) ||
+        bs_account_applied(a, want->request) != NULL) {
+        *write = false;
+        return BS_OK;
+    }
     if (a->btc.state != BS_BTC_NONE)
         return BS_CONFLICT;
     a->btc = *want;
@@ -35,16 +69,14 @@ typedef struct have_key {
     const char *address;
 } have_key;
 
-/* getting{R} → have{address}, the seed's "dumb error" included: refused
- * while a purchase holds the lock. */
+/* getting{R} → have{address}: the seed's "dumb error" included (guarded()
+ * refuses it while a purchase holds the lock). */
 static bs_status
 finish_getting(bs_account *a, void *arg, bool *write)
 {
     const have_key *h = arg;
     bs_status st;
 
-    if (a->lock != BS_LOCK_NONE)
-        return BS_LOCKED;
     if (a->btc.state == BS_BTC_HAVE && strcmp(a->btc.request, h->request) == 0) {
         *write = false; /* done already */
         return BS_OK;
@@ -61,8 +93,9 @@ finish_getting(bs_account *a, void *arg, bool *write)
     return BS_OK;
 }
 
-/* Back to none when no key could be claimed (out of keys, or the node
- * could not watch a new page): the account must not stay `getting`. */
+/* getting{R} → none, when R holds no key and none could be claimed (out of
+ * keys, or the node could not watch a new page): the account must not stay
+ * `getting`. */
 static bs_status
 abandon_getting(bs_account *a, void *arg, bool *write)
 {
@@ -74,32 +107,32 @@ abandon_getting(bs_account *a, void *arg, bool *write)
     return BS_OK;
 }
 
-/* Claim the key of a `getting` state and move to `have`. Nothing is
- * claimed while a purchase holds the lock. */
+/* Claim the key of a `getting` state, move to `have`, then record the owner
+ * on the key's document. */
 static bs_status
 complete_getting(bs_ctx *ctx, const char *canon, const bs_btc_key *getting,
                  char address[BS_ADDRESS_MAX])
 {
-    bs_account a;
-    bs_status st = bs_docs_account(ctx, canon, &a, NULL);
+    bs_status st =
+        bs_keys_claim(ctx, getting->set, getting->page, getting->request, canon, address);
 
-    if (st != BS_OK)
-        return st;
-    st = a.lock != BS_LOCK_NONE ? BS_LOCKED : BS_OK;
-    bs_account_release(&a);
-    if (st == BS_OK)
-        st = bs_keys_claim(ctx, getting->set, getting->page, getting->request, canon, address);
     if (st == BS_EXHAUSTED || st == BS_UNAVAILABLE) {
-        /* bs_keys_claim looks for an earlier claim of this request before it
-         * fills a page, so reaching here means it has none. */
-        bs_status undo =
-            bs_docs_update_account(ctx, canon, abandon_getting, (void *)getting->request, NULL);
+        /* bs_keys_claim looked for this request's own claim first: it holds
+         * none. */
+        bs_failpoint(BS_FP_KEY_NONE_LEFT);
+        bs_status undo = transit(ctx, canon, abandon_getting, (void *)getting->request);
         return undo == BS_OK ? st : undo;
     }
     if (st != BS_OK)
         return st;
-    return bs_docs_update_account(ctx, canon, finish_getting,
-                                  &(have_key){getting->request, address}, NULL);
+    st = transit(ctx, canon, finish_getting, &(have_key){getting->request, address});
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_KEY_HANDED_OUT);
+    st = bs_keys_record_owner(ctx, address, canon, getting->request);
+    if (st == BS_OK)
+        bs_failpoint(BS_FP_KEY_RECORDED);
+    return st;
 }
 
 /* none → getting{set, page, new request} → have. */
@@ -110,11 +143,28 @@ get_new_key(bs_ctx *ctx, const char *canon, int64_t set, int64_t page, char addr
     bs_status st;
 
     bs_id_next(&ctx->ids, want.request);
-    st = bs_docs_update_account(ctx, canon, begin_getting, &want, NULL);
+    st = transit(ctx, canon, begin_getting, &want);
     if (st != BS_OK)
         return st;
     bs_failpoint(BS_FP_KEY_GETTING);
     return complete_getting(ctx, canon, &want, address);
+}
+
+/* Finish what the account was in the middle of (a purchase a crash
+ * interrupted: DESIGN.md §1.3), then read it. */
+static bs_status
+touch_account(bs_ctx *ctx, const char *name, bs_name canon, bs_account *a)
+{
+    bs_status st;
+
+    memset(a, 0, sizeof(*a));
+    if (!bs_name_valid(name))
+        return BS_NOTFOUND;
+    bs_name_canonical(name, canon);
+    st = bs_recover_account(ctx, canon);
+    if (st == BS_OK)
+        st = bs_docs_account(ctx, canon, a, NULL);
+    return st;
 }
 
 bs_status
@@ -127,17 +177,18 @@ bs_funding_get_key(bs_ctx *ctx, const char *name, char address[BS_ADDRESS_MAX])
     bs_status st;
 
     address[0] = '\0';
-    if (!bs_name_valid(name))
-        return BS_NOTFOUND;
-    bs_name_canonical(name, canon);
-    st = bs_docs_account(ctx, canon, &a, NULL);
+    st = touch_account(ctx, name, canon, &a);
     if (st != BS_OK)
         return st;
     now = a.btc;
     bs_account_release(&a);
     if (now.state == BS_BTC_HAVE) {
-        memcpy(address, now.address, BS_ADDRESS_MAX);
-        return BS_OK;
+        /* The key's document names its owner (a crash may have come
+         * between the two). */
+        st = bs_keys_record_owner(ctx, now.address, canon, now.request);
+        if (st == BS_OK)
+            memcpy(address, now.address, BS_ADDRESS_MAX);
+        return st;
     }
     if (now.state == BS_BTC_GETTING)
         return complete_getting(ctx, canon, &now, address);
@@ -230,10 +281,7 @@ bs_funding_check(bs_ctx *ctx, const char *name, bs_funding_status *s)
     bs_status st;
 
     memset(s, 0, sizeof(*s));
-    if (!bs_name_valid(name))
-        return BS_NOTFOUND;
-    bs_name_canonical(name, canon);
-    st = bs_docs_account(ctx, canon, &a, NULL);
+    st = touch_account(ctx, name, canon, &a);
     if (st != BS_OK)
         return st;
     if (a.btc.state != BS_BTC_HAVE) {
@@ -270,18 +318,27 @@ typedef struct credit {
     int64_t time;
     int64_t credited; /* out */
     int64_t balance;  /* out */
+    int64_t applied;  /* out: Done: the entry of this very request, applied by an
+                         earlier write of it (0: none) */
 } credit;
 
+/* Credit what a key received beyond what it had credited, in the CAS that
+ * records it; Done also retires the key (have → none). */
 static bs_status
 credit_key(bs_account *a, void *arg, bool *write)
 {
     credit *c = arg;
+    const bs_recent *done;
     bs_deposit_key *dep;
     bs_status st;
 
     c->credited = 0;
-    if (a->lock != BS_LOCK_NONE)
-        return BS_LOCKED;
+    if (c->expect < 0 && (done = bs_account_applied(a, c->request)) != NULL) {
+        *write = false; /* this Done was applied (its answer was lost) */
+        c->applied = done->seq;
+        c->balance = a->balance;
+        return BS_OK;
+    }
     if (c->expect < 0 && (a->btc.state != BS_BTC_HAVE || strcmp(a->btc.address, c->address) != 0))
         return BS_CONFLICT; /* Done twice: another tab was first */
     dep = bs_deposit_find(a, c->address);
@@ -301,8 +358,14 @@ credit_key(bs_account *a, void *arg, bool *write)
         dep = bs_deposit_find(a, c->address); /* post may not move it, but be sure */
         dep->credited = c->received;
     }
-    if (c->expect < 0)
+    if (c->expect < 0) {
+        /* The Get Key request is over too: a late copy of its first write
+         * must not begin it again. */
+        bs_account_remember(a, a->btc.request, 0);
+        if (c->credited == 0)
+            bs_account_remember(a, c->request, 0);
         a->btc.state = BS_BTC_NONE;
+    }
     c->balance = a->balance;
     return BS_OK;
 }
@@ -311,15 +374,13 @@ bs_status
 bs_funding_done(bs_ctx *ctx, const char *name, int64_t *credited, int64_t *balance)
 {
     credit c = {.expect = -1, .min = ctx->min_deposit};
+    bs_ledger_entry entry;
     bs_account a;
     bs_name canon;
     bs_status st;
 
     *credited = 0;
-    if (!bs_name_valid(name))
-        return BS_NOTFOUND;
-    bs_name_canonical(name, canon);
-    st = bs_docs_account(ctx, canon, &a, NULL);
+    st = touch_account(ctx, name, canon, &a);
     if (st != BS_OK)
         return st;
     if (a.lock != BS_LOCK_NONE || a.btc.state != BS_BTC_HAVE) {
@@ -328,14 +389,22 @@ bs_funding_done(bs_ctx *ctx, const char *name, int64_t *credited, int64_t *balan
         return st;
     }
     c.address = a.btc.address;
-    st = received(ctx, a.btc.address, ctx->confirmations, &c.received);
+    /* A retired key's document must name its owner: late money on it is
+     * credited by the sweeper to that owner. */
+    st = bs_keys_record_owner(ctx, a.btc.address, canon, a.btc.request);
+    if (st == BS_OK)
+        st = received(ctx, a.btc.address, ctx->confirmations, &c.received);
     if (st == BS_OK) {
         bs_id_next(&ctx->ids, c.request);
         c.time = bs_ctx_now(ctx);
-        st = bs_docs_update_account(ctx, canon, credit_key, &c, NULL);
+        st = transit(ctx, canon, credit_key, &c);
     }
     bs_account_release(&a);
     *credited = c.credited;
+    if (st == BS_OK && c.applied > 0 && bs_books_entry(ctx, canon, c.applied, &entry) == BS_OK) {
+        *credited = entry.amount;
+        c.balance = entry.balance;
+    }
     if (st != BS_OK)
         return st;
     bs_failpoint(BS_FP_FUNDS_CREDITED);
@@ -349,6 +418,8 @@ bs_funding_done(bs_ctx *ctx, const char *name, int64_t *credited, int64_t *balan
 typedef struct sweep {
     bs_ctx *ctx;
     bs_sweep_report *report;
+    bs_recover_note note;
+    void *arg;
 } sweep;
 
 /* Credit money that arrived on retired keys of one account. */
@@ -369,7 +440,7 @@ sweep_account(sweep *sw, const char *canon, const bs_account *a)
             continue;
         bs_id_next(&ctx->ids, c.request);
         c.time = bs_ctx_now(ctx);
-        st = bs_docs_update_account(ctx, canon, credit_key, &c, NULL);
+        st = transit(ctx, canon, credit_key, &c);
         if (st == BS_LOCKED || st == BS_INSUFFICIENT) {
             st = BS_OK; /* a purchase in progress: next sweep */
             continue;
@@ -382,35 +453,50 @@ sweep_account(sweep *sw, const char *canon, const bs_account *a)
     return st == BS_OK ? bs_books_flush(ctx, canon) : st;
 }
 
+/* One account: finish its `getting`, record the owner of the key it holds,
+ * credit late money on its retired keys. */
 static bs_status
-sweep_doc(const bs_store_doc *doc, void *arg)
+sweep_one(sweep *sw, const char *canon, const bs_account *a)
 {
-    sweep *sw = arg;
-    const char *canon = doc->key + strlen(BS_PREFIX_ACCOUNTS);
     char address[BS_ADDRESS_MAX];
-    bs_account a;
-    bs_status st = bs_account_decode(doc->value, doc->len, &a);
+    bs_status st = BS_OK;
 
-    if (st != BS_OK)
-        return st;
-    if (a.lock == BS_LOCK_NONE && a.btc.state == BS_BTC_GETTING) {
-        bs_btc_key getting = a.btc;
+    if (a->lock != BS_LOCK_NONE)
+        return BS_OK; /* a purchase in progress: next sweep */
+    if (a->btc.state == BS_BTC_GETTING) {
+        bs_btc_key getting = a->btc;
         st = complete_getting(sw->ctx, canon, &getting, address);
         if (st == BS_OK)
             sw->report->keys_finished++;
         if (st == BS_LOCKED || st == BS_UNAVAILABLE || st == BS_EXHAUSTED)
             st = BS_OK; /* next sweep */
+    } else if (a->btc.state == BS_BTC_HAVE) {
+        st = bs_keys_record_owner(sw->ctx, a->btc.address, canon, a->btc.request);
     }
-    if (st == BS_OK && a.lock == BS_LOCK_NONE && a.deposits_count > 0)
-        st = sweep_account(sw, canon, &a);
-    bs_account_release(&a);
+    if (st == BS_OK && a->deposits_count > 0)
+        st = sweep_account(sw, canon, a);
     return st;
 }
 
-bs_status
-bs_funding_sweep(bs_ctx *ctx, bs_sweep_report *report)
+static bs_status
+sweep_doc(const bs_store_doc *doc, void *arg)
 {
-    sweep sw = {ctx, report};
+    sweep *sw = arg;
+    const char *canon = doc->key + strlen(BS_PREFIX_ACCOUNTS);
+    bs_account a;
+    bs_status st = bs_account_decode(doc->value, doc->len, &a);
+
+    if (st == BS_OK) {
+        st = sweep_one(sw, canon, &a);
+        bs_account_release(&a);
+    }
+    return bs_recover_item(sw->note, sw->arg, &sw->report->problems, st, canon, NULL, "sweep");
+}
+
+bs_status
+bs_funding_sweep(bs_ctx *ctx, bs_sweep_report *report, bs_recover_note note, void *arg)
+{
+    sweep sw = {ctx, report, note, arg};
     bs_status st;
 
     memset(report, 0, sizeof(*report));

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "core/ctx.h"
+#include "core/recover.h"
 #include "model/account.h"
 
 /* Get Key: the account's current key, getting one if it has none (or
@@ -66,11 +67,15 @@ bs_status bs_funding_done(bs_ctx *ctx, const char *name, int64_t *credited, int6
 typedef struct bs_sweep_report {
     size_t keys_finished; /* `getting` states finished */
     size_t credits;       /* late deposits credited */
+    size_t problems;      /* accounts left for a later sweep, each given to `note` */
 } bs_sweep_report;
 
-/* The sweeper: finish `getting` states and key fills, and credit money that
- * arrived on retired keys. Accounts locked by a purchase are left for the
- * next sweep. */
-bs_status bs_funding_sweep(bs_ctx *ctx, bs_sweep_report *report);
+/* The sweeper: finish `getting` states and key fills, record the owners of
+ * keys in use, and credit money that arrived on retired keys. Accounts
+ * locked by a purchase are left for the next sweep; an account that cannot
+ * be finished (a credit that would pass 21 million BTC...) is given to
+ * `note` (may be NULL) and the sweep goes on. BS_OK unless an outage (the
+ * store or the node unavailable) stopped it. */
+bs_status bs_funding_sweep(bs_ctx *ctx, bs_sweep_report *report, bs_recover_note note, void *arg);
 
 #endif

@@ -1,15 +1,21 @@
 /*
- * keys.h — key dispersement (DESIGN.md §4): filling the huge key list from
- * imported addresses or an xpub, and handing out each key exactly once,
- * with no hot document. The documents are in model/keys.h.
+ * keys.h — key dispersement (DESIGN.md §4): filling key set pages from the
+ * huge key list (keylist.h; keys get there by keyimport.h), and handing out
+ * each key exactly once, with no hot document. The documents are in
+ * model/keys.h.
  *
  * Handing out a key to request R of account A, starting at page Y of set N:
  *   1. if R already claimed a key on page Y or a later page of set N: that key
+ *      (looked for first, before anything else, so that a request never
+ *      loses the key it holds)
  *   2. else CAS the current page: the first free key := {R, A}
  *                                                    [failpoint key.claimed]
  *      a full page: fill the next one (below), then again
- *   3. CAS key/<address>: owner := A (an owner is set once)
+ *   3. (funding.h) the account moves to have{address}, then
+ *      CAS key/<address>: owner := A (an owner is set once)
  *                                                    [failpoint key.recorded]
+ *      so an owner on a key document always holds the key; a key claimed by
+ *      a request whose account gave up on it stays claimed and unused.
  * Filling page Y+1 of set N (anyone who finds page Y full, or a fill lock):
  *   a. CAS keyset/N: fill := {F, Y+1, list page}     [failpoint fill.locked]
  *   b. the range claimed by F in the list, or CAS the first free range:
@@ -29,42 +35,23 @@
 #include <stdint.h>
 
 #include "core/ctx.h"
+#include "core/keylist.h"
 #include "model/keys.h"
 
-/* Settings for the first import (they are then fixed in keys/config). */
-typedef struct bs_keys_layout {
-    int64_t sets;      /* 0: BS_KEYS_SETS_DEFAULT */
-    int64_t page_size; /* 0: BS_KEYS_PAGE_SIZE_DEFAULT */
-} bs_keys_layout;
-
-/* The store's key configuration; BS_NOTFOUND before the first import. */
-bs_status bs_keys_config(bs_ctx *ctx, bs_keyconfig *out);
-
-/* Import addresses (each valid for ctx->network). Refused whole, changing
- * nothing, with BS_INVALID (*bad is the index of the first invalid address),
- * BS_EXISTS (*bad: the first one already known or repeated in the input) or
- * BS_MISMATCH (the store's keys are of another network, or the layout
- * differs from the store's). A crash part way is finished by importing the
- * same list again: *added counts the keys this call put in the list (the
- * rest were there from the interrupted run). */
-bs_status bs_keys_import(bs_ctx *ctx, const bs_keys_layout *layout,
-                         const char (*addresses)[BS_ADDRESS_MAX], size_t count, size_t *bad,
-                         size_t *added);
-
-/* Append `count` keys derived from extended public key `xpub` (receive
- * chain 0/i, type as given or the key's default) to the list. Every address
- * is checked first (BS_EXISTS, nothing written, when one is known already);
- * then the indexes are claimed in the xpub's document, so no index is used
- * twice. *first is the first index used. BS_INVALID with *problem for a bad
- * key. */
-bs_status bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub,
-                         const char *type, int64_t count, int64_t *first, int *problem);
-
-/* Hand out the key of request `request` for account `canon` (see above).
- * BS_EXHAUSTED: the set cannot be refilled, out of keys (logged);
- * BS_UNAVAILABLE: the node cannot be reached. */
+/* The key of request `request` for account `canon`: the one it claimed
+ * earlier, or a new claim (steps 1 and 2 above). BS_EXHAUSTED: the request
+ * holds no key and the set cannot be refilled, out of keys (logged);
+ * BS_UNAVAILABLE: the request holds no key and the node cannot be reached. */
 bs_status bs_keys_claim(bs_ctx *ctx, int64_t set, int64_t from_page, const char *request,
                         const char *canon, char address[BS_ADDRESS_MAX]);
+
+/* Step 3: record on key/<address> that account `canon` got it by `request`
+ * (idempotent; BS_CORRUPT if another owner is recorded). */
+bs_status bs_keys_record_owner(bs_ctx *ctx, const char *address, const char *canon,
+                               const char *request);
+
+/* Read key/<address>. */
+bs_status bs_keys_owner(bs_ctx *ctx, const char *address, bs_keydoc *out);
 
 /* A set for a new request, and its current page (-1 before its first).
  * BS_EXHAUSTED when no key was ever added; BS_MISMATCH when the store's keys

@@ -10,6 +10,7 @@
 #include "core/price.h"
 #include "core/purchase.h"
 #include "util/failpoint.h"
+#include "util/money.h"
 
 /* The slot document a purchase intent adds. */
 static void
@@ -59,11 +60,14 @@ debit_and_unlock(bs_account *a, void *arg, bool *write)
 static bs_status
 unlock_unpaid(bs_account *a, void *arg, bool *write)
 {
-    if (!holds_intent(a, arg)) {
+    const bs_fill_intent *fill = arg;
+
+    if (!holds_intent(a, fill)) {
         *write = false;
         return BS_OK;
     }
     a->lock = BS_LOCK_NONE;
+    bs_account_remember(a, fill->request, 0);
     return BS_OK;
 }
 
@@ -195,8 +199,11 @@ take_lock(bs_account *a, void *arg, bool *write)
 {
     lock_request *req = arg;
 
-    (void)write;
     req->balance = a->balance;
+    if (holds_intent(a, req->fill) || bs_account_applied(a, req->fill->request) != NULL) {
+        *write = false; /* our lock, written once already (its answer was lost) */
+        return BS_OK;
+    }
     if (a->lock != BS_LOCK_NONE)
         return BS_LOCKED;
     if (a->balance < req->fill->price)
@@ -206,8 +213,8 @@ take_lock(bs_account *a, void *arg, bool *write)
     return BS_OK;
 }
 
-/* Finish whatever the buyer's account was in the middle of. Returns
- * BS_LOCKED when there was something (the caller must look again). */
+/* Finish whatever the buyer's account was in the middle of (a purchase a
+ * crash interrupted, or one of another tab's), then go on. */
 static bs_status
 finish_earlier_purchase(bs_ctx *ctx, const char *canon, bs_account *buyer)
 {
@@ -218,7 +225,41 @@ finish_earlier_purchase(bs_ctx *ctx, const char *canon, bs_account *buyer)
         return BS_OK;
     fill = buyer->fill;
     st = bs_purchase_resume(ctx, canon, &fill, NULL);
-    return st == BS_OK || st == BS_SOLD ? BS_LOCKED : st;
+    return st == BS_SOLD ? BS_OK : st;
+}
+
+/* Would crediting this sale take the seller's or the operator's balance past
+ * 21 million BTC? Then the sale is refused before it happens (a credit that
+ * cannot be applied would stay owed). */
+static bs_status
+check_payees(bs_ctx *ctx, const char *buyer, const bs_campaign *c, int64_t price, int64_t fee,
+             bs_purchase_result *res)
+{
+    const struct {
+        const char *canon;
+        int64_t amount;
+        const char *subject;
+    } payees[] = {{c->id.owner, price - fee, "seller"}, {ctx->operator_name, fee, "operator"}};
+
+    for (size_t i = 0; i < sizeof(payees) / sizeof(payees[0]); i++) {
+        bs_account a;
+        bs_status st;
+
+        if (payees[i].amount == 0 || strcmp(payees[i].canon, buyer) == 0)
+            continue; /* a buyer paying itself only ever loses the fee */
+        st = bs_docs_account(ctx, payees[i].canon, &a, NULL);
+        if (st == BS_NOTFOUND)
+            continue; /* the operator's account is made on its first credit */
+        if (st != BS_OK)
+            return st;
+        st = a.balance > BS_MAX_MONEY - payees[i].amount ? BS_OVERFLOW : BS_OK;
+        bs_account_release(&a);
+        if (st != BS_OK) {
+            res->subject = payees[i].subject;
+            return st;
+        }
+    }
+    return BS_OK;
 }
 
 /* The checks that do not depend on the moment: the ad is the buyer's, of the
@@ -306,7 +347,14 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
     fill.ad = order->ad;
     fill.price = quote.price;
     fill.fee = bs_price_fee(quote.price, ctx->fee_bp);
+    st = check_payees(ctx, canon, &quote.campaign, fill.price, fill.fee, res);
+    if (st != BS_OK)
+        return st;
+    /* A sale is never dated before the previous one, whatever this machine's
+     * clock says (several machines' clocks may differ). */
     fill.time = bs_ctx_now(ctx);
+    if (quote.campaign.has_last && fill.time < quote.campaign.last.time)
+        fill.time = quote.campaign.last.time;
     fill.start = quote.start;
     fill.end = quote.end;
     bs_id_next(&ctx->ids, fill.request);

@@ -44,7 +44,8 @@ typedef struct bs_purchase_result {
     int64_t balance;     /* the buyer's balance after, or at the refusal */
     int64_t next_slot;   /* the slot that was for sale */
     const char *subject; /* on NOTFOUND/MISMATCH/FORBIDDEN: "account",
-                            "campaign", "ad" or "category" */
+                            "campaign", "ad" or "category"; on OVERFLOW:
+                            "seller" or "operator" */
     const char *detail;  /* FORBIDDEN: the disallowed category (lives as
                             long as the result) */
     char detail_buf[64];
@@ -56,9 +57,12 @@ typedef struct bs_purchase_result {
  * BS_MISMATCH (the ad's size is not the campaign's); BS_FORBIDDEN (the ad has
  * a category the campaign disallows, or is not the buyer's); BS_STALE (the
  * slot for sale is not expect_slot); BS_PRICE_LIMIT; BS_INSUFFICIENT;
- * BS_LOCKED (another purchase of this account was in progress: it has been
- * finished, look again); BS_SOLD (someone else got the slot first: no debit);
- * BS_CONFLICT (too much contention: retry); store errors. */
+ * BS_LOCKED (another purchase of this account is in progress at this very
+ * moment: retry in a few seconds; one that a crash left is finished first,
+ * and then this one goes on); BS_OVERFLOW (crediting the sale would take the
+ * seller's or the operator's balance past 21 million BTC; subject says
+ * whose); BS_SOLD (someone else got the slot first: no debit); BS_CONFLICT
+ * (too much contention: retry); store errors. */
 bs_status bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result *res);
 
 /* Finish the purchase recorded as `fill` on account/<canon> (see above).

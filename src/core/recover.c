@@ -6,8 +6,10 @@
 #include "core/books.h"
 #include "core/credit.h"
 #include "core/docs.h"
+#include "core/keyimport.h"
 #include "core/purchase.h"
 #include "core/recover.h"
+#include "util/log.h"
 
 /* Finish the account's intent; *finished tells whether there was one. */
 static bs_status
@@ -32,74 +34,117 @@ recover_one(bs_ctx *ctx, const char *canon, bool *finished)
     return st;
 }
 
+typedef struct sweep {
+    bs_ctx *ctx;
+    bs_recover_report *report;
+    bs_recover_note note;
+    void *arg;
+} sweep;
+
+bs_status
+bs_recover_item(bs_recover_note note, void *arg, size_t *problems, bs_status st,
+                const char *account, const char *campaign, const char *step)
+{
+    bs_recover_problem p = {account, campaign, step, st};
+
+    if (st == BS_OK || bs_status_outage(st))
+        return st;
+    (*problems)++;
+    if (note != NULL)
+        note(arg, &p);
+    return BS_OK;
+}
+
+static bs_status
+noted(sweep *sw, bs_status st, const char *account, const char *campaign, const char *step)
+{
+    return bs_recover_item(sw->note, sw->arg, &sw->report->problems, st, account, campaign, step);
+}
+
+/* A touch of one account notes its problems in the operator's log. */
+static void
+log_problem(void *arg, const bs_recover_problem *p)
+{
+    (void)arg;
+    bs_log_warning("recovery of account \"%s\" left campaign \"%s\" (%s): %s",
+                   p->account ? p->account : "", p->campaign ? p->campaign : "", p->step,
+                   bs_strerror(p->status));
+}
+
+/* One of the account's own campaigns: a seller who looks at the account is
+ * paid for every final sale. */
 static bs_status
 credit_campaign_doc(const bs_store_doc *doc, void *arg)
 {
-    bs_ctx *ctx = arg;
+    sweep *sw = arg;
+    char ref[BS_REF_MAX];
     bs_campaign c;
     bs_status st = bs_campaign_decode(doc->value, doc->len, &c);
 
-    return st == BS_OK ? bs_credit_campaign(ctx, &c.id) : st;
+    if (st != BS_OK)
+        return noted(sw, st, NULL, doc->key, "read");
+    bs_ref_format(&c.id, ref);
+    return noted(sw, bs_credit_campaign(sw->ctx, &c.id), c.id.owner, ref, "credit");
 }
 
 bs_status
 bs_recover_account(bs_ctx *ctx, const char *canon)
 {
+    bs_recover_report report = {0};
+    sweep sw = {ctx, &report, log_problem, NULL};
     char prefix[BS_KEY_BUF];
     bool finished;
     bs_status st = recover_one(ctx, canon, &finished);
 
-    /* A seller who looks at the account is paid for every final sale. */
     bs_prefix_campaigns_of(canon, prefix);
     if (st == BS_OK)
-        st = bs_docs_each(ctx, prefix, credit_campaign_doc, ctx);
+        st = bs_docs_each(ctx, prefix, credit_campaign_doc, &sw);
     return st;
 }
-
-typedef struct sweep {
-    bs_ctx *ctx;
-    bs_recover_report *report;
-} sweep;
 
 static bs_status
 recover_account_doc(const bs_store_doc *doc, void *arg)
 {
     sweep *sw = arg;
-    bs_recover_report *report = sw->report;
+    const char *canon = doc->key + strlen(BS_PREFIX_ACCOUNTS);
     bool finished;
-    bs_status st = recover_one(sw->ctx, doc->key + strlen(BS_PREFIX_ACCOUNTS), &finished);
+    bs_status st = recover_one(sw->ctx, canon, &finished);
 
-    report->accounts++;
-    if (finished)
-        report->purchases++;
-    return st;
+    sw->report->accounts++;
+    if (finished && st == BS_OK)
+        sw->report->purchases++;
+    return noted(sw, st, canon, NULL, finished ? "purchase" : "ledger");
 }
 
 static bs_status
 recover_campaign_doc(const bs_store_doc *doc, void *arg)
 {
     sweep *sw = arg;
+    char ref[BS_REF_MAX];
     bs_campaign c;
     bs_status st = bs_campaign_decode(doc->value, doc->len, &c);
 
     if (st != BS_OK)
-        return st;
+        return noted(sw, st, NULL, doc->key, "read");
     sw->report->campaigns++;
+    bs_ref_format(&c.id, ref);
     st = bs_purchase_sync(sw->ctx, &c.id, &c);
-    if (st == BS_OK)
-        st = bs_credit_campaign(sw->ctx, &c.id);
-    return st;
+    if (st != BS_OK)
+        return noted(sw, st, c.id.owner, ref, "purchase");
+    return noted(sw, bs_credit_campaign(sw->ctx, &c.id), c.id.owner, ref, "credit");
 }
 
 bs_status
-bs_recover_all(bs_ctx *ctx, bs_recover_report *report)
+bs_recover_all(bs_ctx *ctx, bs_recover_report *report, bs_recover_note note, void *arg)
 {
-    sweep sw = {ctx, report};
+    sweep sw = {ctx, report, note, arg};
     bs_status st;
 
     memset(report, 0, sizeof(*report));
     st = bs_docs_each(ctx, BS_PREFIX_ACCOUNTS, recover_account_doc, &sw);
     if (st == BS_OK)
         st = bs_docs_each(ctx, BS_PREFIX_CAMPAIGNS, recover_campaign_doc, &sw);
+    if (st == BS_OK)
+        st = bs_keys_finish_imports(ctx, &report->imports, &report->problems, note, arg);
     return st;
 }

@@ -6,7 +6,8 @@
  *    "credited":{"bob/0":3},"fees":{"bob/0":3},
  *    "btc":{"state":"none"} | {"state":"getting","set":N,"page":Y,"request":R}
  *          | {"state":"have","address":A,"request":R},
- *    "deposits":{"<address>":credited satoshis}}
+ *    "deposits":{"<address>":credited satoshis},
+ *    "recent":[{"request":R,"seq":N}...]}
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,64 @@ deposits_from_json(json_t *obj, bs_account *a)
     return BS_OK;
 }
 
+static json_t *
+recent_json(const bs_account *a)
+{
+    json_t *array = json_array();
+
+    for (size_t i = 0; array != NULL && i < a->recent_count; i++) {
+        if (json_array_append_new(array, json_pack("{s:s, s:I}", "request", a->recent[i].request,
+                                                   "seq", (json_int_t)a->recent[i].seq)) != 0) {
+            json_decref(array);
+            return NULL;
+        }
+    }
+    return array;
+}
+
+static bs_status
+recent_from_json(json_t *array, bs_account *a)
+{
+    json_t *item;
+    size_t i;
+
+    if (array == NULL)
+        return BS_OK; /* written before accounts remembered requests */
+    if (!json_is_array(array) || json_array_size(array) > BS_RECENT_MAX)
+        return BS_CORRUPT;
+    json_array_foreach(array, i, item)
+    {
+        bs_recent *r = &a->recent[i];
+        if (!json_is_object(item) ||
+            bs_codec_string(item, "request", r->request, sizeof(r->request), false) ||
+            bs_codec_int(item, "seq", &r->seq))
+            return BS_CORRUPT;
+        a->recent_count++;
+    }
+    return BS_OK;
+}
+
+const bs_recent *
+bs_account_applied(const bs_account *a, const char *request)
+{
+    for (size_t i = 0; request[0] != '\0' && i < a->recent_count; i++)
+        if (strcmp(a->recent[i].request, request) == 0)
+            return &a->recent[i];
+    return NULL;
+}
+
+void
+bs_account_remember(bs_account *a, const char *request, int64_t seq)
+{
+    if (a->recent_count == BS_RECENT_MAX) {
+        memmove(&a->recent[0], &a->recent[1], (BS_RECENT_MAX - 1) * sizeof(a->recent[0]));
+        a->recent_count--;
+    }
+    snprintf(a->recent[a->recent_count].request, sizeof(a->recent[0].request), "%s", request);
+    a->recent[a->recent_count].seq = seq;
+    a->recent_count++;
+}
+
 bs_deposit_key *
 bs_deposit_find(bs_account *a, const char *address)
 {
@@ -205,15 +264,15 @@ bs_deposit_add(bs_account *a, const char *address)
 char *
 bs_account_encode(const bs_account *a, size_t *len)
 {
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
-                            "name", a->name, "password", a->password, "api_key_hash",
-                            a->api_key_hash, "created", (json_int_t)a->created, "operator",
-                            a->is_operator, "balance", (json_int_t)a->balance, "ledger_next",
-                            (json_int_t)a->ledger_next, "pending", pending_json(a), "lock",
-                            a->lock == BS_LOCK_FILL ? bs_fill_intent_view(&a->fill) : json_null(),
-                            "credited", watermarks_json(a->credited, a->credited_count), "fees",
-                            watermarks_json(a->fees, a->fees_count), "btc", btc_json(&a->btc),
-                            "deposits", deposits_json(a));
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name", a->name,
+        "password", a->password, "api_key_hash", a->api_key_hash, "created", (json_int_t)a->created,
+        "operator", a->is_operator, "balance", (json_int_t)a->balance, "ledger_next",
+        (json_int_t)a->ledger_next, "pending", pending_json(a), "lock",
+        a->lock == BS_LOCK_FILL ? bs_fill_intent_view(&a->fill) : json_null(), "credited",
+        watermarks_json(a->credited, a->credited_count), "fees",
+        watermarks_json(a->fees, a->fees_count), "btc", btc_json(&a->btc), "deposits",
+        deposits_json(a), "recent", recent_json(a));
 
     return bs_codec_dump(doc, len);
 }
@@ -270,6 +329,8 @@ bs_account_decode(const char *text, size_t len, bs_account *a)
         st = btc_from_json(json_object_get(doc, "btc"), &a->btc);
     if (st == BS_OK)
         st = deposits_from_json(json_object_get(doc, "deposits"), a);
+    if (st == BS_OK)
+        st = recent_from_json(json_object_get(doc, "recent"), a);
     if (st != BS_OK)
         goto fail;
     json_decref(doc);

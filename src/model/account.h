@@ -10,6 +10,8 @@
  *     ledger_next - 1 entries exist: ledger documents 1..k, then pending
  *     k+1..ledger_next-1.
  *   - lock is NONE or exactly one intent, with its request id.
+ *   - every request of the account's own that changed it is in `recent`
+ *     until BS_RECENT_MAX later ones push it out.
  *   - credited[c] == n: the sales of slots 0..n of campaign c (one the
  *     account owns) are credited to this account; fees[c] == n: the fees of
  *     slots 0..n of campaign c are credited (operator only).
@@ -71,6 +73,19 @@ typedef struct bs_deposit_key {
     int64_t credited;
 } bs_deposit_key;
 
+/* How many of the account's own requests it remembers (see bs_recent). */
+#define BS_RECENT_MAX 32
+
+/* A request of the account's own (a purchase, an adjustment, a deposit, a
+ * key hand-out...) that changed it, remembered so that the same request
+ * arriving again — a write re-sent after its answer was lost, a retry after
+ * an unknown outcome — is recognised as applied even after other writes
+ * followed it. */
+typedef struct bs_recent {
+    char request[BS_ID_LEN + 1];
+    int64_t seq; /* its ledger entry; 0 when it made none */
+} bs_recent;
+
 /* The last slot index of one campaign that has been credited (-1: none). */
 typedef struct bs_watermark {
     bs_ref campaign;
@@ -96,6 +111,8 @@ typedef struct bs_account {
     bs_btc_key btc;
     bs_deposit_key *deposits; /* every key ever handed out; malloc'ed */
     size_t deposits_count;
+    bs_recent recent[BS_RECENT_MAX]; /* oldest first */
+    size_t recent_count;
 } bs_account;
 
 /* The document (malloc'ed, length in *len) or NULL when out of memory. */
@@ -112,6 +129,14 @@ void bs_account_release(bs_account *account);
  * reference or NULL. */
 json_t *bs_account_view(const bs_account *account);
 json_t *bs_fill_intent_view(const bs_fill_intent *fill);
+
+/* The remembered request `request`, or NULL when the account does not
+ * remember it (never applied, or older than the last BS_RECENT_MAX). */
+const bs_recent *bs_account_applied(const bs_account *account, const char *request);
+
+/* Remember `request` (and its ledger entry, or 0), forgetting the oldest
+ * beyond BS_RECENT_MAX. */
+void bs_account_remember(bs_account *account, const char *request, int64_t seq);
 
 /* Watermarks: the last credited slot of `campaign` (-1 when none), and
  * setting it (BS_NOMEM possible). */

@@ -12,6 +12,7 @@
 
 #include "model/campaign.h"
 #include "model/names.h"
+#include "util/id.h"
 #include "util/status.h"
 
 #define BS_NICKNAME_MAX   64  /* bytes of UTF-8 */
@@ -35,6 +36,7 @@ typedef struct bs_ad {
     char url[BS_URL_MAX + 1];
     bs_categories categories;
     int64_t created;
+    char request[BS_ID_LEN + 1]; /* the upload's ("" before ads recorded it) */
 } bs_ad;
 
 char *bs_ad_encode(const bs_ad *ad, size_t *len);

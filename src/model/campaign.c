@@ -2,7 +2,7 @@
  * campaign.c — the JSON of campaigns and slots.
  *   campaign: {"id":"bob/0","min_price":1000,"slot_seconds":86400,"width":300,
  *              "height":250,"title":"...","disallowed":["x"],"created":T,
- *              "last":SLOT|null}
+ *              "last":SLOT|null,"request":R}   (request: the creating one)
  *   slot:     {"campaign":"bob/0","index":3,"buyer":"alice","ad":"alice/1",
  *              "price":P,"fee":F,"time":T,"start":S,"end":E,"request":"<id>"}
  */
@@ -183,6 +183,10 @@ campaign_json(const bs_campaign *c, bool view)
         (json_int_t)c->width, "height", (json_int_t)c->height, "title", c->title, "disallowed",
         bs_categories_json(&c->disallowed), "created", (json_int_t)c->created, "last",
         c->has_last ? (view ? bs_slot_view(&c->last) : slot_json(&c->last)) : json_null());
+    if (obj != NULL && !view && json_object_set_new(obj, "request", json_string(c->request)) != 0) {
+        json_decref(obj);
+        return NULL;
+    }
     return obj;
 }
 
@@ -212,7 +216,8 @@ bs_campaign_decode(const char *text, size_t len, bs_campaign *c)
         bs_codec_int(obj, "width", &c->width) || bs_codec_int(obj, "height", &c->height) ||
         bs_codec_string(obj, "title", c->title, sizeof(c->title), false) ||
         bs_categories_from_json(json_object_get(obj, "disallowed"), &c->disallowed) ||
-        bs_codec_int(obj, "created", &c->created))
+        bs_codec_int(obj, "created", &c->created) ||
+        bs_codec_string(obj, "request", c->request, sizeof(c->request), true))
         goto free_obj;
     last = json_object_get(obj, "last");
     if (json_is_null(last)) {

@@ -59,6 +59,8 @@ typedef struct bs_campaign {
     char title[BS_TITLE_MAX + 1];
     bs_categories disallowed;
     int64_t created;
+    char request[BS_ID_LEN + 1]; /* the request that created it ("" before
+                                    campaigns recorded it) */
     bool has_last;
     bs_slot last;
 } bs_campaign;

@@ -9,8 +9,11 @@
  *   keyset/<N>     {"page":Y,"fill":null|{"id":F,"page":Y+1,"list_page":Z}}
  *   keyset/<N>/<Y> {"fill":F,"batch":B,"keys":[{"address":A,"request":R,
  *                    "account":name}...]}   (request/account "" when free)
- *   key/<address>  {"batch":B,"owner":name,"request":R}   ("" when free)
+ *   key/<address>  {"batch":B,"import":I,"owner":name,"request":R}   ("" when free)
  *   xpub/<source>  {"xpub":X,"type":"p2wpkh","next":i}
+ *   keyimport/<id> {"state":"recording"|"committed"|"aborted","ranges":n,
+ *                   "started":T,"heartbeat":T,"list_from":Z}
+ *   keyimport/<id>/<r>  a range, as on a list page
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +50,18 @@ void
 bs_key_xpub_source(const char *source, char out[BS_KEY_BUF])
 {
     snprintf(out, BS_KEY_BUF, "xpub/%s", source);
+}
+
+void
+bs_key_keyimport(const char *id, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, "keyimport/%s", id);
+}
+
+void
+bs_key_keyimport_range(const char *id, int64_t range, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, "keyimport/%s/%010lld", id, (long long)range);
 }
 
 /* Decode helper: parse, run `fn`, free. */
@@ -380,9 +395,9 @@ bs_keypage_decode(const char *text, size_t len, bs_keypage *p)
 char *
 bs_keydoc_encode(const bs_keydoc *k, size_t *len)
 {
-    return bs_codec_dump(
-        json_pack("{s:s, s:s, s:s}", "batch", k->batch, "owner", k->owner, "request", k->request),
-        len);
+    return bs_codec_dump(json_pack("{s:s, s:s, s:s, s:s}", "batch", k->batch, "import", k->import,
+                                   "owner", k->owner, "request", k->request),
+                         len);
 }
 
 static bs_status
@@ -391,6 +406,7 @@ keydoc_from(json_t *obj, void *out)
     bs_keydoc *k = out;
 
     if (bs_codec_string(obj, "batch", k->batch, sizeof(k->batch), false) ||
+        bs_codec_string(obj, "import", k->import, sizeof(k->import), true) ||
         bs_codec_string(obj, "owner", k->owner, sizeof(k->owner), false) ||
         bs_codec_string(obj, "request", k->request, sizeof(k->request), false))
         return BS_CORRUPT;
@@ -429,4 +445,66 @@ bs_xpub_source_decode(const char *text, size_t len, bs_xpub_source *s)
 {
     memset(s, 0, sizeof(*s));
     return with_object(text, len, xpub_source_from, s);
+}
+
+static const char *const import_states[] = {
+    [BS_IMPORT_RECORDING] = "recording",
+    [BS_IMPORT_COMMITTED] = "committed",
+    [BS_IMPORT_ABORTED] = "aborted",
+};
+
+char *
+bs_keyimport_encode(const bs_keyimport *k, size_t *len)
+{
+    return bs_codec_dump(json_pack("{s:s, s:I, s:I, s:I, s:I}", "state", import_states[k->state],
+                                   "ranges", (json_int_t)k->ranges, "started",
+                                   (json_int_t)k->started, "heartbeat", (json_int_t)k->heartbeat,
+                                   "list_from", (json_int_t)k->list_from),
+                         len);
+}
+
+static bs_status
+keyimport_from(json_t *obj, void *out)
+{
+    bs_keyimport *k = out;
+    char state[16];
+
+    if (bs_codec_string(obj, "state", state, sizeof(state), false) ||
+        bs_codec_int(obj, "ranges", &k->ranges) || bs_codec_int(obj, "started", &k->started) ||
+        bs_codec_int(obj, "heartbeat", &k->heartbeat) ||
+        bs_codec_int(obj, "list_from", &k->list_from) || k->ranges < 1 || k->list_from < 0)
+        return BS_CORRUPT;
+    for (size_t i = 0; i < sizeof(import_states) / sizeof(import_states[0]); i++) {
+        if (strcmp(state, import_states[i]) == 0) {
+            k->state = (bs_import_state)i;
+            return BS_OK;
+        }
+    }
+    return BS_CORRUPT;
+}
+
+bs_status
+bs_keyimport_decode(const char *text, size_t len, bs_keyimport *k)
+{
+    memset(k, 0, sizeof(*k));
+    return with_object(text, len, keyimport_from, k);
+}
+
+char *
+bs_key_range_encode(const bs_key_range *r, size_t *len)
+{
+    return bs_codec_dump(range_json(r), len);
+}
+
+static bs_status
+range_doc_from(json_t *obj, void *out)
+{
+    return range_from(obj, out);
+}
+
+bs_status
+bs_key_range_decode(const char *text, size_t len, bs_key_range *r)
+{
+    memset(r, 0, sizeof(*r));
+    return with_object(text, len, range_doc_from, r);
 }

@@ -11,8 +11,12 @@
  *   keyset/<N>         set N's current page and the lock of a fill in progress
  *   keyset/<N>/<Y>     page Y of set N: its keys and, per key, the request and
  *                      account that claimed it
- *   key/<address>      one per known address: its batch, and its owner once
- *                      handed out (an address belongs to one account, ever)
+ *   key/<address>      one per known address, in its canonical spelling
+ *                      (chain/address.h): its batch and the import that
+ *                      recorded it, and its owner once handed out (an
+ *                      address belongs to one account, ever)
+ *   keyimport/<id>     an import in progress (core/keyimport.h): its state
+ *   keyimport/<id>/<r> range r of that import
  *
  * Invariants: a range is claimed by at most one fill; a page is made from
  * exactly the range its fill claimed; a key on a page is claimed by at most
@@ -95,9 +99,28 @@ typedef struct bs_keypage {
 
 typedef struct bs_keydoc {
     char batch[BS_ID_LEN + 1];
+    char import[BS_ID_LEN + 1];  /* the import that recorded it ("" before
+                                    imports were recorded: finished) */
     bs_name owner;               /* "" until handed out */
     char request[BS_ID_LEN + 1]; /* the request that got it */
 } bs_keydoc;
+
+typedef enum bs_import_state {
+    BS_IMPORT_RECORDING, /* recording its addresses' key documents */
+    BS_IMPORT_COMMITTED, /* every address is its own: its ranges go into the list */
+    BS_IMPORT_ABORTED,   /* refused or taken over: its key documents are undone */
+} bs_import_state;
+
+/* keyimport/<id>: one import of addresses (or of keys derived from an
+ * xpub), from its intent to the list. */
+typedef struct bs_keyimport {
+    bs_import_state state;
+    int64_t ranges;    /* its ranges: keyimport/<id>/<r> for r < ranges */
+    int64_t started;   /* when it began: of two imports that meet, the later
+                          one takes over */
+    int64_t heartbeat; /* when it last showed it is alive */
+    int64_t list_from; /* COMMITTED: the list page its ranges go from */
+} bs_keyimport;
 
 typedef struct bs_xpub_source {
     char xpub[BS_XPUB_TEXT_MAX];
@@ -116,6 +139,9 @@ void bs_key_keyset(int64_t set, char out[BS_KEY_BUF]);
 void bs_key_keypage(int64_t set, int64_t page, char out[BS_KEY_BUF]);
 void bs_key_keydoc(const char *address, char out[BS_KEY_BUF]);
 void bs_key_xpub_source(const char *source, char out[BS_KEY_BUF]);
+#define BS_PREFIX_KEYIMPORTS "keyimport/"
+void bs_key_keyimport(const char *id, char out[BS_KEY_BUF]);
+void bs_key_keyimport_range(const char *id, int64_t range, char out[BS_KEY_BUF]);
 
 /* Codecs: encoders return malloc'ed JSON (NULL when out of memory);
  * decoders return BS_CORRUPT for anything malformed. Pages and ranges own
@@ -136,6 +162,12 @@ char *bs_keydoc_encode(const bs_keydoc *k, size_t *len);
 bs_status bs_keydoc_decode(const char *text, size_t len, bs_keydoc *k);
 char *bs_xpub_source_encode(const bs_xpub_source *s, size_t *len);
 bs_status bs_xpub_source_decode(const char *text, size_t len, bs_xpub_source *s);
+
+char *bs_keyimport_encode(const bs_keyimport *k, size_t *len);
+bs_status bs_keyimport_decode(const char *text, size_t len, bs_keyimport *k);
+/* One range as its own document (release it with bs_key_range_release). */
+char *bs_key_range_encode(const bs_key_range *r, size_t *len);
+bs_status bs_key_range_decode(const char *text, size_t len, bs_key_range *r);
 
 /* Append a copy of `range` (with its addresses) to `page`. */
 bs_status bs_keylist_page_append(bs_keylist_page *page, const bs_key_range *range);

@@ -22,9 +22,19 @@
  * key); BS_CONFLICT (CAS mismatch); BS_INVALID (bad key, URL, argument);
  * BS_TOOLARGE; BS_NOMEM; BS_NOSPACE (disk full); BS_ACCESS (permission);
  * BS_IO, BS_CORRUPT (unreadable store); BS_UNAVAILABLE (the store cannot be
- * reached). On any status but BS_OK, out-parameters hold no result and no
- * document was changed by a write that returned BS_CONFLICT, BS_EXISTS,
- * BS_NOTFOUND, BS_INVALID or BS_TOOLARGE.
+ * reached; a write that returns it was not applied); BS_UNCERTAIN (a write
+ * whose outcome could not be learned: the store stopped answering after it
+ * may have applied it; only a remote store returns it). On any status but
+ * BS_OK, out-parameters hold no result and no document was changed by a
+ * write that returned BS_CONFLICT, BS_EXISTS, BS_NOTFOUND, BS_INVALID,
+ * BS_TOOLARGE or BS_UNAVAILABLE.
+ *
+ * A write that a remote store may have received twice (a request re-sent
+ * after its answer was lost) and whose second arrival finds exactly the
+ * value it writes is reported BS_OK, not BS_CONFLICT or BS_EXISTS: the first
+ * arrival applied it. So every value a caller writes must identify the
+ * operation that writes it (bitslot's documents carry request ids): the same
+ * bytes then mean the same operation, and reporting it applied is true.
  */
 #ifndef BS_STORE_H
 #define BS_STORE_H

@@ -20,8 +20,17 @@
  *   - Every request carries "Grpc-Metadata-hasleader: true", so a member
  *     without a leader answers at once instead of after 7 s; a transport
  *     error, a timeout or a 5xx moves on to the next endpoint.
- *   - A write whose answer was lost may or may not have been applied: it is
- *     resolved by reading the key back (our value there: applied).
+ *   - A write whose answer was lost may or may not have been applied. A
+ *     request can reach etcd twice: libcurl sends it again by itself when a
+ *     kept-alive connection dies before the answer, and post() moves on to
+ *     the next endpoint. Such a write is "ambiguous": when its compare then
+ *     fails (or its add finds the key) and the document holds exactly our
+ *     value, the first send was applied and the write is BS_OK. (The values
+ *     bitslot writes carry the id of the operation, so the same bytes mean
+ *     the same operation.) When no endpoint answers at all, the key is read
+ *     back: our value there is BS_OK, the document still at the CAS we
+ *     expected is BS_UNAVAILABLE (not applied), anything else, or no answer
+ *     to the read, is BS_UNCERTAIN.
  *   - Easy handles (kept-alive connections) sit in a small pool whose mutex
  *     guards only the pool, never data.
  */
@@ -39,11 +48,18 @@
 #define TIMEOUT_MS    3000L
 #define RESPONSE_MAX  ((size_t)64 << 20)
 
+/* An easy handle and whether it has carried a request before (so may hold
+ * a kept-alive connection that libcurl would reuse). */
+typedef struct handle {
+    CURL *curl;
+    bool warm;
+} handle;
+
 typedef struct etcd_store {
     char *endpoints[ENDPOINTS_MAX];
     size_t endpoint_count;
     pthread_mutex_t pool_lock; /* guards `pool` only */
-    CURL *pool[POOL_MAX];
+    handle pool[POOL_MAX];
     size_t pooled;
     struct curl_slist *headers;
 } etcd_store;
@@ -84,52 +100,72 @@ collect(char *ptr, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
-static CURL *
-take_handle(etcd_store *s)
+static bool
+take_handle(etcd_store *s, handle *h)
 {
-    CURL *c = NULL;
+    bool pooled = false;
 
     pthread_mutex_lock(&s->pool_lock);
-    if (s->pooled > 0)
-        c = s->pool[--s->pooled];
+    if (s->pooled > 0) {
+        *h = s->pool[--s->pooled];
+        pooled = true;
+    }
     pthread_mutex_unlock(&s->pool_lock);
-    return c != NULL ? c : curl_easy_init();
+    if (!pooled)
+        *h = (handle){curl_easy_init(), false};
+    return h->curl != NULL;
 }
 
 static void
-give_handle(etcd_store *s, CURL *c)
+give_handle(etcd_store *s, handle h)
 {
     pthread_mutex_lock(&s->pool_lock);
     if (s->pooled < POOL_MAX) {
-        s->pool[s->pooled++] = c;
-        c = NULL;
+        s->pool[s->pooled++] = h;
+        h.curl = NULL;
     }
     pthread_mutex_unlock(&s->pool_lock);
-    if (c != NULL)
-        curl_easy_cleanup(c);
+    if (h.curl != NULL)
+        curl_easy_cleanup(h.curl);
+}
+
+/* Could this transfer have sent the request before the attempt that
+ * answered? libcurl resends it, on a new connection, when a reused one died
+ * before any answer; a warm handle that needed a new connection may have
+ * done so. */
+static bool
+maybe_resent(CURL *c, bool warm)
+{
+    long connects = 0;
+
+    return warm && curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK &&
+           connects > 0;
 }
 
 /* POST `body` (whose reference this takes) to `path` on each endpoint in
  * turn until one answers with a status other than 5xx. On BS_OK *answer is
  * the parsed JSON (decref it). BS_UNAVAILABLE: no endpoint answered;
- * BS_INVALID: etcd refused the request; BS_NOSPACE: its quota is full. */
+ * BS_INVALID: etcd refused the request; BS_NOSPACE: its quota is full.
+ * *sent_before (may be NULL) tells whether the request may have reached etcd
+ * more than once, or once without an answer. */
 static bs_status
-post(etcd_store *s, const char *path, json_t *body, json_t **answer)
+post(etcd_store *s, const char *path, json_t *body, json_t **answer, bool *sent_before)
 {
     char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
     bs_status st = BS_UNAVAILABLE;
-    CURL *c;
+    bool ambiguous = false;
+    handle h;
 
     json_decref(body);
     *answer = NULL;
     if (text == NULL)
         return BS_NOMEM;
-    c = take_handle(s);
-    if (c == NULL) {
+    if (!take_handle(s, &h)) {
         free(text);
         return BS_NOMEM;
     }
     for (size_t i = 0; i < s->endpoint_count && st == BS_UNAVAILABLE; i++) {
+        CURL *c = h.curl;
         char url[1024];
         response r = {NULL, 0, false};
         long status = 0;
@@ -149,10 +185,14 @@ post(etcd_store *s, const char *path, json_t *body, json_t **answer)
         rc = curl_easy_perform(c);
         if (rc == CURLE_OK)
             curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        ambiguous |= maybe_resent(c, h.warm);
+        h.warm = true;
         if (r.too_large) {
             st = BS_TOOLARGE;
         } else if (rc != CURLE_OK || status >= 500 || status == 0) {
             st = BS_UNAVAILABLE; /* the next endpoint */
+            /* Unless it never connected, the request may have been applied. */
+            ambiguous |= rc != CURLE_COULDNT_CONNECT && rc != CURLE_COULDNT_RESOLVE_HOST;
         } else if (status == 429) {
             st = BS_NOSPACE; /* quota exceeded, or a request too large */
         } else if (status >= 400) {
@@ -163,8 +203,10 @@ post(etcd_store *s, const char *path, json_t *body, json_t **answer)
         }
         free(r.data);
     }
-    give_handle(s, c);
+    give_handle(s, h);
     free(text);
+    if (sent_before != NULL)
+        *sent_before = ambiguous;
     return st;
 }
 
@@ -232,7 +274,7 @@ etcd_get(void *impl, const char *key, char **value, size_t *len, bs_cas *cas)
 {
     json_t *answer, *kv;
     bs_status st =
-        post(impl, "/v3/kv/range", json_pack("{s:o}", "key", b64(key, strlen(key))), &answer);
+        post(impl, "/v3/kv/range", json_pack("{s:o}", "key", b64(key, strlen(key))), &answer, NULL);
 
     if (st != BS_OK)
         return st;
@@ -276,25 +318,52 @@ txn_body(const char *key, const void *value, size_t len, bs_store_write_mode mod
                      "request_range", "key", b64(key, strlen(key)));
 }
 
-/* A write whose answer was lost: our value there now means it was applied. */
-static bs_status
-resolve_lost_write(etcd_store *s, bs_store_write_mode mode, const char *key, const void *value,
-                   size_t len, bs_cas *new_cas)
+/* Does kv (a range's first kv, or NULL) hold exactly `value`? */
+static bool
+holds_value(json_t *kv, const void *value, size_t len)
 {
     char *now = NULL;
     size_t now_len;
-    bs_cas cas;
-    bs_status st = etcd_get(s, key, &now, &now_len, &cas);
+    bool same;
 
-    if (mode == BS_STORE_WRITE_REMOVE)
-        return st == BS_NOTFOUND ? BS_OK : st == BS_OK ? BS_UNAVAILABLE : st;
-    if (st == BS_OK)
-        st = now_len == len && memcmp(now, value, len) == 0 ? BS_OK : BS_UNAVAILABLE;
-    else if (st == BS_NOTFOUND)
-        st = BS_UNAVAILABLE;
+    if (kv == NULL || unb64(kv, "value", &now, &now_len) != BS_OK)
+        return false;
+    same = now_len == len && memcmp(now, value, len) == 0;
     free(now);
-    if (st == BS_OK)
-        *new_cas = cas;
+    return same;
+}
+
+/* No endpoint answered a write that may have reached etcd: read the key back
+ * (see the file's invariants). */
+static bs_status
+resolve_lost_write(etcd_store *s, bs_store_write_mode mode, const char *key, const void *value,
+                   size_t len, bs_cas cas, bs_cas *new_cas)
+{
+    json_t *answer, *kv;
+    bs_status st =
+        post(s, "/v3/kv/range", json_pack("{s:o}", "key", b64(key, strlen(key))), &answer, NULL);
+
+    if (st == BS_UNAVAILABLE)
+        return BS_UNCERTAIN;
+    if (st != BS_OK)
+        return st;
+    kv = first_kv(answer);
+    if (mode == BS_STORE_WRITE_REMOVE) {
+        st = kv == NULL                                     ? BS_OK
+             : (bs_cas)int_field(kv, "mod_revision") == cas ? BS_UNAVAILABLE
+                                                            : BS_UNCERTAIN;
+    } else if (holds_value(kv, value, len)) {
+        *new_cas = (bs_cas)int_field(kv, "mod_revision");
+        st = BS_OK;
+    } else if (mode == BS_STORE_WRITE_ADD) {
+        st = kv == NULL ? BS_UNAVAILABLE : BS_UNCERTAIN;
+    } else if (mode == BS_STORE_WRITE_REPLACE) {
+        st = kv != NULL && (bs_cas)int_field(kv, "mod_revision") == cas ? BS_UNAVAILABLE
+                                                                        : BS_UNCERTAIN;
+    } else {
+        st = BS_UNCERTAIN;
+    }
+    json_decref(answer);
     return st;
 }
 
@@ -303,18 +372,19 @@ etcd_write(void *impl, bs_store_write_mode mode, const char *key, const void *va
            bs_cas cas, bs_cas *new_cas)
 {
     etcd_store *s = impl;
-    json_t *answer = NULL, *range;
+    json_t *answer = NULL, *kv;
+    bool sent_before = false;
     bs_status st;
 
     *new_cas = BS_STORE_CAS_NONE;
     if (mode == BS_STORE_WRITE_SET)
         st = post(s, "/v3/kv/put",
                   json_pack("{s:o, s:o}", "key", b64(key, strlen(key)), "value", b64(value, len)),
-                  &answer);
+                  &answer, &sent_before);
     else
-        st = post(s, "/v3/kv/txn", txn_body(key, value, len, mode, cas), &answer);
-    if (st == BS_UNAVAILABLE)
-        return resolve_lost_write(s, mode, key, value, len, new_cas);
+        st = post(s, "/v3/kv/txn", txn_body(key, value, len, mode, cas), &answer, &sent_before);
+    if (st == BS_UNAVAILABLE && sent_before)
+        return resolve_lost_write(s, mode, key, value, len, cas, new_cas);
     if (st != BS_OK)
         return st;
     if (mode == BS_STORE_WRITE_SET || json_is_true(json_object_get(answer, "succeeded"))) {
@@ -323,12 +393,18 @@ etcd_write(void *impl, bs_store_write_mode mode, const char *key, const void *va
         json_decref(answer);
         return BS_OK;
     }
-    range =
-        json_object_get(json_array_get(json_object_get(answer, "responses"), 0), "response_range");
-    if (mode == BS_STORE_WRITE_ADD)
+    kv = first_kv(
+        json_object_get(json_array_get(json_object_get(answer, "responses"), 0), "response_range"));
+    if (sent_before && mode == BS_STORE_WRITE_REMOVE && kv == NULL) {
+        st = BS_OK; /* our first send removed it */
+    } else if (sent_before && mode != BS_STORE_WRITE_REMOVE && holds_value(kv, value, len)) {
+        *new_cas = (bs_cas)int_field(kv, "mod_revision");
+        st = BS_OK; /* our first send wrote it */
+    } else if (mode == BS_STORE_WRITE_ADD) {
         st = BS_EXISTS;
-    else
-        st = first_kv(range) == NULL ? BS_NOTFOUND : BS_CONFLICT;
+    } else {
+        st = kv == NULL ? BS_NOTFOUND : BS_CONFLICT;
+    }
     json_decref(answer);
     return st;
 }
@@ -365,7 +441,7 @@ etcd_scan(void *impl, const char *prefix, const char *after, size_t limit, bs_st
         end[end_len++] = '\0';
     body = json_pack("{s:o, s:o, s:I}", "key", b64(start, start_len), "range_end",
                      b64(end, end_len), "limit", (json_int_t)limit);
-    st = post(impl, "/v3/kv/range", body, &answer);
+    st = post(impl, "/v3/kv/range", body, &answer, NULL);
     if (st != BS_OK)
         goto free_keys;
     kvs = json_object_get(answer, "kvs");
@@ -399,7 +475,7 @@ etcd_close(void *impl)
     if (s == NULL)
         return;
     for (size_t i = 0; i < s->pooled; i++)
-        curl_easy_cleanup(s->pool[i]);
+        curl_easy_cleanup(s->pool[i].curl);
     for (size_t i = 0; i < s->endpoint_count; i++)
         free(s->endpoints[i]);
     curl_slist_free_all(s->headers);
@@ -407,11 +483,30 @@ etcd_close(void *impl)
     free(s);
 }
 
+/* An http(s) URL of a host (and port), nothing after it: libcurl's own URL
+ * parser must read it, so a malformed one is a usage error here, not a
+ * connection failure later. */
 static bool
-endpoint_valid(const char *e, size_t len)
+endpoint_valid(const char *e)
 {
-    return (len > 7 && strncmp(e, "http://", 7) == 0) ||
-           (len > 8 && strncmp(e, "https://", 8) == 0);
+    CURLU *u;
+    char *host = NULL, *path = NULL, *query = NULL;
+    bool ok;
+
+    if (strncmp(e, "http://", 7) != 0 && strncmp(e, "https://", 8) != 0)
+        return false;
+    u = curl_url();
+    if (u == NULL)
+        return false;
+    ok = curl_url_set(u, CURLUPART_URL, e, 0) == CURLUE_OK &&
+         curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host[0] != '\0' &&
+         curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && strcmp(path, "/") == 0 &&
+         curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_NO_QUERY;
+    curl_free(host);
+    curl_free(path);
+    curl_free(query);
+    curl_url_cleanup(u);
+    return ok;
 }
 
 static bs_status
@@ -436,13 +531,15 @@ etcd_open(const char *location, void **impl)
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         while (len > 0 && p[len - 1] == '/')
             len--;
-        if (!endpoint_valid(p, len) || s->endpoint_count == ENDPOINTS_MAX)
+        if (s->endpoint_count == ENDPOINTS_MAX)
             goto fail;
         s->endpoints[s->endpoint_count] = strndup(p, len);
         if (s->endpoints[s->endpoint_count++] == NULL) {
             st = BS_NOMEM;
             goto fail;
         }
+        if (!endpoint_valid(s->endpoints[s->endpoint_count - 1]))
+            goto fail;
         if (comma == NULL)
             break;
         p = comma + 1;
@@ -459,7 +556,7 @@ etcd_open(const char *location, void **impl)
         goto fail;
     }
     /* One read proves some member answers. */
-    st = post(s, "/v3/kv/range", json_pack("{s:s}", "key", "AA=="), &answer);
+    st = post(s, "/v3/kv/range", json_pack("{s:s}", "key", "AA=="), &answer, NULL);
     json_decref(answer);
     if (st != BS_OK)
         goto fail;

@@ -3,6 +3,8 @@
  * (pthread_once); after that a check is an integer compare.
  */
 #include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,16 +25,20 @@ static const char *const operations[] = {
 
 static pthread_once_t armed_once = PTHREAD_ONCE_INIT;
 static int armed = -1; /* the id named by BITSLOT_FAILPOINT, or -1 */
+static bool pause_there;
 
 static void
 read_environment(void)
 {
     const char *want = getenv("BITSLOT_FAILPOINT");
+    size_t len;
 
     if (want == NULL)
         return;
+    len = strcspn(want, ":");
+    pause_there = strcmp(want + len, ":pause") == 0;
     for (int i = 0; i < BS__FAILPOINT_COUNT; i++)
-        if (strcmp(want, names[i]) == 0)
+        if (strlen(names[i]) == len && strncmp(want, names[i], len) == 0)
             armed = i;
 }
 
@@ -40,8 +46,11 @@ void
 bs_failpoint(bs_failpoint_id id)
 {
     pthread_once(&armed_once, read_environment);
-    if ((int)id == armed)
+    if ((int)id != armed)
+        return;
+    if (!pause_there)
         _exit(BS_FAILPOINT_EXIT);
+    raise(SIGSTOP);
 }
 
 const char *

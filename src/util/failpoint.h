@@ -2,8 +2,10 @@
  * failpoint.h — named crash points at every step of every multi-document
  * protocol. With BITSLOT_FAILPOINT=<name> in the environment, the process
  * exits at once (_exit(BS_FAILPOINT_EXIT)) when it reaches that point, as if
- * the machine had lost power there. Unset, a failpoint costs one load and one
- * compare.
+ * the machine had lost power there. With BITSLOT_FAILPOINT=<name>:pause it
+ * stops itself there instead (SIGSTOP), so that a test can act at exactly
+ * that moment (another process's write between two steps) and then let it
+ * go on with SIGCONT. Unset, a failpoint costs one load and one compare.
  *
  * Every failpoint is listed in BS_FAILPOINT_MAP with the operation that
  * reaches it; the crash tests iterate this table, so a step cannot be added
@@ -25,10 +27,15 @@
     X(CREDIT_FEE, "credit.fee", "buy")                                                             \
     X(LEDGER_ENTRY_WRITTEN, "ledger.entry-written", "adjust")                                      \
     X(AD_IMAGE_STORED, "ad.image-stored", "ad")                                                    \
+    X(KEYS_IMPORT_BEGUN, "keys.import-begun", "keys-import")                                       \
     X(KEYS_IMPORT_RECORDED, "keys.import-recorded", "keys-import")                                 \
+    X(KEYS_IMPORT_COMMITTED, "keys.import-committed", "keys-import")                               \
+    X(KEYS_IMPORT_APPENDED, "keys.import-appended", "keys-import")                                 \
     X(KEY_GETTING, "key.getting", "get-key")                                                       \
     X(KEY_CLAIMED, "key.claimed", "get-key")                                                       \
+    X(KEY_HANDED_OUT, "key.handed-out", "get-key")                                                 \
     X(KEY_RECORDED, "key.recorded", "get-key")                                                     \
+    X(KEY_NONE_LEFT, "key.none-left", "get-key-none-left")                                         \
     X(FILL_LOCKED, "fill.locked", "get-key")                                                       \
     X(FILL_RANGE_CLAIMED, "fill.range-claimed", "get-key")                                         \
     X(FILL_PAGE_ADDED, "fill.page-added", "get-key")                                               \
@@ -42,7 +49,7 @@ typedef enum bs_failpoint_id {
         BS__FAILPOINT_COUNT
 } bs_failpoint_id;
 
-/* Exit the process now if BITSLOT_FAILPOINT names this point. */
+/* Exit the process now (or stop it) if BITSLOT_FAILPOINT names this point. */
 void bs_failpoint(bs_failpoint_id id);
 
 /* The name and the operation of a failpoint (static strings). */

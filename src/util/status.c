@@ -31,3 +31,21 @@ bs_status_name(bs_status st)
         return "UNKNOWN";
     return status_names[st];
 }
+
+bool
+bs_status_outage(bs_status st)
+{
+    switch (st) {
+    case BS_UNAVAILABLE:
+    case BS_UNCERTAIN:
+    case BS_TIMEOUT:
+    case BS_NOMEM:
+    case BS_IO:
+    case BS_NOSPACE:
+    case BS_ACCESS:
+    case BS_BADPATH:
+        return true;
+    default:
+        return false;
+    }
+}

@@ -12,6 +12,8 @@
 #ifndef BS_STATUS_H
 #define BS_STATUS_H
 
+#include <stdbool.h>
+
 #define BS_STATUS_MAP(X)                                                                           \
     X(OK, "ok")                                                                                    \
     X(NOTFOUND, "not found")                                                                       \
@@ -37,7 +39,9 @@
     X(SOLD, "sold to someone else first")                                                          \
     X(MISMATCH, "does not match")                                                                  \
     X(FORBIDDEN, "not allowed")                                                                    \
-    X(EXHAUSTED, "none left")
+    X(EXHAUSTED, "none left")                                                                      \
+    X(OVERFLOW, "a balance cannot pass 21 million BTC")                                            \
+    X(UNCERTAIN, "the outcome is unknown")
 
 typedef enum bs_status {
 #define BS__STATUS_ENUM(name, msg) BS_##name,
@@ -52,5 +56,11 @@ const char *bs_strerror(bs_status st);
 
 /* The upper-case name of a status ("NOTFOUND"). Static storage; never NULL. */
 const char *bs_status_name(bs_status st);
+
+/* True when a status says the store, the node or the machine failed (it is
+ * unavailable, out of space or memory, or a write's outcome is unknown),
+ * rather than something about the one item asked for. Work over many items
+ * stops on an outage; on anything else it reports the item and goes on. */
+bool bs_status_outage(bs_status st);
 
 #endif

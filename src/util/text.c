@@ -1,11 +1,25 @@
 /*
  * text.c — see text.h.
  */
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
 #include "util/text.h"
+
+#define HOST_MAX  253
+#define LABEL_MAX 63
+
+/* Code points that are valid but not safe to show (see text.h). */
+static bool
+unsafe_code_point(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+           cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff || (cp >= 0xfdd0 && cp <= 0xfdef) ||
+           (cp & 0xfffe) == 0xfffe;
+}
 
 bool
 bs_text_clean_utf8(const char *s, size_t len, size_t *chars)
@@ -42,7 +56,7 @@ bs_text_clean_utf8(const char *s, size_t len, size_t *chars)
         if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
             (extra == 3 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
             return false;
-        if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+        if (unsafe_code_point(cp))
             return false;
         p += extra + 1;
         count++;
@@ -52,11 +66,113 @@ bs_text_clean_utf8(const char *s, size_t len, size_t *chars)
     return true;
 }
 
+static bool
+is_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool
+is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* A DNS name of labels [A-Za-z0-9-]{1,63} (no '-' at either end) joined by
+ * single dots, whose last label is not all digits (parsers would read
+ * "1.2.3" or "example.123" as an IPv4 address). */
+static bool
+dns_name(const char *host, size_t len)
+{
+    size_t label = 0;
+    bool digits_only = true;
+
+    if (len == 0 || len > HOST_MAX)
+        return false;
+    for (size_t i = 0; i <= len; i++) {
+        if (i == len || host[i] == '.') {
+            if (label == 0 || label > LABEL_MAX || host[i - 1] == '-')
+                return false;
+            if (i == len)
+                return !digits_only;
+            label = 0;
+            digits_only = true;
+            continue;
+        }
+        if (!is_alnum(host[i]) && !(host[i] == '-' && label > 0))
+            return false;
+        digits_only &= host[i] >= '0' && host[i] <= '9';
+        label++;
+    }
+    return false;
+}
+
+/* A host: a DNS name, a dotted-quad IPv4 address (no leading zeros), or an
+ * IPv6 address in brackets. */
+static bool
+url_host(const char *host, size_t len)
+{
+    char text[HOST_MAX + 1];
+    unsigned char addr[16];
+
+    if (len == 0 || len > HOST_MAX)
+        return false;
+    if (host[0] == '[') {
+        if (len < 4 || host[len - 1] != ']')
+            return false;
+        memcpy(text, host + 1, len - 2);
+        text[len - 2] = '\0';
+        return inet_pton(AF_INET6, text, addr) == 1;
+    }
+    memcpy(text, host, len);
+    text[len] = '\0';
+    return dns_name(host, len) || inet_pton(AF_INET, text, addr) == 1;
+}
+
+/* ":" 1..5 digits, 1..65535. */
+static bool
+url_port(const char *port, size_t len)
+{
+    unsigned value = 0;
+
+    if (len == 0 || len > 5)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (port[i] < '0' || port[i] > '9')
+            return false;
+        value = value * 10 + (unsigned)(port[i] - '0');
+    }
+    return value >= 1 && value <= 65535;
+}
+
+/* Path, query and fragment: the characters of text.h, valid percent
+ * escapes, at most one '#'. */
+static bool
+url_rest(const char *rest)
+{
+    bool fragment = false;
+
+    for (const char *p = rest; *p != '\0'; p++) {
+        if (*p == '%') {
+            if (!is_hex(p[1]) || !is_hex(p[2]))
+                return false;
+            p += 2;
+        } else if (*p == '#') {
+            if (fragment)
+                return false;
+            fragment = true;
+        } else if (!is_alnum(*p) && strchr("-._~!$&()*+,;=:@/?", *p) == NULL) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool
 bs_text_http_url(const char *url, size_t max)
 {
-    size_t len = strlen(url), scheme;
-    const char *host;
+    size_t len = strlen(url), scheme, authority, host_len;
+    const char *host, *colon, *rest;
 
     if (len > max)
         return false;
@@ -66,10 +182,23 @@ bs_text_http_url(const char *url, size_t max)
         scheme = 8;
     else
         return false;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f)
-            return false;
     host = url + scheme;
-    return host[0] != '\0' && host[0] != '/' && host[0] != '?' && host[0] != '#' &&
-           host[0] != '@' && host[0] != ':';
+    authority = strcspn(host, "/?#");
+    rest = host + authority;
+    /* The port's colon is the last one outside an IPv6 address's brackets. */
+    colon = NULL;
+    for (size_t i = authority; i > 0; i--) {
+        if (host[i - 1] == ']')
+            break;
+        if (host[i - 1] == ':') {
+            colon = host + i - 1;
+            break;
+        }
+    }
+    host_len = colon != NULL ? (size_t)(colon - host) : authority;
+    if (!url_host(host, host_len))
+        return false;
+    if (colon != NULL && !url_port(colon + 1, (size_t)(rest - colon - 1)))
+        return false;
+    return url_rest(rest);
 }

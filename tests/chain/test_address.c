@@ -243,6 +243,58 @@ test_address_segwit_upper_case_is_valid(void **state)
     }
 }
 
+/* The one spelling: a segwit address in upper and in lower case is one
+ * address, stored in lower case; a base58 address is stored as given; an
+ * address whose coins nobody can spend safely (witness v1 that is not 32
+ * bytes, v2..v16) is not taken at all (issue 7: "BCRT1Q..." and "bcrt1q..."
+ * were two keys, and one payment was credited twice). */
+static void
+test_address_canonical_one_spelling(void **state)
+{
+    char upper[BS_ADDRESS_MAX], lower[BS_ADDRESS_MAX], out[BS_ADDRESS_MAX], again[BS_ADDRESS_MAX];
+    bs_address_info info;
+
+    (void)state;
+    for (size_t i = 0; i < N(valid_addresses); i++) {
+        const struct address_vector *v = &valid_addresses[i];
+        bs_network net = BS_NETWORK_MAIN;
+        size_t j;
+
+        while ((v->networks & BS_NETWORK_BIT(net)) == 0)
+            net++;
+        for (j = 0; v->addr[j] != '\0'; j++) {
+            upper[j] = (char)toupper((unsigned char)v->addr[j]);
+            lower[j] = (char)tolower((unsigned char)v->addr[j]);
+        }
+        upper[j] = lower[j] = '\0';
+        if (v->kind == BS_ADDRESS_WITNESS_OTHER) {
+            assert_int_equal(bs_address_canonical(net, v->addr, out, &info), BS_UNSUPPORTED);
+            assert_string_equal(out, "");
+            assert_int_equal(bs_address_canonical(net, upper, out, NULL), BS_UNSUPPORTED);
+            continue;
+        }
+        assert_int_equal(bs_address_canonical(net, v->addr, out, &info), BS_OK);
+        check_info(v, &info);
+        if (v->witness_version < 0) {
+            assert_string_equal(out, v->addr);
+            continue;
+        }
+        assert_string_equal(out, lower);
+        assert_int_equal(bs_address_canonical(net, upper, again, NULL), BS_OK);
+        assert_string_equal(again, lower);
+        /* Another network's address is none of this one's. */
+        for (bs_network other = BS_NETWORK_MAIN; other < BS_NETWORK__END; other++)
+            if ((v->networks & BS_NETWORK_BIT(other)) == 0)
+                assert_int_equal(bs_address_canonical(other, v->addr, out, NULL), BS_INVALID);
+    }
+    /* Mixed case is no address (BIP173). */
+    assert_int_equal(bs_address_canonical(BS_NETWORK_REGTEST,
+                                          "bcrt1qW508d6qejxtdg4y5r3zarvary0c5xw7kygt080", out,
+                                          NULL),
+                     BS_INVALID);
+    assert_string_equal(out, "");
+}
+
 static void
 test_address_refusals(void **state)
 {
@@ -444,6 +496,7 @@ main(void)
         cmocka_unit_test(test_network_prefixes),
         cmocka_unit_test(test_address_valid_addresses),
         cmocka_unit_test(test_address_segwit_upper_case_is_valid),
+        cmocka_unit_test(test_address_canonical_one_spelling),
         cmocka_unit_test(test_address_refusals),
         cmocka_unit_test(test_address_base58_version_and_length),
         cmocka_unit_test(test_address_hash160),

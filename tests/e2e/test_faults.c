@@ -462,10 +462,13 @@ key_of(const scenario *sc, const char *who, char address[BS_ADDRESS_MAX])
     bs_store_close(ctx.store);
 }
 
-/* The operator's import dies after recording the first page's keys. The
- * same import again finishes it; `bitslot recover` cannot (the list is only
- * in the operator's file) but leaves nothing half visible, and the import
- * run again afterwards finishes it. */
+/* The operator's import dies at each of its steps. Before it committed, the
+ * import run again takes it over (any file would: here the same one); after,
+ * the import run again finishes it and finds every address there, as does
+ * `bitslot recover`, which leaves an import still recording to whoever
+ * meets its addresses (or aborts it once silent for BS_IMPORT_STALE).
+ * Nothing is ever half visible: no key document without its place on the
+ * list once an import is over. */
 static void
 crash_in_keys_import(const char *failpoint, bool next_touch)
 {
@@ -480,6 +483,9 @@ crash_in_keys_import(const char *failpoint, bool next_touch)
         "--count",
         "2",
         NULL};
+    bool appended = strcmp(failpoint, "keys.import-appended") == 0;
+    bool committed = appended || strcmp(failpoint, "keys.import-committed") == 0;
+    int64_t crashed = committed ? 2 : 0; /* keys of the crashed derive that count */
     char path[URL_SIZE], line[64];
     scenario sc;
 
@@ -488,24 +494,28 @@ crash_in_keys_import(const char *failpoint, bool next_touch)
     run(&sc, failpoint, BS_FAILPOINT_EXIT, import);
     if (!next_touch) {
         run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
-        assert_keys_consistent(&sc, 0, 0);
+        assert_keys_consistent(&sc, committed ? KEYS : 0, 0);
+    } else {
+        assert_keys_consistent(&sc, appended ? KEYS : 0, 0);
     }
-    snprintf(line, sizeof(line), "{\"imported\":%d,\"already_imported\":0}\n", KEYS);
+    snprintf(line, sizeof(line), "{\"imported\":%d,\"already_imported\":%d}\n",
+             committed ? 0 : KEYS, committed ? KEYS : 0);
     run_exact(&sc, import, 0, line, "");
     run(&sc, NULL, 0, GET_KEY("alice"));
     assert_check_holds(&sc);
     assert_keys_consistent(&sc, KEYS, 1);
 
-    /* `keys derive` reaches the same step: a crash there loses no index
-     * twice and leaves nothing half visible; the command again adds keys. */
+    /* `keys derive` reaches the same steps: a crash there uses no index
+     * twice; the derive run again adds two more keys (and finishes the one
+     * that had committed). */
     run(&sc, failpoint, BS_FAILPOINT_EXIT, derive);
     if (!next_touch)
         run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
-    assert_keys_consistent(&sc, KEYS, 1);
+    assert_keys_consistent(&sc, KEYS + (next_touch && !appended ? 0 : crashed), 1);
     run(&sc, NULL, 0, derive);
     run(&sc, NULL, 0, GET_KEY("carol"));
     assert_check_holds(&sc);
-    assert_keys_consistent(&sc, KEYS + 2, 2);
+    assert_keys_consistent(&sc, KEYS + 2 + crashed, 2);
     assert_balances(&sc, FUNDS, 0, FUNDS, 0);
 }
 
@@ -515,18 +525,25 @@ static void
 crash_in_get_key(const char *failpoint, bool next_touch)
 {
     char path[URL_SIZE], alice[BS_ADDRESS_MAX], carol[BS_ADDRESS_MAX];
+    bool handed_out =
+        strcmp(failpoint, "key.handed-out") == 0 || strcmp(failpoint, "key.recorded") == 0;
     scenario sc;
 
     make_funding_scenario(&sc, true, path, sizeof(path));
     run(&sc, failpoint, BS_FAILPOINT_EXIT, GET_KEY("alice"));
     key_of(&sc, "alice", alice);
-    assert_string_equal(alice, ""); /* died before getting → have */
+    if (!handed_out)
+        assert_string_equal(alice, ""); /* died before getting → have */
     if (next_touch)
         run(&sc, NULL, 0, GET_KEY("alice"));
     else
         run_exact(&sc, (const char *const[]){"recover", NULL}, 0,
-                  "{\"accounts\":4,\"purchases_finished\":0,\"campaigns\":1,\"keys_finished\":1,"
-                  "\"late_deposits_credited\":0}\n",
+                  handed_out ? "{\"accounts\":4,\"purchases_finished\":0,\"campaigns\":1,"
+                               "\"imports_finished\":0,\"keys_finished\":0,"
+                               "\"late_deposits_credited\":0,\"left_for_later\":0}\n"
+                             : "{\"accounts\":4,\"purchases_finished\":0,\"campaigns\":1,"
+                               "\"imports_finished\":0,\"keys_finished\":1,"
+                               "\"late_deposits_credited\":0,\"left_for_later\":0}\n",
                   "");
     key_of(&sc, "alice", alice);
     assert_string_not_equal(alice, "");
@@ -538,6 +555,38 @@ crash_in_get_key(const char *failpoint, bool next_touch)
     assert_check_holds(&sc);
     assert_keys_consistent(&sc, KEYS, 2);
     assert_balances(&sc, FUNDS, 0, FUNDS, 0);
+}
+
+/* alice's Get Key finds no key left (every one is handed out) and dies
+ * before it gives up; she asks again, or the sweeper runs: she is back to no
+ * key, told so, and nothing is lost. */
+static void
+crash_when_no_key_left(const char *failpoint, bool next_touch)
+{
+    char path[URL_SIZE], key[BS_ADDRESS_MAX];
+    scenario sc;
+
+    make_funding_scenario(&sc, true, path, sizeof(path));
+    for (int i = 0; i < KEYS; i++) {
+        char name[16], api_key[BS_API_KEY_LEN + 1];
+        int64_t now;
+        bs_ctx ctx;
+
+        snprintf(name, sizeof(name), "k%d", i);
+        with_ctx(&sc, &ctx, &now);
+        assert_int_equal(bs_accounts_create(&ctx, name, "password1", 9, api_key), BS_OK);
+        bs_store_close(ctx.store);
+        run(&sc, NULL, 0, GET_KEY(name));
+    }
+    run(&sc, failpoint, BS_FAILPOINT_EXIT, GET_KEY("alice"));
+    if (next_touch)
+        run(&sc, NULL, 1, GET_KEY("alice"));
+    else
+        run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
+    key_of(&sc, "alice", key);
+    assert_string_equal(key, "");
+    assert_check_holds(&sc);
+    assert_keys_consistent(&sc, KEYS, KEYS);
 }
 
 /* alice's Done dies after its credit; pressing Done again finds no key,
@@ -558,8 +607,9 @@ crash_in_done(const char *failpoint, bool next_touch)
         run_exact(&sc, (const char *const[]){"funds", "done", "alice", NULL}, 1, "",
                   "bitslot: \"alice\" has no key to be done with\n");
     run_exact(&sc, (const char *const[]){"recover", NULL}, 0,
-              "{\"accounts\":4,\"purchases_finished\":0,\"campaigns\":1,\"keys_finished\":0,"
-              "\"late_deposits_credited\":0}\n",
+              "{\"accounts\":4,\"purchases_finished\":0,\"campaigns\":1,\"imports_finished\":0,"
+              "\"keys_finished\":0,"
+              "\"late_deposits_credited\":0,\"left_for_later\":0}\n",
               "");
     assert_check_holds(&sc);
     assert_keys_consistent(&sc, KEYS, 1);
@@ -586,8 +636,9 @@ crash_in_sweep(const char *failpoint, bool next_touch)
     if (next_touch)
         run(&sc, NULL, 0, (const char *const[]){"account", "history", "alice", NULL});
     run_exact(&sc, (const char *const[]){"recover", NULL}, 0,
-              "{\"accounts\":4,\"purchases_finished\":0,\"campaigns\":1,\"keys_finished\":0,"
-              "\"late_deposits_credited\":0}\n",
+              "{\"accounts\":4,\"purchases_finished\":0,\"campaigns\":1,\"imports_finished\":0,"
+              "\"keys_finished\":0,"
+              "\"late_deposits_credited\":0,\"left_for_later\":0}\n",
               "");
     assert_check_holds(&sc);
     assert_keys_consistent(&sc, KEYS, 1);
@@ -606,6 +657,7 @@ static const crash_case cases[] = {
     {"ad", crash_in_ad},
     {"keys-import", crash_in_keys_import},
     {"get-key", crash_in_get_key},
+    {"get-key-none-left", crash_when_no_key_left},
     {"done", crash_in_done},
     {"sweep", crash_in_sweep},
 };

@@ -36,6 +36,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <ctype.h>
 #include <gd.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -46,6 +47,7 @@
 #include <string.h>
 
 #include "chain/base58.h"
+#include "chain/bech32.h"
 #include "chain/bip32.h"
 #include "core/accounts.h"
 #include "core/ads.h"
@@ -68,6 +70,12 @@
 #define ENV(...)  ((const char *const[]){__VA_ARGS__, NULL})
 
 static const char locked_line[] = "bitslot: \"alice\" is buying a slot; retry in a few seconds\n";
+#define NO_REFILL                                                                                  \
+    "bitslot: warning: out of keys: key set 0 cannot be refilled; the operator must add keys "     \
+    "(bitslot keys import or keys derive)\n"
+static const char out_of_keys_line[] =
+    NO_REFILL "bitslot: out of deposit keys: the operator must add keys (bitslot keys import or "
+              "keys derive); retry later\n";
 
 /* The node shared by the whole file. */
 static bs_regtest node = {.pid = -1};
@@ -136,14 +144,12 @@ print_command(const char *const *more, const char *const *args)
 /* Run bitslot on the shop's store and wallet, on regtest, at s->now, with no
  * check throttle, plus the `more` settings ("NAME=value", NULL-terminated,
  * may be NULL; they win over the defaults). */
-static bs_test_output
-shop_run(const shop *s, const char *const *more, const char *const *args)
+static void
+shop_env(const shop *s, const char *const *more, const char *env[ENV_MAX], char now[64])
 {
-    const char *env[ENV_MAX];
-    char now[64];
     size_t n = 0;
 
-    snprintf(now, sizeof(now), "BITSLOT_NOW=%lld", (long long)s->now);
+    snprintf(now, 64, "BITSLOT_NOW=%lld", (long long)s->now);
     env[n++] = s->store_env;
     env[n++] = "BITSLOT_NETWORK=regtest";
     env[n++] = s->node_env;
@@ -154,7 +160,43 @@ shop_run(const shop *s, const char *const *more, const char *const *args)
         env[n++] = more[i];
     }
     env[n] = NULL;
+}
+
+static bs_test_output
+shop_run(const shop *s, const char *const *more, const char *const *args)
+{
+    const char *env[ENV_MAX];
+    char now[64];
+
+    shop_env(s, more, env, now);
     return bs_test_run(args, env, NULL);
+}
+
+/* Start a command that stops at `failpoint` (see bs_test_start_paused). */
+static void
+shop_pause(const shop *s, bs_test_paused *p, const char *failpoint, const char *const *args)
+{
+    const char *env[ENV_MAX];
+    char now[64];
+
+    shop_env(s, NULL, env, now);
+    bs_test_start_paused(p, failpoint, args, env);
+}
+
+/* Let a paused command go on; it must end with `exit_code` and exactly
+ * `err` on stderr; its stdout (free it). */
+static char *
+shop_resume(bs_test_paused *p, int exit_code, const char *err)
+{
+    bs_test_output r = bs_test_resume(p);
+
+    if (r.exit_code != exit_code || strcmp(r.err, err) != 0) {
+        print_message("resumed: want exit %d, stderr: %s\ngot exit %d, stderr: %s", exit_code, err,
+                      r.exit_code, r.err);
+        fail();
+    }
+    free(r.err);
+    return r.out;
 }
 
 /* Run a command and check its exit code, stdout and stderr exactly. */
@@ -268,8 +310,8 @@ expect_recover(const shop *s, int accounts, int purchases, int campaigns, int ke
     char line[256];
 
     snprintf(line, sizeof(line),
-             "{\"accounts\":%d,\"purchases_finished\":%d,\"campaigns\":%d,\"keys_finished\":%d,"
-             "\"late_deposits_credited\":%d}",
+             "{\"accounts\":%d,\"purchases_finished\":%d,\"campaigns\":%d,\"imports_finished\":0,"
+             "\"keys_finished\":%d,\"late_deposits_credited\":%d,\"left_for_later\":0}",
              accounts, purchases, campaigns, keys, credits);
     expect_line(s, NULL, ARGS("recover"), line);
 }
@@ -633,77 +675,68 @@ assert_balance(const shop *s, const char *canon, int64_t balance)
     bs_account_release(&a);
 }
 
+/* A purchase that a crash left holding alice's lock: Get Key finishes it
+ * first (the user's next action finishes what the account was in the middle
+ * of), then gets the key (issue 7: it answered "buying a slot" forever). */
 static void
-test_funding_get_key_refused_while_buying(void **state)
+test_funding_get_key_finishes_a_crashed_purchase_first(void **state)
 {
     char key[BS_ADDRESS_MAX];
-    bs_cas before, after;
     bs_account a;
     shop s;
 
     (void)state;
     buying_shop(&s, "seed-none");
     crash_at(&s, "purchase.locked", BUY_ALICE);
-    read_account(&s, "alice", &a, &before);
+    read_account(&s, "alice", &a, NULL);
     assert_int_equal(a.lock, BS_LOCK_FILL);
     bs_account_release(&a);
 
-    expect(&s, NULL, ARGS("funds", "get-key", "alice"), 1, "", locked_line);
-    read_account(&s, "alice", &a, &after);
-    assert_int_equal(a.btc.state, BS_BTC_NONE);
-    assert_int_equal(a.lock, BS_LOCK_FILL);
-    assert_true(after == before); /* the purchase's CAS still holds */
-    bs_account_release(&a);
-    expect_line(&s, NULL, ARGS("keys", "status"),
-                "{\"total\":4,\"available\":4,\"handed_out\":0,\"claimed_not_handed_out\":0,"
-                "\"on_pages\":0,\"fills_in_progress\":0}");
-
-    /* The purchase finishes; then Get Key works. */
-    expect_recover(&s, 4, 1, 1, 0, 0);
     get_key(&s, "alice", key);
     assert_have(&s, "alice", key);
     assert_balance(&s, "alice", FUNDS - MIN_PRICE);
     expect_check_ok(&s);
 }
 
+/* The seed's "dumb error": alice's Get Key has claimed a key when a
+ * purchase of hers takes the lock (both alive, each stopped at that step):
+ * getting → have is refused while the purchase holds the lock, and the
+ * account is left exactly as the purchase wrote it. */
 static void
 test_funding_getting_to_have_refused_while_buying(void **state)
 {
     char claimed[BS_ADDRESS_MAX], key[BS_ADDRESS_MAX], request[BS_ID_LEN + 1];
+    bs_test_paused getting, buying;
     bs_cas before, after;
     bs_account a;
+    char *out;
     shop s;
 
     (void)state;
     buying_shop(&s, "seed-getting");
-    crash_at(&s, "key.getting", ARGS("funds", "get-key", "alice"));
+    shop_pause(&s, &getting, "key.claimed", ARGS("funds", "get-key", "alice"));
     read_account(&s, "alice", &a, NULL);
     assert_int_equal(a.btc.state, BS_BTC_GETTING);
     memcpy(request, a.btc.request, sizeof(request));
     bs_account_release(&a);
-
-    crash_at(&s, "purchase.locked", BUY_ALICE);
+    shop_pause(&s, &buying, "purchase.locked", BUY_ALICE);
     read_account(&s, "alice", &a, &before);
+    assert_int_equal(a.lock, BS_LOCK_FILL);
     bs_account_release(&a);
-    /* Get Key would finish the `getting`: refused, the dumb error. */
-    expect(&s, NULL, ARGS("funds", "get-key", "alice"), 1, "", locked_line);
+
+    free(shop_resume(&getting, 1, locked_line));
     read_account(&s, "alice", &a, &after);
     assert_int_equal(a.btc.state, BS_BTC_GETTING);
     assert_string_equal(a.btc.request, request);
     assert_int_equal(a.lock, BS_LOCK_FILL);
     assert_int_equal(a.deposits_count, 0);
-    assert_true(after == before);
+    assert_true(after == before); /* the purchase's CAS still holds */
     bs_account_release(&a);
+    out = shop_resume(&buying, 0, "");
+    assert_non_null(strstr(out, "\"index\":0"));
+    free(out);
 
-    /* recover without a node finishes the purchase only; then Get Key
-     * hands out the key of that very request. */
-    expect_line(&s, ENV("BITSLOT_NODE="), ARGS("recover"),
-                "{\"accounts\":4,\"purchases_finished\":1,\"campaigns\":1,\"keys_finished\":0,"
-                "\"late_deposits_credited\":0}");
-    read_account(&s, "alice", &a, NULL);
-    assert_int_equal(a.btc.state, BS_BTC_GETTING);
-    assert_int_equal(a.lock, BS_LOCK_NONE);
-    bs_account_release(&a);
+    /* Get Key again hands out the key of that very request. */
     get_key(&s, "alice", key);
     claimed_by(&s, request, claimed);
     assert_string_equal(key, claimed);
@@ -713,12 +746,65 @@ test_funding_getting_to_have_refused_while_buying(void **state)
     expect_check_ok(&s);
 }
 
+/* Out of keys while a purchase takes the lock: getting → none is a key
+ * transition too, refused while the purchase holds the lock (issue 7: it
+ * was not, and the account lost its `getting` under the purchase). */
 static void
-test_funding_done_refused_while_buying(void **state)
+test_funding_getting_to_none_refused_while_buying(void **state)
 {
-    char key[BS_ADDRESS_MAX];
+    bs_test_paused getting, buying;
+    char request[BS_ID_LEN + 1];
     bs_cas before, after;
     bs_account a;
+    shop s;
+
+    (void)state;
+    buying_shop(&s, "seed-none-left");
+    add_accounts(&s, ENV("dave", "erin", "fred"), 0);
+    {
+        char k[BS_ADDRESS_MAX];
+        get_key(&s, "carol", k);
+        get_key(&s, "dave", k);
+        get_key(&s, "erin", k);
+        get_key(&s, "fred", k);
+    }
+    shop_pause(&s, &getting, "key.none-left", ARGS("funds", "get-key", "alice"));
+    read_account(&s, "alice", &a, NULL);
+    assert_int_equal(a.btc.state, BS_BTC_GETTING);
+    memcpy(request, a.btc.request, sizeof(request));
+    bs_account_release(&a);
+    shop_pause(&s, &buying, "purchase.locked", BUY_ALICE);
+    read_account(&s, "alice", &a, &before);
+    bs_account_release(&a);
+
+    free(shop_resume(&getting, 1,
+                     NO_REFILL "bitslot: \"alice\" is buying a slot; retry in a few seconds\n"));
+    read_account(&s, "alice", &a, &after);
+    assert_int_equal(a.btc.state, BS_BTC_GETTING);
+    assert_string_equal(a.btc.request, request);
+    assert_int_equal(a.lock, BS_LOCK_FILL);
+    assert_true(after == before);
+    bs_account_release(&a);
+    free(shop_resume(&buying, 0, ""));
+
+    /* Still out of keys: now alice's `getting` ends. */
+    expect(&s, NULL, ARGS("funds", "get-key", "alice"), 1, "", out_of_keys_line);
+    read_account(&s, "alice", &a, NULL);
+    assert_int_equal(a.btc.state, BS_BTC_NONE);
+    assert_int_equal(a.lock, BS_LOCK_NONE);
+    bs_account_release(&a);
+    assert_balance(&s, "alice", FUNDS - MIN_PRICE);
+    expect_check_ok(&s);
+}
+
+/* Done while a purchase of alice's is under way (stopped just after taking
+ * the lock): Done finishes the purchase, then credits; the purchase, let go
+ * on, finds its work done and reports its slot. Nothing is paid twice. */
+static void
+test_funding_done_finishes_a_purchase_first(void **state)
+{
+    char key[BS_ADDRESS_MAX], *out;
+    bs_test_paused buying;
     shop s;
 
     (void)state;
@@ -726,21 +812,13 @@ test_funding_done_refused_while_buying(void **state)
     get_key(&s, "alice", key);
     pay(key, 1000000);
     mine(1);
-    crash_at(&s, "purchase.locked", BUY_ALICE);
-    read_account(&s, "alice", &a, &before);
-    bs_account_release(&a);
-    expect(&s, NULL, ARGS("funds", "done", "alice"), 1, "", locked_line);
-    read_account(&s, "alice", &a, &after);
-    assert_true(after == before);
-    assert_int_equal(a.btc.state, BS_BTC_HAVE);
-    assert_string_equal(a.btc.address, key);
-    assert_int_equal(a.balance, FUNDS);
-    bs_account_release(&a);
-
-    /* recover finishes the purchase and leaves the key in use alone. */
-    expect_recover(&s, 4, 1, 1, 0, 0);
-    assert_balance(&s, "alice", FUNDS - MIN_PRICE);
+    shop_pause(&s, &buying, "purchase.locked", BUY_ALICE);
     expect_done(&s, NULL, "alice", 1000000, FUNDS - MIN_PRICE + 1000000);
+    out = shop_resume(&buying, 0, "");
+    assert_non_null(strstr(out, "\"index\":0"));
+    free(out);
+    assert_balance(&s, "alice", FUNDS - MIN_PRICE + 1000000);
+    expect_recover(&s, 4, 0, 1, 0, 0);
     expect_check_ok(&s);
 }
 
@@ -938,16 +1016,19 @@ test_funding_two_tabs_done_credit_once(void **state)
     expect_check_ok(&s);
 }
 
-/* A crash at each get-key failpoint leaves alice `getting`; the next Get
- * Key, or `bitslot recover`, finishes it with the key that request had
- * claimed (if it had claimed one). The first Get Key of the store finds its
- * set empty, so it fills a page: every fill failpoint is reached. */
+/* A crash at each get-key failpoint leaves alice `getting` (or, after the
+ * key was handed out, `have` with the key's owner maybe not recorded yet);
+ * the next Get Key, or `bitslot recover`, finishes it with the key that
+ * request had claimed (if it had claimed one). The first Get Key of the
+ * store finds its set empty, so it fills a page: every fill failpoint is
+ * reached. */
 static void
 getting_after_crash(const char *failpoint, bool by_recover)
 {
     char claimed[BS_ADDRESS_MAX], key[BS_ADDRESS_MAX], request[BS_ID_LEN + 1];
-    bool must_claim =
-        strcmp(failpoint, "key.claimed") == 0 || strcmp(failpoint, "key.recorded") == 0;
+    bool handed_out =
+        strcmp(failpoint, "key.handed-out") == 0 || strcmp(failpoint, "key.recorded") == 0;
+    bool must_claim = handed_out || strcmp(failpoint, "key.claimed") == 0;
     bs_account a;
     shop s;
 
@@ -956,15 +1037,20 @@ getting_after_crash(const char *failpoint, bool by_recover)
     import_keys(&s, 4, "1", "2", NULL);
     crash_at(&s, failpoint, ARGS("funds", "get-key", "alice"));
     read_account(&s, "alice", &a, NULL);
-    assert_int_equal(a.btc.state, BS_BTC_GETTING);
+    assert_int_equal(a.btc.state, handed_out ? BS_BTC_HAVE : BS_BTC_GETTING);
     memcpy(request, a.btc.request, sizeof(request));
     bs_account_release(&a);
     claimed_by(&s, request, claimed);
     if (must_claim)
         assert_string_not_equal(claimed, "");
 
-    if (by_recover)
-        expect_recover(&s, 2, 0, 0, 1, 0);
+    if (by_recover) {
+        char now_claimed[BS_ADDRESS_MAX];
+        expect_recover(&s, 2, 0, 0, handed_out ? 0 : 1, 0);
+        claimed_by(&s, request, now_claimed);
+        assert_owner(&s, now_claimed, "alice", request);
+        expect_check_ok(&s);
+    }
     get_key(&s, "alice", key);
     if (claimed[0] != '\0')
         assert_string_equal(key, claimed);
@@ -974,6 +1060,45 @@ getting_after_crash(const char *failpoint, bool by_recover)
     assert_owner(&s, key, "alice", request);
     expect_line(&s, NULL, ARGS("keys", "status"),
                 "{\"total\":4,\"available\":3,\"handed_out\":1,\"claimed_not_handed_out\":0,"
+                "\"on_pages\":2,\"fills_in_progress\":0}");
+}
+
+/* A key that a request claimed stays that request's, whatever else is
+ * going on: alice's Get Key died after claiming a key; carol's died after
+ * starting a page fill that cannot finish (no keys left); alice asks again
+ * and gets her key (issue 7: the fill was tried first, failed, and alice was
+ * told "out of keys" and reset to none, her key lost for good). */
+static void
+test_funding_claimed_key_survives_a_stuck_fill(void **state)
+{
+    char claimed[BS_ADDRESS_MAX], bobs[BS_ADDRESS_MAX], key[BS_ADDRESS_MAX];
+    char request[BS_ID_LEN + 1];
+    bs_account a;
+    shop s;
+
+    (void)state;
+    shop_open(&s, "claimed-stuck");
+    add_accounts(&s, ENV("alice", "bob", "carol"), 0);
+    import_keys(&s, 2, "1", "2", NULL);
+    crash_at(&s, "key.claimed", ARGS("funds", "get-key", "alice"));
+    read_account(&s, "alice", &a, NULL);
+    assert_int_equal(a.btc.state, BS_BTC_GETTING);
+    memcpy(request, a.btc.request, sizeof(request));
+    bs_account_release(&a);
+    claimed_by(&s, request, claimed);
+    assert_string_not_equal(claimed, "");
+    get_key(&s, "bob", bobs);
+    crash_at(&s, "fill.locked", ARGS("funds", "get-key", "carol"));
+
+    get_key(&s, "alice", key);
+    assert_string_equal(key, claimed);
+    assert_have(&s, "alice", key);
+    assert_owner(&s, key, "alice", request);
+    /* carol's fill finds no keys: she is told so, and is back to none. */
+    expect(&s, NULL, ARGS("funds", "get-key", "carol"), 1, "", out_of_keys_line);
+    expect_check_ok(&s);
+    expect_line(&s, NULL, ARGS("keys", "status"),
+                "{\"total\":2,\"available\":0,\"handed_out\":2,\"claimed_not_handed_out\":0,"
                 "\"on_pages\":2,\"fills_in_progress\":0}");
 }
 
@@ -1075,11 +1200,6 @@ static void
 test_funding_out_of_keys(void **state)
 {
     char k1[BS_ADDRESS_MAX], k2[BS_ADDRESS_MAX], k3[BS_ADDRESS_MAX];
-    static const char out_of_keys[] =
-        "bitslot: warning: out of keys: key set 0 cannot be refilled; the operator must add keys "
-        "(bitslot keys import or keys derive)\n"
-        "bitslot: out of deposit keys: the operator must add keys (bitslot keys import or keys "
-        "derive); retry later\n";
     shop s;
 
     (void)state;
@@ -1089,8 +1209,9 @@ test_funding_out_of_keys(void **state)
     get_key(&s, "a1", k1);
     get_key(&s, "a2", k2);
     assert_string_not_equal(k1, k2);
-    expect(&s, NULL, ARGS("funds", "get-key", "a3"), 3, "", out_of_keys);
-    expect(&s, NULL, ARGS("funds", "get-key", "a3"), 3, "", out_of_keys);
+    /* A refusal (exit 1), not an unavailable store (issue 7: it was exit 3). */
+    expect(&s, NULL, ARGS("funds", "get-key", "a3"), 1, "", out_of_keys_line);
+    expect(&s, NULL, ARGS("funds", "get-key", "a3"), 1, "", out_of_keys_line);
     expect_line(&s, NULL, ARGS("keys", "status"),
                 "{\"total\":2,\"available\":0,\"handed_out\":2,\"claimed_not_handed_out\":0,"
                 "\"on_pages\":2,\"fills_in_progress\":0}");
@@ -1176,12 +1297,12 @@ print_missing(const char *a, const char *b, const char *sign)
 }
 
 static void
-refused_unchanged(const shop *s, const char *const *args, const char *err)
+refused_unchanged_exit(const shop *s, const char *const *args, int exit_code, const char *err)
 {
     char *before = dump(s), *after;
     bool same;
 
-    expect(s, NULL, args, 1, "", err);
+    expect(s, NULL, args, exit_code, "", err);
     after = dump(s);
     same = strcmp(after, before) == 0;
     if (!same) {
@@ -1193,6 +1314,25 @@ refused_unchanged(const shop *s, const char *const *args, const char *err)
     free(before);
     free(after);
     assert_true(same);
+}
+
+static void
+refused_unchanged(const shop *s, const char *const *args, const char *err)
+{
+    refused_unchanged_exit(s, args, 1, err);
+}
+
+/* The address in upper case (a static buffer: one at a time). */
+static const char *
+upper(const char *address)
+{
+    static char out[BS_ADDRESS_MAX];
+    size_t i = 0;
+
+    for (; address[i] != '\0' && i < sizeof(out) - 1; i++)
+        out[i] = (char)toupper((unsigned char)address[i]);
+    out[i] = '\0';
+    return out;
 }
 
 /* `keys import` of a file holding `text` is refused: "bitslot: "PATH" ",
@@ -1229,11 +1369,40 @@ test_funding_import_refusals_change_nothing(void **state)
              mainnet);
     import_refused(&s, text, why);
     snprintf(text, sizeof(text), "%s\n%s\n  %s  \n", a, b, a);
-    snprintf(why, sizeof(why), "line 3: \"%s\" is already known; nothing was imported", a);
+    snprintf(why, sizeof(why), "line 3: \"%s\" repeats line 1; nothing was imported", a);
     import_refused(&s, text, why);
     snprintf(text, sizeof(text), "%s\n%s\n", a, old[1]);
     snprintf(why, sizeof(why), "line 2: \"%s\" is already known; nothing was imported", old[1]);
     import_refused(&s, text, why);
+
+    /* One address, two spellings (BIP173 allows all upper case): one key
+     * (issue 7: they were two, and one payment was credited twice). */
+    snprintf(text, sizeof(text), "%s\n%s\n", a, upper(old[1]));
+    snprintf(why, sizeof(why), "line 2: \"%s\" is already known; nothing was imported", old[1]);
+    import_refused(&s, text, why);
+    snprintf(text, sizeof(text), "%s\n%s\n", a, upper(a));
+    snprintf(why, sizeof(why), "line 2: \"%s\" repeats line 1; nothing was imported", a);
+    import_refused(&s, text, why);
+    snprintf(text, sizeof(text), "%s\n", a);
+    text[9] = (char)toupper((unsigned char)text[9]); /* mixed case: no address at all */
+    snprintf(why, sizeof(why), "line 1: \"%.*s\" is not a regtest address; nothing was imported",
+             (int)strlen(a), text);
+    import_refused(&s, text, why);
+    /* Witness versions without a meaning yet, or v1 of another length:
+     * anyone could spend what is sent there, or nobody. */
+    for (int v = 0; v < 2; v++) {
+        static const uint8_t program[20] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+        char odd[BS_ADDRESS_MAX];
+        assert_int_equal(bs_bech32_segwit_encode("bcrt", v == 0 ? 2 : 1, program, v == 0 ? 16 : 20,
+                                                 odd, sizeof(odd)),
+                         BS_OK);
+        snprintf(text, sizeof(text), "%s\n%s\n", a, odd);
+        snprintf(why, sizeof(why),
+                 "line 2: \"%s\" is not a regtest address that coins can be sent to safely (a "
+                 "witness version without a meaning yet); nothing was imported",
+                 odd);
+        import_refused(&s, text, why);
+    }
     import_refused(&s, "# nothing\n\n", "holds no address");
 
     /* Another layout than the store's. */
@@ -1303,11 +1472,12 @@ test_funding_derive_from_tpub(void **state)
     add_accounts(&s, ENV("alice"), 0);
 
     /* Refusals first, on the empty store: nothing changes. */
-    refused_unchanged(&s, ARGS("keys", "derive", "--xpub", tprv, "--count", "5"),
-                      "bitslot: invalid extended public key: that is a private key; give the "
-                      "extended public key (xpub/tpub)\n");
-    refused_unchanged(&s, ARGS("keys", "derive", "--xpub", tv1_xpub, "--count", "5"),
-                      "bitslot: invalid extended public key: that key is for another network\n");
+    refused_unchanged_exit(&s, ARGS("keys", "derive", "--xpub", tprv, "--count", "5"), 2,
+                           "bitslot: invalid extended public key: that is a private key; give the "
+                           "extended public key (xpub/tpub)\n");
+    refused_unchanged_exit(
+        &s, ARGS("keys", "derive", "--xpub", tv1_xpub, "--count", "5"), 2,
+        "bitslot: invalid extended public key: that key is for another network\n");
 
     expect_line(
         &s, NULL,
@@ -1357,8 +1527,11 @@ test_funding_derive_refusal_changes_nothing(void **state)
     write_file(&s, text, path, sizeof(path));
     expect_line(&s, NULL, ARGS("keys", "import", path, "--sets", "1", "--page-size", "2"),
                 "{\"imported\":1,\"already_imported\":0}");
-    refused_unchanged(&s, ARGS("keys", "derive", "--xpub", tpub, "--count", "5"),
-                      "bitslot: a key derived from this xpub is already known from elsewhere\n");
+    snprintf(text, sizeof(text),
+             "bitslot: derived address \"%s\" is already known from elsewhere; nothing was "
+             "added\n",
+             third);
+    refused_unchanged(&s, ARGS("keys", "derive", "--xpub", tpub, "--count", "5"), text);
 }
 
 /* ---- what recovery and the check must see ------------------------------------------------ */
@@ -1601,12 +1774,14 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_funding_deposit_end_to_end),
-        cmocka_unit_test(test_funding_get_key_refused_while_buying),
+        cmocka_unit_test(test_funding_get_key_finishes_a_crashed_purchase_first),
         cmocka_unit_test(test_funding_getting_to_have_refused_while_buying),
-        cmocka_unit_test(test_funding_done_refused_while_buying),
+        cmocka_unit_test(test_funding_getting_to_none_refused_while_buying),
+        cmocka_unit_test(test_funding_done_finishes_a_purchase_first),
         cmocka_unit_test(test_funding_buy_allowed_in_every_key_state),
         cmocka_unit_test(test_funding_two_tabs_done_credit_once),
         cmocka_unit_test(test_funding_getting_recovered_after_crash),
+        cmocka_unit_test(test_funding_claimed_key_survives_a_stuck_fill),
         cmocka_unit_test(test_funding_min_deposit),
         cmocka_unit_test(test_funding_check_throttled),
         cmocka_unit_test(test_funding_out_of_keys),

@@ -3,6 +3,7 @@
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
@@ -226,4 +227,79 @@ bs_test_empty_store(char *out, size_t size)
             break;
     }
     bs_store_close(store);
+}
+
+/* The whole of a file (NUL-terminated, malloc'ed). */
+static char *
+slurp(const char *path)
+{
+    growing g = {NULL, 0};
+    char buf[4096];
+    size_t n;
+    FILE *f = fopen(path, "r");
+
+    append(&g, "", 0);
+    if (f == NULL)
+        return g.data;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        append(&g, buf, n);
+    fclose(f);
+    return g.data;
+}
+
+void
+bs_test_start_paused(bs_test_paused *p, const char *failpoint, const char *const *args,
+                     const char *const *env)
+{
+    const char *bin = getenv("BITSLOT_BIN");
+    const char *dir = bs_test_tmpdir();
+    static char fp[256];
+    const char *all[64];
+    int n = 0, in, out, err, status;
+    pid_t pid;
+
+    snprintf(fp, sizeof(fp), "BITSLOT_FAILPOINT=%s:pause", failpoint);
+    for (int i = 0; env != NULL && env[i] != NULL && n < 62; i++)
+        all[n++] = env[i];
+    all[n++] = fp;
+    all[n] = NULL;
+    snprintf(p->out_path, sizeof(p->out_path), "%s/out", dir);
+    snprintf(p->err_path, sizeof(p->err_path), "%s/err", dir);
+    in = open("/dev/null", O_RDONLY);
+    out = open(p->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    err = open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (in < 0 || out < 0 || err < 0)
+        abort();
+    pid = fork();
+    if (pid < 0)
+        abort();
+    if (pid == 0)
+        child_exec(bin ? bin : "bitslot", args, all, in, out, err);
+    close(in);
+    close(out);
+    close(err);
+    p->pid = pid;
+    if (waitpid(pid, &status, WUNTRACED) != pid)
+        abort();
+    if (!WIFSTOPPED(status)) {
+        char *text = slurp(p->err_path);
+        fprintf(stderr, "bitslot ended (status %d) before failpoint %s; stderr: %s\n", status,
+                failpoint, text);
+        free(text);
+        abort();
+    }
+}
+
+bs_test_output
+bs_test_resume(bs_test_paused *p)
+{
+    bs_test_output result;
+    int status;
+
+    if (kill(p->pid, SIGCONT) != 0 || waitpid(p->pid, &status, 0) != p->pid)
+        abort();
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = slurp(p->out_path);
+    result.err = slurp(p->err_path);
+    return result;
 }

@@ -48,4 +48,22 @@ bs_test_output bs_test_run_program(const char *program, const char *const *args,
 /* Free the output of bs_test_run(). */
 void bs_test_output_release(bs_test_output *out);
 
+/* A `bitslot` process stopped at a failpoint (BITSLOT_FAILPOINT=NAME:pause,
+ * util/failpoint.h), so that a test can act at exactly that moment. */
+typedef struct bs_test_paused {
+    int pid;
+    char out_path[4096];
+    char err_path[4096];
+} bs_test_paused;
+
+/* Start `bitslot` with `args` and `env` (as bs_test_run) and wait until it
+ * stops itself at `failpoint`. Aborts the test when it ends instead (it
+ * never reached the point). */
+void bs_test_start_paused(bs_test_paused *p, const char *failpoint, const char *const *args,
+                          const char *const *env);
+
+/* Let a paused process go on, wait for it to end, and collect its output
+ * (release it with bs_test_output_release). */
+bs_test_output bs_test_resume(bs_test_paused *p);
+
 #endif

@@ -151,12 +151,17 @@ test_text_utf8_counts_code_points(void **state)
     assert_int_equal(chars, 3);
     assert_true(clean("", &chars));
     assert_int_equal(chars, 0);
-    /* The edges of the ranges: U+00A0, U+07FF, U+0800, U+FFFF, U+10000,
-     * U+10FFFF, U+D7FF, U+E000. */
-    assert_true(clean("\xc2\xa0\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf", &chars));
+    /* The edges of the ranges: U+00A0, U+07FF, U+0800, U+FFFD, U+10000,
+     * U+10FFFD, U+D7FF, U+E000. */
+    assert_true(clean("\xc2\xa0\xdf\xbf\xe0\xa0\x80\xef\xbf\xbd", &chars));
     assert_int_equal(chars, 4);
-    assert_true(clean("\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\xed\x9f\xbf\xee\x80\x80", &chars));
+    assert_true(clean("\xf0\x90\x80\x80\xf4\x8f\xbf\xbd\xed\x9f\xbf\xee\x80\x80", &chars));
     assert_int_equal(chars, 4);
+    /* Joiners that emoji and some scripts need stay allowed. */
+    assert_true(clean("\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb", &chars));
+    assert_true(clean("a\xe2\x80\x8c"
+                      "b",
+                      &chars));
     assert_true(clean(" ~", NULL));
 }
 
@@ -213,6 +218,39 @@ test_text_utf8_refuses_control_characters(void **state)
     assert_false(bs_text_clean_utf8("\xe2\x82\xac", 2, &chars));
 }
 
+/* Text that would change how the text around it reads, or is not text at
+ * all: refused wherever people type text (issue 7: a hover text with
+ * U+202E was accepted). */
+static void
+test_text_utf8_refuses_direction_overrides_and_noncharacters(void **state)
+{
+    static const char *const bad[] = {
+        "abc\xe2\x80\xae"
+        "dcba",         /* U+202E RIGHT-TO-LEFT OVERRIDE */
+        "\xe2\x80\xaa", /* U+202A */
+        "\xe2\x80\xac", /* U+202C POP DIRECTIONAL FORMATTING */
+        "\xe2\x81\xa6", /* U+2066 LEFT-TO-RIGHT ISOLATE */
+        "\xe2\x81\xa9", /* U+2069 */
+        "\xe2\x80\x8e", /* U+200E LEFT-TO-RIGHT MARK */
+        "\xe2\x80\x8f", /* U+200F */
+        "\xd8\x9c",     /* U+061C ARABIC LETTER MARK */
+        "a\xe2\x80\xa8"
+        "b", /* U+2028 LINE SEPARATOR */
+        "a\xe2\x80\xa9"
+        "b",                /* U+2029 PARAGRAPH SEPARATOR */
+        "\xef\xbb\xbfx",    /* U+FEFF byte order mark */
+        "\xef\xbf\xbe",     /* U+FFFE */
+        "\xef\xbf\xbf",     /* U+FFFF */
+        "\xef\xb7\x90",     /* U+FDD0 */
+        "\xf4\x8f\xbf\xbf", /* U+10FFFF */
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (clean(bad[i], NULL))
+            fail_msg("unsafe text #%zu accepted", i);
+}
+
 static void
 test_text_http_url_accepts(void **state)
 {
@@ -221,8 +259,14 @@ test_text_http_url_accepts(void **state)
     assert_true(bs_text_http_url("https://example.com/a/b?c=d&e=%20#frag", 2048));
     assert_true(bs_text_http_url("HTTPS://EXAMPLE.COM/", 2048));
     assert_true(bs_text_http_url("HtTp://x", 2048));
-    assert_true(bs_text_http_url("https://user@example.com:8443/", 2048));
+    assert_true(bs_text_http_url("https://example.com:8443/", 2048));
     assert_true(bs_text_http_url("http://[::1]:80/", 2048));
+    assert_true(bs_text_http_url("http://[2001:db8::7]/a", 2048));
+    assert_true(bs_text_http_url("http://192.0.2.1/", 2048));
+    assert_true(bs_text_http_url("https://a-b.example.co.uk/p?q=1;r=(2)&s=*,+!$'#f", 2048) ==
+                false); /* a quote, even in a query */
+    assert_true(bs_text_http_url("https://a-b.example.co.uk/p?q=1;r=(2)&s=*,+!$~@:/?#f/?", 2048));
+    assert_true(bs_text_http_url("https://xn--caf-dma.example/%E2%82%AC", 2048));
     assert_true(bs_text_http_url("http://x", 8));
 }
 
@@ -254,6 +298,41 @@ test_text_http_url_refuses(void **state)
         "https://example.com/\xe2\x82\xac",
         "httpss://example.com",
         "http:\\\\example.com",
+        /* Read differently by different parsers (issue 7). */
+        "https://a.example/\"><script>alert(1)</script>",
+        "https://a.example/'onmouseover='x",
+        "https://a.example/<b>",
+        "https://a.example/a\\b",
+        "http://a\\@b",
+        "https://user@example.com/",
+        "https://user:pw@example.com/",
+        "https://google.com@evil.example/",
+        "https://a.example/{x}",
+        "https://a.example/a|b",
+        "https://a.example/a^b",
+        "https://a.example/`x`",
+        "https://a.example/%",
+        "https://a.example/%4",
+        "https://a.example/%zz",
+        "https://a.example/#a#b",
+        "https://a.example:/",
+        "https://a.example:0/",
+        "https://a.example:65536/",
+        "https://a.example:80a/",
+        "https://-a.example/",
+        "https://a-.example/",
+        "https://a..example/",
+        "https://a.example./",
+        "https://.a.example/",
+        "https://a_b.example/",
+        "https://1.2.3/",
+        "https://0x7f.1/",
+        "https://010.0.0.1/",
+        "https://example.123/",
+        "https://[::1/",
+        "https://[::1]x/",
+        "https://[fe80::1%25eth0]/",
+        "https://[v1.x]/",
     };
 
     (void)state;
@@ -292,6 +371,7 @@ main(void)
         cmocka_unit_test(test_text_utf8_counts_code_points),
         cmocka_unit_test(test_text_utf8_refuses_malformed),
         cmocka_unit_test(test_text_utf8_refuses_control_characters),
+        cmocka_unit_test(test_text_utf8_refuses_direction_overrides_and_noncharacters),
         cmocka_unit_test(test_text_http_url_accepts),
         cmocka_unit_test(test_text_http_url_refuses),
         cmocka_unit_test(test_text_http_url_max_length),

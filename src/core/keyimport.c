@@ -1,0 +1,807 @@
+/*
+ * keyimport.c — see keyimport.h for the protocol and its failpoints.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/keydocs.h"
+#include "core/keyimport.h"
+#include "util/failpoint.h"
+
+#define LOOK_EVERY   128 /* claims between two looks at the import's own intent */
+#define APPEND_CHUNK 64  /* ranges read back and appended to the list at once */
+
+/* ---- the intent ------------------------------------------------------------ */
+
+static bool
+stale(const bs_ctx *ctx, const bs_keyimport *k)
+{
+    return bs_ctx_now(ctx) - k->heartbeat > BS_IMPORT_STALE;
+}
+
+/* Of two imports still recording that meet, does `a` give way to `b`, the
+ * one that met it? The one begun later goes on; begun in the same second,
+ * the one that met the other (so an import run again right after a crash
+ * always takes over). */
+static bool
+gives_way(const bs_keyimport *a, const bs_keyimport *b)
+{
+    return a->started <= b->started;
+}
+
+static bs_status
+read_intent(bs_ctx *ctx, const char *id, bs_keyimport *k)
+{
+    char key[BS_KEY_BUF];
+
+    bs_key_keyimport(id, key);
+    return bs_docs_read(ctx, key, &bs_keyimport_type, k, NULL);
+}
+
+typedef struct state_change {
+    bs_import_state from;
+    bs_import_state to;
+    int64_t list_from;     /* to COMMITTED */
+    int64_t heartbeat;     /* moved forward when later */
+    bs_import_state found; /* out */
+} state_change;
+
+static bs_status
+change_state(void *doc, void *arg, bool *write)
+{
+    bs_keyimport *k = doc;
+    state_change *c = arg;
+
+    c->found = k->state;
+    if (k->state != c->from || (c->from == c->to && c->heartbeat <= k->heartbeat)) {
+        *write = false;
+        return BS_OK;
+    }
+    k->state = c->to;
+    if (c->to == BS_IMPORT_COMMITTED)
+        k->list_from = c->list_from;
+    if (c->heartbeat > k->heartbeat)
+        k->heartbeat = c->heartbeat;
+    return BS_OK;
+}
+
+/* Move import `id` from state `from` to `to` (with list_from and heartbeat
+ * as given); *now is its state afterwards, whoever moved it. */
+static bs_status
+move_import(bs_ctx *ctx, const char *id, bs_import_state from, bs_import_state to,
+            int64_t list_from, int64_t heartbeat, bs_import_state *now)
+{
+    state_change c = {from, to, list_from, heartbeat, from};
+    char key[BS_KEY_BUF];
+    bs_status st;
+
+    bs_key_keyimport(id, key);
+    st = bs_docs_update(ctx, key, &bs_keyimport_type, change_state, &c, NULL);
+    if (st == BS_OK)
+        *now = c.found == from ? to : c.found;
+    return st;
+}
+
+/* ---- finishing and undoing -------------------------------------------------- */
+
+static bs_status
+read_range(bs_ctx *ctx, const char *id, int64_t r, bs_key_range *range)
+{
+    char key[BS_KEY_BUF], *text;
+    size_t len;
+    bs_status st;
+
+    bs_key_keyimport_range(id, r, key);
+    st = bs_store_get(ctx->store, key, &text, &len, NULL);
+    if (st != BS_OK)
+        return st;
+    st = bs_key_range_decode(text, len, range);
+    free(text);
+    return st;
+}
+
+/* Remove a document, whatever its CAS (gone already: fine). */
+static bs_status
+remove_doc(bs_ctx *ctx, const char *key)
+{
+    bs_status st = BS_CONFLICT;
+
+    for (int attempt = 0; attempt < BS_DOCS_CAS_ATTEMPTS; attempt++) {
+        bs_cas cas;
+        char *text;
+
+        st = bs_store_get(ctx->store, key, &text, NULL, &cas);
+        free(text);
+        if (st == BS_OK)
+            st = bs_store_remove(ctx->store, key, cas);
+        if (st == BS_NOTFOUND)
+            return BS_OK;
+        if (st != BS_CONFLICT && st != BS_UNCERTAIN)
+            return st;
+    }
+    return st;
+}
+
+/* The ranges, then the intent. */
+static bs_status
+remove_import(bs_ctx *ctx, const char *id, int64_t ranges)
+{
+    char key[BS_KEY_BUF];
+    bs_status st = BS_OK;
+
+    for (int64_t r = 0; r < ranges && st == BS_OK; r++) {
+        bs_key_keyimport_range(id, r, key);
+        st = remove_doc(ctx, key);
+    }
+    bs_key_keyimport(id, key);
+    return st == BS_OK ? remove_doc(ctx, key) : st;
+}
+
+/* Remove key/<address> if import `id` recorded it (and nobody took it
+ * over). */
+static bs_status
+unrecord(bs_ctx *ctx, const char *id, const char *address)
+{
+    char key[BS_KEY_BUF];
+    bs_status st = BS_CONFLICT;
+
+    bs_key_keydoc(address, key);
+    for (int attempt = 0; attempt < BS_DOCS_CAS_ATTEMPTS; attempt++) {
+        bs_keydoc found;
+        bs_cas cas;
+
+        st = bs_docs_read(ctx, key, &bs_keydoc_type, &found, &cas);
+        if (st == BS_NOTFOUND)
+            return BS_OK;
+        if (st != BS_OK)
+            return st;
+        if (strcmp(found.import, id) != 0 || found.owner[0] != '\0')
+            return BS_OK;
+        st = bs_store_remove(ctx->store, key, cas);
+        if (st == BS_OK || st == BS_NOTFOUND)
+            return BS_OK;
+        if (st != BS_CONFLICT && st != BS_UNCERTAIN)
+            return st;
+    }
+    return st;
+}
+
+/* An aborted import: its key documents, ranges and intent go. */
+static bs_status
+undo_import(bs_ctx *ctx, const char *id, const bs_keyimport *k)
+{
+    bs_status st = BS_OK;
+
+    for (int64_t r = 0; r < k->ranges && st == BS_OK; r++) {
+        char(*addresses)[BS_ADDRESS_MAX] = NULL;
+        bs_key_range range;
+
+        st = read_range(ctx, id, r, &range);
+        if (st == BS_NOTFOUND) { /* never written: nothing of it recorded */
+            st = BS_OK;
+            continue;
+        }
+        if (st == BS_OK)
+            st = bs_keylist_range_addresses(ctx, &range, &addresses);
+        for (int64_t i = 0; st == BS_OK && i < range.count; i++)
+            st = unrecord(ctx, id, addresses[i]);
+        free(addresses);
+        bs_key_range_release(&range);
+    }
+    return st == BS_OK ? remove_import(ctx, id, k->ranges) : st;
+}
+
+/* A committed import: its ranges go onto the list, then its documents. */
+static bs_status
+finish_import(bs_ctx *ctx, const char *id, const bs_keyimport *k)
+{
+    bs_key_range chunk[APPEND_CHUNK];
+    int64_t page = k->list_from;
+    bs_status st = BS_OK;
+
+    for (int64_t r = 0; r < k->ranges && st == BS_OK; r += APPEND_CHUNK) {
+        size_t n = 0;
+
+        for (; n < APPEND_CHUNK && r + (int64_t)n < k->ranges && st == BS_OK; n++)
+            st = read_range(ctx, id, r + (int64_t)n, &chunk[n]);
+        if (st == BS_OK)
+            st = bs_keylist_append(ctx, chunk, n, &page);
+        else
+            n--; /* the one that failed holds nothing */
+        for (size_t i = 0; i < n; i++)
+            bs_key_range_release(&chunk[i]);
+    }
+    if (st == BS_NOTFOUND)
+        st = BS_CORRUPT; /* a committed import has all its ranges */
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_KEYS_IMPORT_APPENDED);
+    return remove_import(ctx, id, k->ranges);
+}
+
+/* ---- one import ------------------------------------------------------------- */
+
+#define MET_MAX 16 /* aborted imports a run remembers, to undo them after */
+
+typedef struct import_run {
+    bs_ctx *ctx;
+    char id[BS_ID_LEN + 1];
+    bs_keyimport intent;              /* as begun */
+    size_t claims;                    /* since the last look at the intent */
+    char met[MET_MAX][BS_ID_LEN + 1]; /* aborted imports whose keys it took */
+    size_t met_count;
+} import_run;
+
+/* Remember an aborted import whose key this run took over. */
+static void
+met_aborted(import_run *run, const char *id)
+{
+    for (size_t i = 0; i < run->met_count; i++)
+        if (strcmp(run->met[i], id) == 0)
+            return;
+    if (run->met_count < MET_MAX)
+        memcpy(run->met[run->met_count++], id, BS_ID_LEN + 1);
+}
+
+/* Undo the aborted imports the run met (their keys it did not take go);
+ * anything left is recovery's. */
+static void
+undo_met(import_run *run)
+{
+    for (size_t i = 0; i < run->met_count; i++) {
+        bs_keyimport k;
+        if (read_intent(run->ctx, run->met[i], &k) == BS_OK && k.state == BS_IMPORT_ABORTED)
+            (void)undo_import(run->ctx, run->met[i], &k);
+    }
+}
+
+/* Record `address` as the run's: BS_OK; BS_EXISTS when it is known;
+ * BS_STALE when another import, begun later, goes on with it. */
+static bs_status
+claim_key(import_run *run, const char *address, const char *batch)
+{
+    bs_ctx *ctx = run->ctx;
+    bs_keydoc mine = {0};
+    char key[BS_KEY_BUF];
+    bs_status st = BS_CONFLICT;
+
+    memcpy(mine.batch, batch, sizeof(mine.batch));
+    memcpy(mine.import, run->id, sizeof(mine.import));
+    bs_key_keydoc(address, key);
+    for (int attempt = 0; attempt < BS_DOCS_CAS_ATTEMPTS; attempt++) {
+        bs_import_state now;
+        bs_keyimport other;
+        bs_keydoc found;
+        bs_cas cas;
+        size_t len;
+
+        st = bs_keydocs_add(ctx, key, bs_keydoc_encode(&mine, &len), &len);
+        if (st != BS_EXISTS && st != BS_UNCERTAIN)
+            return st;
+        st = bs_docs_read(ctx, key, &bs_keydoc_type, &found, &cas);
+        if (st == BS_NOTFOUND)
+            continue;
+        if (st != BS_OK)
+            return st;
+        if (strcmp(found.import, run->id) == 0)
+            return BS_OK; /* ours: a retry */
+        if (found.owner[0] != '\0' || found.import[0] == '\0')
+            return BS_EXISTS; /* handed out, or from before imports were recorded */
+        st = read_intent(ctx, found.import, &other);
+        if (st == BS_NOTFOUND || (st == BS_OK && other.state == BS_IMPORT_COMMITTED))
+            return BS_EXISTS; /* on the list, or about to be */
+        if (st != BS_OK)
+            return st;
+        if (other.state == BS_IMPORT_RECORDING) {
+            if (!stale(ctx, &other) && !gives_way(&other, &run->intent))
+                return BS_STALE;
+            st = move_import(ctx, found.import, BS_IMPORT_RECORDING, BS_IMPORT_ABORTED, 0, 0, &now);
+            if (st != BS_OK && st != BS_NOTFOUND)
+                return st;
+            continue; /* look again: aborted, or committed after all */
+        }
+        /* An aborted import's: ours now (its undoing leaves it alone). */
+        met_aborted(run, found.import);
+        char *text = bs_keydoc_encode(&mine, &len);
+        if (text == NULL)
+            return BS_NOMEM;
+        st = bs_store_replace(ctx->store, key, text, len, cas, NULL);
+        free(text);
+        if (st == BS_OK)
+            return BS_OK;
+        if (st != BS_CONFLICT && st != BS_UNCERTAIN && st != BS_NOTFOUND)
+            return st;
+    }
+    return st == BS_OK ? BS_CONFLICT : st;
+}
+
+/* Every so often: still recording (BS_CONFLICT when another import aborted
+ * this one), and the heartbeat moved on. */
+static bs_status
+look_at_intent(import_run *run)
+{
+    bs_import_state now;
+    bs_status st;
+
+    if (++run->claims < LOOK_EVERY)
+        return BS_OK;
+    run->claims = 0;
+    st = move_import(run->ctx, run->id, BS_IMPORT_RECORDING, BS_IMPORT_RECORDING, 0,
+                     bs_ctx_now(run->ctx), &now);
+    if (st == BS_OK && now != BS_IMPORT_RECORDING)
+        st = BS_CONFLICT;
+    return st;
+}
+
+/* Steps 1 and 2: the intent, then the ranges. */
+static bs_status
+begin_import(import_run *run, const bs_key_range *ranges, size_t count)
+{
+    char key[BS_KEY_BUF];
+    size_t len;
+    bs_status st;
+
+    bs_key_keyimport(run->id, key);
+    st = bs_keydocs_add(run->ctx, key, bs_keyimport_encode(&run->intent, &len), &len);
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_KEYS_IMPORT_BEGUN);
+    for (size_t r = 0; r < count && st == BS_OK; r++) {
+        bs_key_keyimport_range(run->id, (int64_t)r, key);
+        st = bs_keydocs_add(run->ctx, key, bs_key_range_encode(&ranges[r], &len), &len);
+    }
+    return st;
+}
+
+/* Step 3: every address of every range. */
+static bs_status
+record_all(import_run *run, const bs_key_range *ranges, size_t count, bs_import_report *rep)
+{
+    bs_status st = BS_OK;
+
+    for (size_t r = 0; r < count && st == BS_OK; r++) {
+        char(*addresses)[BS_ADDRESS_MAX] = NULL;
+
+        st = bs_keylist_range_addresses(run->ctx, &ranges[r], &addresses);
+        for (int64_t i = 0; st == BS_OK && i < ranges[r].count; i++) {
+            st = claim_key(run, addresses[i], ranges[r].batch);
+            if (st == BS_EXISTS || st == BS_STALE)
+                memcpy(rep->address, addresses[i], BS_ADDRESS_MAX);
+            if (st == BS_OK)
+                st = look_at_intent(run);
+        }
+        free(addresses);
+    }
+    return st;
+}
+
+/* Import `count` ranges as one import. A range of addresses gets its batch
+ * id here, from the import's id; an xpub span has its own already. */
+static bs_status
+run_import(bs_ctx *ctx, bs_key_range *ranges, size_t count, bs_import_report *rep)
+{
+    import_run run = {ctx, "", {BS_IMPORT_RECORDING, (int64_t)count, 0, 0, 0}, 0, {{0}}, 0};
+    bs_import_state now = BS_IMPORT_RECORDING;
+    int64_t list_from;
+    bs_status st, undo;
+
+    bs_id_next(&ctx->ids, run.id);
+    run.intent.started = run.intent.heartbeat = bs_ctx_now(ctx);
+    for (size_t r = 0; r < count; r++)
+        if (ranges[r].kind == BS_RANGE_ADDRESSES)
+            bs_keylist_batch_id(run.id, (int64_t)r, ranges[r].batch);
+    st = begin_import(&run, ranges, count);
+    if (st == BS_OK)
+        st = record_all(&run, ranges, count, rep);
+    if (st == BS_OK) {
+        bs_failpoint(BS_FP_KEYS_IMPORT_RECORDED);
+        st = bs_keylist_last_page(ctx, &list_from);
+    }
+    if (st == BS_OK)
+        st = move_import(ctx, run.id, BS_IMPORT_RECORDING, BS_IMPORT_COMMITTED,
+                         list_from < 0 ? 0 : list_from, 0, &now);
+    if (st == BS_OK && now == BS_IMPORT_COMMITTED) {
+        bs_failpoint(BS_FP_KEYS_IMPORT_COMMITTED);
+        run.intent.state = BS_IMPORT_COMMITTED;
+        run.intent.list_from = list_from < 0 ? 0 : list_from;
+        st = finish_import(ctx, run.id, &run.intent);
+        if (st == BS_OK)
+            undo_met(&run);
+        if (st == BS_OK)
+            rep->added = 0;
+        for (size_t r = 0; st == BS_OK && r < count; r++)
+            rep->added += (size_t)ranges[r].count;
+        return st;
+    }
+    if (st == BS_OK) /* aborted by another import, begun later, that took over */
+        st = BS_STALE;
+    if (st != BS_EXISTS && st != BS_STALE && st != BS_CONFLICT)
+        return st; /* an outage: the import is left to whoever meets it */
+    /* Refused, or taken over: undo what it recorded. */
+    undo = move_import(ctx, run.id, BS_IMPORT_RECORDING, BS_IMPORT_ABORTED, 0, 0, &now);
+    if (undo == BS_OK)
+        undo = undo_import(ctx, run.id, &run.intent);
+    if (undo != BS_OK && bs_status_outage(undo))
+        return undo;
+    return st == BS_EXISTS ? BS_EXISTS : BS_CONFLICT;
+}
+
+/* ---- what the store knows already ------------------------------------------- */
+
+/* The last import looked at, so that a run of addresses of one import costs
+ * one read of its intent. */
+typedef struct known_cache {
+    char id[BS_ID_LEN + 1];
+    bs_status st;
+    bs_keyimport intent;
+} known_cache;
+
+/* Is `address` known: handed out, on the list, or recorded by a committed
+ * import? (Recorded by an import still recording or aborted: not yet.) A
+ * committed import met on the way is finished first when `finish`. */
+static bs_status
+known_already(bs_ctx *ctx, const char *address, known_cache *cache, bool finish, bool *known)
+{
+    char key[BS_KEY_BUF];
+    bs_keydoc found;
+    bs_status st;
+
+    *known = false;
+    bs_key_keydoc(address, key);
+    st = bs_docs_read(ctx, key, &bs_keydoc_type, &found, NULL);
+    if (st == BS_NOTFOUND)
+        return BS_OK;
+    if (st != BS_OK)
+        return st;
+    if (found.owner[0] != '\0' || found.import[0] == '\0') {
+        *known = true;
+        return BS_OK;
+    }
+    if (strcmp(cache->id, found.import) != 0) {
+        memcpy(cache->id, found.import, sizeof(cache->id));
+        cache->st = read_intent(ctx, found.import, &cache->intent);
+        if (cache->st == BS_OK && cache->intent.state == BS_IMPORT_COMMITTED && finish)
+            cache->st = finish_import(ctx, found.import, &cache->intent);
+        if (cache->st == BS_OK && cache->intent.state == BS_IMPORT_COMMITTED)
+            cache->st = BS_NOTFOUND; /* finished now */
+    }
+    if (cache->st != BS_OK && cache->st != BS_NOTFOUND)
+        return cache->st;
+    *known = cache->st == BS_NOTFOUND || cache->intent.state == BS_IMPORT_COMMITTED;
+    return BS_OK;
+}
+
+/* Every import begins by finishing those a crash interrupted (their
+ * problems are recovery's to report). */
+static bs_status
+finish_interrupted(bs_ctx *ctx)
+{
+    size_t finished = 0, problems = 0;
+
+    return bs_keys_finish_imports(ctx, &finished, &problems, NULL, NULL);
+}
+
+/* ---- imports of addresses ----------------------------------------------------- */
+
+static int
+compare_text(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The first address (in input order) that repeats an earlier one: *later
+ * and *earlier, or *later == count when none does. */
+static bs_status
+first_repeat(const char (*addresses)[BS_ADDRESS_MAX], size_t count, size_t *later, size_t *earlier)
+{
+    const char **sorted = malloc(count * sizeof(*sorted));
+
+    *later = count;
+    *earlier = count;
+    if (sorted == NULL)
+        return BS_NOMEM;
+    for (size_t i = 0; i < count; i++)
+        sorted[i] = addresses[i];
+    qsort(sorted, count, sizeof(*sorted), compare_text);
+    for (size_t i = 1; i < count; i++) {
+        if (strcmp(sorted[i], sorted[i - 1]) == 0) {
+            size_t a = (size_t)((const char(*)[BS_ADDRESS_MAX])sorted[i] - addresses);
+            size_t b = (size_t)((const char(*)[BS_ADDRESS_MAX])sorted[i - 1] - addresses);
+            if ((a > b ? a : b) < *later) {
+                *later = a > b ? a : b;
+                *earlier = a > b ? b : a;
+            }
+        }
+    }
+    free(sorted);
+    return BS_OK;
+}
+
+bs_status
+bs_keys_import(bs_ctx *ctx, const bs_keys_layout *layout, char (*addresses)[BS_ADDRESS_MAX],
+               size_t count, bs_import_report *rep)
+{
+    known_cache cache = {"", BS_OK, {0}};
+    bs_key_range *ranges = NULL;
+    size_t known = 0, first_known = count, nranges;
+    bs_keyconfig cfg;
+    bs_status st;
+
+    memset(rep, 0, sizeof(*rep));
+    rep->repeat_of = SIZE_MAX;
+    st = finish_interrupted(ctx);
+    for (size_t i = 0; st == BS_OK && i < count; i++) {
+        char canon[BS_ADDRESS_MAX];
+
+        st = bs_address_canonical(ctx->network, addresses[i], canon, NULL);
+        if (st != BS_OK) {
+            rep->bad = i;
+            memcpy(rep->address, addresses[i], BS_ADDRESS_MAX);
+            return st;
+        }
+        memcpy(addresses[i], canon, BS_ADDRESS_MAX);
+    }
+    if (st == BS_OK)
+        st = first_repeat((const char(*)[BS_ADDRESS_MAX])addresses, count, &rep->bad,
+                          &rep->repeat_of);
+    if (st == BS_OK && rep->bad < count) {
+        memcpy(rep->address, addresses[rep->bad], BS_ADDRESS_MAX);
+        return BS_EXISTS;
+    }
+    rep->repeat_of = SIZE_MAX;
+    if (st == BS_OK)
+        st = bs_keylist_plan(ctx, layout, &cfg);
+    /* Nothing is written while an address is known: all or none. */
+    for (size_t i = 0; st == BS_OK && i < count; i++) {
+        bool is_known;
+        st = known_already(ctx, addresses[i], &cache, true, &is_known);
+        if (is_known && known++ == 0)
+            first_known = i;
+    }
+    if (st != BS_OK)
+        return st;
+    if (known == count)
+        return BS_OK; /* the same import again: every address is on the list */
+    if (known > 0) {
+        rep->bad = first_known;
+        memcpy(rep->address, addresses[first_known], BS_ADDRESS_MAX);
+        return BS_EXISTS;
+    }
+    st = bs_keylist_ensure_config(ctx, &cfg);
+    if (st != BS_OK)
+        return st;
+    nranges = (count + (size_t)cfg.page_size - 1) / (size_t)cfg.page_size;
+    ranges = calloc(nranges, sizeof(*ranges));
+    if (ranges == NULL)
+        return BS_NOMEM;
+    for (size_t r = 0; r < nranges; r++) {
+        size_t from = r * (size_t)cfg.page_size;
+        ranges[r].kind = BS_RANGE_ADDRESSES;
+        ranges[r].count =
+            (int64_t)(count - from < (size_t)cfg.page_size ? count - from : (size_t)cfg.page_size);
+        ranges[r].addresses = &addresses[from];
+    }
+    st = run_import(ctx, ranges, nranges, rep);
+    free(ranges);
+    return st;
+}
+
+/* ---- keys derived from an xpub ------------------------------------------------- */
+
+typedef struct index_claim {
+    int64_t expect; /* the `next` the addresses were checked for */
+    int64_t count;
+} index_claim;
+
+static bs_status
+claim_indexes(void *doc, void *arg, bool *write)
+{
+    bs_xpub_source *s = doc;
+    const index_claim *c = arg;
+
+    (void)write;
+    if (s->next != c->expect)
+        return BS_STALE; /* another derive was first: check again */
+    s->next += c->count;
+    return BS_OK;
+}
+
+/* Is one of the `count` addresses from index `from` known? */
+static bs_status
+derived_known(bs_ctx *ctx, const bs_bip32_key *chain, bs_address_type type, const bs_keyconfig *cfg,
+              int64_t from, int64_t count, bs_import_report *rep)
+{
+    char(*addresses)[BS_ADDRESS_MAX] = calloc((size_t)cfg->page_size, sizeof(*addresses));
+    known_cache cache = {"", BS_OK, {0}};
+    bs_status st = addresses == NULL ? BS_NOMEM : BS_OK;
+
+    for (int64_t at = from; st == BS_OK && at < from + count; at += cfg->page_size) {
+        int64_t n = from + count - at < cfg->page_size ? from + count - at : cfg->page_size;
+
+        st = bs_keylist_derive(chain, type, at, n, addresses);
+        for (int64_t i = 0; st == BS_OK && i < n; i++) {
+            bool known;
+            st = known_already(ctx, addresses[i], &cache, false, &known);
+            if (st == BS_OK && known) {
+                memcpy(rep->address, addresses[i], BS_ADDRESS_MAX);
+                st = BS_EXISTS;
+            }
+        }
+    }
+    free(addresses);
+    return st;
+}
+
+bs_status
+bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub, const char *type_name,
+               int64_t count, bs_import_report *rep)
+{
+    char id[BS_SOURCE_ID_LEN + 1], key[BS_KEY_BUF];
+    bs_xpub_source source = {0}, existing;
+    index_claim claim = {0, count};
+    bs_key_range *ranges;
+    bs_address_type type;
+    bs_bip32_key chain;
+    bs_keyconfig cfg;
+    size_t len, nranges;
+    bs_status st;
+
+    memset(rep, 0, sizeof(*rep));
+    rep->repeat_of = SIZE_MAX;
+    if (count < 1 || count > BS_DERIVE_MAX)
+        return BS_INVALID;
+    st = bs_keylist_open_xpub(ctx->network, xpub, type_name, &chain, &type, &rep->problem);
+    if (st == BS_OK)
+        st = finish_interrupted(ctx);
+    if (st == BS_OK)
+        st = bs_keylist_plan(ctx, layout, &cfg);
+    if (st != BS_OK)
+        return st;
+    bs_keylist_source_id(xpub, id);
+    bs_key_xpub_source(id, key);
+    snprintf(source.xpub, sizeof(source.xpub), "%s", xpub);
+    snprintf(source.type, sizeof(source.type), "%s", bs_address_type_name(type));
+    /* Every address is checked before anything is written; the indexes are
+     * then claimed only if no other derive took them meanwhile. */
+    for (int attempt = 0; attempt < BS_DOCS_CAS_ATTEMPTS; attempt++) {
+        st = bs_docs_read(ctx, key, &bs_xpub_source_type, &existing, NULL);
+        if (st == BS_NOTFOUND) {
+            existing = source;
+            st = BS_OK;
+        }
+        if (st == BS_OK && strcmp(existing.type, source.type) != 0)
+            st = BS_MISMATCH;
+        if (st == BS_OK && existing.next > (int64_t)0x7fffffff - count)
+            st = BS_TOOLARGE;
+        claim.expect = existing.next;
+        if (st == BS_OK)
+            st = derived_known(ctx, &chain, type, &cfg, claim.expect, count, rep);
+        if (st == BS_OK)
+            st = bs_keylist_ensure_config(ctx, &cfg);
+        if (st == BS_OK && claim.expect == 0) {
+            st = bs_keydocs_add(ctx, key, bs_xpub_source_encode(&source, &len), &len);
+            if (st == BS_EXISTS || st == BS_UNCERTAIN)
+                st = BS_OK;
+        }
+        if (st == BS_OK)
+            st = bs_docs_update(ctx, key, &bs_xpub_source_type, claim_indexes, &claim, NULL);
+        if (st != BS_STALE)
+            break;
+    }
+    if (st != BS_OK)
+        return st;
+    rep->first = claim.expect;
+    nranges = (size_t)((count + cfg.page_size - 1) / cfg.page_size);
+    ranges = calloc(nranges, sizeof(*ranges));
+    if (ranges == NULL)
+        return BS_NOMEM;
+    for (size_t r = 0; r < nranges; r++) {
+        int64_t from = claim.expect + (int64_t)r * cfg.page_size;
+        ranges[r].kind = BS_RANGE_XPUB;
+        ranges[r].from = from;
+        ranges[r].count = claim.expect + count - from < cfg.page_size ? claim.expect + count - from
+                                                                      : cfg.page_size;
+        memcpy(ranges[r].source, id, sizeof(ranges[r].source));
+        bs_keylist_batch_id(id, from, ranges[r].batch);
+    }
+    st = run_import(ctx, ranges, nranges, rep);
+    free(ranges);
+    return st;
+}
+
+/* ---- recovery and the check ----------------------------------------------------- */
+
+/* Call `fn` with the id and intent of every import (not its ranges). */
+typedef bs_status (*intent_visit)(bs_ctx *ctx, const char *id, const bs_keyimport *k, void *arg);
+
+typedef struct intent_walk {
+    bs_ctx *ctx;
+    intent_visit fn;
+    void *arg;
+} intent_walk;
+
+static bs_status
+visit_intent(const bs_store_doc *doc, void *arg)
+{
+    intent_walk *w = arg;
+    const char *id = doc->key + strlen(BS_PREFIX_KEYIMPORTS);
+    bs_keyimport k;
+    bs_status st;
+
+    if (strchr(id, '/') != NULL)
+        return BS_OK; /* a range */
+    st = bs_keyimport_decode(doc->value, doc->len, &k);
+    return st == BS_OK ? w->fn(w->ctx, id, &k, w->arg) : st;
+}
+
+static bs_status
+each_intent(bs_ctx *ctx, intent_visit fn, void *arg)
+{
+    intent_walk w = {ctx, fn, arg};
+
+    return bs_docs_each(ctx, BS_PREFIX_KEYIMPORTS, visit_intent, &w);
+}
+
+typedef struct finishing {
+    size_t *finished;
+    size_t *problems;
+    bs_recover_note note;
+    void *arg;
+} finishing;
+
+static bs_status
+finish_one(bs_ctx *ctx, const char *id, const bs_keyimport *k, void *arg)
+{
+    finishing *f = arg;
+    bs_keyimport now = *k;
+    bs_status st = BS_OK;
+
+    if (k->state == BS_IMPORT_RECORDING) {
+        if (!stale(ctx, k))
+            return BS_OK; /* alive, as far as anyone can tell */
+        st = move_import(ctx, id, BS_IMPORT_RECORDING, BS_IMPORT_ABORTED, 0, 0, &now.state);
+    }
+    if (st == BS_OK && now.state == BS_IMPORT_COMMITTED)
+        st = finish_import(ctx, id, &now);
+    else if (st == BS_OK && now.state == BS_IMPORT_ABORTED)
+        st = undo_import(ctx, id, &now);
+    if (st == BS_NOTFOUND)
+        st = BS_OK; /* finished meanwhile by someone else */
+    if (st == BS_OK)
+        (*f->finished)++;
+    return bs_recover_item(f->note, f->arg, f->problems, st, NULL, NULL, "key import");
+}
+
+bs_status
+bs_keys_finish_imports(bs_ctx *ctx, size_t *finished, size_t *problems, bs_recover_note note,
+                       void *arg)
+{
+    finishing f = {finished, problems, note, arg};
+
+    return each_intent(ctx, finish_one, &f);
+}
+
+typedef struct unfinished {
+    bs_keys_import_visit visit;
+    void *arg;
+} unfinished;
+
+static bs_status
+report_unfinished(bs_ctx *ctx, const char *id, const bs_keyimport *k, void *arg)
+{
+    unfinished *u = arg;
+
+    if (k->state != BS_IMPORT_RECORDING || stale(ctx, k))
+        u->visit(u->arg, id, k);
+    return BS_OK;
+}
+
+bs_status
+bs_keys_unfinished_imports(bs_ctx *ctx, bs_keys_import_visit visit, void *arg)
+{
+    unfinished u = {visit, arg};
+
+    return each_intent(ctx, report_unfinished, &u);
+}

@@ -1,0 +1,95 @@
+/*
+ * keyimport.h — adding deposit keys to the huge key list (DESIGN.md §4,
+ * keylist.h): a list of addresses (`keys import`) or keys derived from an
+ * extended public key (`keys derive`). An import is all or nothing, safe to
+ * run twice at once with overlapping lists, and finished or undone by anyone
+ * after a crash, whatever file is imported next.
+ *
+ * The protocol of import I (intent first, DESIGN.md §1.3):
+ *   1. add keyimport/<I> {recording, ranges n, started, heartbeat}
+ *                                                [failpoint keys.import-begun]
+ *   2. add keyimport/<I>/<r>, each range (its addresses, or an xpub span)
+ *   3. each address: add key/<address> {batch, import I}
+ *                                                [failpoint keys.import-recorded]
+ *      A key document already there is
+ *        - I's own (a retry): fine;
+ *        - handed out, of a committed import, or of one since finished: the
+ *          address is known: I is aborted (BS_EXISTS);
+ *        - of an aborted import: I takes it over (CAS);
+ *        - of an import still recording: of the two, the one begun later
+ *          goes on and aborts the other, which stops (BS_CONFLICT); begun in
+ *          the same second, the one that meets the other's key goes on. So
+ *          an import run again after a crash always takes over, and of two
+ *          overlapping imports at once the later one succeeds (begun in the
+ *          same second, both may be refused; neither is ever half done).
+ *   4. CAS keyimport/<I>: recording → committed, list_from := the last list
+ *      page                                      [failpoint keys.import-committed]
+ *   5. append its ranges to the list, in order (keylist.h)
+ *                                                [failpoint keys.import-appended]
+ *   6. remove keyimport/<I>/<r>, then keyimport/<I>
+ *   Abort: CAS recording → aborted; remove each key document that is still
+ *   I's (none is on the list, none was ever handed out), then the ranges,
+ *   then the intent.
+ *
+ * While it records, an import moves `heartbeat` forward every
+ * BS_IMPORT_HEARTBEAT seconds and stops as soon as it finds itself aborted.
+ * Recovery (bs_keys_finish_imports) finishes a committed import, undoes an
+ * aborted one, and aborts one silent for BS_IMPORT_STALE seconds.
+ */
+#ifndef BS_KEYIMPORT_H
+#define BS_KEYIMPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/keylist.h"
+#include "core/recover.h"
+
+#define BS_IMPORT_HEARTBEAT 60  /* seconds */
+#define BS_IMPORT_STALE     600 /* seconds without a heartbeat */
+#define BS_DERIVE_MAX       1000000
+
+typedef struct bs_import_report {
+    size_t added;                 /* keys this call put on the list (0: all were known) */
+    size_t bad;                   /* import: the index of the address a refusal is about */
+    size_t repeat_of;             /* import, BS_EXISTS: the index of its earlier copy in
+                                     the input, or SIZE_MAX when the store knows it */
+    char address[BS_ADDRESS_MAX]; /* the address a refusal is about */
+    int64_t first;                /* derive: the first index used */
+    int problem;                  /* derive, BS_INVALID: a bs_bip32_problem */
+} bs_import_report;
+
+/* Import `count` addresses for ctx->network. Each is rewritten in place in
+ * its canonical spelling (chain/address.h) first. All or nothing:
+ *   BS_OK           every address is on the list now; r->added of them by
+ *                   this call (0 when every one was there already);
+ *   BS_INVALID      r->bad is not an address of the network;
+ *   BS_UNSUPPORTED  r->bad is one nobody can spend safely;
+ *   BS_EXISTS       r->bad repeats r->repeat_of, or is known already;
+ *   BS_CONFLICT     another import of r->address took over (see above);
+ *   BS_MISMATCH     the store's keys are of another network or layout. */
+bs_status bs_keys_import(bs_ctx *ctx, const bs_keys_layout *layout,
+                         char (*addresses)[BS_ADDRESS_MAX], size_t count, bs_import_report *r);
+
+/* Append `count` (1..BS_DERIVE_MAX) keys derived from extended public key
+ * `xpub` (receive chain 0/i, type as given or the key's default): the
+ * indexes are claimed in the xpub's document so that none is used twice,
+ * then imported as above. BS_INVALID with r->problem for a bad key;
+ * BS_MISMATCH for a type the key cannot make; BS_EXISTS (r->address) when a
+ * derived address is known already (nothing written); BS_CONFLICT as above.
+ * On BS_OK, r->first is the first index. */
+bs_status bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub,
+                         const char *type, int64_t count, bs_import_report *r);
+
+/* Recovery: finish every committed import, undo every aborted one, abort
+ * and undo every one silent for BS_IMPORT_STALE seconds. *finished counts
+ * them; `note` hears of imports that could not be handled. */
+bs_status bs_keys_finish_imports(bs_ctx *ctx, size_t *finished, size_t *problems,
+                                 bs_recover_note note, void *arg);
+
+/* For `bitslot check`: calls `report` with the id and intent of each import
+ * that recovery would have to finish (committed, aborted, or stale). */
+typedef void (*bs_keys_import_visit)(void *arg, const char *id, const bs_keyimport *intent);
+bs_status bs_keys_unfinished_imports(bs_ctx *ctx, bs_keys_import_visit visit, void *arg);
+
+#endif
