@@ -39,6 +39,7 @@
 #include "core/docs.h"
 #include "core/keys.h"
 #include "regtest.h"
+#include "util/money.h"
 #include "testutil.h"
 #include "util/failpoint.h"
 
@@ -705,6 +706,80 @@ test_faults_check_reports_unfinished_purchase(void **state)
     assert_check_holds(&sc);
 }
 
+/* A seller whose balance could not take a credit: the sale passed the
+ * check (bob had room), then bob grew rich before the credit came (his
+ * adjustment while the purchase was stopped just after its lock). The
+ * credit stays owed; recovery says so and goes on with carol's campaign and
+ * the operator's fees; bob's account can still be shown and adjusted, and
+ * once it has room, recovery pays him (issue 7: recovery stopped at bob's
+ * campaign for the whole store, and bob's own commands failed). A sale whose
+ * credit would not fit is refused before it happens. */
+static void
+test_faults_credit_past_the_limit_is_left_for_later(void **state)
+{
+    const char *env[3] = {NULL, "BITSLOT_NOW=1800000000", NULL};
+    bs_test_paused buying;
+    bs_test_output out;
+    int64_t now, balance;
+    scenario sc;
+    bs_ctx ctx;
+    bs_ref id;
+
+    (void)state;
+    make_scenario(&sc);
+    env[0] = sc.store_env;
+    with_ctx(&sc, &ctx, &now);
+    bs_campaign_terms terms = {"carol", MIN, 86400, 300, 250, "Carol's blog", NULL};
+    assert_int_equal(bs_campaigns_create(&ctx, &terms, &id), BS_OK);
+    assert_int_equal(bs_accounts_adjust(&ctx, "bob", BS_MAX_MONEY - 2000, "a whale", &balance),
+                     BS_OK);
+    bs_store_close(ctx.store);
+
+    /* The sale fits (985 into 2000 of room) when it is checked... */
+    bs_test_start_paused(&buying, "purchase.locked", BUY("alice"), env);
+    with_ctx(&sc, &ctx, &now);
+    assert_int_equal(bs_accounts_adjust(&ctx, "bob", 1500, "more", &balance), BS_OK);
+    bs_store_close(ctx.store);
+    out = bs_test_resume(&buying);
+    assert_int_equal(out.exit_code, 0); /* ...and is sold: the credit is not the buyer's */
+    bs_test_output_release(&out);
+    /* carol's sale waits for its credit too (the process died before it). */
+    run(&sc, "purchase.campaign-advanced", BS_FAILPOINT_EXIT,
+        (const char *const[]){"buy", "alice", "carol/0", "--ad", "alice/0", NULL});
+    assert_check_holds(&sc); /* bob's 985 are owed, and counted */
+
+    out = bs_test_run((const char *const[]){"recover", NULL}, env, NULL);
+    assert_int_equal(out.exit_code, 1);
+    assert_string_equal(out.out, "{\"accounts\":4,\"purchases_finished\":0,\"campaigns\":2,"
+                                 "\"imports_finished\":0,\"keys_finished\":0,"
+                                 "\"late_deposits_credited\":0,\"left_for_later\":1}\n");
+    assert_string_equal(out.err, "bitslot: left for later: campaign \"bob/0\" (credit): a balance "
+                                 "cannot pass 21 million BTC\n");
+    bs_test_output_release(&out);
+    /* carol and the operator are paid; bob is not, and nothing is lost. */
+    assert_balances(&sc, FUNDS - 2 * MIN, BS_MAX_MONEY - 500, FUNDS + 985, 30);
+    assert_check_holds(&sc);
+    run(&sc, NULL, 0, (const char *const[]){"account", "show", "bob", NULL});
+    run(&sc, NULL, 0, (const char *const[]){"account", "history", "bob", NULL});
+    run(&sc, NULL, 0,
+        (const char *const[]){"account", "adjust", "bob", "-1000", "--reason", "paid out", NULL});
+    run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
+    assert_balances(&sc, FUNDS - 2 * MIN, BS_MAX_MONEY - 1500 + 985, FUNDS + 985, 30);
+    assert_check_holds(&sc);
+
+    /* With no room at all, the sale is refused before it happens. */
+    with_ctx(&sc, &ctx, &now);
+    assert_int_equal(bs_accounts_adjust(&ctx, "bob", 1500 - 985, "full", &balance), BS_OK);
+    bs_store_close(ctx.store);
+    out = bs_test_run(BUY("alice"), env, NULL);
+    assert_int_equal(out.exit_code, 1);
+    assert_string_equal(out.err, "bitslot: slot 1 of \"bob/0\" cannot be sold now: the seller's "
+                                 "balance would pass 21 million BTC\n");
+    bs_test_output_release(&out);
+    assert_balances(&sc, FUNDS - 2 * MIN, BS_MAX_MONEY, FUNDS + 985, 30);
+    assert_check_holds(&sc);
+}
+
 /* Several crashed purchases, then four `bitslot recover` at once: each
  * purchase is finished exactly once. */
 static void
@@ -762,6 +837,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_faults_every_failpoint_recovers),
         cmocka_unit_test(test_faults_check_reports_unfinished_purchase),
+        cmocka_unit_test(test_faults_credit_past_the_limit_is_left_for_later),
         cmocka_unit_test(test_faults_concurrent_recovers_finish_once),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

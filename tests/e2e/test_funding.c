@@ -1384,7 +1384,8 @@ test_funding_import_refusals_change_nothing(void **state)
     snprintf(why, sizeof(why), "line 2: \"%s\" repeats line 1; nothing was imported", a);
     import_refused(&s, text, why);
     snprintf(text, sizeof(text), "%s\n", a);
-    text[9] = (char)toupper((unsigned char)text[9]); /* mixed case: no address at all */
+    for (size_t i = strlen(text) - 2; !isupper((unsigned char)text[i]); i--)
+        text[i] = (char)toupper((unsigned char)text[i]); /* mixed case: no address at all */
     snprintf(why, sizeof(why), "line 1: \"%.*s\" is not a regtest address; nothing was imported",
              (int)strlen(a), text);
     import_refused(&s, text, why);
