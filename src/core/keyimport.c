@@ -330,8 +330,8 @@ look_at_intent(import_run *run)
     run->claims = 0;
     st = move_import(run->ctx, run->id, BS_IMPORT_RECORDING, BS_IMPORT_RECORDING, 0,
                      bs_ctx_now(run->ctx), &now);
-    if (st == BS_OK && now != BS_IMPORT_RECORDING)
-        st = BS_CONFLICT;
+    if ((st == BS_OK && now != BS_IMPORT_RECORDING) || st == BS_NOTFOUND)
+        st = BS_CONFLICT; /* aborted (and maybe undone already) by another import */
     return st;
 }
 
@@ -402,6 +402,10 @@ run_import(bs_ctx *ctx, bs_key_range *ranges, size_t count, bs_import_report *re
     if (st == BS_OK)
         st = move_import(ctx, run.id, BS_IMPORT_RECORDING, BS_IMPORT_COMMITTED,
                          list_from < 0 ? 0 : list_from, 0, &now);
+    if (st == BS_NOTFOUND) { /* aborted and undone already by the import that took over */
+        st = BS_OK;
+        now = BS_IMPORT_ABORTED;
+    }
     if (st == BS_OK && now == BS_IMPORT_COMMITTED) {
         bs_failpoint(BS_FP_KEYS_IMPORT_COMMITTED);
         run.intent.state = BS_IMPORT_COMMITTED;
@@ -421,7 +425,7 @@ run_import(bs_ctx *ctx, bs_key_range *ranges, size_t count, bs_import_report *re
         return st; /* an outage: the import is left to whoever meets it */
     /* Refused, or taken over: undo what it recorded. */
     undo = move_import(ctx, run.id, BS_IMPORT_RECORDING, BS_IMPORT_ABORTED, 0, 0, &now);
-    if (undo == BS_OK)
+    if (undo == BS_OK || undo == BS_NOTFOUND)
         undo = undo_import(ctx, run.id, &run.intent);
     if (undo != BS_OK && bs_status_outage(undo))
         return undo;

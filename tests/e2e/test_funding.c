@@ -45,6 +45,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "chain/base58.h"
 #include "chain/bech32.h"
@@ -1384,8 +1386,12 @@ test_funding_import_refusals_change_nothing(void **state)
     snprintf(why, sizeof(why), "line 2: \"%s\" repeats line 1; nothing was imported", a);
     import_refused(&s, text, why);
     snprintf(text, sizeof(text), "%s\n", a);
-    for (size_t i = strlen(text) - 2; !isupper((unsigned char)text[i]); i--)
-        text[i] = (char)toupper((unsigned char)text[i]); /* mixed case: no address at all */
+    for (size_t i = strlen(text); i-- > 0;) {
+        if (islower((unsigned char)text[i])) {
+            text[i] = (char)toupper((unsigned char)text[i]); /* mixed case: no address */
+            break;
+        }
+    }
     snprintf(why, sizeof(why), "line 1: \"%.*s\" is not a regtest address; nothing was imported",
              (int)strlen(a), text);
     import_refused(&s, text, why);
@@ -1420,6 +1426,176 @@ test_funding_import_refusals_change_nothing(void **state)
     expect_line(&s, NULL, ARGS("keys", "status"),
                 "{\"total\":4,\"available\":4,\"handed_out\":0,\"claimed_not_handed_out\":0,"
                 "\"on_pages\":0,\"fills_in_progress\":0}");
+}
+
+/* ---- imports that meet ------------------------------------------------------------------- */
+
+/* How many times `address` is on the huge key list. */
+static int
+times_on_list(const shop *s, const char *address)
+{
+    int64_t now;
+    bs_ctx ctx;
+    int times = 0;
+
+    lib_open(s, &ctx, &now);
+    for (int64_t z = 0;; z++) {
+        char key[BS_KEY_BUF], *text;
+        bs_keylist_page page;
+        size_t len;
+
+        bs_key_keylist_page(z, key);
+        if (bs_store_get(ctx.store, key, &text, &len, NULL) != BS_OK)
+            break;
+        assert_int_equal(bs_keylist_page_decode(text, len, &page), BS_OK);
+        free(text);
+        for (size_t r = 0; r < page.count; r++)
+            for (int64_t i = 0;
+                 page.ranges[r].kind == BS_RANGE_ADDRESSES && i < page.ranges[r].count; i++)
+                times += strcmp(page.ranges[r].addresses[i], address) == 0;
+        bs_keylist_page_release(&page);
+    }
+    lib_close(&ctx);
+    return times;
+}
+
+/* A file of `n` addresses from `addresses` (indexes given), its path. */
+static void
+list_file(shop *s, char (*addresses)[BS_RPC_ADDRESS_SIZE], const int *which, int n, char *path,
+          size_t size)
+{
+    char text[4096];
+    size_t used = 0;
+
+    text[0] = '\0';
+    for (int i = 0; i < n; i++)
+        used += (size_t)snprintf(text + used, sizeof(text) - used, "%s\n", addresses[which[i]]);
+    write_file(s, text, path, size);
+}
+
+/* An import died after recording its keys; the operator imports another
+ * file that shares one address: it takes that address over and goes on,
+ * and the crashed import's other addresses are free again (issue 7: they
+ * were "already known" for good, in no list). */
+static void
+test_funding_import_after_a_crash_with_another_file(void **state)
+{
+    char addr[4][BS_RPC_ADDRESS_SIZE], first[PATH_SIZE + 32], second[PATH_SIZE + 32],
+        third[PATH_SIZE + 32];
+    shop s;
+
+    (void)state;
+    shop_open(&s, "import-crash");
+    for (int i = 0; i < 4; i++)
+        new_address(addr[i]);
+    list_file(&s, addr, (const int[]){0, 1, 2}, 3, first, sizeof(first));
+    list_file(&s, addr, (const int[]){2, 3}, 2, second, sizeof(second));
+    list_file(&s, addr, (const int[]){0, 1}, 2, third, sizeof(third));
+    crash_at(&s, "keys.import-recorded", ARGS("keys", "import", first));
+    expect_line(&s, NULL, ARGS("keys", "import", second),
+                "{\"imported\":2,\"already_imported\":0}");
+    expect_line(&s, NULL, ARGS("keys", "import", third), "{\"imported\":2,\"already_imported\":0}");
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(times_on_list(&s, addr[i]), 1);
+    expect_check_ok(&s);
+    expect_line(&s, NULL, ARGS("keys", "status"),
+                "{\"total\":4,\"available\":4,\"handed_out\":0,\"claimed_not_handed_out\":0,"
+                "\"on_pages\":0,\"fills_in_progress\":0}");
+}
+
+/* Two imports of overlapping lists at once: the one begun later takes the
+ * shared address and goes on; the other stops, refused with the reason, and
+ * undoes itself: every address is on the list once, or not at all. */
+static void
+test_funding_two_imports_at_once(void **state)
+{
+    char addr[4][BS_RPC_ADDRESS_SIZE], first[PATH_SIZE + 32], second[PATH_SIZE + 32], err[512];
+    bs_test_paused earlier;
+    shop s;
+
+    (void)state;
+    shop_open(&s, "import-twice");
+    for (int i = 0; i < 4; i++)
+        new_address(addr[i]);
+    list_file(&s, addr, (const int[]){0, 1, 2}, 3, first, sizeof(first));
+    list_file(&s, addr, (const int[]){2, 3}, 2, second, sizeof(second));
+    shop_pause(&s, &earlier, "keys.import-recorded", ARGS("keys", "import", first));
+    s.now++;
+    expect_line(&s, NULL, ARGS("keys", "import", second),
+                "{\"imported\":2,\"already_imported\":0}");
+    snprintf(err, sizeof(err),
+             "bitslot: another import of some of the same addresses is running and goes on; "
+             "nothing was imported by this one\n");
+    free(shop_resume(&earlier, 1, err));
+    assert_int_equal(times_on_list(&s, addr[0]), 0);
+    assert_int_equal(times_on_list(&s, addr[1]), 0);
+    assert_int_equal(times_on_list(&s, addr[2]), 1);
+    assert_int_equal(times_on_list(&s, addr[3]), 1);
+    expect_check_ok(&s);
+    /* The refused import's own addresses are free: importing them works. */
+    list_file(&s, addr, (const int[]){0, 1}, 2, first, sizeof(first));
+    expect_line(&s, NULL, ARGS("keys", "import", first), "{\"imported\":2,\"already_imported\":0}");
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(times_on_list(&s, addr[i]), 1);
+    expect_check_ok(&s);
+}
+
+/* Four imports at once, each sharing addresses with two others: whatever
+ * the timing, no address is on the list twice, each import is on it whole
+ * or not at all, and at least one gets through. */
+#define RACERS 4
+#define POOL   12
+
+static void
+test_funding_imports_race(void **state)
+{
+    char addr[POOL][BS_RPC_ADDRESS_SIZE], paths[RACERS][PATH_SIZE + 32];
+    int exits[RACERS], succeeded = 0;
+    pid_t pids[RACERS];
+    shop s;
+
+    (void)state;
+    shop_open(&s, "import-race");
+    for (int i = 0; i < POOL; i++)
+        new_address(addr[i]);
+    for (int k = 0; k < RACERS; k++) {
+        int which[6];
+        for (int i = 0; i < 6; i++)
+            which[i] = (3 * k + i) % POOL;
+        list_file(&s, addr, which, 6, paths[k], sizeof(paths[k]));
+    }
+    for (int k = 0; k < RACERS; k++) {
+        pids[k] = fork();
+        assert_true(pids[k] >= 0);
+        if (pids[k] == 0) {
+            shop mine = s;
+            mine.now = s.now + k % 2; /* some begin later, some in the same second */
+            bs_test_output r = shop_run(&mine, NULL, ARGS("keys", "import", paths[k]));
+            if (r.exit_code != 0 && strstr(r.err, "another import") == NULL &&
+                strstr(r.err, "is already known") == NULL)
+                fprintf(stderr, "import %d: %s", k, r.err);
+            _exit(r.exit_code);
+        }
+    }
+    for (int k = 0; k < RACERS; k++) {
+        int status;
+        assert_int_equal(waitpid(pids[k], &status, 0), pids[k]);
+        assert_true(WIFEXITED(status));
+        exits[k] = WEXITSTATUS(status);
+        assert_true(exits[k] == 0 || exits[k] == 1);
+        succeeded += exits[k] == 0;
+    }
+    print_message("%d of %d imports got through\n", succeeded, RACERS);
+    assert_true(succeeded >= 1);
+    for (int i = 0; i < POOL; i++) {
+        int times = times_on_list(&s, addr[i]), in_success = 0;
+        for (int k = 0; k < RACERS; k++)
+            if (exits[k] == 0 && (i - 3 * k + 2 * POOL) % POOL < 6)
+                in_success++;
+        assert_true(times <= 1);
+        assert_int_equal(times, in_success > 0 ? 1 : 0);
+    }
+    expect_check_ok(&s);
 }
 
 /* BIP32 test vector 1's master key, as xpub and xprv. */
@@ -1788,6 +1964,9 @@ main(void)
         cmocka_unit_test(test_funding_out_of_keys),
         cmocka_unit_test(test_funding_exhausted_set_falls_back_to_a_free_key),
         cmocka_unit_test(test_funding_import_refusals_change_nothing),
+        cmocka_unit_test(test_funding_import_after_a_crash_with_another_file),
+        cmocka_unit_test(test_funding_two_imports_at_once),
+        cmocka_unit_test(test_funding_imports_race),
         cmocka_unit_test(test_funding_derive_from_tpub),
         cmocka_unit_test(test_funding_derive_refusal_changes_nothing),
         cmocka_unit_test(test_funding_200_accounts_at_once),
