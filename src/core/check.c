@@ -459,9 +459,9 @@ check_keydoc(const bs_store_doc *doc, void *arg)
         bs_keydoc other;
         bool both = bs_keys_owner(ck->ctx, spelled, &other) == BS_OK;
         violation(ck,
-                  "key %s is not spelled canonically: it is the address %s%s, which can be "
-                  "handed out and credited twice",
-                  address, spelled, both ? ", which has a key document too" : "");
+                  "key %s is not spelled canonically (it is the address %s%s): one address could "
+                  "be handed out and credited twice",
+                  address, spelled, both ? ", which has a key document of its own" : "");
     }
     if (k.owner[0] == '\0')
         return BS_OK;

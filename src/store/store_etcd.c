@@ -526,7 +526,7 @@ etcd_open(const char *location, void **impl)
         st = BS_UNAVAILABLE;
         goto fail;
     }
-    while (*p != '\0') {
+    for (;;) { /* every comma-separated endpoint, empty ones included (refused) */
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         while (len > 0 && p[len - 1] == '/')

@@ -173,6 +173,20 @@ test_cli_store_etcd_urls(void **state)
     RUN(r, "--store", "etcd:ftp://x", "init");
     assert_int_equal(r.exit_code, 2);
     bs_test_output_release(&r);
+    /* Malformed URLs are usage errors, not stores that do not answer
+     * (issue 7: "[::1" was exit 3). */
+    static const char *const malformed[] = {
+        "etcd:http://[::1",        "etcd:http://",
+        "etcd:http://h:99999",     "etcd:http://h/path",
+        "etcd:http://h?x=1",       "etcd:http://a b",
+        "etcd:http://h:1,ftp://x", "etcd:http://127.0.0.1:1,",
+    };
+    for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+        RUN(bad, "--store", malformed[i], "init");
+        if (bad.exit_code != 2)
+            fail_msg("%s: exit %d, %s", malformed[i], bad.exit_code, bad.err);
+        bs_test_output_release(&bad);
+    }
     /* Nothing listens on port 1. */
     RUN(r2, "--store", "etcd:http://127.0.0.1:1", "init");
     assert_int_equal(r2.exit_code, 3);

@@ -1055,6 +1055,75 @@ test_cli_trade_future_slot_is_not_for_sale_yet(void **state)
         fail_msg("slot 5 was never for sale (slot 0 is): \"no longer for sale\" is false");
 }
 
+/* A purchase that a crash left half done: the buyer's next `buy` finishes
+ * it, then goes on and buys the next slot (issue 7: it said "had another
+ * purchase in progress; it is finished now" and bought nothing). */
+static void
+test_cli_trade_buy_finishes_a_crashed_purchase_then_goes_on(void **state)
+{
+    const char *env[4] = {NULL, "BITSLOT_NOW=1700000000", "BITSLOT_FAILPOINT=purchase.locked",
+                          NULL};
+    char png[PATH_SIZE], *out;
+    bs_test_output r;
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    shop_path(&s, "ok.png", png, sizeof(png));
+    write_png(png, 300, 250);
+    ok_line(&s, "{\"name\":\"bob\",\"amount\":5000,\"balance\":5000}",
+            ARGS("account", "adjust", "bob", "5000", "--reason", "funding"));
+    ok_line(&s, "alice/0",
+            ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds", "3600",
+                 "--size", "300x250"));
+    ok_line(&s, "bob/0", ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/"));
+    env[0] = s.store_env;
+    r = bs_test_run(ARGS("buy", "bob", "alice/0", "--ad", "bob/0"), env, NULL);
+    assert_int_equal(r.exit_code, 86); /* died holding the lock for slot 0 */
+    bs_test_output_release(&r);
+    out = run_ok(&s, NULL, ARGS("buy", "bob", "alice/0", "--ad", "bob/0"));
+    assert_non_null(strstr(out, "\"index\":1,"));
+    assert_non_null(strstr(out, "\"price\":2000,"));
+    free(out);
+    ok_line(&s,
+            "{\"name\":\"Bob\",\"balance\":2000,\"lock\":null,\"created\":1700000000,"
+            "\"operator\":false}",
+            ARGS("account", "show", "bob"));
+}
+
+/* A sale is never dated before the sale before it, whatever the clock of
+ * the machine that makes it says (issue 7: a clock behind the previous
+ * sale dated the sale earlier, and the price then decayed from that). */
+static void
+test_cli_trade_sale_time_never_goes_back(void **state)
+{
+    char png[PATH_SIZE], *out;
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    shop_path(&s, "ok.png", png, sizeof(png));
+    write_png(png, 300, 250);
+    ok_line(&s, "{\"name\":\"bob\",\"amount\":100000,\"balance\":100000}",
+            ARGS("account", "adjust", "bob", "100000", "--reason", "funding"));
+    ok_line(&s, "alice/0",
+            ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds", "3600",
+                 "--size", "300x250"));
+    ok_line(&s, "bob/0", ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/"));
+    free(run_ok(&s, NULL, ARGS("buy", "bob", "alice/0", "--ad", "bob/0")));
+    s.now = T0 - 600; /* another machine, ten minutes behind */
+    out = run_ok(&s, NULL, ARGS("buy", "bob", "alice/0", "--ad", "bob/0"));
+    /* Dated at the previous sale's time, at the price of that moment (2P). */
+    assert_non_null(strstr(out, "\"time\":" T_TEXT ","));
+    assert_non_null(strstr(out, "\"price\":2000,"));
+    free(out);
+    s.now = T0;
+    ok_line(&s,
+            "ok: 3 accounts, 1 campaigns, 2 slots, 7 ledger entries; balances 100000 + owed 0 = "
+            "adjustments 100000 + deposits 0 - withdrawals 0 sat",
+            ARGS("check"));
+}
+
 /* A malformed --size other than a missing width is reported as a bad
  * "height" or "width" with a range (0 to 1000000) that is not the rule
  * (16 to 2048); --slot-seconds likewise with 0 to 1099511627776 instead of
@@ -1187,6 +1256,8 @@ main(void)
         cmocka_unit_test(test_cli_trade_malformed_references_and_commands),
         cmocka_unit_test(test_cli_trade_help_on_every_command),
         cmocka_unit_test(test_cli_trade_future_slot_is_not_for_sale_yet),
+        cmocka_unit_test(test_cli_trade_buy_finishes_a_crashed_purchase_then_goes_on),
+        cmocka_unit_test(test_cli_trade_sale_time_never_goes_back),
         cmocka_unit_test(test_cli_trade_campaign_number_messages_state_the_rules),
         cmocka_unit_test(test_cli_trade_directory_as_image_is_not_a_file),
         cmocka_unit_test(test_cli_trade_listing_an_unknown_account_is_refused),

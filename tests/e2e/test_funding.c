@@ -1799,6 +1799,52 @@ test_funding_check_reports_key_held_twice(void **state)
     expect_violation(&s);
 }
 
+/* What the import of one address in two spellings left before addresses
+ * had one (issue 7): alice holds "bcrt1q...", bob "BCRT1Q...", one address;
+ * one payment to it was credited to both. `bitslot check` finds it. */
+static void
+test_funding_check_reports_two_spellings(void **state)
+{
+    char alice[BS_ADDRESS_MAX], spelled[BS_ADDRESS_MAX], key[BS_KEY_BUF], want[1024];
+    bs_keydoc k = {0};
+    bs_test_output r;
+    int64_t now;
+    size_t len;
+    bs_ctx ctx;
+    char *text;
+    shop s;
+
+    (void)state;
+    shop_open(&s, "check-spelling");
+    add_accounts(&s, ENV("alice", "bob"), 0);
+    import_keys(&s, 2, "1", "2", NULL);
+    get_key(&s, "alice", alice);
+    expect_check_ok(&s);
+    snprintf(spelled, sizeof(spelled), "%s", upper(alice));
+    lib_open(&s, &ctx, &now);
+    snprintf(k.owner, sizeof(k.owner), "bob");
+    bs_key_keydoc(spelled, key);
+    text = bs_keydoc_encode(&k, &len);
+    assert_int_equal(bs_store_add(ctx.store, key, text, len, NULL), BS_OK);
+    free(text);
+    assert_int_equal(bs_docs_update_account(&ctx, "bob", hold_key, spelled, NULL), BS_OK);
+    lib_close(&ctx);
+
+    r = shop_run(&s, NULL, ARGS("check"));
+    assert_int_equal(r.exit_code, 1);
+    snprintf(want, sizeof(want),
+             "violation: key %s is not spelled canonically (it is the address %s, which has a key "
+             "document of its own): one address could be handed out and credited twice\n",
+             spelled, alice);
+    if (strstr(r.out, want) == NULL)
+        fail_msg("check said: %s", r.out);
+    snprintf(want, sizeof(want),
+             "violation: address %s is held by two accounts, \"alice\" and \"bob\"\n", alice);
+    if (strstr(r.out, want) == NULL)
+        fail_msg("check said: %s", r.out);
+    bs_test_output_release(&r);
+}
+
 /* ---- g. 200 accounts at once ------------------------------------------------------------------
  */
 
@@ -1973,6 +2019,7 @@ main(void)
         cmocka_unit_test(test_funding_recover_finishes_purchases_when_node_down),
         cmocka_unit_test(test_funding_check_reports_stuck_fill),
         cmocka_unit_test(test_funding_check_reports_key_held_twice),
+        cmocka_unit_test(test_funding_check_reports_two_spellings),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
