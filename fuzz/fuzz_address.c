@@ -9,6 +9,10 @@
  *     info.networks, and fills the same info;
  *   - a parsed address encodes back to the same text (base58check, or
  *     bech32/bech32m, ignoring case);
+ *   - its canonical spelling for each of its networks is that text, in lower
+ *     case for segwit, is canonical itself, and exists exactly for the
+ *     addresses coins can be sent to safely (not witness v2..v16, nor v1
+ *     that is not 32 bytes);
  *   - a parsed extended key serializes back to the same text; a derivation of
  *     "0/1" gives a key one level deeper, and each address type the key's form
  *     allows is a valid address of the key's network.
@@ -31,6 +35,36 @@ same_text_nocase(const char *a, const char *b)
         if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
             return false;
     return *a == *b;
+}
+
+static void
+check_canonical(const char *text, const bs_address_info *info)
+{
+    char canon[BS_ADDRESS_MAX], again[BS_ADDRESS_MAX];
+
+    for (int net = BS_NETWORK_MAIN; net < BS_NETWORK__END; net++) {
+        bs_status st = bs_address_canonical((bs_network)net, text, canon, NULL);
+
+        if ((info->networks & BS_NETWORK_BIT(net)) == 0) {
+            if (st != BS_INVALID || canon[0] != '\0')
+                abort();
+            continue;
+        }
+        if (info->kind == BS_ADDRESS_WITNESS_OTHER) {
+            if (st != BS_UNSUPPORTED || canon[0] != '\0')
+                abort();
+            continue;
+        }
+        if (st != BS_OK || !same_text_nocase(canon, text) ||
+            (info->witness_version < 0 && strcmp(canon, text) != 0))
+            abort();
+        for (const char *c = canon; info->witness_version >= 0 && *c != '\0'; c++)
+            if (isupper((unsigned char)*c))
+                abort();
+        if (bs_address_canonical((bs_network)net, canon, again, NULL) != BS_OK ||
+            strcmp(again, canon) != 0)
+            abort();
+    }
 }
 
 static void
@@ -60,6 +94,7 @@ check_address(const char *text)
     }
     if (info.networks == 0 || info.program_len > BS_PROGRAM_MAX)
         abort();
+    check_canonical(text, &info);
     if (info.witness_version < 0) {
         uint8_t payload[1 + BS_HASH160_LEN];
         const bs_network_params *p = NULL;

@@ -83,5 +83,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ROUND_TRIP(bs_keydoc, bs_keydoc_encode, bs_keydoc_decode, no_release, data, size);
     ROUND_TRIP(bs_xpub_source, bs_xpub_source_encode, bs_xpub_source_decode, no_release, data,
                size);
+    ROUND_TRIP(bs_keyimport, bs_keyimport_encode, bs_keyimport_decode, no_release, data, size);
+    ROUND_TRIP(bs_key_range, bs_key_range_encode, bs_key_range_decode, bs_key_range_release, data,
+               size);
     return 0;
 }

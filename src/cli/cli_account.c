@@ -213,8 +213,10 @@ const bs_cli_command bs_cli_account_commands[] = {
      "name, balance (satoshis), lock (null or the purchase in progress), created.",
      run_show},
     {"account adjust", "NAME ±SATS --reason TEXT", "add to or take from a balance (operator)",
-     "Changes the balance of NAME by SATS (e.g. 50000 or -1200), recording TEXT in\n"
-     "its ledger. A balance never goes below zero. Prints the new balance.",
+     "Changes the balance of NAME by SATS (e.g. 50000 or -1200), recording TEXT (1 to\n"
+     "512 bytes of text without control characters or direction overrides) in its\n"
+     "ledger. A balance never goes below zero, nor above 21 million BTC. Prints the\n"
+     "new balance.",
      run_adjust},
     {"account history", "NAME [--after SEQ] [--limit N]", "list an account's ledger",
      "Prints the ledger entries of NAME in order as a JSON array: each balance change\n"

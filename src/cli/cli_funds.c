@@ -401,8 +401,12 @@ const bs_cli_command bs_cli_funds_commands[] = {
     {"keys import", "FILE [--sets N] [--page-size N]", "add deposit addresses to the key list",
      "Adds the addresses in FILE (one a line; blank lines and # comments skipped) to the\n"
      "huge key list, for --network. Every address must be valid and new, or nothing is\n"
-     "imported. --sets and --page-size fix the layout at the first import (defaults\n"
-     "1000 sets of 100-key pages).",
+     "imported; an address is compared in its one spelling (a bech32 address in upper\n"
+     "case is the same address). The same list again adds nothing. An import a crash\n"
+     "stopped is finished, or undone, by the next import or 'bitslot recover'; of two\n"
+     "imports of shared addresses at once, the later one goes on and the other is\n"
+     "refused whole. --sets and --page-size fix the layout at the first import\n"
+     "(defaults 1000 sets of 100-key pages).",
      run_import},
     {"keys derive", "--xpub KEY --count N [--type TYPE] [--sets N] [--page-size N]",
      "add N deposit addresses derived from an xpub",

@@ -206,10 +206,12 @@ const bs_cli_command bs_cli_trade_commands[] = {
      "refuses to pay more than SATS; --slot refuses unless slot N is the one for sale.",
      run_buy},
     {"recover", "", "finish every interrupted operation",
-     "Finishes every purchase, credit and ledger copy that a crash interrupted, all of\n"
-     "them, page by page. With --node, also every key hand-out and key page fill, and\n"
-     "credits money that arrived on retired deposit keys. Safe to run at any time, from\n"
-     "several processes at once.",
+     "Finishes every purchase, credit, ledger copy and key import that a crash\n"
+     "interrupted, all of them, page by page. With --node, also every key hand-out and\n"
+     "key page fill, and credits money that arrived on retired deposit keys. Safe to run\n"
+     "at any time, from several processes at once. What it cannot finish now (a seller\n"
+     "whose balance would pass 21 million BTC) it names on stderr, one line each, leaves\n"
+     "for a later run and goes on; it then exits 1.",
      run_recover},
     {"check", "", "verify every invariant of the books",
      "Reads the whole store and verifies the invariants: each balance equals its ledger,\n"

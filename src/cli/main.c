@@ -61,6 +61,14 @@ print_help(void)
     for (size_t t = 0; t < TABLES; t++)
         for (const bs_cli_command *c = command_tables[t]; c->name != NULL; c++)
             printf("  %-17s %s\n", c->name, c->summary);
+    printf("\n"
+           "Exit codes:\n"
+           "  0  done\n"
+           "  1  refused: no such account, not enough funds, sold first, already known,\n"
+           "     out of deposit keys... (the message says which)\n"
+           "  2  usage error: unknown command or option, missing argument, or a value that\n"
+           "     is malformed or breaks its rule\n"
+           "  3  the store or the node is unavailable, or the outcome of a change is unknown\n");
 }
 
 /* The command named by argv[0] (and argv[1] for a group such as

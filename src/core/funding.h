@@ -7,20 +7,29 @@
  *
  *   transition        function                       failpoint after it
  *   none → getting    bs_funding_get_key             key.getting
- *   (claim a key)     bs_keys_claim (keys.h)         key.claimed, key.recorded, fill.*
- *   getting → have    bs_funding_get_key
+ *   (claim a key)     bs_keys_claim (keys.h)         key.claimed, fill.*
+ *   getting → have    bs_funding_get_key             key.handed-out
+ *   (owner recorded)  bs_keys_record_owner (keys.h)  key.recorded
+ *   getting → none    (no key left, node down)       key.none-left (before it)
  *   have → none       bs_funding_done (credit)       funds.credited
  *   late deposit      bs_funding_sweep (credit)      funds.swept
  *
  * The seed's rules:
  *   - While the account is locked (a purchase in progress) every key
  *     transition is refused with BS_LOCKED ("retry in a few seconds"),
- *     getting → have included. A key transition never blocks a purchase.
+ *     getting → have and getting → none included: all of them go through
+ *     one guard that reads the lock inside the very CAS of the transition. A
+ *     key transition never blocks a purchase.
  *   - Every transition re-reads the account and checks the lock and the
  *     state just before its CAS; a state another tab changed is BS_CONFLICT
- *     ("use one tab at a time"), never silent.
+ *     ("use one tab at a time"), never silent; a transition of this very
+ *     request already made (a write sent again) is done, not a conflict.
+ *   - The user's next action finishes what the account was in the middle
+ *     of: Get Key, Check and Done first finish a purchase a crash left
+ *     holding the lock (recover.h), then go on.
  *   - `getting` is finished by whoever sees it next: Get Key again, or the
- *     sweeper.
+ *     sweeper. A request's own claimed key is looked for before anything
+ *     else; getting → none only when the request holds no key.
  *   - Pending and confirmed amounts are not stored: they are asked of the
  *     node (at most once per check interval per account; a cache document
  *     answers in between). Done asks the node itself, then credits, in one
