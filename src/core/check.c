@@ -533,10 +533,10 @@ compare_held(const void *a, const void *b)
 static void
 unfinished_import(void *arg, const char *id, const bs_keyimport *k)
 {
-    static const char *const states[] = {"still recording, silent too long", "committed",
-                                         "aborted"};
-
-    violation(arg, "key import %s was interrupted (%s); run bitslot recover", id, states[k->state]);
+    violation(arg, "key import %s was interrupted (%s); run bitslot recover", id,
+              k->state == BS_IMPORT_RECORDING   ? "still recording, silent too long"
+              : k->state == BS_IMPORT_COMMITTED ? "committed"
+                                                : "aborted");
 }
 
 static bs_status

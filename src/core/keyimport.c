@@ -124,9 +124,9 @@ remove_doc(bs_ctx *ctx, const char *key)
     return st;
 }
 
-/* The ranges, then the intent. */
+/* The range documents of an import that is over (its intent stays). */
 static bs_status
-remove_import(bs_ctx *ctx, const char *id, int64_t ranges)
+remove_ranges(bs_ctx *ctx, const char *id, int64_t ranges)
 {
     char key[BS_KEY_BUF];
     bs_status st = BS_OK;
@@ -135,8 +135,7 @@ remove_import(bs_ctx *ctx, const char *id, int64_t ranges)
         bs_key_keyimport_range(id, r, key);
         st = remove_doc(ctx, key);
     }
-    bs_key_keyimport(id, key);
-    return st == BS_OK ? remove_doc(ctx, key) : st;
+    return st;
 }
 
 /* Remove key/<address> if import `id` recorded it (and nobody took it
@@ -168,10 +167,11 @@ unrecord(bs_ctx *ctx, const char *id, const char *address)
     return st;
 }
 
-/* An aborted import: its key documents, ranges and intent go. */
+/* An aborted import: its key documents go, it is undone, its ranges go. */
 static bs_status
 undo_import(bs_ctx *ctx, const char *id, const bs_keyimport *k)
 {
+    bs_import_state now;
     bs_status st = BS_OK;
 
     for (int64_t r = 0; r < k->ranges && st == BS_OK; r++) {
@@ -179,7 +179,7 @@ undo_import(bs_ctx *ctx, const char *id, const bs_keyimport *k)
         bs_key_range range;
 
         st = read_range(ctx, id, r, &range);
-        if (st == BS_NOTFOUND) { /* never written: nothing of it recorded */
+        if (st == BS_NOTFOUND) { /* never written (nothing of it recorded), or undone */
             st = BS_OK;
             continue;
         }
@@ -190,15 +190,19 @@ undo_import(bs_ctx *ctx, const char *id, const bs_keyimport *k)
         free(addresses);
         bs_key_range_release(&range);
     }
-    return st == BS_OK ? remove_import(ctx, id, k->ranges) : st;
+    if (st == BS_OK)
+        st = move_import(ctx, id, BS_IMPORT_ABORTED, BS_IMPORT_UNDONE, 0, 0, &now);
+    return st == BS_OK ? remove_ranges(ctx, id, k->ranges) : st;
 }
 
-/* A committed import: its ranges go onto the list, then its documents. */
+/* A committed import: its ranges go onto the list, it is done, its ranges'
+ * documents go. */
 static bs_status
 finish_import(bs_ctx *ctx, const char *id, const bs_keyimport *k)
 {
     bs_key_range chunk[APPEND_CHUNK];
     int64_t page = k->list_from;
+    bs_import_state now;
     bs_status st = BS_OK;
 
     for (int64_t r = 0; r < k->ranges && st == BS_OK; r += APPEND_CHUNK) {
@@ -213,12 +217,19 @@ finish_import(bs_ctx *ctx, const char *id, const bs_keyimport *k)
         for (size_t i = 0; i < n; i++)
             bs_key_range_release(&chunk[i]);
     }
-    if (st == BS_NOTFOUND)
-        st = BS_CORRUPT; /* a committed import has all its ranges */
+    if (st == BS_NOTFOUND) {
+        /* A committed import has all its ranges, until someone else
+         * finished it (done) and removed them. */
+        bs_keyimport again;
+        st = read_intent(ctx, id, &again);
+        if (st == BS_OK)
+            return again.state == BS_IMPORT_DONE ? BS_OK : BS_CORRUPT;
+    }
     if (st != BS_OK)
         return st;
     bs_failpoint(BS_FP_KEYS_IMPORT_APPENDED);
-    return remove_import(ctx, id, k->ranges);
+    st = move_import(ctx, id, BS_IMPORT_COMMITTED, BS_IMPORT_DONE, 0, 0, &now);
+    return st == BS_OK ? remove_ranges(ctx, id, k->ranges) : st;
 }
 
 /* ---- one import ------------------------------------------------------------- */
@@ -290,7 +301,8 @@ claim_key(import_run *run, const char *address, const char *batch)
         if (found.owner[0] != '\0' || found.import[0] == '\0')
             return BS_EXISTS; /* handed out, or from before imports were recorded */
         st = read_intent(ctx, found.import, &other);
-        if (st == BS_NOTFOUND || (st == BS_OK && other.state == BS_IMPORT_COMMITTED))
+        if (st == BS_NOTFOUND ||
+            (st == BS_OK && (other.state == BS_IMPORT_COMMITTED || other.state == BS_IMPORT_DONE)))
             return BS_EXISTS; /* on the list, or about to be */
         if (st != BS_OK)
             return st;
@@ -302,8 +314,10 @@ claim_key(import_run *run, const char *address, const char *batch)
                 return st;
             continue; /* look again: aborted, or committed after all */
         }
-        /* An aborted import's: ours now (its undoing leaves it alone). */
-        met_aborted(run, found.import);
+        /* An aborted (or undone) import's: ours now (undoing leaves it
+         * alone). */
+        if (other.state == BS_IMPORT_ABORTED)
+            met_aborted(run, found.import);
         char *text = bs_keydoc_encode(&mine, &len);
         if (text == NULL)
             return BS_NOMEM;
@@ -330,7 +344,7 @@ look_at_intent(import_run *run)
     run->claims = 0;
     st = move_import(run->ctx, run->id, BS_IMPORT_RECORDING, BS_IMPORT_RECORDING, 0,
                      bs_ctx_now(run->ctx), &now);
-    if ((st == BS_OK && now != BS_IMPORT_RECORDING) || st == BS_NOTFOUND)
+    if (st == BS_OK && now != BS_IMPORT_RECORDING)
         st = BS_CONFLICT; /* aborted (and maybe undone already) by another import */
     return st;
 }
@@ -402,10 +416,7 @@ run_import(bs_ctx *ctx, bs_key_range *ranges, size_t count, bs_import_report *re
     if (st == BS_OK)
         st = move_import(ctx, run.id, BS_IMPORT_RECORDING, BS_IMPORT_COMMITTED,
                          list_from < 0 ? 0 : list_from, 0, &now);
-    if (st == BS_NOTFOUND) { /* aborted and undone already by the import that took over */
-        st = BS_OK;
-        now = BS_IMPORT_ABORTED;
-    }
+
     if (st == BS_OK && now == BS_IMPORT_COMMITTED) {
         bs_failpoint(BS_FP_KEYS_IMPORT_COMMITTED);
         run.intent.state = BS_IMPORT_COMMITTED;
@@ -425,7 +436,7 @@ run_import(bs_ctx *ctx, bs_key_range *ranges, size_t count, bs_import_report *re
         return st; /* an outage: the import is left to whoever meets it */
     /* Refused, or taken over: undo what it recorded. */
     undo = move_import(ctx, run.id, BS_IMPORT_RECORDING, BS_IMPORT_ABORTED, 0, 0, &now);
-    if (undo == BS_OK || undo == BS_NOTFOUND)
+    if (undo == BS_OK && now == BS_IMPORT_ABORTED)
         undo = undo_import(ctx, run.id, &run.intent);
     if (undo != BS_OK && bs_status_outage(undo))
         return undo;
@@ -466,14 +477,15 @@ known_already(bs_ctx *ctx, const char *address, known_cache *cache, bool finish,
     if (strcmp(cache->id, found.import) != 0) {
         memcpy(cache->id, found.import, sizeof(cache->id));
         cache->st = read_intent(ctx, found.import, &cache->intent);
-        if (cache->st == BS_OK && cache->intent.state == BS_IMPORT_COMMITTED && finish)
+        if (cache->st == BS_OK && cache->intent.state == BS_IMPORT_COMMITTED && finish) {
             cache->st = finish_import(ctx, found.import, &cache->intent);
-        if (cache->st == BS_OK && cache->intent.state == BS_IMPORT_COMMITTED)
-            cache->st = BS_NOTFOUND; /* finished now */
+            cache->intent.state = BS_IMPORT_DONE;
+        }
     }
     if (cache->st != BS_OK && cache->st != BS_NOTFOUND)
         return cache->st;
-    *known = cache->st == BS_NOTFOUND || cache->intent.state == BS_IMPORT_COMMITTED;
+    *known = cache->st == BS_NOTFOUND || cache->intent.state == BS_IMPORT_COMMITTED ||
+             cache->intent.state == BS_IMPORT_DONE;
     return BS_OK;
 }
 
@@ -717,33 +729,49 @@ bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub, cons
 
 /* ---- recovery and the check ----------------------------------------------------- */
 
-/* Call `fn` with the id and intent of every import (not its ranges). */
+/* Call `fn` with the id and intent of every import. The walk sees an
+ * import's intent just before its ranges (keyimport/<id> sorts before
+ * keyimport/<id>/<r>): ranges left behind by an import that is over (a
+ * crash while they were removed) go as it passes them. */
 typedef bs_status (*intent_visit)(bs_ctx *ctx, const char *id, const bs_keyimport *k, void *arg);
 
 typedef struct intent_walk {
     bs_ctx *ctx;
     intent_visit fn;
     void *arg;
+    char over[BS_ID_LEN + 1]; /* the last import seen, when it is over */
 } intent_walk;
+
+static bool
+is_over(bs_import_state state)
+{
+    return state == BS_IMPORT_DONE || state == BS_IMPORT_UNDONE;
+}
 
 static bs_status
 visit_intent(const bs_store_doc *doc, void *arg)
 {
     intent_walk *w = arg;
-    const char *id = doc->key + strlen(BS_PREFIX_KEYIMPORTS);
+    const char *id = doc->key + strlen(BS_PREFIX_KEYIMPORTS), *slash = strchr(id, '/');
     bs_keyimport k;
     bs_status st;
 
-    if (strchr(id, '/') != NULL)
-        return BS_OK; /* a range */
+    if (slash != NULL) { /* a range */
+        bool over =
+            strlen(w->over) == (size_t)(slash - id) && strncmp(w->over, id, strlen(w->over)) == 0;
+        return over ? remove_doc(w->ctx, doc->key) : BS_OK;
+    }
     st = bs_keyimport_decode(doc->value, doc->len, &k);
-    return st == BS_OK ? w->fn(w->ctx, id, &k, w->arg) : st;
+    if (st != BS_OK)
+        return st;
+    snprintf(w->over, sizeof(w->over), "%s", is_over(k.state) ? id : "");
+    return w->fn(w->ctx, id, &k, w->arg);
 }
 
 static bs_status
 each_intent(bs_ctx *ctx, intent_visit fn, void *arg)
 {
-    intent_walk w = {ctx, fn, arg};
+    intent_walk w = {ctx, fn, arg, ""};
 
     return bs_docs_each(ctx, BS_PREFIX_KEYIMPORTS, visit_intent, &w);
 }
@@ -762,11 +790,10 @@ finish_one(bs_ctx *ctx, const char *id, const bs_keyimport *k, void *arg)
     bs_keyimport now = *k;
     bs_status st = BS_OK;
 
-    if (k->state == BS_IMPORT_RECORDING) {
-        if (!stale(ctx, k))
-            return BS_OK; /* alive, as far as anyone can tell */
+    if (is_over(k->state) || (k->state == BS_IMPORT_RECORDING && !stale(ctx, k)))
+        return BS_OK; /* over, or alive as far as anyone can tell */
+    if (k->state == BS_IMPORT_RECORDING)
         st = move_import(ctx, id, BS_IMPORT_RECORDING, BS_IMPORT_ABORTED, 0, 0, &now.state);
-    }
     if (st == BS_OK && now.state == BS_IMPORT_COMMITTED)
         st = finish_import(ctx, id, &now);
     else if (st == BS_OK && now.state == BS_IMPORT_ABORTED)
@@ -797,7 +824,7 @@ report_unfinished(bs_ctx *ctx, const char *id, const bs_keyimport *k, void *arg)
 {
     unfinished *u = arg;
 
-    if (k->state != BS_IMPORT_RECORDING || stale(ctx, k))
+    if (!is_over(k->state) && (k->state != BS_IMPORT_RECORDING || stale(ctx, k)))
         u->visit(u->arg, id, k);
     return BS_OK;
 }

@@ -26,10 +26,15 @@
  *      page                                      [failpoint keys.import-committed]
  *   5. append its ranges to the list, in order (keylist.h)
  *                                                [failpoint keys.import-appended]
- *   6. remove keyimport/<I>/<r>, then keyimport/<I>
+ *   6. CAS keyimport/<I>: committed → done; remove keyimport/<I>/<r>
  *   Abort: CAS recording → aborted; remove each key document that is still
- *   I's (none is on the list, none was ever handed out), then the ranges,
- *   then the intent.
+ *   I's (none is on the list, none was ever handed out); CAS aborted →
+ *   undone; remove the ranges.
+ * The intent stays for good (a hundred bytes per import): a key document
+ * names its import, and that import's state says what the document is — an
+ * address on the list (done), or one free to take (undone: even a key
+ * document that a live import, aborted by another, added after it was
+ * undone).
  *
  * While it records, an import moves `heartbeat` forward every
  * BS_IMPORT_HEARTBEAT seconds and stops as soon as it finds itself aborted.
@@ -87,7 +92,7 @@ bs_status bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *
 bs_status bs_keys_finish_imports(bs_ctx *ctx, size_t *finished, size_t *problems,
                                  bs_recover_note note, void *arg);
 
-/* For `bitslot check`: calls `report` with the id and intent of each import
+/* For `bitslot check`: calls `visit` with the id and intent of each import
  * that recovery would have to finish (committed, aborted, or stale). */
 typedef void (*bs_keys_import_visit)(void *arg, const char *id, const bs_keyimport *intent);
 bs_status bs_keys_unfinished_imports(bs_ctx *ctx, bs_keys_import_visit visit, void *arg);

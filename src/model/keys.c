@@ -11,7 +11,7 @@
  *                    "account":name}...]}   (request/account "" when free)
  *   key/<address>  {"batch":B,"import":I,"owner":name,"request":R}   ("" when free)
  *   xpub/<source>  {"xpub":X,"type":"p2wpkh","next":i}
- *   keyimport/<id> {"state":"recording"|"committed"|"aborted","ranges":n,
+ *   keyimport/<id> {"state":"recording"|"committed"|"done"|"aborted"|"undone","ranges":n,
  *                   "started":T,"heartbeat":T,"list_from":Z}
  *   keyimport/<id>/<r>  a range, as on a list page
  */
@@ -448,9 +448,9 @@ bs_xpub_source_decode(const char *text, size_t len, bs_xpub_source *s)
 }
 
 static const char *const import_states[] = {
-    [BS_IMPORT_RECORDING] = "recording",
-    [BS_IMPORT_COMMITTED] = "committed",
-    [BS_IMPORT_ABORTED] = "aborted",
+    [BS_IMPORT_RECORDING] = "recording", [BS_IMPORT_COMMITTED] = "committed",
+    [BS_IMPORT_DONE] = "done",           [BS_IMPORT_ABORTED] = "aborted",
+    [BS_IMPORT_UNDONE] = "undone",
 };
 
 char *

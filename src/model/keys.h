@@ -15,8 +15,8 @@
  *                      (chain/address.h): its batch and the import that
  *                      recorded it, and its owner once handed out (an
  *                      address belongs to one account, ever)
- *   keyimport/<id>     an import in progress (core/keyimport.h): its state
- *   keyimport/<id>/<r> range r of that import
+ *   keyimport/<id>     an import (core/keyimport.h): its state, kept for good
+ *   keyimport/<id>/<r> range r of that import, while it is in progress
  *
  * Invariants: a range is claimed by at most one fill; a page is made from
  * exactly the range its fill claimed; a key on a page is claimed by at most
@@ -108,7 +108,9 @@ typedef struct bs_keydoc {
 typedef enum bs_import_state {
     BS_IMPORT_RECORDING, /* recording its addresses' key documents */
     BS_IMPORT_COMMITTED, /* every address is its own: its ranges go into the list */
-    BS_IMPORT_ABORTED,   /* refused or taken over: its key documents are undone */
+    BS_IMPORT_DONE,      /* its ranges are on the list (kept: its key documents name it) */
+    BS_IMPORT_ABORTED,   /* refused or taken over: its key documents are to be undone */
+    BS_IMPORT_UNDONE,    /* undone (kept: a key document it added late is free) */
 } bs_import_state;
 
 /* keyimport/<id>: one import of addresses (or of keys derived from an

@@ -57,6 +57,7 @@
 #include "core/credit.h"
 #include "core/docs.h"
 #include "core/funding.h"
+#include "core/keyimport.h"
 #include "core/keys.h"
 #include "regtest.h"
 #include "testutil.h"
@@ -1769,6 +1770,51 @@ test_funding_check_reports_stuck_fill(void **state)
     expect_check_ok(&s);
 }
 
+/* A key import left half done is reported too: committed but not on the
+ * list yet, or recording and silent for longer than an import can be
+ * (BS_IMPORT_STALE); recovery finishes the one and undoes the other. */
+static void
+test_funding_check_reports_interrupted_imports(void **state)
+{
+    char addr[2][BS_RPC_ADDRESS_SIZE], one[PATH_SIZE + 32], two[PATH_SIZE + 32];
+    bs_test_output r;
+    shop s;
+
+    (void)state;
+    shop_open(&s, "check-import");
+    new_address(addr[0]);
+    new_address(addr[1]);
+    list_file(&s, addr, (const int[]){0}, 1, one, sizeof(one));
+    list_file(&s, addr, (const int[]){1}, 1, two, sizeof(two));
+    crash_at(&s, "keys.import-committed", ARGS("keys", "import", one));
+    r = shop_run(&s, NULL, ARGS("check"));
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.out, "was interrupted (committed); run bitslot recover\n"));
+    bs_test_output_release(&r);
+    expect_line(&s, NULL, ARGS("recover"),
+                "{\"accounts\":1,\"purchases_finished\":0,\"campaigns\":0,\"imports_finished\":1,"
+                "\"keys_finished\":0,\"late_deposits_credited\":0,\"left_for_later\":0}");
+    assert_int_equal(times_on_list(&s, addr[0]), 1);
+    expect_check_ok(&s);
+
+    crash_at(&s, "keys.import-recorded", ARGS("keys", "import", two));
+    expect_check_ok(&s); /* as far as anyone can tell, it is still at work */
+    s.now += BS_IMPORT_STALE + 1;
+    r = shop_run(&s, NULL, ARGS("check"));
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(
+        strstr(r.out, "was interrupted (still recording, silent too long); run bitslot recover\n"));
+    bs_test_output_release(&r);
+    expect_line(&s, NULL, ARGS("recover"),
+                "{\"accounts\":1,\"purchases_finished\":0,\"campaigns\":0,\"imports_finished\":1,"
+                "\"keys_finished\":0,\"late_deposits_credited\":0,\"left_for_later\":0}");
+    expect_check_ok(&s);
+    assert_int_equal(times_on_list(&s, addr[1]), 0);
+    /* Undone: its address is free. */
+    expect_line(&s, NULL, ARGS("keys", "import", two), "{\"imported\":1,\"already_imported\":0}");
+    assert_int_equal(times_on_list(&s, addr[1]), 1);
+}
+
 static bs_status
 hold_key(bs_account *a, void *arg, bool *write)
 {
@@ -2020,6 +2066,7 @@ main(void)
         cmocka_unit_test(test_funding_check_reports_stuck_fill),
         cmocka_unit_test(test_funding_check_reports_key_held_twice),
         cmocka_unit_test(test_funding_check_reports_two_spellings),
+        cmocka_unit_test(test_funding_check_reports_interrupted_imports),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
