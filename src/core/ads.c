@@ -25,8 +25,22 @@ bs_ads_check_fields(const bs_ad_upload *u)
     return BS_AD_OK;
 }
 
+typedef struct chunk {
+    const unsigned char *data;
+    size_t len;
+} chunk;
+
+static bool
+same_bytes(const char *text, size_t len, void *arg)
+{
+    const chunk *c = arg;
+
+    return len == c->len && memcmp(text, c->data, len) == 0;
+}
+
 /* Add the image's chunks; a chunk already there has the same content (its
- * key names the digest of the whole image). */
+ * key names the digest of the whole image), even one whose add had an
+ * unknown outcome. */
 static bs_status
 store_chunks(bs_ctx *ctx, const bs_image *img, const char *digest, int64_t *chunks)
 {
@@ -39,9 +53,10 @@ store_chunks(bs_ctx *ctx, const bs_image *img, const char *digest, int64_t *chun
         bs_status st;
 
         bs_key_image_chunk(digest, (uint32_t)c, key);
-        st = bs_store_add(ctx->store, key, img->data + off, len, NULL);
-        if (st != BS_OK && st != BS_EXISTS)
-            return st;
+        st = bs_docs_add_same(ctx, key, (const char *)img->data + off, len, same_bytes,
+                              &(chunk){img->data + off, len});
+        if (st != BS_OK) /* EXISTS: other bytes under the digest of these: damage */
+            return st == BS_EXISTS ? BS_CORRUPT : st;
     }
     *chunks = (int64_t)count;
     return BS_OK;

@@ -159,10 +159,9 @@ first_problem(bs_status a, bs_status b)
 bs_status
 bs_credit_campaign(bs_ctx *ctx, const bs_ref *campaign)
 {
+    bs_status seller, op;
     bs_campaign c;
     bs_status st = bs_docs_campaign(ctx, campaign, &c, NULL);
-
-    bs_status seller, op;
 
     if (st != BS_OK || !c.has_last)
         return st;

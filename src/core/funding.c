@@ -500,7 +500,7 @@ bs_funding_sweep(bs_ctx *ctx, bs_sweep_report *report, bs_recover_note note, voi
     bs_status st;
 
     memset(report, 0, sizeof(*report));
-    st = bs_keys_finish_fills(ctx);
+    st = bs_keys_finish_fills(ctx, &report->problems, note, arg);
     if (st == BS_OK)
         st = bs_docs_each(ctx, BS_PREFIX_ACCOUNTS, sweep_doc, &sw);
     return st;

@@ -476,10 +476,17 @@ bs_keys_owner(bs_ctx *ctx, const char *address, bs_keydoc *out)
     return bs_docs_read(ctx, key, &bs_keydoc_type, out, NULL);
 }
 
+typedef struct fill_sweep {
+    bs_ctx *ctx;
+    size_t *problems;
+    bs_recover_note note;
+    void *arg;
+} fill_sweep;
+
 static bs_status
 finish_fill_of(const bs_store_doc *doc, void *arg)
 {
-    bs_ctx *ctx = arg;
+    fill_sweep *f = arg;
     const char *rest = doc->key + strlen(BS_PREFIX_KEYSETS);
     bs_keyset ks;
     uint32_t set;
@@ -490,17 +497,20 @@ finish_fill_of(const bs_store_doc *doc, void *arg)
     st = bs_key_last_index(doc->key, &set);
     if (st == BS_OK)
         st = bs_keyset_decode(doc->value, doc->len, &ks);
-    if (st != BS_OK || !ks.filling)
-        return st;
-    st = finish_fill(ctx, set, &ks);
+    if (st == BS_OK && ks.filling)
+        st = finish_fill(f->ctx, set, &ks);
     /* Out of keys: the fill was dropped; no node: the next sweep. */
-    return st == BS_EXHAUSTED || st == BS_UNAVAILABLE ? BS_OK : st;
+    if (st == BS_EXHAUSTED || st == BS_UNAVAILABLE)
+        st = BS_OK;
+    return bs_recover_item(f->note, f->arg, f->problems, st, NULL, doc->key, "key fill");
 }
 
 bs_status
-bs_keys_finish_fills(bs_ctx *ctx)
+bs_keys_finish_fills(bs_ctx *ctx, size_t *problems, bs_recover_note note, void *arg)
 {
-    return bs_docs_each(ctx, BS_PREFIX_KEYSETS, finish_fill_of, ctx);
+    fill_sweep f = {ctx, problems, note, arg};
+
+    return bs_docs_each(ctx, BS_PREFIX_KEYSETS, finish_fill_of, &f);
 }
 
 typedef struct rewatch {

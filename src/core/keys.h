@@ -36,6 +36,7 @@
 
 #include "core/ctx.h"
 #include "core/keylist.h"
+#include "core/recover.h"
 #include "model/keys.h"
 
 /* The key of request `request` for account `canon`: the one it claimed
@@ -62,8 +63,10 @@ bs_status bs_keys_pick(bs_ctx *ctx, int64_t *set, int64_t *page);
  * cannot be refilled). BS_EXHAUSTED when there is none. */
 bs_status bs_keys_pick_free(bs_ctx *ctx, int64_t *set, int64_t *page);
 
-/* Finish every fill left in progress (the sweeper). */
-bs_status bs_keys_finish_fills(bs_ctx *ctx);
+/* Finish every fill left in progress (the sweeper). A key set that cannot
+ * be finished is counted in *problems and given to `note` (may be NULL),
+ * and the others go on. */
+bs_status bs_keys_finish_fills(bs_ctx *ctx, size_t *problems, bs_recover_note note, void *arg);
 
 /* Tell the node again to watch every key on a page (after the node or its
  * wallet was replaced), rescanning the chain for past payments when

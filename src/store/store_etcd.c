@@ -48,8 +48,8 @@
 #define TIMEOUT_MS    3000L
 #define RESPONSE_MAX  ((size_t)64 << 20)
 
-/* An easy handle and whether it has carried a request before (so may hold
- * a kept-alive connection that libcurl would reuse). */
+/* An easy handle and whether its last transfer succeeded (so it may hold a
+ * kept-alive connection that libcurl would reuse). */
 typedef struct handle {
     CURL *curl;
     bool warm;
@@ -186,7 +186,7 @@ post(etcd_store *s, const char *path, json_t *body, json_t **answer, bool *sent_
         if (rc == CURLE_OK)
             curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         ambiguous |= maybe_resent(c, h.warm);
-        h.warm = true;
+        h.warm = rc == CURLE_OK; /* a failed transfer leaves no connection to reuse */
         if (r.too_large) {
             st = BS_TOOLARGE;
         } else if (rc != CURLE_OK || status >= 500 || status == 0) {
