@@ -11,25 +11,33 @@
  *     confirmed, "Done" credits it once with a ledger entry, and money that
  *     arrives later on the retired key is credited once by `bitslot recover`
  *     (not the key in use: that one waits for its owner's Done);
- *   - the seed's rules: every key transition (none → getting, getting →
- *     have, have → none) is refused while a purchase holds the account's lock
+ *   - the seed's rules: a key transition (getting → have, getting → none)
+ *     made while a live purchase holds the account's lock (both commands
+ *     stopped at the right step with BITSLOT_FAILPOINT=NAME:pause) is refused
  *     and leaves the account document untouched (its CAS unchanged, so the
- *     purchase's own CAS cannot fail because of it); a purchase is allowed in
- *     every key state; two tabs pressing Done at the same moment credit once;
- *     a `getting` left by a crash at any get-key failpoint is finished, by the
- *     next Get Key and by `bitslot recover`, with the very key that request
- *     had claimed;
+ *     purchase's own CAS cannot fail because of it); a purchase a crash left
+ *     holding the lock is finished by the user's next Get Key or Done, which
+ *     then goes on; a purchase is allowed in every key state; two tabs
+ *     pressing Done at the same moment credit once; a `getting` left by a
+ *     crash at any get-key failpoint is finished, by the next Get Key and by
+ *     `bitslot recover`, with the very key that request had claimed, even
+ *     when another account's page fill cannot finish;
  *   - the minimum deposit, the per-account check throttle, out of keys (and
  *     back once keys are added);
  *   - `keys import` and `keys derive` refuse bad input with the line number
  *     or the reason and change nothing (the whole `bitslot dump` is the same
- *     before and after); derived indexes are never used twice;
+ *     before and after): an address in a second spelling (upper case) is the
+ *     same address, one of a witness version without a meaning is refused;
+ *     derived indexes are never used twice; an import a crash stopped is
+ *     taken over by the next one, whatever its file; of imports of shared
+ *     addresses at once, each is on the list whole or not at all;
  *   - 200 accounts asking for a key at once (16 threads, each with its own
  *     node connection, on one store) get 200 distinct keys, each recorded as
  *     theirs and watched by the node;
  *   - `bitslot recover` finishes purchases even when the node cannot be
- *     reached, and `bitslot check` reports a key set left in a fill and a key
- *     that two accounts hold (DESIGN.md §6).
+ *     reached, and `bitslot check` reports a key set left in a fill, a key
+ *     that two accounts hold, one address in two spellings, and a key import
+ *     left half done (DESIGN.md §6).
  * Each case has its own store and its own watch-only wallet on the node.
  */
 #include <setjmp.h>
