@@ -11,14 +11,14 @@ all: build
 
 build:
 	@tools/install-deps build
-	@[ -f build/build.ninja ] || meson setup build >/dev/null
+	@tools/setup-build build
 	@ninja -C build
 
 # The same with AddressSanitizer (and LeakSanitizer) and UndefinedBehaviorSanitizer.
 build-asan:
-	@[ -f build-asan/build.ninja ] || meson setup build-asan \
+	@tools/setup-build build-asan -Dtests=enabled \
 	    -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug \
-	    -Dc_args=-fno-sanitize-recover=all >/dev/null
+	    -Dc_args=-fno-sanitize-recover=all
 	@ninja -C build-asan
 
 run: build
@@ -30,6 +30,7 @@ stop:
 
 test:
 	@tools/install-deps test
+	@tools/setup-build build -Dtests=enabled
 	@$(MAKE) --no-print-directory build build-asan
 	@tools/run-tests build build-asan
 
