@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -1072,37 +1073,43 @@ rpc_is_remote(bs_status st, const bs_rpc_error *err, int code)
     return st == BS_REMOTE && err != NULL && err->code == code;
 }
 
+/* Another process may be creating or loading the same wallet at this very
+ * moment: its "already exists" can come before the wallet answers. Look
+ * again this many times, this far apart. */
+#define ENSURE_ATTEMPTS 50
+#define ENSURE_PAUSE_NS (100L * 1000 * 1000)
+
 bs_status
 bs_rpc_ensure_wallet(bs_rpc *rpc, bs_rpc_error *err)
 {
     bs_rpc_error local;
     bool keys = false;
-    bs_status st;
+    bs_status st = BS_UNAVAILABLE;
 
     if (err == NULL)
         err = &local; /* the codes decide the steps below */
     rpc_error_clear(err);
     if (rpc == NULL || rpc->wallet == NULL)
         return BS_INVALID;
-    st = rpc_wallet_keys(rpc, &keys, err);
-    if (!rpc_is_remote(st, err, BS_RPC_ERR_WALLET_NOT_FOUND))
-        goto check;
-    st = bs_rpc_loadwallet(rpc, rpc->wallet, err);
-    if (st == BS_OK || rpc_is_remote(st, err, BS_RPC_ERR_WALLET_ALREADY_LOADED) ||
-        rpc_is_remote(st, err, BS_RPC_ERR_WALLET))
-        goto recheck; /* loaded, by us or by someone else meanwhile */
-    if (!rpc_is_remote(st, err, BS_RPC_ERR_WALLET_NOT_FOUND))
-        return st;
-    st = bs_rpc_createwallet(rpc, rpc->wallet, true, err);
-    if (st == BS_OK)
-        return BS_OK; /* watch-only by construction */
-    if (!rpc_is_remote(st, err, BS_RPC_ERR_WALLET))
-        return st;
-    /* "already exists": created by someone else meanwhile. */
-
-recheck:
-    st = rpc_wallet_keys(rpc, &keys, err);
-check:
+    for (int attempt = 0; attempt < ENSURE_ATTEMPTS; attempt++) {
+        if (attempt > 0)
+            nanosleep(&(struct timespec){0, ENSURE_PAUSE_NS}, NULL);
+        st = rpc_wallet_keys(rpc, &keys, err);
+        if (!rpc_is_remote(st, err, BS_RPC_ERR_WALLET_NOT_FOUND))
+            break;
+        st = bs_rpc_loadwallet(rpc, rpc->wallet, err);
+        if (st == BS_OK || rpc_is_remote(st, err, BS_RPC_ERR_WALLET_ALREADY_LOADED) ||
+            rpc_is_remote(st, err, BS_RPC_ERR_WALLET))
+            continue; /* loaded, by us or by someone else meanwhile: look again */
+        if (!rpc_is_remote(st, err, BS_RPC_ERR_WALLET_NOT_FOUND))
+            return st;
+        st = bs_rpc_createwallet(rpc, rpc->wallet, true, err);
+        if (st == BS_OK)
+            return BS_OK; /* watch-only by construction */
+        if (!rpc_is_remote(st, err, BS_RPC_ERR_WALLET))
+            return st;
+        /* "already exists": someone else is making it: look again. */
+    }
     if (st == BS_OK && keys) {
         st = BS_MISMATCH;
         rpc_error_clear(err);

@@ -294,6 +294,12 @@ bs_cli_ctx_with_node(bs_cli *cli, bs_ctx **out)
         st = bs_rpc_ensure_wallet((*out)->node, &err);
     if (st == BS_OK)
         return BS_EXIT_OK;
+    if (st == BS_INVALID) { /* no wallet in the URL */
+        bs_rpc_close((*out)->node);
+        (*out)->node = NULL;
+        bs_cli_error("invalid node URL \"%s\" (http://USER:PASSWORD@HOST:PORT/wallet/NAME)", shown);
+        return BS_EXIT_USAGE;
+    }
     bs_rpc_close((*out)->node);
     (*out)->node = NULL;
     if (st == BS_AUTH)

@@ -49,6 +49,27 @@ keys_refused(bs_status st, const bs_ctx *ctx)
     return bs_cli_fail(st, "cannot add the keys");
 }
 
+/* An import that met another one: why nothing was imported (or added). */
+static int
+import_conflict(bs_import_why why, const char *verb)
+{
+    switch (why) {
+    case BS_IMPORT_WHY_EARLIER:
+        return bs_cli_refuse("an earlier import of some of the same addresses is at work; "
+                             "nothing was %s by this one: retry when it is over",
+                             verb);
+    case BS_IMPORT_WHY_TAKEN:
+        return bs_cli_refuse("another import of some of the same addresses took them over and "
+                             "goes on; nothing was %s by this one",
+                             verb);
+    default:
+        return bs_cli_refuse("this import was stopped by another import of some of the same "
+                             "addresses, which was refused itself (or by recovery, which took "
+                             "it for dead); nothing was %s: run it again",
+                             verb);
+    }
+}
+
 /* Read one address a line; blank lines and lines starting with # are
  * skipped, surrounding spaces dropped. */
 static int
@@ -150,10 +171,12 @@ run_import(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
                      lines[rep.bad], rep.address);
         rc = BS_EXIT_REFUSED;
     } else if (st == BS_CONFLICT) {
-        bs_cli_error("another import of some of the same addresses%s%s%s is running and goes on; "
-                     "nothing was imported by this one",
-                     rep.address[0] ? " (\"" : "", rep.address, rep.address[0] ? "\")" : "");
-        rc = BS_EXIT_REFUSED;
+        rc = import_conflict(rep.why, "imported");
+    } else if (st == BS_UNCERTAIN) {
+        bs_cli_error("the outcome of the import is unknown (the store stopped answering after it "
+                     "began): run the same import again to finish it or undo it, then see "
+                     "'bitslot keys status'");
+        rc = BS_EXIT_UNAVAILABLE;
     } else if (st != BS_OK) {
         rc = keys_refused(st, ctx);
     } else {
@@ -218,8 +241,13 @@ run_derive(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
                              "was added",
                              rep.address);
     if (st == BS_CONFLICT)
-        return bs_cli_refuse("another import of some of the same addresses is running and goes "
-                             "on; nothing was added by this one");
+        return import_conflict(rep.why, "added");
+    if (st == BS_UNCERTAIN) {
+        bs_cli_error("the outcome of the derive is unknown (the store stopped answering after it "
+                     "began): 'bitslot recover' finishes it or undoes it; see 'bitslot keys "
+                     "status' before you derive again");
+        return BS_EXIT_UNAVAILABLE;
+    }
     if (st == BS_MISMATCH && opts[2].value != NULL) {
         bs_cli_error("this key cannot make \"%s\" addresses (p2wpkh, p2pkh or p2sh-p2wpkh; a "
                      "zpub only p2wpkh, a ypub only p2sh-p2wpkh)",
@@ -294,13 +322,21 @@ funds_refused(bs_status st, const char *name)
         bs_cli_error("out of deposit keys: the operator must add keys (bitslot keys import or keys "
                      "derive); retry later");
         return BS_EXIT_REFUSED;
-    case BS_UNAVAILABLE:
+    case BS_NODE_DOWN:
         bs_cli_error("the bitcoin node cannot be reached; retry later");
+        return BS_EXIT_UNAVAILABLE;
+    case BS_UNCERTAIN:
+        bs_cli_error("the outcome is unknown (the store stopped answering): see 'bitslot account "
+                     "history %s' before you retry",
+                     name);
         return BS_EXIT_UNAVAILABLE;
     case BS_MISMATCH:
         bs_cli_error("the store's deposit keys are for another network than --network; give the "
                      "store's network");
         return BS_EXIT_USAGE;
+    case BS_UNAVAILABLE:
+        bs_cli_error("the store is unavailable; retry later");
+        return BS_EXIT_UNAVAILABLE;
     default:
         return bs_cli_fail(st, "cannot do it");
     }

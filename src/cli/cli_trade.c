@@ -65,6 +65,12 @@ buy_refused(bs_status st, const bs_purchase_order *o, const bs_purchase_result *
                      "million BTC",
                      (long long)r->next_slot, campaign, r->subject ? r->subject : "seller");
         break;
+    case BS_UNCERTAIN:
+        bs_cli_error("the outcome of the purchase of slot %lld of \"%s\" is unknown (the store "
+                     "stopped answering); if it began, your next action finishes it: see "
+                     "'bitslot account show %s' before you buy again",
+                     (long long)r->next_slot, campaign, o->buyer);
+        return BS_EXIT_UNAVAILABLE;
     case BS_SOLD:
         bs_cli_error("slot %lld of \"%s\" was sold to someone else first; nothing was charged; "
                      "look at the price again and retry",

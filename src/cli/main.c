@@ -44,6 +44,7 @@ print_help(void)
            "Options:\n"
            "  --store URL     the document store (default %s; also BITSLOT_STORE)\n"
            "                  lmdb:PATH  an LMDB store in directory PATH\n"
+           "                  etcd:http://HOST:PORT[,http://HOST:PORT...]  an etcd v3 cluster\n"
            "  --fee-bp N      the operator's fee on each sale in basis points\n"
            "                  (default %d = 1.5%%; also BITSLOT_FEE_BP)\n"
            "  --node URL      the bitcoin node's JSON-RPC, with the watch-only wallet bitslot\n"
@@ -105,6 +106,24 @@ is_group(const char *word)
             if (strncmp(c->name, word, n) == 0 && c->name[n] == ' ')
                 return true;
     return false;
+}
+
+/* `bitslot account --help`: the usage and summary of each command of a
+ * group. */
+static void
+print_group(const char *word)
+{
+    size_t n = strlen(word);
+
+    for (size_t t = 0; t < TABLES; t++) {
+        for (const bs_cli_command *c = command_tables[t]; c->name != NULL; c++) {
+            if (strncmp(c->name, word, n) == 0 && c->name[n] == ' ') {
+                print_usage(stdout, c);
+                printf("    %s\n", c->summary);
+            }
+        }
+    }
+    printf("\n`bitslot %s COMMAND --help` for one of them.\n", word);
 }
 
 static bool
@@ -200,7 +219,7 @@ main(int argc, char **argv)
     if ((confirmations != NULL && bs_cli_integer(confirmations, "number of confirmations",
                                                  "0 to 1000", 0, 1000, &cli.confirmations) != 0) ||
         (min_deposit != NULL &&
-         bs_cli_integer(min_deposit, "minimum deposit", "satoshis, 1 or more", 1,
+         bs_cli_integer(min_deposit, "minimum deposit", "satoshis, 1 to 21 million BTC", 1,
                         INT64_C(2100000000000000), &cli.min_deposit) != 0) ||
         (interval != NULL && bs_cli_integer(interval, "check interval", "seconds, 0 or more", 0,
                                             86400, &cli.check_interval) != 0))
@@ -215,6 +234,11 @@ main(int argc, char **argv)
     argc -= optind;
     argv += optind;
     cmd = find_command(argc, argv, &words);
+    if (cmd == NULL && is_group(argv[0]) && argc > 1 &&
+        (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        print_group(argv[0]);
+        return BS_EXIT_OK;
+    }
     if (cmd == NULL) {
         if (is_group(argv[0]) && argc > 1)
             bs_cli_error("unknown command \"%s %s\"; see 'bitslot --help'", argv[0], argv[1]);

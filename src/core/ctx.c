@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "core/ctx.h"
+#include "util/log.h"
+#include "util/metrics.h"
 
 void
 bs_ctx_init(bs_ctx *ctx, bs_store *store)
@@ -18,4 +20,13 @@ bs_ctx_init(bs_ctx *ctx, bs_store *store)
     ctx->confirmations = BS_CONFIRMATIONS_DEFAULT;
     ctx->min_deposit = BS_MIN_DEPOSIT_DEFAULT;
     ctx->check_interval = BS_CHECK_INTERVAL_DEFAULT;
+}
+
+bs_status
+bs_ctx_node_failed(bs_status st, const bs_rpc_error *err, const char *what, const char *subject)
+{
+    bs_metric_add(BS_METRIC_NODE_ERRORS, 1);
+    bs_log_error("node: %s \"%s\": %s %s", what, subject, bs_strerror(st),
+                 err != NULL ? err->message : "");
+    return st == BS_UNAVAILABLE || st == BS_TIMEOUT || st == BS_REMOTE ? BS_NODE_DOWN : st;
 }

@@ -42,6 +42,13 @@ typedef struct bs_ctx {
  * the caller's. */
 void bs_ctx_init(bs_ctx *ctx, bs_store *store);
 
+/* A call to the node that failed with `st`: counted and logged for the
+ * operator (`what` names the call, `subject` its argument), and answered as
+ * BS_NODE_DOWN when the node could not do it (unreachable, timed out, or an
+ * error of its own), else as `st`. Also BS_NODE_DOWN when no node is set. */
+bs_status bs_ctx_node_failed(bs_status st, const bs_rpc_error *err, const char *what,
+                             const char *subject);
+
 static inline int64_t
 bs_ctx_now(const bs_ctx *ctx)
 {

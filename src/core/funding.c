@@ -116,7 +116,7 @@ complete_getting(bs_ctx *ctx, const char *canon, const bs_btc_key *getting,
     bs_status st =
         bs_keys_claim(ctx, getting->set, getting->page, getting->request, canon, address);
 
-    if (st == BS_EXHAUSTED || st == BS_UNAVAILABLE) {
+    if (st == BS_EXHAUSTED || st == BS_NODE_DOWN) {
         /* bs_keys_claim looked for this request's own claim first: it holds
          * none. */
         bs_failpoint(BS_FP_KEY_NONE_LEFT);
@@ -148,6 +148,16 @@ get_new_key(bs_ctx *ctx, const char *canon, int64_t set, int64_t page, char addr
         return st;
     bs_failpoint(BS_FP_KEY_GETTING);
     return complete_getting(ctx, canon, &want, address);
+}
+
+/* A Get Key refused for want of keys is counted for the operator (the edges
+ * say it: the command's message, the server's log). */
+static bs_status
+counted(bs_status st)
+{
+    if (st == BS_EXHAUSTED)
+        bs_metric_add(BS_METRIC_OUT_OF_KEYS, 1);
+    return st;
 }
 
 /* Finish what the account was in the middle of (a purchase a crash
@@ -191,14 +201,14 @@ bs_funding_get_key(bs_ctx *ctx, const char *name, char address[BS_ADDRESS_MAX])
         return st;
     }
     if (now.state == BS_BTC_GETTING)
-        return complete_getting(ctx, canon, &now, address);
+        return counted(complete_getting(ctx, canon, &now, address));
     st = bs_keys_pick(ctx, &set, &page);
     if (st == BS_OK)
         st = get_new_key(ctx, canon, set, page, address);
     /* The set picked cannot be refilled: a free key of another set, if any. */
     if (st == BS_EXHAUSTED && bs_keys_pick_free(ctx, &set, &page) == BS_OK)
         st = get_new_key(ctx, canon, set, page, address);
-    return st;
+    return counted(st);
 }
 
 /* ---- asking the node ------------------------------------------------------------ */
@@ -210,16 +220,9 @@ received(bs_ctx *ctx, const char *address, int64_t minconf, int64_t *sats)
     bs_status st;
 
     if (ctx->node == NULL)
-        return BS_UNAVAILABLE;
+        return BS_NODE_DOWN;
     st = bs_rpc_getreceivedbyaddress(ctx->node, address, (int)minconf, sats, &err);
-    if (st != BS_OK) {
-        bs_metric_add(BS_METRIC_NODE_ERRORS, 1);
-        bs_log_error("node: getreceivedbyaddress \"%s\": %s %s", address, bs_strerror(st),
-                     err.message);
-        if (st == BS_REMOTE)
-            st = BS_UNAVAILABLE;
-    }
-    return st;
+    return st == BS_OK ? BS_OK : bs_ctx_node_failed(st, &err, "getreceivedbyaddress", address);
 }
 
 /* The cache of a check, fundcheck/<account>: {"address","time","pending",
@@ -468,7 +471,7 @@ sweep_one(sweep *sw, const char *canon, const bs_account *a)
         st = complete_getting(sw->ctx, canon, &getting, address);
         if (st == BS_OK)
             sw->report->keys_finished++;
-        if (st == BS_LOCKED || st == BS_UNAVAILABLE || st == BS_EXHAUSTED)
+        if (st == BS_LOCKED || st == BS_NODE_DOWN || st == BS_EXHAUSTED)
             st = BS_OK; /* next sweep */
     } else if (a->btc.state == BS_BTC_HAVE) {
         st = bs_keys_record_owner(sw->ctx, a->btc.address, canon, a->btc.request);

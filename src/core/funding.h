@@ -50,8 +50,8 @@
 /* Get Key: the account's current key, getting one if it has none (or
  * finishing a `getting` left by a crash). BS_LOCKED: a purchase is in
  * progress; BS_CONFLICT: another tab changed the key state; BS_EXHAUSTED:
- * out of keys; BS_UNAVAILABLE: the node cannot be reached; BS_NOTFOUND: no
- * such account. After BS_EXHAUSTED or BS_UNAVAILABLE the account is back to
+ * out of keys; BS_NODE_DOWN: the node cannot be reached; BS_NOTFOUND: no
+ * such account. After BS_EXHAUSTED or BS_NODE_DOWN the account is back to
  * none: asking again later starts afresh. */
 bs_status bs_funding_get_key(bs_ctx *ctx, const char *name, char address[BS_ADDRESS_MAX]);
 

@@ -5,13 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/keydocs.h"
 #include "core/keyimport.h"
 #include "util/failpoint.h"
 
-#define LOOK_EVERY   128 /* claims between two looks at the import's own intent */
-#define APPEND_CHUNK 64  /* ranges read back and appended to the list at once */
+#define PROBE_STEP   50 /* ms between two looks at an import that may be dead */
+#define APPEND_CHUNK 64 /* ranges read back and appended to the list at once */
 
 /* ---- the intent ------------------------------------------------------------ */
 
@@ -21,14 +22,13 @@ stale(const bs_ctx *ctx, const bs_keyimport *k)
     return bs_ctx_now(ctx) - k->heartbeat > BS_IMPORT_STALE;
 }
 
-/* Of two imports still recording that meet, does `a` give way to `b`, the
- * one that met it? The one begun later goes on; begun in the same second,
- * the one that met the other (so an import run again right after a crash
- * always takes over). */
+/* Of two imports still recording that meet, did `a` (id a_id) begin before
+ * `b`? Seconds first, then the ids: a total order, so that of two imports at
+ * work exactly one goes on. */
 static bool
-gives_way(const bs_keyimport *a, const bs_keyimport *b)
+began_before(const bs_keyimport *a, const char *a_id, const bs_keyimport *b, const char *b_id)
 {
-    return a->started <= b->started;
+    return a->started < b->started || (a->started == b->started && strcmp(a_id, b_id) < 0);
 }
 
 static bs_status
@@ -42,9 +42,10 @@ read_intent(bs_ctx *ctx, const char *id, bs_keyimport *k)
 
 typedef struct state_change {
     bs_import_state from;
-    bs_import_state to;
+    bs_import_state to;    /* the same: a beat */
     int64_t list_from;     /* to COMMITTED */
-    int64_t heartbeat;     /* moved forward when later */
+    const char *by;        /* to ABORTED: the import that takes over, or "" */
+    int64_t now;           /* a beat's time */
     bs_import_state found; /* out */
 } state_change;
 
@@ -55,32 +56,75 @@ change_state(void *doc, void *arg, bool *write)
     state_change *c = arg;
 
     c->found = k->state;
-    if (k->state != c->from || (c->from == c->to && c->heartbeat <= k->heartbeat)) {
+    if (k->state != c->from) {
         *write = false;
         return BS_OK;
+    }
+    if (c->to == c->from) { /* a beat */
+        k->beats++;
+        if (c->now > k->heartbeat)
+            k->heartbeat = c->now;
     }
     k->state = c->to;
     if (c->to == BS_IMPORT_COMMITTED)
         k->list_from = c->list_from;
-    if (c->heartbeat > k->heartbeat)
-        k->heartbeat = c->heartbeat;
+    if (c->to == BS_IMPORT_ABORTED)
+        snprintf(k->aborted_by, sizeof(k->aborted_by), "%s", c->by);
     return BS_OK;
 }
 
-/* Move import `id` from state `from` to `to` (with list_from and heartbeat
- * as given); *now is its state afterwards, whoever moved it. */
+/* Move import `id` from state `from` to `to` (with its arguments, as in
+ * state_change); *now is its state afterwards, whoever moved it. */
 static bs_status
-move_import(bs_ctx *ctx, const char *id, bs_import_state from, bs_import_state to,
-            int64_t list_from, int64_t heartbeat, bs_import_state *now)
+move_import(bs_ctx *ctx, const char *id, state_change c, bs_import_state *now)
 {
-    state_change c = {from, to, list_from, heartbeat, from};
     char key[BS_KEY_BUF];
     bs_status st;
 
+    c.found = c.from;
     bs_key_keyimport(id, key);
     st = bs_docs_update(ctx, key, &bs_keyimport_type, change_state, &c, NULL);
     if (st == BS_OK)
-        *now = c.found == from ? to : c.found;
+        *now = c.found == c.from ? c.to : c.found;
+    return st;
+}
+
+static bs_status
+abort_import(bs_ctx *ctx, const char *id, const char *by, bs_import_state *now)
+{
+    return move_import(ctx, id, (state_change){BS_IMPORT_RECORDING, BS_IMPORT_ABORTED, 0, by, 0, 0},
+                       now);
+}
+
+static bs_status
+advance_import(bs_ctx *ctx, const char *id, bs_import_state from, bs_import_state to,
+               int64_t list_from, bs_import_state *now)
+{
+    return move_import(ctx, id, (state_change){from, to, list_from, "", 0, 0}, now);
+}
+
+/* Is import `id`, which began before the caller, at work? Its intent moves
+ * at least every BS_IMPORT_BEAT_CLAIMS claims while it records; one that stays still
+ * for BS_IMPORT_PROBE_MS is taken for dead (a crash). */
+static bs_status
+at_work(bs_ctx *ctx, const char *id, bool *alive)
+{
+    char key[BS_KEY_BUF], *text;
+    bs_cas first, cas;
+    bs_status st;
+
+    *alive = true;
+    bs_key_keyimport(id, key);
+    st = bs_store_get(ctx->store, key, &text, NULL, &first);
+    free(text);
+    for (int waited = 0; st == BS_OK && waited < BS_IMPORT_PROBE_MS; waited += PROBE_STEP) {
+        nanosleep(&(struct timespec){0, PROBE_STEP * 1000L * 1000L}, NULL);
+        st = bs_store_get(ctx->store, key, &text, NULL, &cas);
+        free(text);
+        if (st == BS_OK && cas != first)
+            return BS_OK;
+    }
+    *alive = false;
     return st;
 }
 
@@ -191,7 +235,7 @@ undo_import(bs_ctx *ctx, const char *id, const bs_keyimport *k)
         bs_key_range_release(&range);
     }
     if (st == BS_OK)
-        st = move_import(ctx, id, BS_IMPORT_ABORTED, BS_IMPORT_UNDONE, 0, 0, &now);
+        st = advance_import(ctx, id, BS_IMPORT_ABORTED, BS_IMPORT_UNDONE, 0, &now);
     return st == BS_OK ? remove_ranges(ctx, id, k->ranges) : st;
 }
 
@@ -228,7 +272,7 @@ finish_import(bs_ctx *ctx, const char *id, const bs_keyimport *k)
     if (st != BS_OK)
         return st;
     bs_failpoint(BS_FP_KEYS_IMPORT_APPENDED);
-    st = move_import(ctx, id, BS_IMPORT_COMMITTED, BS_IMPORT_DONE, 0, 0, &now);
+    st = advance_import(ctx, id, BS_IMPORT_COMMITTED, BS_IMPORT_DONE, 0, &now);
     return st == BS_OK ? remove_ranges(ctx, id, k->ranges) : st;
 }
 
@@ -269,7 +313,7 @@ undo_met(import_run *run)
 }
 
 /* Record `address` as the run's: BS_OK; BS_EXISTS when it is known;
- * BS_STALE when another import, begun later, goes on with it. */
+ * BS_STALE when an earlier import, at work, holds it: this one gives way. */
 static bs_status
 claim_key(import_run *run, const char *address, const char *batch)
 {
@@ -285,6 +329,7 @@ claim_key(import_run *run, const char *address, const char *batch)
         bs_import_state now;
         bs_keyimport other;
         bs_keydoc found;
+        bool alive;
         bs_cas cas;
         size_t len;
 
@@ -307,9 +352,16 @@ claim_key(import_run *run, const char *address, const char *batch)
         if (st != BS_OK)
             return st;
         if (other.state == BS_IMPORT_RECORDING) {
-            if (!stale(ctx, &other) && !gives_way(&other, &run->intent))
-                return BS_STALE;
-            st = move_import(ctx, found.import, BS_IMPORT_RECORDING, BS_IMPORT_ABORTED, 0, 0, &now);
+            /* The earlier of two imports at work goes on; one that is dead
+             * (silent too long, or still when watched) gives way to anyone. */
+            if (!stale(ctx, &other) && began_before(&other, found.import, &run->intent, run->id)) {
+                st = at_work(ctx, found.import, &alive);
+                if (st != BS_OK)
+                    return st;
+                if (alive)
+                    return BS_STALE;
+            }
+            st = abort_import(ctx, found.import, run->id, &now);
             if (st != BS_OK && st != BS_NOTFOUND)
                 return st;
             continue; /* look again: aborted, or committed after all */
@@ -331,27 +383,31 @@ claim_key(import_run *run, const char *address, const char *batch)
     return st == BS_OK ? BS_CONFLICT : st;
 }
 
-/* Every so often: still recording (BS_CONFLICT when another import aborted
- * this one), and the heartbeat moved on. */
+/* Every BS_IMPORT_BEAT_CLAIMS claims: the run shows it is at work (its intent moves),
+ * and learns whether another import aborted it (BS_CONFLICT). */
 static bs_status
-look_at_intent(import_run *run)
+beat(import_run *run)
 {
     bs_import_state now;
     bs_status st;
 
-    if (++run->claims < LOOK_EVERY)
+    if (++run->claims < BS_IMPORT_BEAT_CLAIMS)
         return BS_OK;
     run->claims = 0;
-    st = move_import(run->ctx, run->id, BS_IMPORT_RECORDING, BS_IMPORT_RECORDING, 0,
-                     bs_ctx_now(run->ctx), &now);
+    st = move_import(
+        run->ctx, run->id,
+        (state_change){BS_IMPORT_RECORDING, BS_IMPORT_RECORDING, 0, "", bs_ctx_now(run->ctx), 0},
+        &now);
     if (st == BS_OK && now != BS_IMPORT_RECORDING)
-        st = BS_CONFLICT; /* aborted (and maybe undone already) by another import */
+        st = BS_CONFLICT;
     return st;
 }
 
-/* Steps 1 and 2: the intent, then the ranges. */
+/* Steps 1 and 2: the intent, then the ranges. *begun tells whether the
+ * intent may be in the store (from then on, the import is somebody's to
+ * finish or undo). */
 static bs_status
-begin_import(import_run *run, const bs_key_range *ranges, size_t count)
+begin_import(import_run *run, const bs_key_range *ranges, size_t count, bool *begun)
 {
     char key[BS_KEY_BUF];
     size_t len;
@@ -359,14 +415,33 @@ begin_import(import_run *run, const bs_key_range *ranges, size_t count)
 
     bs_key_keyimport(run->id, key);
     st = bs_keydocs_add(run->ctx, key, bs_keyimport_encode(&run->intent, &len), &len);
+    *begun = st == BS_OK || st == BS_UNCERTAIN;
     if (st != BS_OK)
         return st;
     bs_failpoint(BS_FP_KEYS_IMPORT_BEGUN);
     for (size_t r = 0; r < count && st == BS_OK; r++) {
         bs_key_keyimport_range(run->id, (int64_t)r, key);
         st = bs_keydocs_add(run->ctx, key, bs_key_range_encode(&ranges[r], &len), &len);
+        if (st == BS_EXISTS) /* written by an earlier send of this add */
+            st = BS_OK;
     }
     return st;
+}
+
+/* Why import `id` was aborted by someone else: taken over by an import that
+ * goes on, or stopped by one that was refused itself after all (or by
+ * recovery, taking it for dead): then nothing is in, and it can run again. */
+static bs_import_why
+why_aborted(bs_ctx *ctx, const char *id)
+{
+    bs_keyimport self, killer;
+
+    if (read_intent(ctx, id, &self) != BS_OK || self.aborted_by[0] == '\0' ||
+        read_intent(ctx, self.aborted_by, &killer) != BS_OK)
+        return BS_IMPORT_WHY_AGAIN;
+    return killer.state == BS_IMPORT_ABORTED || killer.state == BS_IMPORT_UNDONE
+               ? BS_IMPORT_WHY_AGAIN
+               : BS_IMPORT_WHY_TAKEN;
 }
 
 /* Step 3: every address of every range. */
@@ -384,7 +459,7 @@ record_all(import_run *run, const bs_key_range *ranges, size_t count, bs_import_
             if (st == BS_EXISTS || st == BS_STALE)
                 memcpy(rep->address, addresses[i], BS_ADDRESS_MAX);
             if (st == BS_OK)
-                st = look_at_intent(run);
+                st = beat(run);
         }
         free(addresses);
     }
@@ -396,9 +471,10 @@ record_all(import_run *run, const bs_key_range *ranges, size_t count, bs_import_
 static bs_status
 run_import(bs_ctx *ctx, bs_key_range *ranges, size_t count, bs_import_report *rep)
 {
-    import_run run = {ctx, "", {BS_IMPORT_RECORDING, (int64_t)count, 0, 0, 0}, 0, {{0}}, 0};
+    import_run run = {ctx, "", {BS_IMPORT_RECORDING, (int64_t)count, 0, 0, 0, 0, ""}, 0, {{0}}, 0};
     bs_import_state now = BS_IMPORT_RECORDING;
-    int64_t list_from;
+    int64_t list_from = 0;
+    bool begun = false;
     bs_status st, undo;
 
     bs_id_next(&ctx->ids, run.id);
@@ -406,40 +482,41 @@ run_import(bs_ctx *ctx, bs_key_range *ranges, size_t count, bs_import_report *re
     for (size_t r = 0; r < count; r++)
         if (ranges[r].kind == BS_RANGE_ADDRESSES)
             bs_keylist_batch_id(run.id, (int64_t)r, ranges[r].batch);
-    st = begin_import(&run, ranges, count);
+    st = begin_import(&run, ranges, count, &begun);
     if (st == BS_OK)
         st = record_all(&run, ranges, count, rep);
     if (st == BS_OK) {
         bs_failpoint(BS_FP_KEYS_IMPORT_RECORDED);
         st = bs_keylist_last_page(ctx, &list_from);
     }
+    if (list_from < 0)
+        list_from = 0;
     if (st == BS_OK)
-        st = move_import(ctx, run.id, BS_IMPORT_RECORDING, BS_IMPORT_COMMITTED,
-                         list_from < 0 ? 0 : list_from, 0, &now);
-
+        st = advance_import(ctx, run.id, BS_IMPORT_RECORDING, BS_IMPORT_COMMITTED, list_from, &now);
     if (st == BS_OK && now == BS_IMPORT_COMMITTED) {
         bs_failpoint(BS_FP_KEYS_IMPORT_COMMITTED);
         run.intent.state = BS_IMPORT_COMMITTED;
-        run.intent.list_from = list_from < 0 ? 0 : list_from;
+        run.intent.list_from = list_from;
         st = finish_import(ctx, run.id, &run.intent);
-        if (st == BS_OK)
-            undo_met(&run);
-        if (st == BS_OK)
-            rep->added = 0;
-        for (size_t r = 0; st == BS_OK && r < count; r++)
+        if (st != BS_OK) /* committed: whoever comes next finishes it */
+            return bs_status_outage(st) ? BS_UNCERTAIN : st;
+        undo_met(&run);
+        for (size_t r = 0; r < count; r++)
             rep->added += (size_t)ranges[r].count;
-        return st;
+        return BS_OK;
     }
-    if (st == BS_OK) /* aborted by another import, begun later, that took over */
-        st = BS_STALE;
-    if (st != BS_EXISTS && st != BS_STALE && st != BS_CONFLICT)
-        return st; /* an outage: the import is left to whoever meets it */
-    /* Refused, or taken over: undo what it recorded. */
-    undo = move_import(ctx, run.id, BS_IMPORT_RECORDING, BS_IMPORT_ABORTED, 0, 0, &now);
+    if (st == BS_OK)
+        st = BS_CONFLICT; /* another import aborted this one */
+    if (st != BS_EXISTS && st != BS_STALE && st != BS_CONFLICT) /* an outage */
+        return begun && bs_status_outage(st) ? BS_UNCERTAIN : st;
+    /* Refused (known), giving way (an earlier import at work), or aborted by
+     * another: say why, and undo what it recorded. */
+    undo = abort_import(ctx, run.id, "", &now);
+    rep->why = st == BS_STALE      ? BS_IMPORT_WHY_EARLIER
+               : st == BS_CONFLICT ? why_aborted(ctx, run.id)
+                                   : BS_IMPORT_WHY_NONE;
     if (undo == BS_OK && now == BS_IMPORT_ABORTED)
-        undo = undo_import(ctx, run.id, &run.intent);
-    if (undo != BS_OK && bs_status_outage(undo))
-        return undo;
+        (void)undo_import(ctx, run.id, &run.intent); /* else recovery's */
     return st == BS_EXISTS ? BS_EXISTS : BS_CONFLICT;
 }
 
@@ -601,6 +678,13 @@ bs_keys_import(bs_ctx *ctx, const bs_keys_layout *layout, char (*addresses)[BS_A
     }
     st = run_import(ctx, ranges, nranges, rep);
     free(ranges);
+    /* Which of the caller's addresses the refusal is about. */
+    for (size_t i = 0; (st == BS_EXISTS || st == BS_CONFLICT) && i < count; i++) {
+        if (strcmp(addresses[i], rep->address) == 0) {
+            rep->bad = i;
+            break;
+        }
+    }
     return st;
 }
 
@@ -793,7 +877,7 @@ finish_one(bs_ctx *ctx, const char *id, const bs_keyimport *k, void *arg)
     if (is_over(k->state) || (k->state == BS_IMPORT_RECORDING && !stale(ctx, k)))
         return BS_OK; /* over, or alive as far as anyone can tell */
     if (k->state == BS_IMPORT_RECORDING)
-        st = move_import(ctx, id, BS_IMPORT_RECORDING, BS_IMPORT_ABORTED, 0, 0, &now.state);
+        st = abort_import(ctx, id, "", &now.state);
     if (st == BS_OK && now.state == BS_IMPORT_COMMITTED)
         st = finish_import(ctx, id, &now);
     else if (st == BS_OK && now.state == BS_IMPORT_ABORTED)

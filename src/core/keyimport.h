@@ -16,12 +16,17 @@
  *        - handed out, of a committed import, or of one since finished: the
  *          address is known: I is aborted (BS_EXISTS);
  *        - of an aborted import: I takes it over (CAS);
- *        - of an import still recording: of the two, the one begun later
- *          goes on and aborts the other, which stops (BS_CONFLICT); begun in
- *          the same second, the one that meets the other's key goes on. So
- *          an import run again after a crash always takes over, and of two
- *          overlapping imports at once the later one succeeds (begun in the
- *          same second, both may be refused; neither is ever half done).
+ *        - of an import still recording: of the two, the one begun earlier
+ *          (seconds, then ids: a total order) goes on; the later one, when
+ *          it meets the earlier's key, gives way (BS_CONFLICT) — unless the
+ *          earlier is dead: silent for BS_IMPORT_STALE seconds, or its
+ *          intent still for PROBE_MS while watched (an import at work beats:
+ *          its intent moves every BEAT_EVERY claims). A dead or later import
+ *          met is aborted (aborted_by: who took over) and its key taken over.
+ *          So of two imports of shared addresses at once exactly one goes
+ *          on, an import run again after a crash takes over, and a refused
+ *          import says why: known, given way, taken over, or stopped by an
+ *          import that was refused itself (then: run it again).
  *   4. CAS keyimport/<I>: recording → committed, list_from := the last list
  *      page                                      [failpoint keys.import-committed]
  *   5. append its ranges to the list, in order (keylist.h)
@@ -36,8 +41,8 @@
  * document that a live import, aborted by another, added after it was
  * undone).
  *
- * While it records, an import moves `heartbeat` forward every
- * BS_IMPORT_HEARTBEAT seconds and stops as soon as it finds itself aborted.
+ * While it records, an import beats (its intent's `beats` and `heartbeat`
+ * move) and stops as soon as it finds itself aborted.
  * Recovery (bs_keys_finish_imports) finishes a committed import, undoes an
  * aborted one, and aborts one silent for BS_IMPORT_STALE seconds.
  */
@@ -50,9 +55,21 @@
 #include "core/keylist.h"
 #include "core/recover.h"
 
-#define BS_IMPORT_HEARTBEAT 60  /* seconds */
-#define BS_IMPORT_STALE     600 /* seconds without a heartbeat */
-#define BS_DERIVE_MAX       1000000
+#define BS_IMPORT_STALE       600  /* seconds without a beat: dead */
+#define BS_IMPORT_BEAT_CLAIMS 16   /* claims between two beats of an import at work */
+#define BS_IMPORT_PROBE_MS    1000 /* an earlier import still this long: dead */
+#define BS_DERIVE_MAX         1000000
+
+/* Why an import was refused with BS_CONFLICT. */
+typedef enum bs_import_why {
+    BS_IMPORT_WHY_NONE,
+    BS_IMPORT_WHY_EARLIER, /* an earlier import of some of the same addresses is at work:
+                              this one gave way (retry when it is over) */
+    BS_IMPORT_WHY_TAKEN,   /* another import of some of the same addresses took them
+                              over and goes on */
+    BS_IMPORT_WHY_AGAIN,   /* stopped by an import that was then refused itself, or by
+                              recovery that took it for dead: run it again */
+} bs_import_why;
 
 typedef struct bs_import_report {
     size_t added;                 /* keys this call put on the list (0: all were known) */
@@ -62,6 +79,7 @@ typedef struct bs_import_report {
     char address[BS_ADDRESS_MAX]; /* the address a refusal is about */
     int64_t first;                /* derive: the first index used */
     int problem;                  /* derive, BS_INVALID: a bs_bip32_problem */
+    bs_import_why why;            /* BS_CONFLICT: why */
 } bs_import_report;
 
 /* Import `count` addresses for ctx->network. Each is rewritten in place in
@@ -71,7 +89,9 @@ typedef struct bs_import_report {
  *   BS_INVALID      r->bad is not an address of the network;
  *   BS_UNSUPPORTED  r->bad is one nobody can spend safely;
  *   BS_EXISTS       r->bad repeats r->repeat_of, or is known already;
- *   BS_CONFLICT     another import of r->address took over (see above);
+ *   BS_CONFLICT     another import met at r->address: r->why says what;
+ *   BS_UNCERTAIN    the store stopped answering after the import began: it
+ *                   is finished or undone by the next import or recovery;
  *   BS_MISMATCH     the store's keys are of another network or layout. */
 bs_status bs_keys_import(bs_ctx *ctx, const bs_keys_layout *layout,
                          char (*addresses)[BS_ADDRESS_MAX], size_t count, bs_import_report *r);

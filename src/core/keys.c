@@ -105,17 +105,13 @@ static bs_status
 watch_keys(bs_ctx *ctx, const char (*addresses)[BS_ADDRESS_MAX], int64_t count, bool rescan)
 {
     if (ctx->node == NULL)
-        return BS_UNAVAILABLE;
+        return BS_NODE_DOWN;
     for (int64_t i = 0; i < count; i++) {
         bs_rpc_error err;
         bs_status st =
             bs_rpc_importdescriptors_addr(ctx->node, addresses[i], "bitslot", rescan, &err);
-        if (st != BS_OK) {
-            bs_metric_add(BS_METRIC_NODE_ERRORS, 1);
-            bs_log_error("node: cannot watch key \"%s\": %s %s", addresses[i], bs_strerror(st),
-                         err.message);
-            return st == BS_REMOTE ? BS_UNAVAILABLE : st;
-        }
+        if (st != BS_OK)
+            return bs_ctx_node_failed(st, &err, "importdescriptors", addresses[i]);
     }
     return BS_OK;
 }
@@ -152,11 +148,7 @@ finish_fill(bs_ctx *ctx, int64_t set, const bs_keyset *ks)
     bs_status st = range_of_fill(ctx, ks, set, &range);
 
     bs_key_keyset(set, key);
-    if (st == BS_NOTFOUND) {
-        bs_metric_add(BS_METRIC_OUT_OF_KEYS, 1);
-        bs_log_warning("out of keys: key set %lld cannot be refilled; the operator must add keys "
-                       "(bitslot keys import or keys derive)",
-                       (long long)set);
+    if (st == BS_NOTFOUND) { /* out of keys for this set (another may have some) */
         st = bs_docs_update(ctx, key, &bs_keyset_type, end_fill, &(fill_end){ks->fill, -1}, NULL);
         return st == BS_OK ? BS_EXHAUSTED : st;
     }
@@ -305,12 +297,8 @@ bs_keys_pick(bs_ctx *ctx, int64_t *set, int64_t *page)
     bs_keyset ks;
     bs_status st = bs_keys_config(ctx, &cfg);
 
-    if (st == BS_NOTFOUND) {
-        bs_metric_add(BS_METRIC_OUT_OF_KEYS, 1);
-        bs_log_warning("out of keys: none was ever added; the operator must add keys "
-                       "(bitslot keys import or keys derive)");
-        return BS_EXHAUSTED;
-    }
+    if (st == BS_NOTFOUND)
+        return BS_EXHAUSTED; /* no key was ever added */
     if (st != BS_OK)
         return st;
     if (strcmp(cfg.network, bs_network_name(ctx->network)) != 0)
@@ -500,7 +488,7 @@ finish_fill_of(const bs_store_doc *doc, void *arg)
     if (st == BS_OK && ks.filling)
         st = finish_fill(f->ctx, set, &ks);
     /* Out of keys: the fill was dropped; no node: the next sweep. */
-    if (st == BS_EXHAUSTED || st == BS_UNAVAILABLE)
+    if (st == BS_EXHAUSTED || st == BS_NODE_DOWN)
         st = BS_OK;
     return bs_recover_item(f->note, f->arg, f->problems, st, NULL, doc->key, "key fill");
 }

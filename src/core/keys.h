@@ -42,7 +42,7 @@
 /* The key of request `request` for account `canon`: the one it claimed
  * earlier, or a new claim (steps 1 and 2 above). BS_EXHAUSTED: the request
  * holds no key and the set cannot be refilled, out of keys (logged);
- * BS_UNAVAILABLE: the request holds no key and the node cannot be reached. */
+ * BS_NODE_DOWN: the request holds no key and the node cannot be reached. */
 bs_status bs_keys_claim(bs_ctx *ctx, int64_t set, int64_t from_page, const char *request,
                         const char *canon, char address[BS_ADDRESS_MAX]);
 

@@ -367,5 +367,7 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
     st = bs_purchase_resume(ctx, canon, &fill, &res->slot);
     if (st == BS_OK)
         res->balance -= fill.price;
-    return st;
+    /* The intent is recorded: the account's next touch finishes it, bought or
+     * lost; this answer cannot say which. */
+    return bs_status_outage(st) ? BS_UNCERTAIN : st;
 }

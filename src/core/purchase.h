@@ -62,7 +62,9 @@ typedef struct bs_purchase_result {
  * and then this one goes on); BS_OVERFLOW (crediting the sale would take the
  * seller's or the operator's balance past 21 million BTC; subject says
  * whose); BS_SOLD (someone else got the slot first: no debit); BS_CONFLICT
- * (too much contention: retry); store errors. */
+ * (too much contention: retry); BS_UNCERTAIN (the intent is recorded, but
+ * the store stopped answering before the purchase was finished: the
+ * account's next touch finishes it); store errors. */
 bs_status bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result *res);
 
 /* Finish the purchase recorded as `fill` on account/<canon> (see above).

@@ -12,7 +12,7 @@
  *   key/<address>  {"batch":B,"import":I,"owner":name,"request":R}   ("" when free)
  *   xpub/<source>  {"xpub":X,"type":"p2wpkh","next":i}
  *   keyimport/<id> {"state":"recording"|"committed"|"done"|"aborted"|"undone","ranges":n,
- *                   "started":T,"heartbeat":T,"list_from":Z}
+ *                   "started":T,"heartbeat":T,"beats":n,"list_from":Z,"aborted_by":I}
  *   keyimport/<id>/<r>  a range, as on a list page
  */
 #include <stdio.h>
@@ -456,11 +456,12 @@ static const char *const import_states[] = {
 char *
 bs_keyimport_encode(const bs_keyimport *k, size_t *len)
 {
-    return bs_codec_dump(json_pack("{s:s, s:I, s:I, s:I, s:I}", "state", import_states[k->state],
-                                   "ranges", (json_int_t)k->ranges, "started",
-                                   (json_int_t)k->started, "heartbeat", (json_int_t)k->heartbeat,
-                                   "list_from", (json_int_t)k->list_from),
-                         len);
+    return bs_codec_dump(
+        json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s}", "state", import_states[k->state], "ranges",
+                  (json_int_t)k->ranges, "started", (json_int_t)k->started, "heartbeat",
+                  (json_int_t)k->heartbeat, "beats", (json_int_t)k->beats, "list_from",
+                  (json_int_t)k->list_from, "aborted_by", k->aborted_by),
+        len);
 }
 
 static bs_status
@@ -471,8 +472,10 @@ keyimport_from(json_t *obj, void *out)
 
     if (bs_codec_string(obj, "state", state, sizeof(state), false) ||
         bs_codec_int(obj, "ranges", &k->ranges) || bs_codec_int(obj, "started", &k->started) ||
-        bs_codec_int(obj, "heartbeat", &k->heartbeat) ||
-        bs_codec_int(obj, "list_from", &k->list_from) || k->ranges < 1 || k->list_from < 0)
+        bs_codec_int(obj, "heartbeat", &k->heartbeat) || bs_codec_int(obj, "beats", &k->beats) ||
+        bs_codec_int(obj, "list_from", &k->list_from) ||
+        bs_codec_string(obj, "aborted_by", k->aborted_by, sizeof(k->aborted_by), false) ||
+        k->ranges < 1 || k->list_from < 0)
         return BS_CORRUPT;
     for (size_t i = 0; i < sizeof(import_states) / sizeof(import_states[0]); i++) {
         if (strcmp(state, import_states[i]) == 0) {

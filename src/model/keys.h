@@ -117,11 +117,14 @@ typedef enum bs_import_state {
  * xpub), from its intent to the list. */
 typedef struct bs_keyimport {
     bs_import_state state;
-    int64_t ranges;    /* its ranges: keyimport/<id>/<r> for r < ranges */
-    int64_t started;   /* when it began: of two imports that meet, the later
-                          one takes over */
-    int64_t heartbeat; /* when it last showed it is alive */
-    int64_t list_from; /* COMMITTED: the list page its ranges go from */
+    int64_t ranges;                 /* its ranges: keyimport/<id>/<r> for r < ranges */
+    int64_t started;                /* when it began: of two imports that meet, the
+                                       earlier one goes on */
+    int64_t heartbeat;              /* when it last showed it is at work */
+    int64_t beats;                  /* how often it did: a count that moves while it records */
+    int64_t list_from;              /* COMMITTED: the list page its ranges go from */
+    char aborted_by[BS_ID_LEN + 1]; /* ABORTED: the import that took over, or
+                                       "" (refused, or stopped as silent) */
 } bs_keyimport;
 
 typedef struct bs_xpub_source {

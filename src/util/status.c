@@ -38,6 +38,7 @@ bs_status_outage(bs_status st)
     switch (st) {
     case BS_UNAVAILABLE:
     case BS_UNCERTAIN:
+    case BS_NODE_DOWN:
     case BS_TIMEOUT:
     case BS_NOMEM:
     case BS_IO:

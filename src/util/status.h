@@ -41,6 +41,7 @@
     X(FORBIDDEN, "not allowed")                                                                    \
     X(EXHAUSTED, "none left")                                                                      \
     X(OVERFLOW, "a balance cannot pass 21 million BTC")                                            \
+    X(NODE_DOWN, "the bitcoin node is unavailable")                                                \
     X(UNCERTAIN, "the outcome is unknown")
 
 typedef enum bs_status {

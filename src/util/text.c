@@ -78,14 +78,31 @@ is_hex(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* A label that URL parsers (WHATWG) read as a number, making the whole host
+ * an IPv4 address: decimal digits, or "0x" and hex digits (none at all
+ * too). */
+static bool
+numeric_label(const char *label, size_t len)
+{
+    size_t i = 0;
+
+    if (len >= 2 && label[0] == '0' && (label[1] == 'x' || label[1] == 'X')) {
+        for (i = 2; i < len && is_hex(label[i]); i++)
+            ;
+        return i == len;
+    }
+    for (; i < len && label[i] >= '0' && label[i] <= '9'; i++)
+        ;
+    return i == len;
+}
+
 /* A DNS name of labels [A-Za-z0-9-]{1,63} (no '-' at either end) joined by
- * single dots, whose last label is not all digits (parsers would read
- * "1.2.3" or "example.123" as an IPv4 address). */
+ * single dots, whose last label is no number (parsers would read "1.2.3",
+ * "example.123" or "0x7f000001" as an IPv4 address). */
 static bool
 dns_name(const char *host, size_t len)
 {
     size_t label = 0;
-    bool digits_only = true;
 
     if (len == 0 || len > HOST_MAX)
         return false;
@@ -94,14 +111,12 @@ dns_name(const char *host, size_t len)
             if (label == 0 || label > LABEL_MAX || host[i - 1] == '-')
                 return false;
             if (i == len)
-                return !digits_only;
+                return !numeric_label(host + i - label, label);
             label = 0;
-            digits_only = true;
             continue;
         }
         if (!is_alnum(host[i]) && !(host[i] == '-' && label > 0))
             return false;
-        digits_only &= host[i] >= '0' && host[i] <= '9';
         label++;
     }
     return false;

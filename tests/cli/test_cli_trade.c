@@ -1007,6 +1007,20 @@ test_cli_trade_help_on_every_command(void **state)
         bs_test_output_release(&r);
     }
     bs_test_output_release(&all);
+    /* A group's help lists its commands (outside test: it was "unknown
+     * command"); the exit codes are in the general help. */
+    all = shop_run(&s, NULL, ARGS("--help"));
+    assert_non_null(strstr(all.out, "\nExit codes:\n  0  done\n  1  refused: "));
+    bs_test_output_release(&all);
+    for (size_t i = 0; i < 5; i++) {
+        const char *group = (const char *[]){"account", "campaign", "ad", "keys", "funds"}[i];
+        char first[64];
+        snprintf(first, sizeof(first), "usage: bitslot [OPTIONS] %s ", group);
+        all = shop_run(&s, NULL, ARGS(group, "--help"));
+        assert_int_equal(all.exit_code, 0);
+        assert_memory_equal(all.out, first, strlen(first));
+        bs_test_output_release(&all);
+    }
     /* Help is answered even after other arguments. */
     all = shop_run(&s, NULL, ARGS("buy", "bob", "alice/0", "--help"));
     assert_int_equal(all.exit_code, 0);

@@ -67,10 +67,10 @@ typedef struct lossy {
     int64_t now; /* the clock of the next command */
 } lossy;
 
-/* Start tools/lossy-proxy in front of the (emptied) store under test,
- * losing `after` of the writes' answers and `before` of the writes. */
+/* Start tools/lossy-proxy in front of l->direct, losing `after` of the
+ * writes' answers and `before` of the writes. */
 static void
-lossy_open(lossy *l, double after, double before, int seed, const char *wallet)
+start_proxy(lossy *l, double after, double before, int seed)
 {
     const char *root = getenv("BITSLOT_SOURCE_ROOT");
     char script[PATH_SIZE], to[256], after_text[32], before_text[32], seed_text[32], line[64];
@@ -78,11 +78,6 @@ lossy_open(lossy *l, double after, double before, int seed, const char *wallet)
     FILE *f;
     int port = 0;
 
-    memset(l, 0, sizeof(*l));
-    l->now = T0;
-    bs_test_empty_store(l->direct, sizeof(l->direct));
-    l->dir = bs_test_tmpdir();
-    snprintf(l->log, sizeof(l->log), "%s/lost.log", l->dir);
     snprintf(script, sizeof(script), "%s/tools/lossy-proxy", root ? root : ".");
     snprintf(to, sizeof(to), "%s", l->direct + strlen("etcd:http://"));
     snprintf(after_text, sizeof(after_text), "%.3f", after);
@@ -106,11 +101,32 @@ lossy_open(lossy *l, double after, double before, int seed, const char *wallet)
         fail_msg("tools/lossy-proxy did not start");
     fclose(f);
     snprintf(l->store_env, sizeof(l->store_env), "BITSLOT_STORE=etcd:http://127.0.0.1:%d", port);
+}
+
+/* A case's world: the (emptied) store under test behind a new proxy, and
+ * wallet `wallet` on the node (NULL: none). */
+static void
+lossy_open(lossy *l, double after, double before, int seed, const char *wallet)
+{
+    memset(l, 0, sizeof(*l));
+    l->now = T0;
+    bs_test_empty_store(l->direct, sizeof(l->direct));
+    l->dir = bs_test_tmpdir();
+    snprintf(l->log, sizeof(l->log), "%s/lost.log", l->dir);
+    start_proxy(l, after, before, seed);
     if (wallet != NULL) {
         char url[BS_REGTEST_URL_SIZE];
         bs_regtest_wallet_url(&node, wallet, url, sizeof(url));
         snprintf(l->node_env, sizeof(l->node_env), "BITSLOT_NODE=%s", url);
     }
+}
+
+/* A new proxy, losing nothing, in front of the same store (the old one is
+ * stopped). */
+static void
+lossy_reopen(lossy *l)
+{
+    start_proxy(l, 0, 0, 31);
 }
 
 /* Stop the proxy; the number of requests and answers it lost. */
@@ -433,6 +449,32 @@ test_lossy_creations_make_one_document(void **state)
     bs_store_close(ctx.store);
 }
 
+/* Import `count` new addresses of the node into the store, directly, on one
+ * set of 2-key pages (so that pages are filled all the time). */
+static void
+import_direct(const lossy *l, int count)
+{
+    const char *env[3] = {NULL, "BITSLOT_NETWORK=regtest", NULL};
+    char path[PATH_SIZE], direct_env[PATH_SIZE + 16];
+    bs_test_output r;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/keys-%d.txt", l->dir, count);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < count; i++) {
+        char address[BS_RPC_ADDRESS_SIZE];
+        assert_int_equal(bs_regtest_new_address(&node, address), BS_OK);
+        fprintf(f, "%s\n", address);
+    }
+    fclose(f);
+    snprintf(direct_env, sizeof(direct_env), "BITSLOT_STORE=%s", l->direct);
+    env[0] = direct_env;
+    r = bs_test_run(ARGS("keys", "import", path, "--sets", "1", "--page-size", "2"), env, NULL);
+    assert_int_equal(r.exit_code, 0);
+    bs_test_output_release(&r);
+}
+
 /* ---- funding: key hand-outs, page fills and Done -------------------------------------------- */
 
 #define PAYERS 6
@@ -441,34 +483,15 @@ test_lossy_creations_make_one_document(void **state)
 static void
 test_lossy_funding_credits_once(void **state)
 {
-    char keys[PAYERS][BS_ADDRESS_MAX], path[PATH_SIZE];
+    char keys[PAYERS][BS_ADDRESS_MAX];
     char names[PAYERS][16];
     int unknown = 0;
-    FILE *f;
     lossy l;
 
     (void)state;
     lossy_open(&l, 0.15, 0.05, 17, "lossy");
     /* Ten keys on one set of 2-key pages: page fills all the time. */
-    snprintf(path, sizeof(path), "%s/keys.txt", l.dir);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    for (int i = 0; i < 10; i++) {
-        char address[BS_RPC_ADDRESS_SIZE];
-        assert_int_equal(bs_regtest_new_address(&node, address), BS_OK);
-        fprintf(f, "%s\n", address);
-    }
-    fclose(f);
-    {
-        const char *env[4] = {NULL, "BITSLOT_NETWORK=regtest", NULL, NULL};
-        char direct_env[PATH_SIZE + 16];
-        snprintf(direct_env, sizeof(direct_env), "BITSLOT_STORE=%s", l.direct);
-        env[0] = direct_env;
-        bs_test_output r =
-            bs_test_run(ARGS("keys", "import", path, "--sets", "1", "--page-size", "2"), env, NULL);
-        assert_int_equal(r.exit_code, 0);
-        bs_test_output_release(&r);
-    }
+    import_direct(&l, 10);
     for (int i = 0; i < PAYERS; i++) {
         snprintf(names[i], sizeof(names[i]), "payer%d", i);
         add_account(&l, names[i], 0);
@@ -513,6 +536,114 @@ test_lossy_funding_credits_once(void **state)
     print_message("%d Done with an unknown outcome\n", unknown);
 }
 
+/* ---- the store gone half way --------------------------------------------------------- */
+
+/* The store stops answering in the middle of a purchase (after the debit)
+ * and of a key import (after it committed): each command says the outcome
+ * is unknown, never that it failed (outside test: "cannot buy the slot:
+ * unavailable" for a purchase that had been paid), and what it began is
+ * finished by the next touch. */
+static void
+test_lossy_store_gone_half_way_says_outcome_unknown(void **state)
+{
+    char png_path[PATH_SIZE], keys_path[PATH_SIZE], now[64];
+    const char *env[4] = {NULL, now, "BITSLOT_NETWORK=regtest", NULL};
+    bs_image_reason reason;
+    bs_ad_problem problem;
+    bs_test_paused paused;
+    bs_test_output r;
+    unsigned char *png;
+    int64_t clock;
+    bs_account a;
+    bs_ctx ctx;
+    bs_ref id;
+    bs_ad ad;
+    FILE *f;
+    int size;
+    lossy l;
+
+    (void)state;
+    lossy_open(&l, 0, 0, 23, NULL);
+    env[0] = l.store_env;
+    snprintf(now, sizeof(now), "BITSLOT_NOW=%lld", (long long)l.now);
+    add_account(&l, "bob", 0);
+    add_account(&l, "alice", FUNDS);
+    png = make_png(&size);
+    with_ctx(&l, &ctx, &clock);
+    bs_campaign_terms terms = {"bob", MIN_PRICE, 3600, 300, 250, "Bob's blog", NULL};
+    assert_int_equal(bs_campaigns_create(&ctx, &terms, &id), BS_OK);
+    bs_ad_upload up = {"alice", png, (size_t)size, "https://example.com/", NULL, NULL, NULL};
+    assert_int_equal(bs_ads_add(&ctx, &up, &ad, &problem, &reason), BS_OK);
+    bs_store_close(ctx.store);
+    gdFree(png);
+    (void)png_path;
+
+    bs_test_start_paused(&paused, "purchase.debited",
+                         ARGS("buy", "alice", "bob/0", "--ad", "alice/0"), env);
+    lossy_close(&l);
+    r = bs_test_resume(&paused);
+    assert_int_equal(r.exit_code, 3);
+    assert_string_equal(r.err,
+                        "bitslot: the outcome of the purchase of slot 0 of \"bob/0\" is "
+                        "unknown (the store stopped answering); if it began, your next "
+                        "action finishes it: see 'bitslot account show alice' before you buy "
+                        "again\n");
+    bs_test_output_release(&r);
+    /* It had been paid: the next touch (here, recovery) finishes it. */
+    assert_recovered_and_checked(&l);
+    with_ctx(&l, &ctx, &clock);
+    assert_int_equal(bs_docs_account(&ctx, "alice", &a, NULL), BS_OK);
+    assert_int_equal(a.balance, FUNDS - MIN_PRICE);
+    bs_account_release(&a);
+    bs_store_close(ctx.store);
+
+    /* A key import, committed when the store goes away. */
+    lossy_reopen(&l);
+    env[0] = l.store_env;
+    snprintf(keys_path, sizeof(keys_path), "%s/keys.txt", l.dir);
+    f = fopen(keys_path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 3; i++) {
+        char address[BS_RPC_ADDRESS_SIZE];
+        assert_int_equal(bs_regtest_new_address(&node, address), BS_OK);
+        fprintf(f, "%s\n", address);
+    }
+    fclose(f);
+    bs_test_start_paused(&paused, "keys.import-committed",
+                         ARGS("keys", "import", keys_path, "--sets", "1", "--page-size", "2"), env);
+    lossy_close(&l);
+    r = bs_test_resume(&paused);
+    assert_int_equal(r.exit_code, 3);
+    assert_non_null(strstr(r.err, "the outcome of the import is unknown"));
+    bs_test_output_release(&r);
+    lossy_reopen(&l);
+    r = through(&l, ARGS("keys", "import", keys_path));
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "{\"imported\":0,\"already_imported\":3}\n");
+    bs_test_output_release(&r);
+    lossy_close(&l);
+    assert_recovered_and_checked(&l);
+}
+
+/* A store that takes no write at all: Get Key says so, and does not blame
+ * the bitcoin node (outside test: "the bitcoin node cannot be reached"). */
+static void
+test_lossy_store_down_is_not_the_node(void **state)
+{
+    bs_test_output r;
+    lossy l;
+
+    (void)state;
+    lossy_open(&l, 0, 1.0, 29, "store-down");
+    add_account(&l, "alice", 0);
+    import_direct(&l, 2);
+    r = through(&l, ARGS("funds", "get-key", "alice"));
+    assert_int_equal(r.exit_code, 3);
+    assert_string_equal(r.err, "bitslot: the store is unavailable; retry later\n");
+    bs_test_output_release(&r);
+    lossy_close(&l);
+}
+
 static int
 group_setup(void **state)
 {
@@ -536,6 +667,8 @@ main(void)
         cmocka_unit_test(test_lossy_purchases_debit_once),
         cmocka_unit_test(test_lossy_creations_make_one_document),
         cmocka_unit_test(test_lossy_funding_credits_once),
+        cmocka_unit_test(test_lossy_store_gone_half_way_says_outcome_unknown),
+        cmocka_unit_test(test_lossy_store_down_is_not_the_node),
     };
     const char *store = getenv("BITSLOT_TEST_STORE");
 

@@ -267,6 +267,9 @@ test_text_http_url_accepts(void **state)
                 false); /* a quote, even in a query */
     assert_true(bs_text_http_url("https://a-b.example.co.uk/p?q=1;r=(2)&s=*,+!$~@:/?#f/?", 2048));
     assert_true(bs_text_http_url("https://xn--caf-dma.example/%E2%82%AC", 2048));
+    assert_true(bs_text_http_url("https://0x.example/", 2048)); /* a number inside: a name */
+    assert_true(bs_text_http_url("https://a.0xg/", 2048));      /* not a number */
+    assert_true(bs_text_http_url("https://123.example.com/", 2048));
     assert_true(bs_text_http_url("http://x", 8));
 }
 
@@ -329,6 +332,13 @@ test_text_http_url_refuses(void **state)
         "https://0x7f.1/",
         "https://010.0.0.1/",
         "https://example.123/",
+        /* Hosts that browsers read as IPv4 and others as names (outside test). */
+        "https://0x7f000001/",
+        "https://0x7f.0x0.0x0.0x1/",
+        "https://a.0x/",
+        "https://a.0X1F/",
+        "https://a.b.0xff/",
+        "https://2130706433/",
         "https://[::1/",
         "https://[::1]x/",
         "https://[fe80::1%25eth0]/",
