@@ -11,11 +11,42 @@
 #include "core/credit.h"
 #include "util/text.h"
 
+/* The length of the UTF-8 sequence `p` begins (1 for a byte that begins
+ * none). */
+static size_t
+sequence_length(const unsigned char *p)
+{
+    return *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 1;
+}
+
+/* Print `line` with what is not safe to show (control characters, terminal
+ * escapes, direction overrides, invalid UTF-8: util/text.h) written as
+ * \xNN, so that a message quoting what a user typed can never rewrite the
+ * terminal or read backwards. */
+static void
+print_safely(const char *line, FILE *to)
+{
+    for (const unsigned char *p = (const unsigned char *)line; *p != '\0';) {
+        size_t n = sequence_length(p);
+
+        if (strnlen((const char *)p, n) == n && bs_text_clean_utf8((const char *)p, n, NULL)) {
+            fwrite(p, 1, n, to);
+            p += n;
+        } else {
+            fprintf(to, "\\x%02x", *p);
+            p++;
+        }
+    }
+}
+
 static void
 report(const char *fmt, va_list ap)
 {
+    char line[4096];
+
+    vsnprintf(line, sizeof(line), fmt, ap);
     fputs("bitslot: ", stderr);
-    vfprintf(stderr, fmt, ap);
+    print_safely(line, stderr);
     fputc('\n', stderr);
 }
 

@@ -236,10 +236,6 @@ run_derive(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         bs_cli_error("invalid extended public key: %s", xpub_problem(rep.problem));
         return BS_EXIT_USAGE;
     }
-    if (st == BS_EXISTS)
-        return bs_cli_refuse("derived address \"%s\" is already known from elsewhere; nothing "
-                             "was added",
-                             rep.address);
     if (st == BS_CONFLICT)
         return import_conflict(rep.why, "added");
     if (st == BS_UNCERTAIN) {
@@ -256,8 +252,9 @@ run_derive(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     }
     if (st != BS_OK)
         return keys_refused(st, ctx);
-    return bs_cli_print_json(
-        json_pack("{s:I, s:I}", "first_index", (json_int_t)rep.first, "count", (json_int_t)count));
+    return bs_cli_print_json(json_pack("{s:I, s:I, s:I}", "first_index", (json_int_t)rep.first,
+                                       "count", (json_int_t)count, "already_known",
+                                       (json_int_t)rep.known));
 }
 
 static int
@@ -448,7 +445,9 @@ const bs_cli_command bs_cli_funds_commands[] = {
      "add N deposit addresses derived from an xpub",
      "Adds the next N addresses of the receive chain (0/i) of the extended public key\n"
      "KEY (xpub, tpub, zpub, vpub...): bitslot never holds a private key. TYPE is\n"
-     "p2wpkh (default), p2pkh or p2sh-p2wpkh. An index is never used twice.",
+     "p2wpkh (default), p2pkh or p2sh-p2wpkh. An index is never used twice; one whose\n"
+     "address is known already (imported by hand) is skipped and counted in\n"
+     "\"already_known\".",
      run_derive},
     {"keys status", "", "show how many deposit keys are left",
      "Prints the keys in the list, available, handed out, and claimed but never handed\n"

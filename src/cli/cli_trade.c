@@ -14,6 +14,16 @@
 #include "core/recover.h"
 #include "util/money.h"
 
+/* Is `canon` (a canonical name) the name `name`, in any case? */
+static bool
+is_same_name(const char *canon, const char *name)
+{
+    bs_name mine;
+
+    bs_name_canonical(name, mine);
+    return strcmp(canon, mine) == 0;
+}
+
 static int
 buy_refused(bs_status st, const bs_purchase_order *o, const bs_purchase_result *r,
             const char *campaign, const char *ad)
@@ -72,9 +82,14 @@ buy_refused(bs_status st, const bs_purchase_order *o, const bs_purchase_result *
                      (long long)r->next_slot, campaign, o->buyer);
         return BS_EXIT_UNAVAILABLE;
     case BS_SOLD:
-        bs_cli_error("slot %lld of \"%s\" was sold to someone else first; nothing was charged; "
-                     "look at the price again and retry",
-                     (long long)r->next_slot, campaign);
+        if (bs_name_valid(o->buyer) && is_same_name(r->sold_to, o->buyer))
+            bs_cli_error("slot %lld of \"%s\" was bought by another purchase of \"%s\" at the "
+                         "same moment (another tab?); this one charged nothing",
+                         (long long)r->next_slot, campaign, o->buyer);
+        else
+            bs_cli_error("slot %lld of \"%s\" was sold to someone else first; nothing was "
+                         "charged; look at the price again and retry",
+                         (long long)r->next_slot, campaign);
         break;
     default:
         return bs_cli_fail(st, "cannot buy the slot");

@@ -42,10 +42,25 @@ typedef struct sale_entry {
     bool matched;
 } sale_entry;
 
-typedef struct held_key {
+/* Addresses in their canonical spelling, each with whose it is (an
+ * account, or ""). */
+typedef struct bag_item {
     char address[BS_ADDRESS_MAX];
-    bs_name account;
-} held_key;
+    bs_name owner;
+} bag_item;
+
+typedef struct address_bag {
+    bag_item *items;
+    size_t count;
+    size_t cap;
+} address_bag;
+
+/* Indexes from..from+count-1 of xpub source `source` on the key list. */
+typedef struct xpub_span {
+    char source[BS_SOURCE_ID_LEN + 1];
+    int64_t from;
+    int64_t count;
+} xpub_span;
 
 typedef struct checker {
     bs_ctx *ctx;
@@ -61,14 +76,14 @@ typedef struct checker {
     int64_t seq;
     int64_t balance;
     int64_t deposited;
-    /* every address on a key page, to find one on two pages, and every
-     * address an account holds, to find one held by two; canonical */
-    char (*paged)[BS_ADDRESS_MAX];
-    size_t paged_count;
-    size_t paged_cap;
-    held_key *held;
-    size_t held_count;
-    size_t held_cap;
+    /* every address (canonical) on a key page, on the key list, and held by
+     * an account: one twice is a violation */
+    address_bag paged;
+    address_bag listed;
+    address_bag held;
+    xpub_span *spans; /* the list's xpub ranges, to find two that overlap */
+    size_t span_count;
+    size_t span_cap;
     bs_network network; /* of the store's keys (BS_NETWORK_INVALID: none) */
 } checker;
 
@@ -165,20 +180,48 @@ canonical(const checker *ck, const char *address, char out[BS_ADDRESS_MAX])
 }
 
 static bs_status
-remember_held(checker *ck, const char *address, const char *canon)
+bag_push(const checker *ck, address_bag *bag, const char *address, const char *owner)
 {
-    if (ck->held_count == ck->held_cap) {
-        size_t cap = ck->held_cap ? ck->held_cap * 2 : 256;
-        held_key *grown = realloc(ck->held, cap * sizeof(*grown));
+    if (bag->count == bag->cap) {
+        size_t cap = bag->cap ? bag->cap * 2 : 256;
+        bag_item *grown = realloc(bag->items, cap * sizeof(*grown));
         if (grown == NULL)
             return BS_NOMEM;
-        ck->held = grown;
-        ck->held_cap = cap;
+        bag->items = grown;
+        bag->cap = cap;
     }
-    canonical(ck, address, ck->held[ck->held_count].address);
-    snprintf(ck->held[ck->held_count].account, sizeof(ck->held[0].account), "%s", canon);
-    ck->held_count++;
+    canonical(ck, address, bag->items[bag->count].address);
+    snprintf(bag->items[bag->count].owner, sizeof(bag->items[0].owner), "%s", owner);
+    bag->count++;
     return BS_OK;
+}
+
+static int
+compare_items(const void *a, const void *b)
+{
+    const bag_item *x = a, *y = b;
+    int c = strcmp(x->address, y->address);
+
+    return c != 0 ? c : strcmp(x->owner, y->owner);
+}
+
+/* Every address found twice in the bag: held by two accounts (the owners),
+ * or twice `where` (on key pages, on the key list). */
+static void
+report_twice(checker *ck, address_bag *bag, const char *where)
+{
+    if (bag->count > 1)
+        qsort(bag->items, bag->count, sizeof(*bag->items), compare_items);
+    for (size_t i = 1; i < bag->count; i++) {
+        const bag_item *a = &bag->items[i - 1], *b = &bag->items[i];
+        if (strcmp(a->address, b->address) != 0)
+            continue;
+        if (a->owner[0] != '\0')
+            violation(ck, "address %s is held by two accounts, \"%s\" and \"%s\"", a->address,
+                      a->owner, b->owner);
+        else
+            violation(ck, "key %s is %s twice", a->address, where);
+    }
 }
 
 /* The key document of `address` says `canon` owns it. */
@@ -206,7 +249,7 @@ check_account_keys(checker *ck, const char *canon, const bs_account *a)
     bs_status st = BS_OK;
 
     for (size_t i = 0; i < a->deposits_count && st == BS_OK; i++) {
-        st = remember_held(ck, a->deposits[i].address, canon);
+        st = bag_push(ck, &ck->held, a->deposits[i].address, canon);
         credited += a->deposits[i].credited;
         if (!key_owned_by(ck, a->deposits[i].address, canon, NULL))
             violation(ck, "account \"%s\" holds key %s, whose document names another owner", canon,
@@ -228,6 +271,15 @@ check_account_keys(checker *ck, const char *canon, const bs_account *a)
     return st;
 }
 
+static bool
+name_is_canonical(const char *name)
+{
+    bs_name canon;
+
+    bs_name_canonical(name, canon);
+    return strcmp(canon, name) == 0;
+}
+
 static bs_status
 check_account(const bs_store_doc *doc, void *arg)
 {
@@ -242,6 +294,9 @@ check_account(const bs_store_doc *doc, void *arg)
         return BS_OK;
     }
     ck->sum->accounts++;
+    if (!bs_name_valid(canon) || !name_is_canonical(canon))
+        violation(ck, "document \"%s\" is not under the canonical (lower case) name of an account",
+                  doc->key);
     ck->canon = canon;
     ck->seq = 0;
     ck->balance = 0;
@@ -481,6 +536,7 @@ check_keyset(const bs_store_doc *doc, void *arg)
 {
     checker *ck = arg;
     const char *rest = doc->key + strlen(BS_PREFIX_KEYSETS);
+    bs_status st = BS_OK;
     bs_keypage page;
     bs_keyset ks;
 
@@ -498,36 +554,55 @@ check_keyset(const bs_store_doc *doc, void *arg)
         violation(ck, "document \"%s\" is not a key page", doc->key);
         return BS_OK;
     }
-    for (size_t i = 0; i < page.count; i++) {
-        if (ck->paged_count == ck->paged_cap) {
-            size_t cap = ck->paged_cap ? ck->paged_cap * 2 : 256;
-            char(*grown)[BS_ADDRESS_MAX] = realloc(ck->paged, cap * sizeof(*grown));
-            if (grown == NULL) {
-                bs_keypage_release(&page);
-                return BS_NOMEM;
-            }
-            ck->paged = grown;
-            ck->paged_cap = cap;
-        }
-        canonical(ck, page.keys[i].address, ck->paged[ck->paged_count++]);
-    }
+    for (size_t i = 0; i < page.count && st == BS_OK; i++)
+        st = bag_push(ck, &ck->paged, page.keys[i].address, "");
     bs_keypage_release(&page);
-    return BS_OK;
+    return st;
+}
+
+/* A page of the key list: its addresses, and its xpub spans. */
+static bs_status
+check_list_page(const bs_store_doc *doc, void *arg)
+{
+    checker *ck = arg;
+    bs_keylist_page page;
+    bs_status st = BS_OK;
+
+    if (bs_keylist_page_decode(doc->value, doc->len, &page) != BS_OK) {
+        violation(ck, "document \"%s\" is not a page of the key list", doc->key);
+        return BS_OK;
+    }
+    for (size_t r = 0; r < page.count && st == BS_OK; r++) {
+        const bs_key_range *range = &page.ranges[r];
+        for (int64_t i = 0; range->kind == BS_RANGE_ADDRESSES && i < range->count && st == BS_OK;
+             i++)
+            st = bag_push(ck, &ck->listed, range->addresses[i], "");
+        if (range->kind != BS_RANGE_XPUB || st != BS_OK)
+            continue;
+        if (ck->span_count == ck->span_cap) {
+            size_t cap = ck->span_cap ? ck->span_cap * 2 : 64;
+            xpub_span *grown = realloc(ck->spans, cap * sizeof(*grown));
+            if (grown == NULL) {
+                st = BS_NOMEM;
+                break;
+            }
+            ck->spans = grown;
+            ck->span_cap = cap;
+        }
+        ck->spans[ck->span_count++] = (xpub_span){"", range->from, range->count};
+        memcpy(ck->spans[ck->span_count - 1].source, range->source, BS_SOURCE_ID_LEN + 1);
+    }
+    bs_keylist_page_release(&page);
+    return st;
 }
 
 static int
-compare_addresses(const void *a, const void *b)
+compare_spans(const void *a, const void *b)
 {
-    return strcmp(a, b);
-}
+    const xpub_span *x = a, *y = b;
+    int c = strcmp(x->source, y->source);
 
-static int
-compare_held(const void *a, const void *b)
-{
-    const held_key *x = a, *y = b;
-    int c = strcmp(x->address, y->address);
-
-    return c != 0 ? c : strcmp(x->account, y->account);
+    return c != 0 ? c : (x->from > y->from) - (x->from < y->from);
 }
 
 static void
@@ -547,20 +622,22 @@ check_keys(checker *ck)
     if (st == BS_OK)
         st = bs_docs_each(ck->ctx, BS_PREFIX_KEYSETS, check_keyset, ck);
     if (st == BS_OK)
+        st = bs_docs_each(ck->ctx, BS_PREFIX_KEYLIST, check_list_page, ck);
+    if (st == BS_OK)
         st = bs_keys_unfinished_imports(ck->ctx, unfinished_import, ck);
     if (st != BS_OK)
         return st;
-    if (ck->paged_count > 1)
-        qsort(ck->paged, ck->paged_count, sizeof(*ck->paged), compare_addresses);
-    for (size_t i = 1; i < ck->paged_count; i++)
-        if (strcmp(ck->paged[i], ck->paged[i - 1]) == 0)
-            violation(ck, "key %s is on two key pages", ck->paged[i]);
-    if (ck->held_count > 1)
-        qsort(ck->held, ck->held_count, sizeof(*ck->held), compare_held);
-    for (size_t i = 1; i < ck->held_count; i++)
-        if (strcmp(ck->held[i].address, ck->held[i - 1].address) == 0)
-            violation(ck, "address %s is held by two accounts, \"%s\" and \"%s\"",
-                      ck->held[i].address, ck->held[i - 1].account, ck->held[i].account);
+    report_twice(ck, &ck->paged, "on key pages");
+    report_twice(ck, &ck->listed, "on the key list");
+    report_twice(ck, &ck->held, NULL);
+    if (ck->span_count > 1)
+        qsort(ck->spans, ck->span_count, sizeof(*ck->spans), compare_spans);
+    for (size_t i = 1; i < ck->span_count; i++) {
+        const xpub_span *a = &ck->spans[i - 1], *b = &ck->spans[i];
+        if (strcmp(a->source, b->source) == 0 && a->from + a->count > b->from)
+            violation(ck, "keys %lld.. of xpub %s are on the key list twice", (long long)b->from,
+                      a->source);
+    }
     return BS_OK;
 }
 
@@ -611,7 +688,9 @@ release_operator:
     bs_account_release(&ck.op);
 free_entries:
     free(ck.entries);
-    free(ck.paged);
-    free(ck.held);
+    free(ck.paged.items);
+    free(ck.listed.items);
+    free(ck.held.items);
+    free(ck.spans);
     return st;
 }

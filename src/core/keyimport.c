@@ -708,30 +708,59 @@ claim_indexes(void *doc, void *arg, bool *write)
     return BS_OK;
 }
 
-/* Is one of the `count` addresses from index `from` known? */
+/* Which of the `count` addresses from index `from` are known already
+ * (known[i] for index from + i; *how_many of them)? */
 static bs_status
 derived_known(bs_ctx *ctx, const bs_bip32_key *chain, bs_address_type type, const bs_keyconfig *cfg,
-              int64_t from, int64_t count, bs_import_report *rep)
+              int64_t from, int64_t count, bool *known, int64_t *how_many)
 {
     char(*addresses)[BS_ADDRESS_MAX] = calloc((size_t)cfg->page_size, sizeof(*addresses));
     known_cache cache = {"", BS_OK, {0}};
     bs_status st = addresses == NULL ? BS_NOMEM : BS_OK;
 
+    *how_many = 0;
     for (int64_t at = from; st == BS_OK && at < from + count; at += cfg->page_size) {
         int64_t n = from + count - at < cfg->page_size ? from + count - at : cfg->page_size;
 
         st = bs_keylist_derive(chain, type, at, n, addresses);
         for (int64_t i = 0; st == BS_OK && i < n; i++) {
-            bool known;
-            st = known_already(ctx, addresses[i], &cache, false, &known);
-            if (st == BS_OK && known) {
-                memcpy(rep->address, addresses[i], BS_ADDRESS_MAX);
-                st = BS_EXISTS;
-            }
+            st = known_already(ctx, addresses[i], &cache, false, &known[at - from + i]);
+            *how_many += known[at - from + i];
         }
     }
     free(addresses);
     return st;
+}
+
+/* The xpub spans of indexes from..from+count-1 that are not known: runs of
+ * them, none longer than a page. *out is malloc'ed (free it). */
+static bs_status
+spans_of_new(const char *source, int64_t from, int64_t count, const bool *known, int64_t page_size,
+             bs_key_range **out, size_t *n)
+{
+    bs_key_range *ranges = calloc((size_t)count, sizeof(*ranges)); /* enough, at most */
+
+    *out = ranges;
+    *n = 0;
+    if (ranges == NULL)
+        return BS_NOMEM;
+    for (int64_t i = 0; i < count; i++) {
+        bs_key_range *last = *n > 0 ? &ranges[*n - 1] : NULL;
+
+        if (known[i])
+            continue;
+        if (last != NULL && last->from + last->count == from + i && last->count < page_size) {
+            last->count++;
+            continue;
+        }
+        last = &ranges[(*n)++];
+        last->kind = BS_RANGE_XPUB;
+        last->from = from + i;
+        last->count = 1;
+        memcpy(last->source, source, sizeof(last->source));
+        bs_keylist_batch_id(source, from + i, last->batch);
+    }
+    return BS_OK;
 }
 
 bs_status
@@ -741,24 +770,31 @@ bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub, cons
     char id[BS_SOURCE_ID_LEN + 1], key[BS_KEY_BUF];
     bs_xpub_source source = {0}, existing;
     index_claim claim = {0, count};
-    bs_key_range *ranges;
+    bs_key_range *ranges = NULL;
+    size_t nranges = 0;
+    bool *known = NULL;
     bs_address_type type;
     bs_bip32_key chain;
     bs_keyconfig cfg;
-    size_t len, nranges;
+    size_t len;
     bs_status st;
 
     memset(rep, 0, sizeof(*rep));
     rep->repeat_of = SIZE_MAX;
     if (count < 1 || count > BS_DERIVE_MAX)
         return BS_INVALID;
+    known = calloc((size_t)count, sizeof(*known));
+    if (known == NULL)
+        return BS_NOMEM;
     st = bs_keylist_open_xpub(ctx->network, xpub, type_name, &chain, &type, &rep->problem);
     if (st == BS_OK)
         st = finish_interrupted(ctx);
     if (st == BS_OK)
         st = bs_keylist_plan(ctx, layout, &cfg);
-    if (st != BS_OK)
+    if (st != BS_OK) {
+        free(known);
         return st;
+    }
     bs_keylist_source_id(xpub, id);
     bs_key_xpub_source(id, key);
     snprintf(source.xpub, sizeof(source.xpub), "%s", xpub);
@@ -777,7 +813,7 @@ bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub, cons
             st = BS_TOOLARGE;
         claim.expect = existing.next;
         if (st == BS_OK)
-            st = derived_known(ctx, &chain, type, &cfg, claim.expect, count, rep);
+            st = derived_known(ctx, &chain, type, &cfg, claim.expect, count, known, &rep->known);
         if (st == BS_OK)
             st = bs_keylist_ensure_config(ctx, &cfg);
         if (st == BS_OK && claim.expect == 0) {
@@ -790,24 +826,14 @@ bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub, cons
         if (st != BS_STALE)
             break;
     }
-    if (st != BS_OK)
-        return st;
-    rep->first = claim.expect;
-    nranges = (size_t)((count + cfg.page_size - 1) / cfg.page_size);
-    ranges = calloc(nranges, sizeof(*ranges));
-    if (ranges == NULL)
-        return BS_NOMEM;
-    for (size_t r = 0; r < nranges; r++) {
-        int64_t from = claim.expect + (int64_t)r * cfg.page_size;
-        ranges[r].kind = BS_RANGE_XPUB;
-        ranges[r].from = from;
-        ranges[r].count = claim.expect + count - from < cfg.page_size ? claim.expect + count - from
-                                                                      : cfg.page_size;
-        memcpy(ranges[r].source, id, sizeof(ranges[r].source));
-        bs_keylist_batch_id(id, from, ranges[r].batch);
+    if (st == BS_OK) {
+        rep->first = claim.expect;
+        st = spans_of_new(id, claim.expect, count, known, cfg.page_size, &ranges, &nranges);
     }
-    st = run_import(ctx, ranges, nranges, rep);
+    if (st == BS_OK && nranges > 0)
+        st = run_import(ctx, ranges, nranges, rep);
     free(ranges);
+    free(known);
     return st;
 }
 

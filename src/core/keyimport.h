@@ -78,6 +78,7 @@ typedef struct bs_import_report {
                                      the input, or SIZE_MAX when the store knows it */
     char address[BS_ADDRESS_MAX]; /* the address a refusal is about */
     int64_t first;                /* derive: the first index used */
+    int64_t known;                /* derive: indexes skipped, their addresses known already */
     int problem;                  /* derive, BS_INVALID: a bs_bip32_problem */
     bs_import_why why;            /* BS_CONFLICT: why */
 } bs_import_report;
@@ -96,13 +97,14 @@ typedef struct bs_import_report {
 bs_status bs_keys_import(bs_ctx *ctx, const bs_keys_layout *layout,
                          char (*addresses)[BS_ADDRESS_MAX], size_t count, bs_import_report *r);
 
-/* Append `count` (1..BS_DERIVE_MAX) keys derived from extended public key
+/* Append the `count` (1..BS_DERIVE_MAX) next keys of extended public key
  * `xpub` (receive chain 0/i, type as given or the key's default): the
  * indexes are claimed in the xpub's document so that none is used twice,
- * then imported as above. BS_INVALID with r->problem for a bad key;
- * BS_MISMATCH for a type the key cannot make; BS_EXISTS (r->address) when a
- * derived address is known already (nothing written); BS_CONFLICT as above.
- * On BS_OK, r->first is the first index. */
+ * then the addresses not known already imported as above (an address the
+ * store knows, from a list imported by hand, is skipped and counted in
+ * r->known: a derive is never stuck at it). BS_INVALID with r->problem for a
+ * bad key; BS_MISMATCH for a type the key cannot make; BS_CONFLICT as
+ * above. On BS_OK, r->first is the first index. */
 bs_status bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub,
                          const char *type, int64_t count, bs_import_report *r);
 

@@ -367,6 +367,11 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
     st = bs_purchase_resume(ctx, canon, &fill, &res->slot);
     if (st == BS_OK)
         res->balance -= fill.price;
+    if (st == BS_SOLD) {
+        bs_slot winner;
+        if (bs_docs_slot(ctx, &fill.campaign, fill.slot, &winner) == BS_OK)
+            memcpy(res->sold_to, winner.buyer, sizeof(res->sold_to));
+    }
     /* The intent is recorded: the account's next touch finishes it, bought or
      * lost; this answer cannot say which. */
     return bs_status_outage(st) ? BS_UNCERTAIN : st;

@@ -49,6 +49,7 @@ typedef struct bs_purchase_result {
     const char *detail;  /* FORBIDDEN: the disallowed category (lives as
                             long as the result) */
     char detail_buf[64];
+    bs_name sold_to;                 /* SOLD: who bought the slot (canonical) */
     int64_t ad_width, ad_height;     /* MISMATCH: the ad's size */
     int64_t want_width, want_height; /* MISMATCH: the campaign's */
 } bs_purchase_result;

@@ -275,21 +275,22 @@ bs_keylist_page_decode(const char *text, size_t len, bs_keylist_page *p)
 bs_status
 bs_keylist_page_append(bs_keylist_page *page, const bs_key_range *range)
 {
-    bs_key_range *grown = realloc(page->ranges, (page->count + 1) * sizeof(*grown));
-    bs_key_range *copy;
+    bs_key_range copy = *range; /* `range` may be one of the page's own */
+    bs_key_range *grown;
 
-    if (grown == NULL)
-        return BS_NOMEM;
-    page->ranges = grown;
-    copy = &grown[page->count];
-    *copy = *range;
-    if (range->kind == BS_RANGE_ADDRESSES) {
-        copy->addresses = malloc((size_t)range->count * sizeof(*copy->addresses));
-        if (copy->addresses == NULL)
+    if (copy.kind == BS_RANGE_ADDRESSES) {
+        copy.addresses = malloc((size_t)copy.count * sizeof(*copy.addresses));
+        if (copy.addresses == NULL)
             return BS_NOMEM;
-        memcpy(copy->addresses, range->addresses, (size_t)range->count * sizeof(*copy->addresses));
+        memcpy(copy.addresses, range->addresses, (size_t)copy.count * sizeof(*copy.addresses));
     }
-    page->count++;
+    grown = realloc(page->ranges, (page->count + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        bs_key_range_release(&copy);
+        return BS_NOMEM;
+    }
+    page->ranges = grown;
+    grown[page->count++] = copy;
     return BS_OK;
 }
 

@@ -960,6 +960,11 @@ test_cli_trade_malformed_references_and_commands(void **state)
     }
     refused(&s, NULL, 2, "bitslot: invalid ad \"bob\" (OWNER/NUMBER, e.g. bob/0)",
             ARGS("buy", "bob", "alice/0", "--ad", "bob"));
+    /* What the user typed is echoed, but never a byte a terminal would act on. */
+    refused(&s, NULL, 2, "bitslot: invalid campaign \"bob\\x1b[31m/0\" (OWNER/NUMBER, e.g. bob/0)",
+            ARGS("campaign", "show", "bob\x1b[31m/0"));
+    refused(&s, NULL, 2, "bitslot: invalid ad \"bob/0\\x0a\" (OWNER/NUMBER, e.g. bob/0)",
+            ARGS("buy", "bob", "alice/0", "--ad", "bob/0\n"));
     refused(&s, NULL, 2, "bitslot: unknown command \"account frob\"; see 'bitslot --help'",
             ARGS("account", "frob"));
     refused(&s, NULL, 2, "bitslot: 'account' needs a subcommand; see 'bitslot --help'",

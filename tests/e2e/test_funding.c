@@ -1796,9 +1796,9 @@ test_funding_derive_from_tpub(void **state)
     expect_line(
         &s, NULL,
         ARGS("keys", "derive", "--xpub", tpub, "--count", "5", "--sets", "1", "--page-size", "5"),
-        "{\"first_index\":0,\"count\":5}");
+        "{\"first_index\":0,\"count\":5,\"already_known\":0}");
     expect_line(&s, NULL, ARGS("keys", "derive", "--xpub", tpub, "--count", "5"),
-                "{\"first_index\":5,\"count\":5}");
+                "{\"first_index\":5,\"count\":5,\"already_known\":0}");
     expect_line(&s, NULL, ARGS("keys", "status"),
                 "{\"total\":10,\"available\":10,\"handed_out\":0,\"claimed_not_handed_out\":0,"
                 "\"on_pages\":0,\"fills_in_progress\":0}");
@@ -1824,10 +1824,12 @@ test_funding_derive_from_tpub(void **state)
     expect_done(&s, NULL, "alice", 100000, 100000);
 }
 
-/* A derive refused because one of its keys is already known must change
- * nothing either (DESIGN.md principle 7): no index claimed, no range added. */
+/* A derived address the store knows already (imported by hand) is skipped,
+ * not a reason to refuse the derive for good (outside test: every later
+ * derive of that xpub was refused at that index); it stays on the list
+ * once. */
 static void
-test_funding_derive_refusal_changes_nothing(void **state)
+test_funding_derive_skips_a_known_address(void **state)
 {
     char tpub[BS_BIP32_TEXT_MAX], tprv[BS_BIP32_TEXT_MAX], third[BS_ADDRESS_MAX];
     char text[256], path[PATH_SIZE + 32];
@@ -1841,11 +1843,15 @@ test_funding_derive_refusal_changes_nothing(void **state)
     write_file(&s, text, path, sizeof(path));
     expect_line(&s, NULL, ARGS("keys", "import", path, "--sets", "1", "--page-size", "2"),
                 "{\"imported\":1,\"already_imported\":0}");
-    snprintf(text, sizeof(text),
-             "bitslot: derived address \"%s\" is already known from elsewhere; nothing was "
-             "added\n",
-             third);
-    refused_unchanged(&s, ARGS("keys", "derive", "--xpub", tpub, "--count", "5"), text);
+    expect_line(&s, NULL, ARGS("keys", "derive", "--xpub", tpub, "--count", "5"),
+                "{\"first_index\":0,\"count\":5,\"already_known\":1}");
+    expect_line(&s, NULL, ARGS("keys", "derive", "--xpub", tpub, "--count", "5"),
+                "{\"first_index\":5,\"count\":5,\"already_known\":0}");
+    assert_int_equal(times_on_list(&s, third), 1);
+    expect_line(&s, NULL, ARGS("keys", "status"),
+                "{\"total\":10,\"available\":10,\"handed_out\":0,\"claimed_not_handed_out\":0,"
+                "\"on_pages\":0,\"fills_in_progress\":0}");
+    expect_check_ok(&s);
 }
 
 /* ---- what recovery and the check must see ------------------------------------------------ */
@@ -1949,6 +1955,56 @@ test_funding_check_reports_interrupted_imports(void **state)
     /* Undone: its address is free. */
     expect_line(&s, NULL, ARGS("keys", "import", two), "{\"imported\":1,\"already_imported\":0}");
     assert_int_equal(times_on_list(&s, addr[1]), 1);
+}
+
+/* Damage no command makes, planted in the store (outside test: check did
+ * not see it): an address twice on the key list, and an account document
+ * under a name in upper case beside the account's own. */
+static void
+test_funding_check_reports_planted_damage(void **state)
+{
+    char addr[1][BS_RPC_ADDRESS_SIZE], path[PATH_SIZE + 32], key[BS_KEY_BUF];
+    bs_keylist_page page;
+    bs_test_output r;
+    int64_t now;
+    size_t len;
+    bs_ctx ctx;
+    char *text;
+    shop s;
+
+    (void)state;
+    shop_open(&s, "check-planted");
+    add_accounts(&s, ENV("bob"), 0);
+    new_address(addr[0]);
+    list_file(&s, addr, (const int[]){0}, 1, path, sizeof(path));
+    expect_line(&s, NULL, ARGS("keys", "import", path), "{\"imported\":1,\"already_imported\":0}");
+    expect_check_ok(&s);
+    lib_open(&s, &ctx, &now);
+    bs_key_keylist_page(0, key);
+    assert_int_equal(bs_store_get(ctx.store, key, &text, &len, NULL), BS_OK);
+    assert_int_equal(bs_keylist_page_decode(text, len, &page), BS_OK);
+    free(text);
+    {
+        bs_key_range twin = page.ranges[0]; /* the page's array may move */
+        assert_int_equal(bs_keylist_page_append(&page, &twin), BS_OK);
+    }
+    memcpy(page.ranges[1].batch, "0123456789abcdef0123456789abcdef", BS_ID_LEN + 1);
+    text = bs_keylist_page_encode(&page, &len);
+    assert_int_equal(bs_store_set(ctx.store, key, text, len, NULL), BS_OK);
+    free(text);
+    bs_keylist_page_release(&page);
+    assert_int_equal(bs_store_get(ctx.store, "account/bob", &text, &len, NULL), BS_OK);
+    assert_int_equal(bs_store_add(ctx.store, "account/Bob", text, len, NULL), BS_OK);
+    free(text);
+    lib_close(&ctx);
+
+    r = shop_run(&s, NULL, ARGS("check"));
+    assert_int_equal(r.exit_code, 1);
+    if (strstr(r.out, " is on the key list twice\n") == NULL ||
+        strstr(r.out, "violation: document \"account/Bob\" is not under the canonical (lower "
+                      "case) name of an account\n") == NULL)
+        fail_msg("check said: %s", r.out);
+    bs_test_output_release(&r);
 }
 
 static bs_status
@@ -2199,13 +2255,14 @@ main(void)
         cmocka_unit_test(test_funding_import_stopped_by_a_refused_one),
         cmocka_unit_test(test_funding_two_imports_race),
         cmocka_unit_test(test_funding_derive_from_tpub),
-        cmocka_unit_test(test_funding_derive_refusal_changes_nothing),
+        cmocka_unit_test(test_funding_derive_skips_a_known_address),
         cmocka_unit_test(test_funding_200_accounts_at_once),
         cmocka_unit_test(test_funding_recover_finishes_purchases_when_node_down),
         cmocka_unit_test(test_funding_check_reports_stuck_fill),
         cmocka_unit_test(test_funding_check_reports_key_held_twice),
         cmocka_unit_test(test_funding_check_reports_two_spellings),
         cmocka_unit_test(test_funding_check_reports_interrupted_imports),
+        cmocka_unit_test(test_funding_check_reports_planted_damage),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
