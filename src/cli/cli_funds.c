@@ -17,6 +17,7 @@
 #include "core/funding.h"
 #include "core/keyimport.h"
 #include "core/keys.h"
+#include "util/grow.h"
 
 #define IMPORT_MAX BS_DERIVE_MAX
 
@@ -76,7 +77,7 @@ static int
 read_addresses(const char *path, char (**out)[BS_ADDRESS_MAX], size_t *count, size_t **lines)
 {
     char line[512];
-    size_t cap = 0, lineno = 0;
+    size_t cap = 0, lines_cap = 0, lineno = 0;
     FILE *f = fopen(path, "r");
 
     *out = NULL;
@@ -105,19 +106,12 @@ read_addresses(const char *path, char (**out)[BS_ADDRESS_MAX], size_t *count, si
             free(*lines);
             return BS_EXIT_REFUSED;
         }
-        if (*count == cap) {
-            cap = cap ? cap * 2 : 256;
-            void *grown = realloc(*out, cap * sizeof(**out));
-            void *grown_lines = grown ? realloc(*lines, cap * sizeof(**lines)) : NULL;
-            if (grown != NULL)
-                *out = grown;
-            if (grown_lines == NULL) {
-                fclose(f);
-                free(*out);
-                free(*lines);
-                return bs_cli_fail(BS_NOMEM, "cannot read the addresses");
-            }
-            *lines = grown_lines;
+        if (bs_grow(out, &cap, *count, sizeof(**out), 256) ||
+            bs_grow(lines, &lines_cap, *count, sizeof(**lines), 256)) {
+            fclose(f);
+            free(*out);
+            free(*lines);
+            return bs_cli_fail(BS_NOMEM, "cannot read the addresses");
         }
         memcpy((*out)[*count], start, strlen(start) + 1);
         (*lines)[*count] = lineno;

@@ -32,6 +32,7 @@
 #include "core/keyimport.h"
 #include "core/keys.h"
 #include "model/keys.h"
+#include "util/grow.h"
 #include "util/money.h"
 
 typedef struct sale_entry {
@@ -109,14 +110,8 @@ remember_entry(checker *ck, const bs_ledger_entry *e)
 
     if (e->kind != BS_ENTRY_PURCHASE && e->kind != BS_ENTRY_SALE && e->kind != BS_ENTRY_FEE)
         return BS_OK;
-    if (ck->entry_count == ck->entry_cap) {
-        size_t cap = ck->entry_cap ? ck->entry_cap * 2 : 256;
-        sale_entry *grown = realloc(ck->entries, cap * sizeof(*grown));
-        if (grown == NULL)
-            return BS_NOMEM;
-        ck->entries = grown;
-        ck->entry_cap = cap;
-    }
+    if (bs_grow(&ck->entries, &ck->entry_cap, ck->entry_count, sizeof(*ck->entries), 256))
+        return BS_NOMEM;
     s = &ck->entries[ck->entry_count++];
     memset(s, 0, sizeof(*s));
     memcpy(s->ref, e->ref, sizeof(s->ref));
@@ -182,14 +177,8 @@ canonical(const checker *ck, const char *address, char out[BS_ADDRESS_MAX])
 static bs_status
 bag_push(const checker *ck, address_bag *bag, const char *address, const char *owner)
 {
-    if (bag->count == bag->cap) {
-        size_t cap = bag->cap ? bag->cap * 2 : 256;
-        bag_item *grown = realloc(bag->items, cap * sizeof(*grown));
-        if (grown == NULL)
-            return BS_NOMEM;
-        bag->items = grown;
-        bag->cap = cap;
-    }
+    if (bs_grow(&bag->items, &bag->cap, bag->count, sizeof(*bag->items), 256))
+        return BS_NOMEM;
     canonical(ck, address, bag->items[bag->count].address);
     snprintf(bag->items[bag->count].owner, sizeof(bag->items[0].owner), "%s", owner);
     bag->count++;
@@ -579,16 +568,9 @@ check_list_page(const bs_store_doc *doc, void *arg)
             st = bag_push(ck, &ck->listed, range->addresses[i], "");
         if (range->kind != BS_RANGE_XPUB || st != BS_OK)
             continue;
-        if (ck->span_count == ck->span_cap) {
-            size_t cap = ck->span_cap ? ck->span_cap * 2 : 64;
-            xpub_span *grown = realloc(ck->spans, cap * sizeof(*grown));
-            if (grown == NULL) {
-                st = BS_NOMEM;
-                break;
-            }
-            ck->spans = grown;
-            ck->span_cap = cap;
-        }
+        st = bs_grow(&ck->spans, &ck->span_cap, ck->span_count, sizeof(*ck->spans), 64);
+        if (st != BS_OK)
+            break;
         ck->spans[ck->span_count++] = (xpub_span){"", range->from, range->count};
         memcpy(ck->spans[ck->span_count - 1].source, range->source, BS_SOURCE_ID_LEN + 1);
     }

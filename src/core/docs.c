@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/docs.h"
+#include "util/grow.h"
 
 static bs_status
 account_decode(const char *text, size_t len, void *doc)
@@ -305,14 +306,8 @@ collect_one(const bs_store_doc *doc, void *arg)
 {
     collection *c = arg;
 
-    if (c->count == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16;
-        char *grown = realloc(c->items, cap * c->elem_size);
-        if (grown == NULL)
-            return BS_NOMEM;
-        c->items = grown;
-        c->cap = cap;
-    }
+    if (bs_grow(&c->items, &c->cap, c->count, c->elem_size, 16))
+        return BS_NOMEM;
     memset(c->items + c->count * c->elem_size, 0, c->elem_size);
     bs_status st = c->decode(doc->value, doc->len, c->items + c->count * c->elem_size);
     if (st == BS_OK)

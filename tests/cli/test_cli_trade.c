@@ -277,6 +277,24 @@ two_accounts(shop *s)
     registered(s, "Bob", "correct horse battery\n");
 }
 
+/* two_accounts(), then bob funded with FUNDS sat, a 300x250 campaign alice/0
+ * at 1000 sat a slot of SLOT_SECONDS, and bob's ad bob/0 that fits it. */
+static void
+ready_to_buy(shop *s, const char *funds, const char *slot_seconds)
+{
+    char png[PATH_SIZE], line[128];
+
+    two_accounts(s);
+    shop_path(s, "ok.png", png, sizeof(png));
+    write_png(png, 300, 250);
+    snprintf(line, sizeof(line), "{\"name\":\"bob\",\"amount\":%s,\"balance\":%s}", funds, funds);
+    ok_line(s, line, ARGS("account", "adjust", "bob", funds, "--reason", "funding"));
+    ok_line(s, "alice/0",
+            ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds",
+                 slot_seconds, "--size", "300x250"));
+    ok_line(s, "bob/0", ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/"));
+}
+
 /* price_now and next_slot of `campaign show REF`. */
 static void
 quote(const shop *s, const char *ref, int64_t *price, int64_t *index, int64_t *start, int64_t *end)
@@ -1047,22 +1065,13 @@ wrong(const char *what)
 static void
 test_cli_trade_future_slot_is_not_for_sale_yet(void **state)
 {
-    char png[PATH_SIZE];
     bool about_slot_5, says_no_longer;
     bs_test_output r;
     int code;
     shop s;
 
     (void)state;
-    two_accounts(&s);
-    shop_path(&s, "ok.png", png, sizeof(png));
-    write_png(png, 300, 250);
-    ok_line(&s, "{\"name\":\"bob\",\"amount\":5000,\"balance\":5000}",
-            ARGS("account", "adjust", "bob", "5000", "--reason", "funding"));
-    ok_line(&s, "alice/0",
-            ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds", "3600",
-                 "--size", "300x250"));
-    ok_line(&s, "bob/0", ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/"));
+    ready_to_buy(&s, "5000", "3600");
     r = refused_somehow(&s, ARGS("buy", "bob", "alice/0", "--ad", "bob/0", "--slot", "5"));
     code = r.exit_code;
     about_slot_5 = strncmp(r.err, "bitslot: slot 5 of \"alice/0\" is ", 32) == 0;
@@ -1082,20 +1091,12 @@ test_cli_trade_buy_finishes_a_crashed_purchase_then_goes_on(void **state)
 {
     const char *env[4] = {NULL, "BITSLOT_NOW=1700000000", "BITSLOT_FAILPOINT=purchase.locked",
                           NULL};
-    char png[PATH_SIZE], *out;
+    char *out;
     bs_test_output r;
     shop s;
 
     (void)state;
-    two_accounts(&s);
-    shop_path(&s, "ok.png", png, sizeof(png));
-    write_png(png, 300, 250);
-    ok_line(&s, "{\"name\":\"bob\",\"amount\":5000,\"balance\":5000}",
-            ARGS("account", "adjust", "bob", "5000", "--reason", "funding"));
-    ok_line(&s, "alice/0",
-            ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds", "3600",
-                 "--size", "300x250"));
-    ok_line(&s, "bob/0", ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/"));
+    ready_to_buy(&s, "5000", "3600");
     env[0] = s.store_env;
     r = bs_test_run(ARGS("buy", "bob", "alice/0", "--ad", "bob/0"), env, NULL);
     assert_int_equal(r.exit_code, 86); /* died holding the lock for slot 0 */
@@ -1116,19 +1117,11 @@ test_cli_trade_buy_finishes_a_crashed_purchase_then_goes_on(void **state)
 static void
 test_cli_trade_sale_time_never_goes_back(void **state)
 {
-    char png[PATH_SIZE], *out;
+    char *out;
     shop s;
 
     (void)state;
-    two_accounts(&s);
-    shop_path(&s, "ok.png", png, sizeof(png));
-    write_png(png, 300, 250);
-    ok_line(&s, "{\"name\":\"bob\",\"amount\":100000,\"balance\":100000}",
-            ARGS("account", "adjust", "bob", "100000", "--reason", "funding"));
-    ok_line(&s, "alice/0",
-            ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds", "3600",
-                 "--size", "300x250"));
-    ok_line(&s, "bob/0", ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/"));
+    ready_to_buy(&s, "100000", "3600");
     free(run_ok(&s, NULL, ARGS("buy", "bob", "alice/0", "--ad", "bob/0")));
     s.now = T0 - 600; /* another machine, ten minutes behind */
     out = run_ok(&s, NULL, ARGS("buy", "bob", "alice/0", "--ad", "bob/0"));
@@ -1237,19 +1230,10 @@ test_cli_trade_listing_an_unknown_account_is_refused(void **state)
 static void
 test_cli_trade_fees_always_go_to_the_operator(void **state)
 {
-    char png[PATH_SIZE];
     shop s;
 
     (void)state;
-    two_accounts(&s);
-    shop_path(&s, "ok.png", png, sizeof(png));
-    write_png(png, 300, 250);
-    ok_line(&s, "{\"name\":\"bob\",\"amount\":10000,\"balance\":10000}",
-            ARGS("account", "adjust", "bob", "10000", "--reason", "funding"));
-    ok_line(&s, "alice/0",
-            ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds", "86400",
-                 "--size", "300x250"));
-    ok_line(&s, "bob/0", ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/"));
+    ready_to_buy(&s, "10000", "86400");
     free(run_ok(&s, NULL, ARGS("buy", "bob", "alice/0", "--ad", "bob/0")));
     refused(&s, NULL, 2, "bitslot: unknown option \"--operator\"; see 'bitslot --help'",
             ARGS("--operator", "boss", "buy", "bob", "alice/0", "--ad", "bob/0"));
