@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "chain/bip32.h"
 #include "cli/cli.h"
@@ -71,54 +72,81 @@ import_conflict(bs_import_why why, const char *verb)
     }
 }
 
+/* Stop reading the addresses of `path`: say why (with its line when
+ * lineno > 0), free what was read. */
+static int
+refuse_addresses(FILE *f, const char *path, size_t lineno, const char *why,
+                 char (**out)[BS_ADDRESS_MAX], size_t **lines)
+{
+    if (lineno > 0)
+        bs_cli_error("\"%s\" line %zu: %s; nothing was imported", path, lineno, why);
+    else
+        bs_cli_error("cannot read \"%s\": %s", path, why);
+    fclose(f);
+    free(*out);
+    free(*lines);
+    *out = NULL;
+    *lines = NULL;
+    return BS_EXIT_REFUSED;
+}
+
 /* Read one address a line; blank lines and lines starting with # are
- * skipped, surrounding spaces dropped. */
+ * skipped, surrounding spaces dropped. A line is text: a NUL byte in it
+ * refuses the whole file, never cuts the line short. */
 static int
 read_addresses(const char *path, char (**out)[BS_ADDRESS_MAX], size_t *count, size_t **lines)
 {
-    char line[512];
-    size_t cap = 0, lines_cap = 0, lineno = 0;
+    char *line = NULL;
+    size_t line_size = 0, cap = 0, lines_cap = 0, lineno = 0;
+    ssize_t len;
+    struct stat sb;
     FILE *f = fopen(path, "r");
+    int rc = BS_EXIT_OK;
 
     *out = NULL;
     *lines = NULL;
     *count = 0;
     if (f == NULL)
         return bs_cli_refuse("cannot read \"%s\": no such file or not readable", path);
-    while (fgets(line, sizeof(line), f) != NULL) {
-        char *start = line, *end;
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode))
+        return refuse_addresses(f, path, 0, "it is a directory", out, lines);
+    while ((len = getline(&line, &line_size, f)) > 0) {
+        char *start = line, *end = line + len;
 
         lineno++;
+        if (memchr(line, '\0', (size_t)len) != NULL) {
+            rc = refuse_addresses(f, path, lineno, "a NUL byte (is it a text file?)", out, lines);
+            break;
+        }
         while (*start == ' ' || *start == '\t')
             start++;
-        end = start + strlen(start);
         while (end > start &&
                (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
             *--end = '\0';
         if (*start == '\0' || *start == '#')
             continue;
-        if (strlen(start) >= BS_ADDRESS_MAX || *count == IMPORT_MAX) {
-            bs_cli_error("\"%s\" line %zu: %s", path, lineno,
-                         *count == IMPORT_MAX ? "more than 1000000 addresses in one import"
-                                              : "not an address (too long)");
-            fclose(f);
-            free(*out);
-            free(*lines);
-            return BS_EXIT_REFUSED;
+        if ((size_t)(end - start) >= BS_ADDRESS_MAX || *count == IMPORT_MAX) {
+            rc = refuse_addresses(f, path, lineno,
+                                  *count == IMPORT_MAX ? "more than 1000000 addresses in one import"
+                                                       : "not an address (too long)",
+                                  out, lines);
+            break;
         }
         if (bs_grow(out, &cap, *count, sizeof(**out), 256) ||
             bs_grow(lines, &lines_cap, *count, sizeof(**lines), 256)) {
-            fclose(f);
-            free(*out);
-            free(*lines);
-            return bs_cli_fail(BS_NOMEM, "cannot read the addresses");
+            rc = refuse_addresses(f, path, 0, "out of memory", out, lines);
+            break;
         }
-        memcpy((*out)[*count], start, strlen(start) + 1);
+        memcpy((*out)[*count], start, (size_t)(end - start) + 1);
         (*lines)[*count] = lineno;
         (*count)++;
     }
-    fclose(f);
-    return BS_EXIT_OK;
+    if (rc == BS_EXIT_OK && ferror(f))
+        rc = refuse_addresses(f, path, 0, "a read error before its end", out, lines);
+    else if (rc == BS_EXIT_OK)
+        fclose(f);
+    free(line);
+    return rc;
 }
 
 static int

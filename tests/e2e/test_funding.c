@@ -1329,8 +1329,6 @@ write_file(shop *s, const char *text, char *path, size_t size)
     fclose(f);
 }
 
-/* A command refused with exit 1 and exactly `err`, changing nothing at all
- * (the whole `bitslot dump` is the same before and after). */
 /* Print the lines of `a` that `b` lacks, each cut at 200 characters. */
 static void
 print_missing(const char *a, const char *b, const char *sign)
@@ -1352,6 +1350,8 @@ print_missing(const char *a, const char *b, const char *sign)
     }
 }
 
+/* A command refused with `exit_code` and exactly `err`, changing nothing at
+ * all (the whole `bitslot dump` is the same before and after). */
 static void
 refused_unchanged_exit(const shop *s, const char *const *args, int exit_code, const char *err)
 {
@@ -1465,6 +1465,25 @@ test_funding_import_refusals_change_nothing(void **state)
         import_refused(&s, text, why);
     }
     import_refused(&s, "# nothing\n\n", "holds no address");
+    /* A NUL byte refuses the file: it never cuts a line short, dropping
+     * what follows it (issue 7, second round). */
+    snprintf(path, sizeof(path), "%s/nul.txt", s.dir);
+    {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fprintf(f, "%s\n%s", a, b);
+        fputc('\0', f);
+        fprintf(f, "%s\n", old[0]);
+        fclose(f);
+    }
+    {
+        char err[2 * PATH_SIZE + 128];
+        snprintf(err, sizeof(err), "bitslot: \"%s\" line 2: a NUL byte (is it a text file?); "
+                 "nothing was imported\n", path);
+        refused_unchanged(&s, ARGS("keys", "import", path), err);
+        snprintf(err, sizeof(err), "bitslot: cannot read \"%s\": it is a directory\n", s.dir);
+        refused_unchanged(&s, ARGS("keys", "import", s.dir), err);
+    }
 
     /* Another layout than the store's. */
     snprintf(text, sizeof(text), "%s\n", a);
