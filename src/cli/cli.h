@@ -79,7 +79,8 @@ void bs_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* bs_cli_error(), then BS_EXIT_REFUSED: for a refusal by a rule. */
 int bs_cli_refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Print the usage of a command to stderr and return BS_EXIT_USAGE. */
+/* Say on one line that arguments are missing, with the usage of the
+ * command, and return BS_EXIT_USAGE. */
 int bs_cli_usage(const bs_cli_command *cmd);
 
 /* The exit code for a status returned by the core or the store. */
@@ -112,6 +113,10 @@ typedef struct bs_cli_option {
  * *npos set. */
 int bs_cli_parse(const bs_cli_command *cmd, int argc, char **argv, bs_cli_option *options,
                  size_t noptions, const char **positional, size_t max_pos, size_t *npos);
+
+/* For a command that takes no arguments: BS_EXIT_OK, or the usage error
+ * naming the first stray argument. */
+int bs_cli_no_arguments(const bs_cli_command *cmd, int argc, char **argv);
 
 /* Parse an option or argument that must be a whole number in [min, max];
  * otherwise print "invalid <what> \"<text>\" (<rule>)" and return

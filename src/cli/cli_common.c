@@ -184,6 +184,20 @@ bs_cli_print_list(const void *items, size_t count, size_t size, bs_cli_view view
     return bs_cli_print_json(array);
 }
 
+/* The options of `bitslot` itself (main.c), which come before the command. */
+static bool
+is_global_option(const char *name, size_t len)
+{
+    static const char *const globals[] = {"store",       "fee-bp",        "node",
+                                          "network",     "confirmations", "min-deposit",
+                                          "check-interval"};
+
+    for (size_t i = 0; i < sizeof(globals) / sizeof(globals[0]); i++)
+        if (strlen(globals[i]) == len && memcmp(globals[i], name, len) == 0)
+            return true;
+    return false;
+}
+
 static bs_cli_option *
 find_option(bs_cli_option *options, size_t n, const char *name, size_t len)
 {
@@ -212,6 +226,11 @@ bs_cli_parse(const bs_cli_command *cmd, int argc, char **argv, bs_cli_option *op
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
             bs_cli_option *opt = arg[1] == '-' ? find_option(options, noptions, name, len) : NULL;
 
+            if (opt == NULL && arg[1] == '-' && is_global_option(name, len)) {
+                bs_cli_error("option \"--%.*s\" goes before the command: 'bitslot --%.*s ... %s'",
+                             (int)len, name, (int)len, name, cmd->name);
+                return BS_EXIT_USAGE;
+            }
             if (opt == NULL) {
                 bs_cli_error("unknown option \"%s\"; see 'bitslot %s --help'", arg, cmd->name);
                 return BS_EXIT_USAGE;
@@ -242,6 +261,14 @@ bs_cli_parse(const bs_cli_command *cmd, int argc, char **argv, bs_cli_option *op
         }
     }
     return BS_EXIT_OK;
+}
+
+int
+bs_cli_no_arguments(const bs_cli_command *cmd, int argc, char **argv)
+{
+    size_t npos;
+
+    return bs_cli_parse(cmd, argc, argv, NULL, 0, NULL, 0, &npos);
 }
 
 int

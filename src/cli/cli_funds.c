@@ -287,9 +287,8 @@ run_status(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     bs_status st;
     int rc;
 
-    (void)argv;
-    if (argc != 1)
-        return bs_cli_usage(cmd);
+    if ((rc = bs_cli_no_arguments(cmd, argc, argv)) != BS_EXIT_OK)
+        return rc;
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_keys_status(ctx, &s);

@@ -21,9 +21,8 @@ run_init(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     bs_status st;
     int rc;
 
-    (void)argv;
-    if (argc != 1)
-        return bs_cli_usage(cmd);
+    if ((rc = bs_cli_no_arguments(cmd, argc, argv)) != BS_EXIT_OK)
+        return rc;
     rc = bs_cli_ctx(cli, &ctx);
     if (rc != BS_EXIT_OK)
         return rc;
@@ -81,15 +80,17 @@ dump_page(const bs_store_page *page)
 static int
 run_dump(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 {
-    const char *prefix = argc == 2 ? argv[1] : "";
+    const char *pos[1] = {""}, *prefix;
     bs_store_page page = {0};
     char *after = NULL;
     bs_store *store;
+    size_t npos;
     bs_status st;
     int rc;
 
-    if (argc > 2)
-        return bs_cli_usage(cmd);
+    if ((rc = bs_cli_parse(cmd, argc, argv, NULL, 0, pos, 1, &npos)) != BS_EXIT_OK)
+        return rc;
+    prefix = pos[0];
     rc = bs_cli_store(cli, &store);
     if (rc != BS_EXIT_OK)
         return rc;

@@ -156,9 +156,8 @@ run_recover(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     bs_status st;
     int rc;
 
-    (void)argv;
-    if (argc != 1)
-        return bs_cli_usage(cmd);
+    if ((rc = bs_cli_no_arguments(cmd, argc, argv)) != BS_EXIT_OK)
+        return rc;
     /* Purchases, credits, ledgers and key imports first: they need no node. */
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
@@ -185,10 +184,10 @@ run_recover(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 }
 
 static void
-print_violation(void *arg, const char *line)
+print_finding(void *arg, bool unfinished, const char *line)
 {
     (void)arg;
-    printf("violation: %s\n", line);
+    printf("%s: %s\n", unfinished ? "unfinished" : "violation", line);
 }
 
 static int
@@ -199,18 +198,21 @@ run_check(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     bs_status st;
     int rc;
 
-    (void)argv;
-    if (argc != 1)
-        return bs_cli_usage(cmd);
+    if ((rc = bs_cli_no_arguments(cmd, argc, argv)) != BS_EXIT_OK)
+        return rc;
     if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
         return rc;
-    st = bs_check_run(ctx, print_violation, NULL, &sum);
+    st = bs_check_run(ctx, print_finding, NULL, &sum);
     if (st != BS_OK)
         return bs_cli_fail(st, "the check stopped");
-    if (sum.violations > 0) {
+    if (sum.violations > 0)
         printf("%zu violations\n", sum.violations);
+    if (sum.unfinished > 0)
+        printf("%zu unfinished operations: 'bitslot recover' finishes them (with --node, before "
+               "the command, for key hand-outs and fills); then check again\n",
+               sum.unfinished);
+    if (sum.violations + sum.unfinished > 0)
         return BS_EXIT_REFUSED;
-    }
     printf("ok: %zu accounts, %zu campaigns, %zu slots, %zu ledger entries; balances %lld + owed "
            "%lld = adjustments %lld + deposits %lld - withdrawals %lld sat\n",
            sum.accounts, sum.campaigns, sum.slots, sum.entries, (long long)sum.balances,
@@ -237,7 +239,9 @@ const bs_cli_command bs_cli_trade_commands[] = {
     {"check", "", "verify every invariant of the books",
      "Reads the whole store and verifies the invariants: each balance equals its ledger,\n"
      "every satoshi is accounted for, each slot sold once and paid for once, no account\n"
-     "left locked. Exit 0 with a summary, or 1 with one line per violation.",
+     "left locked. Exit 0 with a summary, or 1 with one line per violation (damage) and\n"
+     "per unfinished operation (what a crash left in the middle, which 'bitslot\n"
+     "recover' finishes).",
      run_check},
     {NULL, NULL, NULL, NULL, NULL},
 };

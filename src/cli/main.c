@@ -30,6 +30,7 @@ print_usage(FILE *to, const bs_cli_command *cmd)
 int
 bs_cli_usage(const bs_cli_command *cmd)
 {
+    fprintf(stderr, "bitslot: missing arguments; ");
     print_usage(stderr, cmd);
     return BS_EXIT_USAGE;
 }

@@ -21,6 +21,11 @@
  *      its keys credited.
  * Then the money: Σ balances + Σ owed to sellers and the operator (debited,
  * not yet credited) = Σ adjustments + Σ deposits − Σ withdrawals.
+ *
+ * What a crash leaves in the middle of an operation — an account locked by
+ * a purchase, a sold slot campaign.last does not show yet, a key hand-out,
+ * a page fill, a key import — is reported apart, as unfinished: recovery
+ * finishes it, and the books above already count it as owed.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,19 +93,42 @@ typedef struct checker {
     bs_network network; /* of the store's keys (BS_NETWORK_INVALID: none) */
 } checker;
 
-static void violation(checker *ck, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+finding(checker *ck, bool unfinished, const char *fmt, va_list ap)
+{
+    char line[1024];
 
+    vsnprintf(line, sizeof(line), fmt, ap);
+    if (unfinished)
+        ck->sum->unfinished++;
+    else
+        ck->sum->violations++;
+    ck->report(ck->arg, unfinished, line);
+}
+
+static void violation(checker *ck, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void unfinished(checker *ck, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* An invariant broken: damage that no recovery repairs. */
 static void
 violation(checker *ck, const char *fmt, ...)
 {
-    char line[1024];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    finding(ck, false, fmt, ap);
     va_end(ap);
-    ck->sum->violations++;
-    ck->report(ck->arg, line);
+}
+
+/* An operation left in the middle, which recovery finishes. */
+static void
+unfinished(checker *ck, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    finding(ck, true, fmt, ap);
+    va_end(ap);
 }
 
 static bs_status
@@ -250,10 +278,8 @@ check_account_keys(checker *ck, const char *canon, const bs_account *a)
                   "to %lld",
                   canon, (long long)credited, (long long)ck->deposited);
     if (a->btc.state == BS_BTC_GETTING)
-        violation(ck,
-                  "account \"%s\" is still getting a key (request %s); run bitslot recover "
-                  "--node URL",
-                  canon, a->btc.request);
+        unfinished(ck, "account \"%s\" is still getting a key (request %s)", canon,
+                   a->btc.request);
     if (a->btc.state == BS_BTC_HAVE && !key_owned_by(ck, a->btc.address, canon, a->btc.request))
         violation(ck, "account \"%s\": its current key %s is not documented as its own", canon,
                   a->btc.address);
@@ -303,9 +329,9 @@ check_account(const bs_store_doc *doc, void *arg)
             violation(ck, "account \"%s\": %lld ledger entries but the next is numbered %lld",
                       canon, (long long)ck->seq, (long long)a.ledger_next);
         if (a.lock == BS_LOCK_FILL)
-            violation(ck, "account \"%s\" is locked by an unfinished purchase of slot %s/%u/%u",
-                      canon, a.fill.campaign.owner, (unsigned)a.fill.campaign.index,
-                      (unsigned)a.fill.slot);
+            unfinished(ck, "account \"%s\" is locked by an unfinished purchase of slot %s/%u/%u",
+                       canon, a.fill.campaign.owner, (unsigned)a.fill.campaign.index,
+                       (unsigned)a.fill.slot);
         if (!bs_money_valid(a.balance))
             violation(ck, "account \"%s\": balance %lld is out of range", canon,
                       (long long)a.balance);
@@ -428,7 +454,7 @@ check_slot(const bs_store_doc *doc, void *arg)
     open = !c->has_last || s.index > c->last.index;
     held = open && buyer_holds(ck, &s);
     if (open && !held)
-        violation(ck, "slot %s is sold and paid but campaign.last does not show it", ref);
+        unfinished(ck, "slot %s is sold and paid but campaign.last does not show it yet", ref);
     if (c->has_last && s.index == c->last.index && !bs_slot_equal(&s, &c->last))
         violation(ck, "campaign %s/%u: last differs from slot %s", c->id.owner,
                   (unsigned)c->id.index, ref);
@@ -533,10 +559,7 @@ check_keyset(const bs_store_doc *doc, void *arg)
         if (bs_keyset_decode(doc->value, doc->len, &ks) != BS_OK)
             violation(ck, "document \"%s\" is not a key set", doc->key);
         else if (ks.filling)
-            violation(ck,
-                      "key set %s is in the middle of a page fill; run bitslot recover --node "
-                      "URL",
-                      rest);
+            unfinished(ck, "key set %s is in the middle of a page fill", rest);
         return BS_OK;
     }
     if (bs_keypage_decode(doc->value, doc->len, &page) != BS_OK) {
@@ -590,7 +613,7 @@ compare_spans(const void *a, const void *b)
 static void
 unfinished_import(void *arg, const char *id, const bs_keyimport *k)
 {
-    violation(arg, "key import %s was interrupted (%s); run bitslot recover", id,
+    unfinished(arg, "key import %s was interrupted (%s)", id,
               k->state == BS_IMPORT_RECORDING   ? "still recording, silent too long"
               : k->state == BS_IMPORT_COMMITTED ? "committed"
                                                 : "aborted");

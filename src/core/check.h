@@ -5,6 +5,7 @@
 #ifndef BS_CHECK_H
 #define BS_CHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,8 @@ typedef struct bs_check_summary {
     size_t slots;
     size_t entries;
     size_t violations;
+    size_t unfinished; /* operations a crash interrupted, which recovery
+                          finishes: not damage, but not settled books */
     int64_t balances;    /* Σ balances */
     int64_t owed;        /* Σ debited from buyers, not yet credited */
     int64_t adjustments; /* Σ adjustment entries */
@@ -23,11 +26,15 @@ typedef struct bs_check_summary {
     int64_t withdrawals; /* Σ withdrawal entries (positive) */
 } bs_check_summary;
 
-/* Called once per violation with one line describing it. */
-typedef void (*bs_check_report)(void *arg, const char *line);
+/* Called once per finding with one line describing it: a violation of an
+ * invariant, or (`unfinished`) an operation left in the middle that `bitslot
+ * recover` finishes — the normal state after a crash, or of an operation at
+ * work while the check reads. */
+typedef void (*bs_check_report)(void *arg, bool unfinished, const char *line);
 
-/* Check everything. BS_OK when the check ran (sum->violations says whether
- * anything was wrong); a store error otherwise. */
+/* Check everything. BS_OK when the check ran (sum->violations and
+ * sum->unfinished say whether anything was wrong or not settled); a store
+ * error otherwise. */
 bs_status bs_check_run(bs_ctx *ctx, bs_check_report report, void *arg, bs_check_summary *sum);
 
 #endif

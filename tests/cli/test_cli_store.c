@@ -254,7 +254,7 @@ test_cli_store_unknown_command_and_option(void **state)
     bs_test_output_release(&r2);
     RUN(r3, "init", "extra");
     assert_int_equal(r3.exit_code, 2);
-    assert_one_line(r3.err, "usage: bitslot [OPTIONS] init");
+    assert_one_line(r3.err, "bitslot: unexpected argument \"extra\"; see 'bitslot init --help'");
     bs_test_output_release(&r3);
 }
 

@@ -665,7 +665,8 @@ test_cli_trade_account_refusals_change_nothing(void **state)
             ARGS("account", "adjust", "no-body", "100", "--reason", "x"));
     refused(&s, NULL, 1, "bitslot: no account \"nobody\"", ARGS("account", "show", "nobody"));
     refused(&s, NULL, 1, "bitslot: no account \"nobody\"", ARGS("account", "history", "nobody"));
-    refused(&s, NULL, 2, "usage: bitslot [OPTIONS] account adjust NAME \xc2\xb1SATS --reason TEXT",
+    refused(&s, NULL, 2, "bitslot: missing arguments; "
+            "usage: bitslot [OPTIONS] account adjust NAME \xc2\xb1SATS --reason TEXT",
             ARGS("account", "adjust", "bob"));
 
     /* The limits themselves are accepted. */
@@ -727,6 +728,7 @@ test_cli_trade_campaign_refusals_change_nothing(void **state)
         &s, NULL, 1, "bitslot: no account \"nobody\"",
         CREATE("nobody", "--min-price", "1000", "--slot-seconds", "86400", "--size", "300x250"));
     refused(&s, NULL, 2,
+            "bitslot: missing arguments; "
             "usage: bitslot [OPTIONS] campaign create OWNER --min-price SATS --slot-seconds N "
             "--size WxH [--title T] [--disallow LIST]",
             CREATE("alice", "--min-price", "1000", "--slot-seconds", "86400"));
@@ -808,6 +810,7 @@ test_cli_trade_ad_refusals_change_nothing(void **state)
             ARGS("ad", "add", "bob", "--image", png, "--url", "https://b.example/", "--categories",
                  "a,,b"));
     refused(&s, NULL, 2,
+            "bitslot: missing arguments; "
             "usage: bitslot [OPTIONS] ad add NAME --image FILE --url URL [--hover TEXT] "
             "[--nickname N] [--categories LIST]",
             ARGS("ad", "add", "bob", "--image", png));
@@ -897,6 +900,7 @@ test_cli_trade_buy_refusals_change_nothing(void **state)
     refused(&s, NULL, 2, "bitslot: invalid slot number \"-1\" (0 or more)",
             BUY("carol", "alice/0", "--ad", "carol/0", "--slot", "-1"));
     refused(&s, NULL, 2,
+            "bitslot: missing arguments; "
             "usage: bitslot [OPTIONS] buy NAME OWNER/I --ad ID [--max-price SATS] [--slot N]",
             BUY("carol", "alice/0"));
     refused(&s, NULL, 2, "bitslot: unknown option \"--colour\"; see 'bitslot buy --help'",

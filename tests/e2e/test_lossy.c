@@ -189,10 +189,10 @@ with_ctx(const lossy *l, bs_ctx *ctx, int64_t *now)
 }
 
 static void
-report_line(void *arg, const char *line)
+report_line(void *arg, bool unfinished, const char *line)
 {
     (void)arg;
-    print_message("violation: %s\n", line);
+    print_message("%s: %s\n", unfinished ? "unfinished" : "violation", line);
 }
 
 /* After recovery, the books hold (read directly). */
@@ -209,6 +209,7 @@ assert_recovered_and_checked(const lossy *l)
     assert_int_equal(report.problems, 0);
     assert_int_equal(bs_check_run(&ctx, report_line, NULL, &sum), BS_OK);
     assert_int_equal(sum.violations, 0);
+    assert_int_equal(sum.unfinished, 0);
     bs_store_close(ctx.store);
 }
 

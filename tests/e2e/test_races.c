@@ -158,10 +158,10 @@ setup(const char *url, int buyers)
 }
 
 static void
-on_violation(void *arg, const char *line)
+on_finding(void *arg, bool unfinished, const char *line)
 {
     (void)arg;
-    print_message("violation: %s\n", line);
+    print_message("%s: %s\n", unfinished ? "unfinished" : "violation", line);
 }
 
 /* Every slot once, at its price, each buyer debited for exactly its slots,
@@ -210,8 +210,9 @@ verify(const char *url, int buyers)
         assert_int_equal(a.balance, i == 0 ? sales : fees);
         bs_account_release(&a);
     }
-    assert_int_equal(bs_check_run(&ctx, on_violation, NULL, &sum), BS_OK);
+    assert_int_equal(bs_check_run(&ctx, on_finding, NULL, &sum), BS_OK);
     assert_int_equal(sum.violations, 0);
+    assert_int_equal(sum.unfinished, 0);
     assert_int_equal(sum.slots, SLOTS);
     bs_store_close(store);
 }
