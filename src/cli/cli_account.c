@@ -198,6 +198,10 @@ run_history(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     if (st != BS_OK)
         return account_failure(st, pos[0]);
     rc = bs_cli_print_list(entries, count, sizeof(*entries), entry_view);
+    /* A page, not the whole ledger: say so, and where the next one starts. */
+    if (rc == BS_EXIT_OK && more && count > 0)
+        bs_cli_error("more entries follow: 'bitslot account history %s --after %lld'", canon,
+                     (long long)entries[count - 1].seq);
     free(entries);
     return rc;
 }
@@ -221,7 +225,8 @@ const bs_cli_command bs_cli_account_commands[] = {
     {"account history", "NAME [--after SEQ] [--limit N]", "list an account's ledger",
      "Prints the ledger entries of NAME in order as a JSON array: each balance change\n"
      "with its kind (adjust, purchase, sale, fee, deposit, withdrawal), amount and the\n"
-     "balance after it. --after SEQ starts after entry SEQ; --limit N (default 100).",
+     "balance after it. --after SEQ starts after entry SEQ; --limit N (default 100,\n"
+     "at most 1000). When more entries follow, a line on stderr says how to see them.",
      run_history},
     {NULL, NULL, NULL, NULL, NULL},
 };

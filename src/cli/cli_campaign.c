@@ -13,14 +13,15 @@
 #include "core/campaigns.h"
 #include "core/purchase.h"
 #include "util/money.h"
+#include "util/text.h"
 
-/* Up to 9 decimal digits. */
+/* Up to 9 decimal digits, in the one spelling of the number. */
 static bool
 parse_pixels(const char *text, size_t len, int64_t *out)
 {
     int64_t value = 0;
 
-    if (len == 0 || len > 9)
+    if (len > 9 || !bs_text_decimal(text, len))
         return false;
     for (size_t i = 0; i < len; i++) {
         if (text[i] < '0' || text[i] > '9')

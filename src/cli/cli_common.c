@@ -280,8 +280,8 @@ bs_cli_integer(const char *text, const char *what, const char *rule, int64_t min
 
     errno = 0;
     value = strtoll(text, &end, 10);
-    if (text[0] == '\0' || *end != '\0' || errno != 0 || value < min || value > max ||
-        text[0] == ' ' || text[0] == '+') {
+    if (!bs_text_decimal(text + (text[0] == '-'), strlen(text + (text[0] == '-'))) ||
+        strcmp(text, "-0") == 0 || *end != '\0' || errno != 0 || value < min || value > max) {
         bs_cli_error("invalid %s \"%s\" (%s)", what, text, rule);
         return BS_EXIT_USAGE;
     }

@@ -266,6 +266,11 @@ run_derive(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
                      "status' before you derive again");
         return BS_EXIT_UNAVAILABLE;
     }
+    if (st == BS_MISMATCH && rep.xpub_type[0] != '\0')
+        return bs_cli_refuse("this store derives %s addresses from that key already; give "
+                             "--type %s to derive more (one key, one type: each index is used "
+                             "once)",
+                             rep.xpub_type, rep.xpub_type);
     if (st == BS_MISMATCH && opts[2].value != NULL) {
         bs_cli_error("this key cannot make \"%s\" addresses (p2wpkh, p2pkh or p2sh-p2wpkh; a "
                      "zpub only p2wpkh, a ypub only p2sh-p2wpkh)",

@@ -807,8 +807,10 @@ bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub, cons
             existing = source;
             st = BS_OK;
         }
-        if (st == BS_OK && strcmp(existing.type, source.type) != 0)
+        if (st == BS_OK && strcmp(existing.type, source.type) != 0) {
+            snprintf(rep->xpub_type, sizeof(rep->xpub_type), "%s", existing.type);
             st = BS_MISMATCH;
+        }
         if (st == BS_OK && existing.next > (int64_t)0x7fffffff - count)
             st = BS_TOOLARGE;
         claim.expect = existing.next;

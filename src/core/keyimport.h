@@ -81,6 +81,8 @@ typedef struct bs_import_report {
     int64_t known;                /* derive: indexes skipped, their addresses known already */
     int problem;                  /* derive, BS_INVALID: a bs_bip32_problem */
     bs_import_why why;            /* BS_CONFLICT: why */
+    char xpub_type[16];           /* derive, BS_MISMATCH: the address type the store
+                                     already derives from this xpub ("" otherwise) */
 } bs_import_report;
 
 /* Import `count` addresses for ctx->network. Each is rewritten in place in
@@ -103,8 +105,9 @@ bs_status bs_keys_import(bs_ctx *ctx, const bs_keys_layout *layout,
  * then the addresses not known already imported as above (an address the
  * store knows, from a list imported by hand, is skipped and counted in
  * r->known: a derive is never stuck at it). BS_INVALID with r->problem for a
- * bad key; BS_MISMATCH for a type the key cannot make; BS_CONFLICT as
- * above. On BS_OK, r->first is the first index. */
+ * bad key; BS_MISMATCH for a type the key cannot make, or (r->xpub_type set)
+ * for another type than the one the store derives from this xpub already;
+ * BS_CONFLICT as above. On BS_OK, r->first is the first index. */
 bs_status bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub,
                          const char *type, int64_t count, bs_import_report *r);
 

@@ -2,8 +2,10 @@
  * money.c — strict parsing of satoshi amounts typed by people.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "util/money.h"
+#include "util/text.h"
 
 bs_status
 bs_money_parse(const char *text, bool signed_ok, int64_t *out)
@@ -16,6 +18,8 @@ bs_money_parse(const char *text, bool signed_ok, int64_t *out)
         return BS_INVALID;
     if (signed_ok && (*text == '+' || *text == '-'))
         negative = *text++ == '-';
+    if (!bs_text_decimal(text, strlen(text)) || (negative && strcmp(text, "0") == 0))
+        return BS_INVALID;
     for (; *text >= '0' && *text <= '9'; text++) {
         if (++digits > 16)
             return BS_INVALID;

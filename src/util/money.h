@@ -15,8 +15,9 @@
 #define BS_SAT_PER_BTC INT64_C(100000000)
 #define BS_MAX_MONEY   (INT64_C(21000000) * BS_SAT_PER_BTC)
 
-/* Parse a whole number of satoshis: optional sign (only when `signed_ok`),
- * then 1..16 decimal digits, nothing else; |value| <= BS_MAX_MONEY.
+/* Parse a whole number of satoshis: optional sign (only when `signed_ok`;
+ * "+" or "-", and never "-0"), then 1..16 decimal digits without a leading
+ * zero (bs_text_decimal), nothing else; |value| <= BS_MAX_MONEY.
  * BS_INVALID otherwise (*out untouched). */
 bs_status bs_money_parse(const char *text, bool signed_ok, int64_t *out);
 

@@ -217,3 +217,14 @@ bs_text_http_url(const char *url, size_t max)
         return false;
     return url_rest(rest);
 }
+
+bool
+bs_text_decimal(const char *s, size_t len)
+{
+    if (len == 0 || (s[0] == '0' && len > 1))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}

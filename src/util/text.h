@@ -1,6 +1,7 @@
 /*
- * text.h — checks on text that people type: UTF-8 that is safe to show, and
- * http(s) URLs that every URL parser reads the same way. The rules per kind
+ * text.h — checks on text that people type: UTF-8 that is safe to show,
+ * http(s) URLs that every URL parser reads the same way, and whole numbers
+ * in their one spelling. The rules per kind
  * of field (title, hover text, reason, ...) are in model/field.h, built on
  * these two.
  */
@@ -30,5 +31,10 @@ bool bs_text_clean_utf8(const char *s, size_t len, size_t *chars);
  * by two hex digits, with at most one '#'. So no spaces, quotes ('"' or
  * '\''), '<', '>', '\\', '^', '`', '{', '|', '}' or non-ASCII bytes. */
 bool bs_text_http_url(const char *url, size_t max);
+
+/* True when s[0..len) is a whole number in its one spelling: decimal digits,
+ * at least one, no leading zero ("0" itself is one). So "05", "+5", " 5",
+ * "5.0" and "1e3" are not, and every number has one text. */
+bool bs_text_decimal(const char *s, size_t len);
 
 #endif

@@ -1183,6 +1183,28 @@ test_cli_trade_campaign_number_messages_state_the_rules(void **state)
         bugs += wrong("--min-price 2100000000000001: the message does not give the limit "
                       "(21 million BTC) but calls a whole number not whole satoshis");
     bs_test_output_release(&r);
+    /* Each number in its one spelling (outside test: "0300x0250" and "05"
+     * were taken, as 300x250 and 5). */
+    r = refused_somehow(&s, CREATE("--min-price", "1000", "--slot-seconds", "3600", "--size",
+                                   "0300x0250"));
+    if (strcmp(r.err,
+               "bitslot: invalid size \"0300x0250\" (WIDTHxHEIGHT in pixels, e.g. 300x250)\n"))
+        bugs += wrong("--size 0300x0250: not called an invalid size");
+    bs_test_output_release(&r);
+    r = refused_somehow(&s, CREATE("--min-price", "01000", "--slot-seconds", "3600", "--size",
+                                   "300x250"));
+    if (strstr(r.err, "invalid minimum price \"01000\"") == NULL)
+        bugs += wrong("--min-price 01000: not called an invalid price");
+    bs_test_output_release(&r);
+    r = refused_somehow(&s, CREATE("--min-price", "1000", "--slot-seconds", "03600", "--size",
+                                   "300x250"));
+    if (strstr(r.err, "\"03600\"") == NULL)
+        bugs += wrong("--slot-seconds 03600: not refused");
+    bs_test_output_release(&r);
+    r = refused_somehow(&s, ARGS("account", "adjust", "alice", "007", "--reason", "x"));
+    if (strstr(r.err, "\"007\"") == NULL)
+        bugs += wrong("adjust 007: not refused");
+    bs_test_output_release(&r);
 #undef CREATE
     assert_int_equal(bugs, 0);
 }
@@ -1249,6 +1271,32 @@ test_cli_trade_fees_always_go_to_the_operator(void **state)
     free(run_ok(&s, NULL, ARGS("check")));
 }
 
+/* The ledger comes a page at a time; a page that is not the last says so,
+ * with the command for the next (outside test: 1010 entries, 100 shown,
+ * nothing said). */
+static void
+test_cli_trade_history_says_when_more_follow(void **state)
+{
+    bs_test_output r;
+    char *out;
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    for (int i = 0; i < 3; i++)
+        free(run_ok(&s, NULL, ARGS("account", "adjust", "bob", "100", "--reason", "gift")));
+    r = shop_run(&s, NULL, ARGS("account", "history", "BOB", "--limit", "2"));
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.err,
+                        "bitslot: more entries follow: 'bitslot account history bob --after 2'\n");
+    assert_non_null(strstr(r.out, "\"seq\":2,"));
+    assert_null(strstr(r.out, "\"seq\":3,"));
+    bs_test_output_release(&r);
+    out = run_ok(&s, NULL, ARGS("account", "history", "bob", "--after", "2", "--limit", "2"));
+    assert_non_null(strstr(out, "[{\"seq\":3,"));
+    free(out);
+}
+
 int
 main(void)
 {
@@ -1269,6 +1317,7 @@ main(void)
         cmocka_unit_test(test_cli_trade_directory_as_image_is_not_a_file),
         cmocka_unit_test(test_cli_trade_listing_an_unknown_account_is_refused),
         cmocka_unit_test(test_cli_trade_fees_always_go_to_the_operator),
+        cmocka_unit_test(test_cli_trade_history_says_when_more_follow),
     };
 
     /* Only what each run is given counts, not the caller's environment. */

@@ -1818,6 +1818,17 @@ test_funding_derive_from_tpub(void **state)
         "{\"first_index\":0,\"count\":5,\"already_known\":0}");
     expect_line(&s, NULL, ARGS("keys", "derive", "--xpub", tpub, "--count", "5"),
                 "{\"first_index\":5,\"count\":5,\"already_known\":0}");
+    /* Another type from the same key: refused for what it is (outside
+     * test: it said the store's network and layout were asked otherwise, or
+     * that the key cannot make the type), whichever way it is asked. */
+    for (int i = 0; i < 2; i++)
+        refused_unchanged_exit(
+            &s,
+            i == 0 ? ARGS("keys", "derive", "--xpub", tpub, "--count", "2", "--type", "p2pkh")
+                   : ARGS("keys", "derive", "--xpub", tpub, "--count", "2", "--type", "p2sh-p2wpkh"),
+            1,
+            "bitslot: this store derives p2wpkh addresses from that key already; give --type "
+            "p2wpkh to derive more (one key, one type: each index is used once)\n");
     expect_line(&s, NULL, ARGS("keys", "status"),
                 "{\"total\":10,\"available\":10,\"handed_out\":0,\"claimed_not_handed_out\":0,"
                 "\"on_pages\":0,\"fills_in_progress\":0}");

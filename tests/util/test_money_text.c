@@ -38,9 +38,27 @@ test_money_parse_accepts_whole_satoshis(void **state)
     assert_int_equal(v, BS_MAX_MONEY);
     assert_int_equal(parse("123456789", false, &v), BS_OK);
     assert_int_equal(v, 123456789);
-    /* 16 digits with leading zeros are still 16 digits. */
-    assert_int_equal(parse("0000000000000007", false, &v), BS_OK);
-    assert_int_equal(v, 7);
+}
+
+/* One amount, one spelling (outside test: "0000000000000005" was taken and
+ * "00000000000000005" refused: the rule was the number of characters). */
+static void
+test_money_parse_refuses_leading_zeros(void **state)
+{
+    static const char *const bad[] = {"0000000000000007", "07", "00", "-07", "+007", "-0"};
+    int64_t v = UNTOUCHED;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (parse(bad[i], true, &v) != BS_INVALID)
+            fail_msg("\"%s\" accepted", bad[i]);
+        assert_int_equal(v, UNTOUCHED);
+    }
+    assert_true(bs_text_decimal("0", 1));
+    assert_true(bs_text_decimal("10", 2));
+    assert_false(bs_text_decimal("01", 2));
+    assert_false(bs_text_decimal("", 0));
+    assert_false(bs_text_decimal("+1", 2));
 }
 
 static void
@@ -74,8 +92,6 @@ test_money_parse_sign_only_when_allowed(void **state)
     assert_int_equal(v, 5);
     assert_int_equal(parse("-5", true, &v), BS_OK);
     assert_int_equal(v, -5);
-    assert_int_equal(parse("-0", true, &v), BS_OK);
-    assert_int_equal(v, 0);
     assert_int_equal(parse("5", true, &v), BS_OK);
     assert_int_equal(v, 5);
     assert_int_equal(parse("-2100000000000000", true, &v), BS_OK);
@@ -373,6 +389,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_money_parse_refuses_leading_zeros),
         cmocka_unit_test(test_money_parse_accepts_whole_satoshis),
         cmocka_unit_test(test_money_parse_refuses_above_max),
         cmocka_unit_test(test_money_parse_sign_only_when_allowed),
