@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "core/accounts.h"
 #include "core/books.h"
+#include "core/docs.h"
 #include "core/recover.h"
 #include "util/money.h"
 
@@ -114,6 +115,8 @@ run_adjust(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     bs_cli_option opts[] = {{"reason", true, NULL}};
     const char *pos[2];
     int64_t amount, balance;
+    bs_account account;
+    bs_name canon;
     size_t npos;
     bs_ctx *ctx;
     bs_status st;
@@ -156,8 +159,18 @@ run_adjust(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     }
     if (st != BS_OK)
         return account_failure(st, pos[0]);
-    return bs_cli_print_json(
-        json_pack("{s:s, s:I, s:I}", "name", pos[0], "amount", amount, "balance", balance));
+    /* The account's name as registered, as `account show` prints it, not
+     * as typed. */
+    bs_name_canonical(pos[0], canon);
+    if (bs_docs_account(ctx, canon, &account, NULL) == BS_OK) {
+        rc = bs_cli_print_json(json_pack("{s:s, s:I, s:I}", "name", account.name, "amount",
+                                         amount, "balance", balance));
+        bs_account_release(&account);
+    } else {
+        rc = bs_cli_print_json(
+            json_pack("{s:s, s:I, s:I}", "name", canon, "amount", amount, "balance", balance));
+    }
+    return rc;
 }
 
 static json_t *

@@ -22,6 +22,31 @@
 
 #define IMPORT_MAX BS_DERIVE_MAX
 
+/* The context for a command on deposit keys (with the node when
+ * `with_node`), refused at once when the store's keys are of another
+ * network than --network: every address would be checked against the wrong
+ * one (outside test: "is not a main address" for a regtest address). */
+static int
+keys_ctx(bs_cli *cli, bool with_node, bs_ctx **ctx)
+{
+    bs_keyconfig cfg;
+    bs_status st;
+    int rc = bs_cli_ctx(cli, ctx);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    st = bs_keys_config(*ctx, &cfg);
+    if (st == BS_OK && strcmp(cfg.network, bs_network_name((*ctx)->network)) != 0) {
+        bs_cli_error("this store's deposit keys are for network \"%s\", not \"%s\": give "
+                     "--network %s (or BITSLOT_NETWORK=%s)",
+                     cfg.network, bs_network_name((*ctx)->network), cfg.network, cfg.network);
+        return BS_EXIT_USAGE;
+    }
+    if (st != BS_OK && st != BS_NOTFOUND)
+        return bs_cli_fail(st, "cannot read the store's key configuration");
+    return with_node ? bs_cli_ctx_with_node(cli, ctx) : BS_EXIT_OK;
+}
+
 static int
 layout_options(const bs_cli_option *sets, const bs_cli_option *page, bs_keys_layout *layout)
 {
@@ -41,9 +66,9 @@ keys_refused(bs_status st, const bs_ctx *ctx)
     if (st == BS_MISMATCH) {
         bs_keyconfig cfg;
         if (bs_keys_config((bs_ctx *)ctx, &cfg) == BS_OK)
-            bs_cli_error("the store's keys are for network \"%s\" with %lld sets of %lld-key "
-                         "pages; this command asks otherwise",
-                         cfg.network, (long long)cfg.sets, (long long)cfg.page_size);
+            bs_cli_error("the store's deposit keys are laid out as %lld sets of %lld-key pages; "
+                         "give the same --sets and --page-size, or leave them out",
+                         (long long)cfg.sets, (long long)cfg.page_size);
         else
             bs_cli_error("the key's address type does not match");
         return BS_EXIT_REFUSED;
@@ -174,7 +199,7 @@ run_import(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         rc = BS_EXIT_REFUSED;
         goto free_addresses;
     }
-    if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+    if ((rc = keys_ctx(cli, false, &ctx)) != BS_EXIT_OK)
         goto free_addresses;
     st = bs_keys_import(ctx, &layout, addresses, count, &rep);
     if (st == BS_INVALID || st == BS_UNSUPPORTED) {
@@ -251,7 +276,7 @@ run_derive(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     if (bs_cli_integer(opts[1].value, "count", "1 to 1000000", 1, IMPORT_MAX, &count) != 0 ||
         (rc = layout_options(&opts[3], &opts[4], &layout)) != BS_EXIT_OK)
         return BS_EXIT_USAGE;
-    if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+    if ((rc = keys_ctx(cli, false, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_keys_derive(ctx, &layout, opts[0].value, opts[2].value, count, &rep);
     if (st == BS_INVALID) {
@@ -317,7 +342,7 @@ run_watch(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     bs_status st;
     int rc = bs_cli_parse(cmd, argc, argv, opts, 1, pos, 0, &npos);
 
-    if (rc != BS_EXIT_OK || (rc = bs_cli_ctx_with_node(cli, &ctx)) != BS_EXIT_OK)
+    if (rc != BS_EXIT_OK || (rc = keys_ctx(cli, true, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_keys_watch_all(ctx, opts[0].value != NULL, &count);
     if (st != BS_OK)
@@ -382,7 +407,7 @@ funds_account(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv, con
         return bs_cli_usage(cmd);
     if (!bs_name_valid(*name))
         return bs_cli_invalid(BS_FIELD_NAME, *name);
-    if ((rc = bs_cli_ctx_with_node(cli, ctx)) != BS_EXIT_OK)
+    if ((rc = keys_ctx(cli, true, ctx)) != BS_EXIT_OK)
         return rc;
     bs_name_canonical(*name, canon);
     st = bs_docs_account(*ctx, canon, &a, NULL);

@@ -287,7 +287,7 @@ ready_to_buy(shop *s, const char *funds, const char *slot_seconds)
     two_accounts(s);
     shop_path(s, "ok.png", png, sizeof(png));
     write_png(png, 300, 250);
-    snprintf(line, sizeof(line), "{\"name\":\"bob\",\"amount\":%s,\"balance\":%s}", funds, funds);
+    snprintf(line, sizeof(line), "{\"name\":\"Bob\",\"amount\":%s,\"balance\":%s}", funds, funds);
     ok_line(s, line, ARGS("account", "adjust", "bob", funds, "--reason", "funding"));
     ok_line(s, "alice/0",
             ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds",
@@ -345,7 +345,7 @@ test_cli_trade_buy_doubles_the_price_then_it_decays(void **state)
             "{\"name\":\"Bob\",\"balance\":0,\"lock\":null,\"created\":1700000000,"
             "\"operator\":false}",
             ARGS("account", "show", "bob"));
-    ok_line(&s, "{\"name\":\"bob\",\"amount\":10000,\"balance\":10000}",
+    ok_line(&s, "{\"name\":\"Bob\",\"amount\":10000,\"balance\":10000}",
             ARGS("account", "adjust", "bob", "10000", "--reason", "welcome credit"));
 
     /* alice sells a 300x250 spot: 1000 sat minimum, one-day slots. */
@@ -507,7 +507,7 @@ test_cli_trade_fee_is_rounded_up_or_set_with_fee_bp(void **state)
     two_accounts(&s);
     shop_path(&s, "ad.png", png, sizeof(png));
     write_png(png, 16, 16);
-    ok_line(&s, "{\"name\":\"bob\",\"amount\":10000,\"balance\":10000}",
+    ok_line(&s, "{\"name\":\"Bob\",\"amount\":10000,\"balance\":10000}",
             ARGS("account", "adjust", "bob", "10000", "--reason", "funding"));
     ok_line(&s, "alice/0",
             ARGS("campaign", "create", "alice", "--min-price", "999", "--slot-seconds", "60",
@@ -577,7 +577,7 @@ test_cli_trade_account_refusals_change_nothing(void **state)
 
     (void)state;
     two_accounts(&s);
-    ok_line(&s, "{\"name\":\"bob\",\"amount\":5000,\"balance\":5000}",
+    ok_line(&s, "{\"name\":\"Bob\",\"amount\":5000,\"balance\":5000}",
             ARGS("account", "adjust", "bob", "5000", "--reason", "funding"));
 
     /* Names: letters, digits and _, 1 to 64, unique in any case, and not
@@ -670,7 +670,7 @@ test_cli_trade_account_refusals_change_nothing(void **state)
             ARGS("account", "adjust", "bob"));
 
     /* The limits themselves are accepted. */
-    ok_line(&s, "{\"name\":\"bob\",\"amount\":-5000,\"balance\":0}",
+    ok_line(&s, "{\"name\":\"Bob\",\"amount\":-5000,\"balance\":0}",
             ARGS("account", "adjust", "bob", "-5000", "--reason", "all of it back"));
     registered(&s, "carol", "12345678");
     ok_line(&s,
@@ -853,7 +853,7 @@ test_cli_trade_buy_refusals_change_nothing(void **state)
     ok_line(&s, "alice/0",
             ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds", "86400",
                  "--size", "300x250"));
-    ok_line(&s, "{\"name\":\"bob\",\"amount\":1500,\"balance\":1500}",
+    ok_line(&s, "{\"name\":\"Bob\",\"amount\":1500,\"balance\":1500}",
             ARGS("account", "adjust", "bob", "1500", "--reason", "funding"));
     ok_line(&s, "{\"name\":\"carol\",\"amount\":100000,\"balance\":100000}",
             ARGS("account", "adjust", "carol", "100000", "--reason", "funding"));
@@ -937,7 +937,7 @@ test_cli_trade_disallowed_category_is_refused(void **state)
     two_accounts(&s);
     shop_path(&s, "ok.png", png, sizeof(png));
     write_png(png, 300, 250);
-    ok_line(&s, "{\"name\":\"bob\",\"amount\":5000,\"balance\":5000}",
+    ok_line(&s, "{\"name\":\"Bob\",\"amount\":5000,\"balance\":5000}",
             ARGS("account", "adjust", "bob", "5000", "--reason", "funding"));
     ok_line(&s, "alice/0",
             ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds", "3600",

@@ -1489,8 +1489,21 @@ test_funding_import_refusals_change_nothing(void **state)
     snprintf(text, sizeof(text), "%s\n", a);
     write_file(&s, text, path, sizeof(path));
     refused_unchanged(&s, ARGS("keys", "import", path, "--sets", "3"),
-                      "bitslot: the store's keys are for network \"regtest\" with 1 sets of "
-                      "2-key pages; this command asks otherwise\n");
+                      "bitslot: the store's deposit keys are laid out as 1 sets of 2-key pages; "
+                      "give the same --sets and --page-size, or leave them out\n");
+    /* Another network than the store's: said before any address is read
+     * against the wrong one, by every command on keys. */
+    for (int i = 0; i < 3; i++)
+        refused_unchanged_exit(
+            &s,
+            i == 0   ? ARGS("--network", "main", "keys", "import", path)
+            : i == 1 ? ARGS("--network", "main", "funds", "get-key", "alice")
+                     : ARGS("--network", "test", "keys", "derive", "--xpub", "x", "--count", "1"),
+            2,
+            i < 2 ? "bitslot: this store's deposit keys are for network \"regtest\", not \"main\": "
+                    "give --network regtest (or BITSLOT_NETWORK=regtest)\n"
+                  : "bitslot: this store's deposit keys are for network \"regtest\", not \"test\": "
+                    "give --network regtest (or BITSLOT_NETWORK=regtest)\n");
 
     /* The good part alone is imported. */
     snprintf(text, sizeof(text), "%s\n%s\n", a, b);
