@@ -32,6 +32,13 @@ enum {
     BS_EXIT_UNAVAILABLE = 3,
 };
 
+/* What a command needs of the store it is given. */
+typedef enum bs_cli_store_need {
+    BS_CLI_STORE_BITSLOT = 0, /* one that `init` made (every command but these) */
+    BS_CLI_STORE_CREATE,      /* `init`: created when absent */
+    BS_CLI_STORE_ANY,         /* `dump`: any store that is there, even not bitslot's */
+} bs_cli_store_need;
+
 typedef struct bs_cli {
     const char *store_url;  /* from --store, BITSLOT_STORE or the default */
     int64_t fee_bp;         /* from --fee-bp or BITSLOT_FEE_BP */
@@ -42,6 +49,7 @@ typedef struct bs_cli {
     int64_t check_interval; /* --check-interval or BITSLOT_CHECK_INTERVAL */
     const char *now;        /* BITSLOT_NOW: a fixed clock (tests, replay) */
     int64_t now_value;
+    bs_cli_store_need store_need; /* set by the command before bs_cli_ctx() */
     bool have_ctx;
     bs_ctx ctx; /* valid once bs_cli_ctx() succeeded */
 } bs_cli;

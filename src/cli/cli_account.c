@@ -163,8 +163,8 @@ run_adjust(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
      * as typed. */
     bs_name_canonical(pos[0], canon);
     if (bs_docs_account(ctx, canon, &account, NULL) == BS_OK) {
-        rc = bs_cli_print_json(json_pack("{s:s, s:I, s:I}", "name", account.name, "amount",
-                                         amount, "balance", balance));
+        rc = bs_cli_print_json(json_pack("{s:s, s:I, s:I}", "name", account.name, "amount", amount,
+                                         "balance", balance));
         bs_account_release(&account);
     } else {
         rc = bs_cli_print_json(

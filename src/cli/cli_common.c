@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "core/credit.h"
+#include "core/docs.h"
 #include "util/text.h"
 
 /* The length of the UTF-8 sequence `p` begins (1 for a byte that begins
@@ -122,20 +123,52 @@ bs_cli_store(bs_cli *cli, bs_store **store)
     return rc;
 }
 
+/* A store URL that names no store: a typo must not look like a store
+ * whose data is gone (nor become a new, empty one). */
+static int
+no_store(const char *url)
+{
+    bs_cli_error("no bitslot store at \"%s\": check --store (or BITSLOT_STORE), or create one "
+                 "with 'bitslot init'",
+                 url);
+    return BS_EXIT_USAGE;
+}
+
+/* Every store that `init` made has the operator's account. */
+static int
+made_by_init(bs_cli *cli)
+{
+    bs_account operator;
+    bs_status st = bs_docs_account(&cli->ctx, cli->ctx.operator_name, &operator, NULL);
+
+    if (st == BS_OK) {
+        bs_account_release(&operator);
+        return BS_EXIT_OK;
+    }
+    if (st == BS_NOTFOUND)
+        return no_store(cli->store_url);
+    return bs_cli_fail(st, "cannot open the store");
+}
+
 int
 bs_cli_ctx(bs_cli *cli, bs_ctx **out)
 {
     bs_store *store;
     bs_status st;
+    int rc;
 
     if (!cli->have_ctx) {
-        st = bs_store_open(cli->store_url, &store);
+        st = cli->store_need == BS_CLI_STORE_CREATE
+                 ? bs_store_open(cli->store_url, &store)
+                 : bs_store_open_existing(cli->store_url, &store);
         if (st == BS_INVALID) {
             bs_cli_error(
                 "invalid store URL \"%s\" (expected lmdb:PATH or etcd:http://HOST:PORT,...)",
                 cli->store_url);
             return BS_EXIT_USAGE;
         }
+        if (st == BS_NOTFOUND)
+            return no_store(cli->store_url);
         if (st != BS_OK) {
             bs_cli_error("cannot open store \"%s\": %s", cli->store_url, bs_strerror(st));
             return BS_EXIT_UNAVAILABLE;
@@ -149,6 +182,8 @@ bs_cli_ctx(bs_cli *cli, bs_ctx **out)
         if (cli->now != NULL)
             cli->ctx.clock = bs_clock_fixed(&cli->now_value);
         cli->have_ctx = true;
+        if (cli->store_need == BS_CLI_STORE_BITSLOT && (rc = made_by_init(cli)) != BS_EXIT_OK)
+            return rc;
     }
     *out = &cli->ctx;
     return BS_EXIT_OK;
@@ -188,9 +223,8 @@ bs_cli_print_list(const void *items, size_t count, size_t size, bs_cli_view view
 static bool
 is_global_option(const char *name, size_t len)
 {
-    static const char *const globals[] = {"store",       "fee-bp",        "node",
-                                          "network",     "confirmations", "min-deposit",
-                                          "check-interval"};
+    static const char *const globals[] = {
+        "store", "fee-bp", "node", "network", "confirmations", "min-deposit", "check-interval"};
 
     for (size_t i = 0; i < sizeof(globals) / sizeof(globals[0]); i++)
         if (strlen(globals[i]) == len && memcmp(globals[i], name, len) == 0)

@@ -23,6 +23,7 @@ run_init(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 
     if ((rc = bs_cli_no_arguments(cmd, argc, argv)) != BS_EXIT_OK)
         return rc;
+    cli->store_need = BS_CLI_STORE_CREATE;
     rc = bs_cli_ctx(cli, &ctx);
     if (rc != BS_EXIT_OK)
         return rc;
@@ -91,6 +92,11 @@ run_dump(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     if ((rc = bs_cli_parse(cmd, argc, argv, NULL, 0, pos, 1, &npos)) != BS_EXIT_OK)
         return rc;
     prefix = pos[0];
+    if (prefix[0] != '\0' && !bs_store_key_valid(prefix)) {
+        bs_cli_error("invalid prefix \"%s\" (printable ASCII without spaces)", prefix);
+        return BS_EXIT_USAGE;
+    }
+    cli->store_need = BS_CLI_STORE_ANY;
     rc = bs_cli_store(cli, &store);
     if (rc != BS_EXIT_OK)
         return rc;
@@ -108,10 +114,6 @@ run_dump(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         bs_store_page_release(&page);
     } while (st == BS_OK && after != NULL);
     free(after);
-    if (st == BS_INVALID) {
-        bs_cli_error("invalid prefix \"%s\" (printable ASCII without spaces)", prefix);
-        return BS_EXIT_USAGE;
-    }
     if (st != BS_OK) {
         bs_cli_error("cannot read store \"%s\": %s", bs_store_url(store), bs_strerror(st));
         return bs_cli_exit_code(st);

@@ -278,8 +278,7 @@ check_account_keys(checker *ck, const char *canon, const bs_account *a)
                   "to %lld",
                   canon, (long long)credited, (long long)ck->deposited);
     if (a->btc.state == BS_BTC_GETTING)
-        unfinished(ck, "account \"%s\" is still getting a key (request %s)", canon,
-                   a->btc.request);
+        unfinished(ck, "account \"%s\" is still getting a key (request %s)", canon, a->btc.request);
     if (a->btc.state == BS_BTC_HAVE && !key_owned_by(ck, a->btc.address, canon, a->btc.request))
         violation(ck, "account \"%s\": its current key %s is not documented as its own", canon,
                   a->btc.address);
@@ -614,9 +613,9 @@ static void
 unfinished_import(void *arg, const char *id, const bs_keyimport *k)
 {
     unfinished(arg, "key import %s was interrupted (%s)", id,
-              k->state == BS_IMPORT_RECORDING   ? "still recording, silent too long"
-              : k->state == BS_IMPORT_COMMITTED ? "committed"
-                                                : "aborted");
+               k->state == BS_IMPORT_RECORDING   ? "still recording, silent too long"
+               : k->state == BS_IMPORT_COMMITTED ? "committed"
+                                                 : "aborted");
 }
 
 static bs_status

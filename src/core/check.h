@@ -17,8 +17,8 @@ typedef struct bs_check_summary {
     size_t slots;
     size_t entries;
     size_t violations;
-    size_t unfinished; /* operations a crash interrupted, which recovery
-                          finishes: not damage, but not settled books */
+    size_t unfinished;   /* operations a crash interrupted, which recovery
+                            finishes: not damage, but not settled books */
     int64_t balances;    /* Σ balances */
     int64_t owed;        /* Σ debited from buyers, not yet credited */
     int64_t adjustments; /* Σ adjustment entries */

@@ -42,8 +42,8 @@ prefix_valid(const char *prefix)
     return prefix != NULL && (prefix[0] == '\0' || bs_store_key_valid(prefix));
 }
 
-bs_status
-bs_store_open(const char *url, bs_store **out)
+static bs_status
+store_open(const char *url, bool create, bs_store **out)
 {
     const bs_store_backend *backend = NULL;
     const char *location = NULL;
@@ -73,7 +73,7 @@ bs_store_open(const char *url, bs_store **out)
         st = BS_NOMEM;
         goto free_store;
     }
-    st = backend->open(location, &store->impl);
+    st = backend->open(location, create, &store->impl);
     if (st != BS_OK)
         goto free_store;
     *out = store;
@@ -83,6 +83,18 @@ free_store:
     free(store->url);
     free(store);
     return st;
+}
+
+bs_status
+bs_store_open(const char *url, bs_store **out)
+{
+    return store_open(url, true, out);
+}
+
+bs_status
+bs_store_open_existing(const char *url, bs_store **out)
+{
+    return store_open(url, false, out);
 }
 
 void

@@ -79,6 +79,12 @@ typedef struct bs_store_page {
  * On BS_OK, *out is a handle to release with bs_store_close(). */
 bs_status bs_store_open(const char *url, bs_store **out);
 
+/* The same, but nothing is created: BS_NOTFOUND when `lmdb:PATH` holds no
+ * LMDB environment (so a mistyped path is not a new, empty store). An etcd
+ * cluster always opens; whether it holds a bitslot store is the caller's to
+ * read. */
+bs_status bs_store_open_existing(const char *url, bs_store **out);
+
 /* Close a handle; NULL is a no-op. No call may be in flight on it. */
 void bs_store_close(bs_store *store);
 

@@ -22,8 +22,9 @@ typedef enum bs_store_write_mode {
 
 typedef struct bs_store_backend {
     const char *scheme; /* "lmdb" for "lmdb:PATH" */
-    /* `location` is the URL after "scheme:"; never empty. */
-    bs_status (*open)(const char *location, void **impl);
+    /* `location` is the URL after "scheme:"; never empty. Unless `create`,
+     * BS_NOTFOUND where the backend can tell that no store is there. */
+    bs_status (*open)(const char *location, bool create, void **impl);
     void (*close)(void *impl);
     bs_status (*get)(void *impl, const char *key, char **value, size_t *len, bs_cas *cas);
     /* `value`/`len` are ignored for REMOVE; `cas` for ADD and SET. On BS_OK

@@ -510,13 +510,14 @@ endpoint_valid(const char *e)
 }
 
 static bs_status
-etcd_open(const char *location, void **impl)
+etcd_open(const char *location, bool create, void **impl)
 {
     etcd_store *s = calloc(1, sizeof(*s));
     const char *p = location;
     json_t *answer = NULL;
     bs_status st = BS_INVALID;
 
+    (void)create; /* a cluster is there or not; what it holds is the caller's */
     *impl = NULL;
     if (s == NULL)
         return BS_NOMEM;

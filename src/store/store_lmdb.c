@@ -24,7 +24,9 @@
  */
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np: let a resize wait out readers */
 #include <errno.h>
+#include <limits.h>
 #include <lmdb.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -460,8 +462,20 @@ lmdb_close(void *impl)
     free(s);
 }
 
+/* Is there an LMDB environment in directory `path`? */
+static bool
+environment_exists(const char *path)
+{
+    char file[PATH_MAX];
+    struct stat sb;
+
+    if (snprintf(file, sizeof(file), "%s/data.mdb", path) >= (int)sizeof(file))
+        return false;
+    return stat(file, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
 static bs_status
-lmdb_open(const char *path, void **impl)
+lmdb_open(const char *path, bool create, void **impl)
 {
     pthread_rwlockattr_t attr;
     MDB_envinfo info;
@@ -470,6 +484,8 @@ lmdb_open(const char *path, void **impl)
     int rc, dead;
 
     *impl = NULL;
+    if (!create && !environment_exists(path))
+        return BS_NOTFOUND;
     st = make_directories(path);
     if (st != BS_OK)
         return st;

@@ -272,6 +272,64 @@ test_cli_store_dump_refuses_bad_prefix(void **state)
     bs_test_output_release(&r);
 }
 
+/* A mistyped store path is said to be one, and nothing is created there
+ * (outside test: `check` said "ok: 0 accounts" on a new, empty store, as if
+ * all the data were gone; `account create` made a second store). `dump`
+ * reads any store that is there; only `init` creates one. */
+static void
+test_cli_store_only_init_creates_a_store(void **state)
+{
+    static const char *const commands[][4] = {
+        {"check", NULL},
+        {"account", "show", "alice", NULL},
+        {"account", "create", "alice", NULL},
+        {"campaign", "list", NULL},
+        {"dump", NULL},
+    };
+    char url[URL_SIZE], path[URL_SIZE], expect[URL_SIZE + 128];
+    struct stat sb;
+
+    (void)state;
+    fresh_url(url, "typo");
+    snprintf(path, sizeof(path), "%s", url + strlen("lmdb:"));
+    snprintf(expect, sizeof(expect),
+             "bitslot: no bitslot store at \"%s\": check --store (or BITSLOT_STORE), or create "
+             "one with 'bitslot init'",
+             url);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        const char *args[8] = {"--store", url};
+        for (size_t j = 0; commands[i][j] != NULL; j++)
+            args[2 + j] = commands[i][j];
+        bs_test_output r = bs_test_run(args, NULL, "password1\n");
+        assert_int_equal(r.exit_code, 2);
+        assert_one_line(r.err, expect);
+        assert_string_equal(r.out, "");
+        bs_test_output_release(&r);
+        assert_int_equal(stat(path, &sb), -1);
+    }
+    /* A store that is there but not bitslot's: dump reads it, the rest
+     * refuse it. */
+    {
+        bs_store *s;
+        assert_int_equal(bs_store_open(url, &s), BS_OK);
+        bs_store_close(s);
+    }
+    RUN(d, "--store", url, "dump");
+    assert_int_equal(d.exit_code, 0);
+    assert_string_equal(d.out, "");
+    bs_test_output_release(&d);
+    RUN(c, "--store", url, "check");
+    assert_int_equal(c.exit_code, 2);
+    assert_one_line(c.err, expect);
+    bs_test_output_release(&c);
+    RUN(i, "--store", url, "init");
+    assert_int_equal(i.exit_code, 0);
+    bs_test_output_release(&i);
+    RUN(ok, "--store", url, "check");
+    assert_int_equal(ok.exit_code, 0);
+    bs_test_output_release(&ok);
+}
+
 static void
 test_cli_store_help_everywhere(void **state)
 {
@@ -311,6 +369,7 @@ main(void)
         cmocka_unit_test(test_cli_store_unwritable_path_is_unavailable),
         cmocka_unit_test(test_cli_store_unknown_command_and_option),
         cmocka_unit_test(test_cli_store_dump_refuses_bad_prefix),
+        cmocka_unit_test(test_cli_store_only_init_creates_a_store),
         cmocka_unit_test(test_cli_store_help_everywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

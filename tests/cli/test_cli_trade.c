@@ -665,7 +665,8 @@ test_cli_trade_account_refusals_change_nothing(void **state)
             ARGS("account", "adjust", "no-body", "100", "--reason", "x"));
     refused(&s, NULL, 1, "bitslot: no account \"nobody\"", ARGS("account", "show", "nobody"));
     refused(&s, NULL, 1, "bitslot: no account \"nobody\"", ARGS("account", "history", "nobody"));
-    refused(&s, NULL, 2, "bitslot: missing arguments; "
+    refused(&s, NULL, 2,
+            "bitslot: missing arguments; "
             "usage: bitslot [OPTIONS] account adjust NAME \xc2\xb1SATS --reason TEXT",
             ARGS("account", "adjust", "bob"));
 
@@ -1185,19 +1186,19 @@ test_cli_trade_campaign_number_messages_state_the_rules(void **state)
     bs_test_output_release(&r);
     /* Each number in its one spelling (outside test: "0300x0250" and "05"
      * were taken, as 300x250 and 5). */
-    r = refused_somehow(&s, CREATE("--min-price", "1000", "--slot-seconds", "3600", "--size",
-                                   "0300x0250"));
+    r = refused_somehow(
+        &s, CREATE("--min-price", "1000", "--slot-seconds", "3600", "--size", "0300x0250"));
     if (strcmp(r.err,
                "bitslot: invalid size \"0300x0250\" (WIDTHxHEIGHT in pixels, e.g. 300x250)\n"))
         bugs += wrong("--size 0300x0250: not called an invalid size");
     bs_test_output_release(&r);
-    r = refused_somehow(&s, CREATE("--min-price", "01000", "--slot-seconds", "3600", "--size",
-                                   "300x250"));
+    r = refused_somehow(
+        &s, CREATE("--min-price", "01000", "--slot-seconds", "3600", "--size", "300x250"));
     if (strstr(r.err, "invalid minimum price \"01000\"") == NULL)
         bugs += wrong("--min-price 01000: not called an invalid price");
     bs_test_output_release(&r);
-    r = refused_somehow(&s, CREATE("--min-price", "1000", "--slot-seconds", "03600", "--size",
-                                   "300x250"));
+    r = refused_somehow(
+        &s, CREATE("--min-price", "1000", "--slot-seconds", "03600", "--size", "300x250"));
     if (strstr(r.err, "\"03600\"") == NULL)
         bugs += wrong("--slot-seconds 03600: not refused");
     bs_test_output_release(&r);

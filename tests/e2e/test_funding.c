@@ -1478,8 +1478,10 @@ test_funding_import_refusals_change_nothing(void **state)
     }
     {
         char err[2 * PATH_SIZE + 128];
-        snprintf(err, sizeof(err), "bitslot: \"%s\" line 2: a NUL byte (is it a text file?); "
-                 "nothing was imported\n", path);
+        snprintf(err, sizeof(err),
+                 "bitslot: \"%s\" line 2: a NUL byte (is it a text file?); "
+                 "nothing was imported\n",
+                 path);
         refused_unchanged(&s, ARGS("keys", "import", path), err);
         snprintf(err, sizeof(err), "bitslot: cannot read \"%s\": it is a directory\n", s.dir);
         refused_unchanged(&s, ARGS("keys", "import", s.dir), err);
@@ -1837,8 +1839,9 @@ test_funding_derive_from_tpub(void **state)
     for (int i = 0; i < 2; i++)
         refused_unchanged_exit(
             &s,
-            i == 0 ? ARGS("keys", "derive", "--xpub", tpub, "--count", "2", "--type", "p2pkh")
-                   : ARGS("keys", "derive", "--xpub", tpub, "--count", "2", "--type", "p2sh-p2wpkh"),
+            i == 0
+                ? ARGS("keys", "derive", "--xpub", tpub, "--count", "2", "--type", "p2pkh")
+                : ARGS("keys", "derive", "--xpub", tpub, "--count", "2", "--type", "p2sh-p2wpkh"),
             1,
             "bitslot: this store derives p2wpkh addresses from that key already; give --type "
             "p2wpkh to derive more (one key, one type: each index is used once)\n");
@@ -1991,8 +1994,7 @@ test_funding_check_reports_interrupted_imports(void **state)
     s.now += BS_IMPORT_STALE + 1;
     r = shop_run(&s, NULL, ARGS("check"));
     assert_int_equal(r.exit_code, 1);
-    assert_non_null(
-        strstr(r.out, " was interrupted (still recording, silent too long)\n"));
+    assert_non_null(strstr(r.out, " was interrupted (still recording, silent too long)\n"));
     bs_test_output_release(&r);
     expect_line(&s, NULL, ARGS("recover"),
                 "{\"accounts\":1,\"purchases_finished\":0,\"campaigns\":0,\"imports_finished\":1,"

@@ -471,6 +471,9 @@ import_direct(const lossy *l, int count)
     fclose(f);
     snprintf(direct_env, sizeof(direct_env), "BITSLOT_STORE=%s", l->direct);
     env[0] = direct_env;
+    r = bs_test_run(ARGS("init"), env, NULL); /* every command but init needs a store init made */
+    assert_int_equal(r.exit_code, 0);
+    bs_test_output_release(&r);
     r = bs_test_run(ARGS("keys", "import", path, "--sets", "1", "--page-size", "2"), env, NULL);
     assert_int_equal(r.exit_code, 0);
     bs_test_output_release(&r);
