@@ -6,8 +6,10 @@
  * are the system's uninstrumented builds: ASan sees their heap use through
  * its malloc/free, not their out-of-bounds reads):
  *   - the status is the one image.h's table gives for the reason;
- *   - on refusal *out is all zero; on success the image is 1..2048 on each
- *     side, non-empty, of the family image.h promises;
+ *   - on refusal *out is all zero (after ENCODED_TOO_LARGE: no data, and
+ *     the length refused is over the limit); on success the image is
+ *     1..2048 on each side, non-empty but at most BS_IMAGE_MAX_BYTES, of
+ *     the family image.h promises;
  *   - what bitslot stores is accepted by bitslot again, with the same size
  *     (the output is normalized a second time).
  *   - BS_NOMEM never comes back: these inputs are small and the process has
@@ -76,13 +78,16 @@ normalize_checked(const uint8_t *data, size_t size, bs_image *img)
     if (st == BS_NOMEM)
         fail("BS_NOMEM (\"out of memory\") for a small input");
     if (st != BS_OK) {
-        if (!all_zero(img))
-            fail("*out is not all zero after a refusal");
+        if (reason == BS_IMAGE_ENCODED_TOO_LARGE
+                ? img->data != NULL || img->len <= BS_IMAGE_MAX_BYTES
+                : !all_zero(img))
+            fail("*out is not as image.h says after a refusal");
         return st;
     }
-    if (reason != BS_IMAGE_OK || img->data == NULL || img->len == 0 || img->width < 1 ||
-        img->height < 1 || img->width > BS_IMAGE_MAX_SIDE || img->height > BS_IMAGE_MAX_SIDE ||
-        img->mime == NULL || img->input_format == BS_IMAGE_FORMAT_NONE ||
+    if (reason != BS_IMAGE_OK || img->data == NULL || img->len == 0 ||
+        img->len > BS_IMAGE_MAX_BYTES || img->width < 1 || img->height < 1 ||
+        img->width > BS_IMAGE_MAX_SIDE || img->height > BS_IMAGE_MAX_SIDE || img->mime == NULL ||
+        img->input_format == BS_IMAGE_FORMAT_NONE ||
         img->output_format != expected_output(img->input_format))
         fail("an accepted image breaks a rule of image.h");
     return st;

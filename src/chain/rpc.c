@@ -251,8 +251,20 @@ fail_rpc:
     return st;
 }
 
+bool
+bs_rpc_wallet_name_valid(const char *name)
+{
+    static const char allowed[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                  "0123456789_.-";
+    size_t len = name != NULL ? strlen(name) : 0;
+
+    return len >= 1 && len <= BS_RPC_WALLET_NAME_MAX && name[0] != '.' && name[0] != '-' &&
+           strspn(name, allowed) == len;
+}
+
 /* The wallet name of an "/wallet/<encoded>" path, decoded into *wallet
- * (NULL for "" and "/"). */
+ * (NULL for "" and "/"). The rule is checked on the decoded name, so that
+ * no escape can carry anything past it. */
 static bs_status
 rpc_parse_path(const char *path, char **wallet)
 {
@@ -272,8 +284,8 @@ rpc_parse_path(const char *path, char **wallet)
     decoded = curl_easy_unescape(NULL, encoded, 0, &len); /* NULL: curl >= 7.82 */
     if (decoded == NULL)
         return BS_NOMEM;
-    if (len <= 0 || (size_t)len != strlen(decoded)) {
-        curl_free(decoded); /* empty, or a NUL inside */
+    if (len <= 0 || (size_t)len != strlen(decoded) || !bs_rpc_wallet_name_valid(decoded)) {
+        curl_free(decoded); /* empty, a NUL inside, or against the rule */
         return BS_INVALID;
     }
     *wallet = rpc_strdup(decoded);
@@ -399,7 +411,7 @@ bs_rpc_open_wallet(const bs_rpc *base, const char *wallet, bs_rpc **out)
     if (out == NULL)
         return BS_INVALID;
     *out = NULL;
-    if (base == NULL || wallet == NULL || wallet[0] == '\0')
+    if (base == NULL || !bs_rpc_wallet_name_valid(wallet))
         return BS_INVALID;
     escaped = curl_easy_escape(base->curl, wallet, 0);
     if (escaped == NULL)

@@ -102,15 +102,25 @@ typedef struct bs_rpc_error {
 
 /* ---- lifecycle ---- */
 
+/* A wallet name bitslot accepts: 1..BS_RPC_WALLET_NAME_MAX of
+ * [A-Za-z0-9_.-], not starting with '.' or '-' (so never a path, "..", a
+ * quote or an option). The node would take almost any string; this rule is
+ * what keeps a mistyped or escaped URL from creating an odd wallet. */
+#define BS_RPC_WALLET_NAME_MAX  64
+#define BS_RPC_WALLET_NAME_RULE "1 to 64 ASCII letters, digits, _ . or -, not starting with . or -"
+bool bs_rpc_wallet_name_valid(const char *name);
+
 /* Make a client for url (see the top of this file). opts may be NULL.
  * BS_INVALID for a URL that is not http(s)://[user[:pass]@]host[:port][path]
- * with path "", "/" or "/wallet/NAME" (NAME URL-encoded, non-empty), or for a
- * negative timeout; BS_NOMEM; BS_UNAVAILABLE if libcurl cannot initialise.
- * Nothing is sent. On BS_OK *out is a handle to free with bs_rpc_close(). */
+ * with path "", "/" or "/wallet/NAME" (NAME URL-encoded; decoded, it follows
+ * bs_rpc_wallet_name_valid), or for a negative timeout; BS_NOMEM;
+ * BS_UNAVAILABLE if libcurl cannot initialise. Nothing is sent. On BS_OK
+ * *out is a handle to free with bs_rpc_close(). */
 bs_status bs_rpc_open(const char *url, const bs_rpc_options *opts, bs_rpc **out);
 
 /* Make a client for the same node, credentials and timeouts as base, but
- * for the wallet `wallet` (URL-encoded here). Same errors and ownership. */
+ * for the wallet `wallet` (bs_rpc_wallet_name_valid, else BS_INVALID;
+ * URL-encoded here). Same errors and ownership. */
 bs_status bs_rpc_open_wallet(const bs_rpc *base, const char *wallet, bs_rpc **out);
 
 /* Free the handle and close its connection. NULL is a no-op. */

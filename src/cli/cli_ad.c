@@ -4,30 +4,42 @@
  *          [--categories LIST]
  *   ad list NAME
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/ads.h"
+#include "core/campaigns.h"
 
 /* Read a whole regular file, up to `max` + 1 bytes (so that one byte too
- * many is seen). BS_NOTFOUND: cannot be opened; BS_BADPATH: not a file. */
+ * many is seen). BS_NOTFOUND: cannot be opened; BS_BADPATH: not a regular
+ * file. The file is opened without blocking and checked on the open
+ * descriptor (no race with a rename): opening a named pipe would otherwise
+ * wait for a writer forever, and a device is never read. */
 static bs_status
 read_file(const char *path, size_t max, unsigned char **data, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     unsigned char *buf;
     bs_status st = BS_OK;
     struct stat sb;
+    FILE *f;
 
     *data = NULL;
-    if (f == NULL)
+    if (fd < 0)
         return BS_NOTFOUND;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        st = BS_BADPATH;
-        goto close_file;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return BS_BADPATH;
+    }
+    f = fdopen(fd, "rb"); /* O_NONBLOCK changes nothing for a regular file */
+    if (f == NULL) {
+        close(fd);
+        return BS_NOMEM;
     }
     buf = malloc(max + 1);
     if (buf == NULL) {
@@ -47,9 +59,11 @@ close_file:
 }
 
 /* A field that breaks its rule is a usage error; an image that is not an
- * acceptable ad is a refusal. */
+ * acceptable ad is a refusal. `ad` is what bs_ads_add saw of the image
+ * (NULL before it was looked at). */
 static int
-ad_problem(bs_ad_problem p, bs_image_reason reason, const char *file, const bs_ad_upload *up)
+ad_problem(bs_ad_problem p, bs_image_reason reason, const char *file, const bs_ad_upload *up,
+           const bs_ad *ad)
 {
     switch (p) {
     case BS_AD_BAD_URL:
@@ -61,7 +75,15 @@ ad_problem(bs_ad_problem p, bs_image_reason reason, const char *file, const bs_a
     case BS_AD_BAD_CATEGORIES:
         return bs_cli_invalid(BS_FIELD_CATEGORIES, up->categories);
     case BS_AD_BAD_IMAGE:
+        if (reason == BS_IMAGE_ENCODED_TOO_LARGE && ad != NULL)
+            return bs_cli_refuse("the image \"%s\" is too large once re-encoded (%lld bytes; at "
+                                 "most %u): use fewer colours or a smaller picture",
+                                 file, (long long)ad->image_len, BS_IMAGE_MAX_BYTES);
         return bs_cli_refuse("image \"%s\": %s", file, bs_image_explain(reason));
+    case BS_AD_BAD_SIZE:
+        return bs_cli_refuse("the image \"%s\" is %lldx%lld pixels; ads are %d to %d pixels a side",
+                             file, (long long)ad->width, (long long)ad->height, BS_AD_SIDE_MIN,
+                             BS_AD_SIDE_MAX);
     case BS_AD_OK:
         break;
     }
@@ -101,7 +123,7 @@ run_add(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         return bs_cli_invalid(BS_FIELD_NAME, pos[0]);
     problem = bs_ads_check_fields(&up);
     if (problem != BS_AD_OK)
-        return ad_problem(problem, reason, opts[0].value, &up);
+        return ad_problem(problem, reason, opts[0].value, &up, NULL);
     st = read_file(opts[0].value, BS_IMAGE_MAX_BYTES, &image, &up.image_len);
     if (st != BS_OK)
         return bs_cli_refuse("cannot read image \"%s\": %s", opts[0].value,
@@ -116,7 +138,7 @@ run_add(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
             bs_cli_error("no account \"%s\"", pos[0]);
             rc = BS_EXIT_REFUSED;
         } else if (problem != BS_AD_OK) {
-            rc = ad_problem(problem, reason, opts[0].value, &up);
+            rc = ad_problem(problem, reason, opts[0].value, &up, &ad);
         } else if (st != BS_OK) {
             rc = bs_cli_fail(st, "cannot store the ad");
         } else {
@@ -165,10 +187,11 @@ run_list(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 const bs_cli_command bs_cli_ad_commands[] = {
     {"ad add", "NAME --image FILE --url URL [--hover TEXT] [--nickname N] [--categories LIST]",
      "upload an ad (a slot filler) for NAME",
-     "Checks FILE (JPEG, PNG, GIF, WebP or BMP, found by its content; at most 4 MiB and\n"
-     "2048x2048 pixels), re-encodes it, stores it with the link URL (http or https),\n"
-     "the hover text (up to 512 characters) and a nickname, and prints the ad's id\n"
-     "(NAME/NUMBER). An ad never changes once stored.",
+     "Checks FILE (JPEG, PNG, GIF, WebP or BMP, found by its content; 16 to 2048 pixels\n"
+     "a side; at most 4 MiB, and still at most 4 MiB once re-encoded), re-encodes it,\n"
+     "stores it with the link URL (http or https), the hover text (up to 512\n"
+     "characters) and a nickname, and prints the ad's id (NAME/NUMBER). An ad never\n"
+     "changes once stored.",
      run_add},
     {"ad list", "NAME", "list the ads of NAME", "Prints the ads of NAME as a JSON array.",
      run_list},

@@ -378,23 +378,21 @@ bs_cli_ctx_with_node(bs_cli *cli, bs_ctx **out)
     }
     redact_url(cli->node_url, shown, sizeof(shown));
     st = bs_rpc_open(cli->node_url, NULL, &(*out)->node);
-    if (st == BS_INVALID) {
-        bs_cli_error("invalid node URL \"%s\" (http://USER:PASSWORD@HOST:PORT/wallet/NAME)", shown);
-        return BS_EXIT_USAGE;
-    }
     if (st == BS_OK)
         st = bs_rpc_ensure_wallet((*out)->node, &err);
     if (st == BS_OK)
         return BS_EXIT_OK;
-    if (st == BS_INVALID) { /* no wallet in the URL */
-        bs_rpc_close((*out)->node);
-        (*out)->node = NULL;
-        bs_cli_error("invalid node URL \"%s\" (http://USER:PASSWORD@HOST:PORT/wallet/NAME)", shown);
-        return BS_EXIT_USAGE;
-    }
     bs_rpc_close((*out)->node);
     (*out)->node = NULL;
-    if (st == BS_AUTH)
+    if (st == BS_INVALID) { /* a malformed URL, or no wallet or a bad name in it */
+        bs_cli_error("invalid node URL \"%s\" (http://USER:PASSWORD@HOST:PORT/wallet/NAME; a NAME "
+                     "is " BS_RPC_WALLET_NAME_RULE ")",
+                     shown);
+        return BS_EXIT_USAGE;
+    }
+    if (st == BS_CORRUPT) /* rpc.h: an answer that is not JSON-RPC */
+        bs_cli_error("the node at \"%s\" answered something that is not JSON-RPC", shown);
+    else if (st == BS_AUTH)
         bs_cli_error("the node at \"%s\" refused the user name or password", shown);
     else if (st == BS_MISMATCH)
         bs_cli_error("the wallet of \"%s\" holds private keys; bitslot needs a watch-only wallet",

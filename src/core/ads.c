@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/ads.h"
+#include "core/campaigns.h"
 #include "core/docs.h"
 #include "model/field.h"
 #include "util/failpoint.h"
@@ -23,6 +24,13 @@ bs_ads_check_fields(const bs_ad_upload *u)
     if (u->categories != NULL && !bs_field_valid(BS_FIELD_CATEGORIES, u->categories))
         return BS_AD_BAD_CATEGORIES;
     return BS_AD_OK;
+}
+
+/* An ad no campaign could ever take is refused at upload. */
+static bool
+side_fits(uint32_t side)
+{
+    return side >= BS_AD_SIDE_MIN && side <= BS_AD_SIDE_MAX;
 }
 
 typedef struct chunk {
@@ -100,16 +108,21 @@ bs_ads_add(bs_ctx *ctx, const bs_ad_upload *u, bs_ad *ad, bs_ad_problem *problem
         return st;
 
     st = bs_image_normalize(u->image, u->image_len, &img, reason);
+    ad->width = img.width;
+    ad->height = img.height;
+    ad->image_len = (int64_t)img.len;
     if (st != BS_OK) {
         *problem = BS_AD_BAD_IMAGE;
         return st;
     }
-    ad->width = img.width;
-    ad->height = img.height;
+    if (!side_fits(img.width) || !side_fits(img.height)) {
+        bs_image_release(&img);
+        *problem = BS_AD_BAD_SIZE;
+        return BS_INVALID;
+    }
     snprintf(ad->mime, sizeof(ad->mime), "%s", img.mime);
     crypto_hash_sha256(digest, img.data, img.len);
     sodium_bin2hex(ad->image, sizeof(ad->image), digest, sizeof(digest));
-    ad->image_len = (int64_t)img.len;
     snprintf(ad->nickname, sizeof(ad->nickname), "%s", u->nickname ? u->nickname : "");
     snprintf(ad->hover, sizeof(ad->hover), "%s", u->hover ? u->hover : "");
     snprintf(ad->url, sizeof(ad->url), "%s", u->url);

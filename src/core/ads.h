@@ -2,7 +2,8 @@
  * ads.h — advertisers' ads ("slot fillers"): upload and list
  * (DESIGN.md §5). An ad is immutable once stored.
  *
- *   image checked and re-encoded (media/image.h)
+ *   image checked and re-encoded (media/image.h); its sides are
+ *   BS_AD_SIDE_MIN..MAX (the sizes a campaign may have)
  *     → chunks image/<sha256>/<c> added (identical on a retry)
  *       [failpoint ad.image-stored]
  *     → ad/<owner>/<k> added at the first free index
@@ -35,13 +36,17 @@ typedef enum bs_ad_problem {
     BS_AD_BAD_NICKNAME,
     BS_AD_BAD_CATEGORIES,
     BS_AD_BAD_IMAGE, /* see the image reason */
+    BS_AD_BAD_SIZE,  /* a side outside BS_AD_SIDE_MIN..MAX (core/campaigns.h) */
 } bs_ad_problem;
 
 /* Check the text fields (not the image). */
 bs_ad_problem bs_ads_check_fields(const bs_ad_upload *upload);
 
 /* Store a new ad. On BS_OK *ad is it. BS_INVALID/BS_TOOLARGE/BS_UNSUPPORTED
- * with *problem (and *reason for the image); BS_NOTFOUND: no such owner. */
+ * with *problem (and *reason for the image); BS_NOTFOUND: no such owner.
+ * On BS_AD_BAD_SIZE, and on BS_AD_BAD_IMAGE with reason ENCODED_TOO_LARGE,
+ * ad->width, ad->height and ad->image_len (the re-encoded length) say what
+ * was refused, for the message; nothing is stored. */
 bs_status bs_ads_add(bs_ctx *ctx, const bs_ad_upload *upload, bs_ad *ad, bs_ad_problem *problem,
                      bs_image_reason *reason);
 

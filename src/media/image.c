@@ -8,7 +8,7 @@
  *   decode (libgd; PNG with libpng, see decode_png) -> the decoded size
  *            agrees with the probe
  *   place_on_canvas (only a GIF whose first frame is smaller than its screen)
- *   encode (libgd)
+ *   encode (libgd) -> at most BS_IMAGE_MAX_BYTES
  *
  * Invariants:
  *   - A decoder is given only bytes whose header was read here and whose
@@ -719,13 +719,18 @@ bs_image_normalize(const void *data, size_t len, bs_image *out, bs_image_reason 
         goto destroy_image;
     }
     assert((uint32_t)gdImageSX(im) == pr.width && (uint32_t)gdImageSY(im) == pr.height);
-    out->data = bytes;
     out->len = (size_t)size;
     out->width = pr.width;
     out->height = pr.height;
     out->input_format = pr.format;
     out->output_format = format;
     out->mime = format_mime[format];
+    if (out->len > BS_IMAGE_MAX_BYTES) { /* what is stored obeys the upload limit too */
+        gdFree(bytes);
+        why = BS_IMAGE_ENCODED_TOO_LARGE;
+        goto destroy_image;
+    }
+    out->data = bytes;
 
 destroy_image:
     if (im != NULL)

@@ -7,7 +7,9 @@
  *   - The format is found from the content (magic bytes), never from a name.
  *     Accepted: JPEG, PNG, GIF, WebP, BMP.
  *   - At most BS_IMAGE_MAX_BYTES in; the length is checked before anything
- *     else is looked at.
+ *     else is looked at. At most BS_IMAGE_MAX_BYTES out as well: an image
+ *     that re-encodes larger (noise, a heavily compressed JPEG) is refused,
+ *     so that what is stored is never larger than what may be uploaded.
  *   - Width and height are read from the file's own header (PNG IHDR, JPEG
  *     SOFn, GIF logical screen, WebP VP8/VP8L/VP8X, BMP info header) and must
  *     be 1..BS_IMAGE_MAX_SIDE before a decoder is given a byte, so a
@@ -66,6 +68,7 @@ typedef enum bs_image_format {
     X(FILE_TOO_LARGE, TOOLARGE, "the file is larger than 4 MiB")                                   \
     X(UNKNOWN_FORMAT, INVALID, "not a JPEG, PNG, GIF, WebP or BMP image")                          \
     X(TOO_MANY_PIXELS, TOOLARGE, "the image is wider or taller than 2048 pixels")                  \
+    X(ENCODED_TOO_LARGE, TOOLARGE, "the image is larger than 4 MiB once re-encoded")               \
     X(NO_PIXELS, INVALID, "the image has a width or height of zero")                               \
     X(ANIMATED_WEBP, UNSUPPORTED, "animated WebP images are not supported")                        \
     X(CORRUPT, INVALID, "the image is truncated or damaged")                                       \
@@ -97,11 +100,14 @@ typedef struct bs_image {
  * Statuses (the reason says exactly which rule refused the image):
  *   BS_OK          accepted; *out holds the image, *reason is BS_IMAGE_OK
  *   BS_INVALID     EMPTY, UNKNOWN_FORMAT, NO_PIXELS, CORRUPT
- *   BS_TOOLARGE    FILE_TOO_LARGE, TOO_MANY_PIXELS
+ *   BS_TOOLARGE    FILE_TOO_LARGE, TOO_MANY_PIXELS, ENCODED_TOO_LARGE
  *   BS_UNSUPPORTED ANIMATED_WEBP
  *   BS_NOMEM       NO_MEMORY
- * On any status but BS_OK, *out is all zero (so bs_image_release on it is a
- * no-op) and nothing is left allocated. `data` is only read, and not kept. */
+ * On any status but BS_OK, out->data is NULL and nothing is left allocated
+ * (so bs_image_release on *out is a no-op); *out is all zero, except after
+ * ENCODED_TOO_LARGE, where len, width, height and the formats describe the
+ * re-encoding that was refused (for the message). `data` is only read, and
+ * not kept. */
 bs_status bs_image_normalize(const void *data, size_t len, bs_image *out, bs_image_reason *reason);
 
 /* Free the bytes of `img` and zero it. NULL, a zeroed struct, and a struct

@@ -459,12 +459,12 @@ test_rpc_unknown_wallet_is_remote_minus18(void **state)
     int64_t sats = -1;
 
     (void)state;
-    assert_int_equal(bs_rpc_open_wallet(miner, "no such wallet/x", &ghost), BS_OK);
-    assert_string_equal(bs_rpc_wallet(ghost), "no such wallet/x");
+    assert_int_equal(bs_rpc_open_wallet(miner, "no-such-wallet", &ghost), BS_OK);
+    assert_string_equal(bs_rpc_wallet(ghost), "no-such-wallet");
     assert_int_equal(bs_rpc_getbalance(ghost, 0, &sats, &err), BS_REMOTE);
     assert_int_equal(err.code, BS_RPC_ERR_WALLET_NOT_FOUND);
     assert_int_equal(err.http_status, 500);
-    assert_int_equal(bs_rpc_loadwallet(miner, "no such wallet/x", &err), BS_REMOTE);
+    assert_int_equal(bs_rpc_loadwallet(miner, "no-such-wallet", &err), BS_REMOTE);
     assert_int_equal(err.code, BS_RPC_ERR_WALLET_NOT_FOUND);
     bs_rpc_close(ghost);
     bs_rpc_close(miner);
@@ -830,11 +830,11 @@ test_rpc_sends_amount_as_exact_number(void **state)
         f, 200,
         "{\"result\":\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\","
         "\"error\":null,\"id\":@ID@}",
-        "/wallet/w%20x", &thread);
+        "/wallet/w%2Dx", &thread);
     assert_int_equal(bs_rpc_sendtoaddress(rpc, "bcrt1qxyz", 546, txid, &err), BS_OK);
     fake_end(rpc, thread);
     assert_string_equal(txid, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
-    assert_non_null(strstr(f->request, "POST /wallet/w%20x HTTP/1.1\r\n"));
+    assert_non_null(strstr(f->request, "POST /wallet/w%2Dx HTTP/1.1\r\n"));
     assert_non_null(strstr(f->request, "\"params\":[\"bcrt1qxyz\",0.00000546]"));
     fake_close(f);
 }
@@ -995,17 +995,31 @@ static void
 test_rpc_open_checks_urls(void **state)
 {
     static const char *const bad[] = {
-        "",
-        "not a url",
-        "ftp://u:p@127.0.0.1:1/",
-        "http://127.0.0.1:1/foo",
-        "http://127.0.0.1:1/wallet/",
-        "http://127.0.0.1:1/wallet/a/b",
-        "http://127.0.0.1:1/wallet",
-        "http://127.0.0.1:1/?x=1",
-        "http://127.0.0.1:1/#frag",
-        "http://127.0.0.1:1/wallet/a%00b",
+        "", "not a url", "ftp://u:p@127.0.0.1:1/", "http://127.0.0.1:1/foo",
+        "http://127.0.0.1:1/wallet/", "http://127.0.0.1:1/wallet/a/b", "http://127.0.0.1:1/wallet",
+        "http://127.0.0.1:1/?x=1", "http://127.0.0.1:1/#frag", "http://127.0.0.1:1/wallet/a%00b",
+        /* The wallet name's rule, on the decoded name (outside test: these
+         * were taken, and the node made wallets ".." and q"w). */
+        "http://127.0.0.1:1/wallet/%2e%2e", "http://127.0.0.1:1/wallet/q%22w",
+        "http://127.0.0.1:1/wallet/q\"w", "http://127.0.0.1:1/wallet/q\\w",
+        "http://127.0.0.1:1/wallet/a%20b", "http://127.0.0.1:1/wallet/a%2Fb",
+        "http://127.0.0.1:1/wallet/.w", "http://127.0.0.1:1/wallet/-w",
+        "http://127.0.0.1:1/wallet/"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 65 */
     };
+    static const char *const bad_names[] = {
+        "",
+        "..",
+        ".w",
+        "-w",
+        "a b/c%",
+        "q\"w",
+        "q\\w",
+        "caf\xc3\xa9",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 65 */
+    };
+    static const char longest[] =
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     bs_rpc_options negative = {.timeout_ms = -1};
     bs_rpc *rpc = (bs_rpc *)1, *other = NULL;
     size_t i;
@@ -1020,14 +1034,23 @@ test_rpc_open_checks_urls(void **state)
     assert_int_equal(bs_rpc_open("http://h:1/", &negative, &rpc), BS_INVALID);
     assert_int_equal(bs_rpc_open("http://h:1", NULL, &rpc), BS_OK);
     assert_null(bs_rpc_wallet(rpc));
-    assert_int_equal(bs_rpc_open_wallet(rpc, "", &other), BS_INVALID);
-    assert_int_equal(bs_rpc_open_wallet(rpc, "a b/c%", &other), BS_OK);
-    assert_string_equal(bs_rpc_wallet(other), "a b/c%");
+    for (i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+        print_message("wallet: %s\n", bad_names[i]);
+        assert_int_equal(bs_rpc_open_wallet(rpc, bad_names[i], &other), BS_INVALID);
+        assert_null(other);
+    }
+    assert_int_equal(bs_rpc_open_wallet(rpc, NULL, &other), BS_INVALID);
+    assert_int_equal(strlen(longest), 64);
+    assert_int_equal(bs_rpc_open_wallet(rpc, longest, &other), BS_OK);
+    assert_string_equal(bs_rpc_wallet(other), longest);
+    bs_rpc_close(other);
+    assert_int_equal(bs_rpc_open_wallet(rpc, "Shop_2.main-1", &other), BS_OK);
+    assert_string_equal(bs_rpc_wallet(other), "Shop_2.main-1");
     assert_int_equal(bs_rpc_ensure_wallet(rpc, NULL), BS_INVALID); /* no wallet named */
     bs_rpc_close(other);
     bs_rpc_close(rpc);
-    assert_int_equal(bs_rpc_open("HTTPS://u:p@[::1]:8332/wallet/a%20b", NULL, &rpc), BS_OK);
-    assert_string_equal(bs_rpc_wallet(rpc), "a b");
+    assert_int_equal(bs_rpc_open("HTTPS://u:p@[::1]:8332/wallet/a%2Db.c", NULL, &rpc), BS_OK);
+    assert_string_equal(bs_rpc_wallet(rpc), "a-b.c");
     bs_rpc_close(rpc);
     bs_rpc_close(NULL);
 }

@@ -20,17 +20,23 @@
  *   - `--help` on every command exits 0.
  * The last cases pin down behaviour that was once wrong or misleading.
  */
+#include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 #include <gd.h>
 #include <jansson.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -180,6 +186,38 @@ write_png(const char *path, int width, int height)
     assert_non_null(im);
     gdImageFilledRectangle(im, 0, 0, width - 1, height - 1, gdTrueColor(0x20, 0x80, 0xe0));
     gdImageFilledRectangle(im, 2, 2, width / 2, height / 2, gdTrueColor(0xff, 0xd0, 0x00));
+    png = gdImagePngPtr(im, &size);
+    gdImageDestroy(im);
+    assert_non_null(png);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(png, 1, (size_t)size, f), (size_t)size);
+    assert_int_equal(fclose(f), 0);
+    gdFree(png);
+}
+
+/* A width x height palette PNG of 256 colours in random order, made with
+ * libgd: one byte a pixel that no compressor can shrink, and three once
+ * re-encoded as RGB. Deterministic (xorshift32). */
+static void
+write_noise_png(const char *path, int width, int height)
+{
+    gdImagePtr im = gdImageCreate(width, height);
+    uint32_t r = 2463534242u;
+    void *png;
+    int size = 0;
+    FILE *f;
+
+    assert_non_null(im);
+    for (int c = 0; c < 256; c++)
+        assert_int_equal(gdImageColorAllocate(im, c, 255 - c, (c * 7) & 255), c);
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++) {
+            r ^= r << 13;
+            r ^= r >> 17;
+            r ^= r << 5;
+            im->pixels[y][x] = (unsigned char)r;
+        }
     png = gdImagePngPtr(im, &size);
     gdImageDestroy(im);
     assert_non_null(png);
@@ -1228,6 +1266,228 @@ test_cli_trade_directory_as_image_is_not_a_file(void **state)
         fail_msg("a directory is not an input/output error");
 }
 
+/* A named pipe given as --image waited for a writer forever (outside test):
+ * the open blocked before the check that it is a regular file. Run under
+ * timeout(1), so that the old behaviour fails the test instead of hanging
+ * it. */
+static void
+test_cli_trade_named_pipe_as_image_is_not_a_file(void **state)
+{
+    char fifo[PATH_SIZE], message[2 * PATH_SIZE], now[64];
+    const char *bin = getenv("BITSLOT_BIN");
+    bs_test_output r;
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    shop_path(&s, "fifo.png", fifo, sizeof(fifo));
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    snprintf(now, sizeof(now), "BITSLOT_NOW=%lld", (long long)s.now);
+    r = bs_test_run_program("timeout",
+                            ARGS("20", bin ? bin : "bitslot", "ad", "add", "bob", "--image", fifo,
+                                 "--url", "https://b.example/"),
+                            (const char *const[]){s.store_env, now, NULL}, NULL);
+    print_message("exit %d, stderr: %s", r.exit_code, r.err);
+    assert_int_not_equal(r.exit_code, 124); /* timed out: it blocked */
+    snprintf(message, sizeof(message), "bitslot: cannot read image \"%s\": not a regular file",
+             fifo);
+    assert_line(r.err, message);
+    assert_int_equal(r.exit_code, 1);
+    bs_test_output_release(&r);
+    snprintf(message, sizeof(message),
+             "bitslot: cannot read image \"/dev/zero\": not a regular file");
+    refused(&s, NULL, 1, message,
+            ARGS("ad", "add", "bob", "--image", "/dev/zero", "--url", "https://b.example/"));
+}
+
+/* Campaigns are 16 to 2048 pixels a side: an ad no campaign could ever take
+ * is refused at upload (outside test: 1x1 was accepted). */
+static void
+test_cli_trade_ad_no_campaign_could_take_is_refused(void **state)
+{
+    char tiny[PATH_SIZE], thin[PATH_SIZE], odd[PATH_SIZE], least[PATH_SIZE], message[2 * PATH_SIZE];
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    shop_path(&s, "tiny.png", tiny, sizeof(tiny));
+    write_png(tiny, 1, 1);
+    shop_path(&s, "thin.png", thin, sizeof(thin));
+    write_png(thin, 300, 15);
+    shop_path(&s, "odd.png", odd, sizeof(odd));
+    write_png(odd, 300, 251);
+    shop_path(&s, "least.png", least, sizeof(least));
+    write_png(least, 16, 16);
+
+    snprintf(message, sizeof(message),
+             "bitslot: the image \"%s\" is 1x1 pixels; ads are 16 to 2048 pixels a side", tiny);
+    refused(&s, NULL, 1, message,
+            ARGS("ad", "add", "bob", "--image", tiny, "--url", "https://b.example/"));
+    snprintf(message, sizeof(message),
+             "bitslot: the image \"%s\" is 300x15 pixels; ads are 16 to 2048 pixels a side", thin);
+    refused(&s, NULL, 1, message,
+            ARGS("ad", "add", "bob", "--image", thin, "--url", "https://b.example/"));
+    ok_line(&s, "bob/0", ARGS("ad", "add", "bob", "--image", odd, "--url", "https://b.example/"));
+    ok_line(&s, "bob/1", ARGS("ad", "add", "bob", "--image", least, "--url", "https://b.example/"));
+}
+
+/* The 4 MiB limit holds for what is stored too (outside test: a 3.99 MB
+ * noise PNG was stored as 10.2 MB in 20 chunks). */
+static void
+test_cli_trade_image_too_large_once_reencoded_is_refused(void **state)
+{
+    static const char tail[] = " bytes; at most 4194304): use fewer colours or a smaller picture\n";
+    char noise[PATH_SIZE], head[2 * PATH_SIZE];
+    long long stored = 0;
+    struct stat sb;
+    bs_test_output r;
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    shop_path(&s, "noise.png", noise, sizeof(noise));
+    write_noise_png(noise, 2048, 2000);
+    assert_int_equal(stat(noise, &sb), 0);
+    assert_true(sb.st_size <= 4194304);
+    r = refused_somehow(&s, ARGS("ad", "add", "bob", "--image", noise, "--url", "https://b.ex/"));
+    snprintf(head, sizeof(head), "bitslot: the image \"%s\" is too large once re-encoded (", noise);
+    assert_int_equal(r.exit_code, 1);
+    assert_memory_equal(r.err, head, strlen(head));
+    assert_int_equal(sscanf(r.err + strlen(head), "%lld", &stored), 1);
+    assert_true(stored > 4194304);
+    assert_non_null(strstr(r.err, tail));
+    assert_string_equal(strstr(r.err, tail), tail);
+    bs_test_output_release(&r);
+}
+
+#define NODE_URL_RULE                                                                              \
+    "(http://USER:PASSWORD@HOST:PORT/wallet/NAME; a NAME is 1 to 64 ASCII letters, digits, _ . "   \
+    "or -, not starting with . or -)"
+
+/* One rule for the wallet name, on the decoded name (outside test: %2e%2e
+ * and q%22w were taken, and the node made wallets ".." and q"w). Nothing is
+ * sent: the port is closed. */
+static void
+test_cli_trade_node_wallet_names_follow_one_rule(void **state)
+{
+    static const char *const bad[] = {
+        "%2e%2e",
+        "q%22w",
+        "q\"w",
+        "q\\w",
+        ".hidden",
+        "-x",
+        "a%20b",
+        "a%2Fb",
+        "%00",
+        "a%2",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 65 */
+    };
+    char url[256], message[512];
+    bs_test_output r;
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(url, sizeof(url), "http://u:p@127.0.0.1:1/wallet/%s", bad[i]);
+        snprintf(message, sizeof(message),
+                 "bitslot: invalid node URL \"http://u:***@127.0.0.1:1/wallet/%s\" " NODE_URL_RULE,
+                 bad[i]);
+        refused(&s, NULL, 2, message, ARGS("--node", url, "funds", "check", "bob"));
+    }
+    /* A good name gets as far as the node (none there: exit 3). */
+    r = shop_run(
+        &s, NULL,
+        ARGS("--node", "http://u:p@127.0.0.1:1/wallet/Shop_2.main-1", "funds", "check", "bob"));
+    assert_int_equal(r.exit_code, 3);
+    assert_null(strstr(r.err, "invalid node URL"));
+    bs_test_output_release(&r);
+}
+
+/* A listener on 127.0.0.1 that answers every request with `reply`, until
+ * told to stop: a node gone wrong (a fake only to inject that fault). */
+typedef struct bad_node {
+    int fd;
+    int port;
+    const char *reply;
+    volatile bool stop;
+    pthread_t thread;
+} bad_node;
+
+static void *
+bad_node_serve(void *arg)
+{
+    bad_node *n = arg;
+
+    while (!n->stop) {
+        struct pollfd p = {n->fd, POLLIN, 0};
+        char buf[4096];
+        int conn;
+
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        conn = accept(n->fd, NULL, NULL);
+        if (conn < 0)
+            continue;
+        (void)recv(conn, buf, sizeof(buf), 0); /* the request, or enough of it */
+        (void)send(conn, n->reply, strlen(n->reply), MSG_NOSIGNAL);
+        close(conn);
+    }
+    return NULL;
+}
+
+static void
+bad_node_start(bad_node *n, const char *reply)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+
+    n->reply = reply;
+    n->stop = false;
+    n->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(n->fd >= 0);
+    assert_int_equal(bind(n->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(n->fd, 8), 0);
+    assert_int_equal(getsockname(n->fd, (struct sockaddr *)&a, &len), 0);
+    n->port = ntohs(a.sin_port);
+    assert_int_equal(pthread_create(&n->thread, NULL, bad_node_serve, n), 0);
+}
+
+static void
+bad_node_stop(bad_node *n)
+{
+    n->stop = true;
+    pthread_join(n->thread, NULL);
+    close(n->fd);
+}
+
+/* A node whose answer is not JSON-RPC is said to be so (outside test: "data
+ * is damaged or of an unknown format", which reads like a damaged store). */
+static void
+test_cli_trade_node_answering_garbage_is_not_json_rpc(void **state)
+{
+    static const char *const replies[] = {
+        "HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nnot json",
+        "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    };
+    char url[128], message[256];
+    bad_node n;
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    for (size_t i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+        bad_node_start(&n, replies[i]);
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d/wallet/shop", n.port);
+        snprintf(message, sizeof(message),
+                 "bitslot: the node at \"%s\" answered something that is not JSON-RPC", url);
+        refused(&s, NULL, 3, message, ARGS("--node", url, "funds", "check", "bob"));
+        bad_node_stop(&n);
+    }
+}
+
 /* `ad list` and `campaign list` of an account that does not exist print []
  * and exit 0, where every other command says no account "NAME" (exit 1): a
  * mistyped name looks like an account without ads. */
@@ -1316,6 +1576,11 @@ main(void)
         cmocka_unit_test(test_cli_trade_sale_time_never_goes_back),
         cmocka_unit_test(test_cli_trade_campaign_number_messages_state_the_rules),
         cmocka_unit_test(test_cli_trade_directory_as_image_is_not_a_file),
+        cmocka_unit_test(test_cli_trade_named_pipe_as_image_is_not_a_file),
+        cmocka_unit_test(test_cli_trade_ad_no_campaign_could_take_is_refused),
+        cmocka_unit_test(test_cli_trade_image_too_large_once_reencoded_is_refused),
+        cmocka_unit_test(test_cli_trade_node_wallet_names_follow_one_rule),
+        cmocka_unit_test(test_cli_trade_node_answering_garbage_is_not_json_rpc),
         cmocka_unit_test(test_cli_trade_listing_an_unknown_account_is_refused),
         cmocka_unit_test(test_cli_trade_fees_always_go_to_the_operator),
         cmocka_unit_test(test_cli_trade_history_says_when_more_follow),

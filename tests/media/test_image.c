@@ -188,20 +188,27 @@ adler32_of(const unsigned char *p, size_t len)
 }
 
 /* A whole PNG of the given scanlines (each a filter byte 0 and the samples),
- * deflated as one stored block, for the variants libgd cannot write. */
+ * deflated as stored blocks (no compression), for the variants libgd cannot
+ * write. */
 static blob
 png_from_scanlines(uint32_t width, uint32_t height, int depth, int colour_type,
                    const unsigned char *raw, size_t len)
 {
     blob png = png_signature_and_ihdr(width, height, depth, colour_type);
-    blob z = blob_copy("\x78\x01\x01", 3); /* zlib header; final stored block */
-    unsigned char field[4];
+    blob z = blob_copy("\x78\x01", 2); /* zlib header */
+    unsigned char field[5];
+    size_t done = 0;
 
-    assert_true(len < 65536);
-    put_le16(field, (uint32_t)len);
-    put_le16(field + 2, (uint32_t)~len);
-    blob_append(&z, field, 4);
-    blob_append(&z, raw, len);
+    do { /* stored blocks of at most 65535 bytes; the last one is final */
+        size_t n = len - done < 65535 ? len - done : 65535;
+
+        field[0] = done + n == len ? 1 : 0;
+        put_le16(field + 1, (uint32_t)n);
+        put_le16(field + 3, (uint32_t)~n);
+        blob_append(&z, field, 5);
+        blob_append(&z, raw + done, n);
+        done += n;
+    } while (done < len);
     put_be32(field, adler32_of(raw, len));
     blob_append(&z, field, 4);
     append_chunk(&png, "IDAT", z.data, z.len);
@@ -786,6 +793,53 @@ test_image_over_4mib_is_too_large(void **state)
     blob_free(&png);
 }
 
+/* Scanlines (filter byte 0) of random 8-bit samples, `channels` a pixel:
+ * noise, which no compressor can shrink. Deterministic (xorshift32). */
+static blob
+noise_scanlines(uint32_t width, uint32_t height, uint32_t channels)
+{
+    size_t row = 1 + (size_t)width * channels;
+    blob b = {malloc(row * height), row * height};
+    uint32_t x = 2463534242u;
+
+    assert_non_null(b.data);
+    for (size_t i = 0; i < b.len; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        b.data[i] = i % row == 0 ? 0 : (unsigned char)x;
+    }
+    return b;
+}
+
+/* The upload limit holds for what is stored too (outside test: a 3.99 MB
+ * noise PNG was stored as 10.2 MB). Grey-with-alpha noise, under 4 MiB as
+ * two bytes a pixel, re-encodes as RGBA at four: refused, and the refusal
+ * says how large the re-encoding was. */
+static void
+test_image_reencoded_over_4mib_is_too_large(void **state)
+{
+    blob raw = noise_scanlines(2048, 1000, 2);
+    blob png = png_from_scanlines(2048, 1000, 8, 4, raw.data, raw.len);
+    bs_image_reason reason = BS_IMAGE_OK;
+    bs_image img;
+
+    (void)state;
+    assert_true(png.len <= BS_IMAGE_MAX_BYTES);
+    memset(&img, 0xA5, sizeof(img));
+    assert_int_equal(bs_image_normalize(png.data, png.len, &img, &reason), BS_TOOLARGE);
+    assert_int_equal(reason, BS_IMAGE_ENCODED_TOO_LARGE);
+    assert_null(img.data);
+    assert_true(img.len > BS_IMAGE_MAX_BYTES);
+    assert_int_equal(img.width, 2048);
+    assert_int_equal(img.height, 1000);
+    assert_int_equal(img.output_format, BS_IMAGE_FORMAT_PNG);
+    bs_image_release(&img); /* a no-op */
+    assert_null(img.data);
+    blob_free(&png);
+    blob_free(&raw);
+}
+
 /* Signature and IHDR only: a decoder would call this CORRUPT (no IDAT), so
  * TOO_MANY_PIXELS shows it was refused on the header, before decoding. */
 static void
@@ -1268,6 +1322,7 @@ main(void)
         cmocka_unit_test(test_image_random_bytes_are_invalid),
         cmocka_unit_test(test_image_text_is_invalid),
         cmocka_unit_test(test_image_over_4mib_is_too_large),
+        cmocka_unit_test(test_image_reencoded_over_4mib_is_too_large),
         cmocka_unit_test(test_image_png_bomb_refused_before_decoding),
         cmocka_unit_test(test_image_2049_wide_refused),
         cmocka_unit_test(test_image_zero_side_refused),
