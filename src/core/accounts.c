@@ -1,5 +1,24 @@
 /*
  * accounts.c — see accounts.h.
+ *
+ * Registering writes two documents, each by one add: the API key index
+ * apikey/<hash> (model/apikey.h), then the account. Index first, because an
+ * index is never the truth, only where to look: authentication reads the
+ * account it names and compares the account's own api_key_hash. So every
+ * state between the two writes is harmless —
+ *   - a crash after the index (failpoint account.key-indexed) leaves an
+ *     index naming an account that does not exist, or that someone else
+ *     registers later with another key: it authenticates nobody, and the
+ *     name is free;
+ *   - an account add that finds the name taken by someone else removes our
+ *     index (best effort: a leftover is harmless as above);
+ * while the other order would leave an account that its key cannot reach.
+ * An index add whose answer was lost is sent again (bs_docs_add_same): the
+ * key holds a 256-bit random digest, so the same document there means the
+ * same operation (store.h), and one found there is ours only when it names
+ * our account. Another account's would be a clash of random keys, not to
+ * happen in practice: refused (BS_CONFLICT, a retry draws a new key), never
+ * overwritten.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -9,8 +28,11 @@
 #include "core/books.h"
 #include "core/docs.h"
 #include "core/recover.h"
+#include "model/apikey.h"
 #include "model/field.h"
+#include "util/failpoint.h"
 #include "util/money.h"
+#include "util/text.h"
 
 /* argon2id at least 19 MiB and 2 passes (OWASP's minimum). */
 #define PWHASH_OPS 2
@@ -29,6 +51,62 @@ canonical(const char *name, bs_name canon)
         return BS_INVALID;
     bs_name_canonical(name, canon);
     return BS_OK;
+}
+
+/* The stored form of an API key: the lowercase hex of its BLAKE2b digest. */
+static void
+api_key_hash(const char *api_key, char out[BS_API_KEY_HASH_LEN + 1])
+{
+    unsigned char digest[BS_API_KEY_HASH_LEN / 2];
+
+    crypto_generichash(digest, sizeof(digest), (const unsigned char *)api_key, BS_API_KEY_LEN, NULL,
+                       0);
+    sodium_bin2hex(out, BS_API_KEY_HASH_LEN + 1, digest, sizeof(digest));
+}
+
+/* An index document found where ours goes is ours when it names our
+ * account (arg: its canonical name). */
+static bool
+index_names(const char *text, size_t len, void *arg)
+{
+    bs_name found;
+
+    return bs_apikey_decode(text, len, found) == BS_OK && strcmp(found, arg) == 0;
+}
+
+/* Add apikey/<hash> naming `canon`, or find it there from an earlier send
+ * of this very add. BS_CONFLICT when another account's is there. */
+static bs_status
+index_add(bs_ctx *ctx, const char *hash, const char *canon)
+{
+    char key[BS_KEY_BUF], *text;
+    size_t len;
+    bs_status st;
+
+    text = bs_apikey_encode(canon, &len);
+    if (text == NULL)
+        return BS_NOMEM;
+    bs_key_apikey(hash, key);
+    st = bs_docs_add_same(ctx, key, text, len, index_names, (void *)canon);
+    free(text);
+    return st == BS_EXISTS ? BS_CONFLICT : st;
+}
+
+/* Remove our index apikey/<hash> after the name turned out to be taken.
+ * Best effort: whatever fails leaves a harmless leftover (see the top). */
+static void
+index_remove(bs_ctx *ctx, const char *hash, const char *canon)
+{
+    char key[BS_KEY_BUF], *text;
+    size_t len;
+    bs_cas cas;
+
+    bs_key_apikey(hash, key);
+    if (bs_store_get(ctx->store, key, &text, &len, &cas) != BS_OK)
+        return;
+    if (index_names(text, len, (void *)canon))
+        (void)bs_store_remove(ctx->store, key, cas);
+    free(text);
 }
 
 /* An add of the account that met the account there, or whose outcome was
@@ -53,7 +131,7 @@ bs_status
 bs_accounts_create(bs_ctx *ctx, const char *name, const char *password, size_t len,
                    char api_key[BS_API_KEY_LEN + 1])
 {
-    unsigned char key[BS_API_KEY_LEN / 2], digest[32];
+    unsigned char key[BS_API_KEY_LEN / 2];
     char doc_key[BS_KEY_BUF], *text;
     bs_account a;
     bs_name canon;
@@ -71,22 +149,70 @@ bs_accounts_create(bs_ctx *ctx, const char *name, const char *password, size_t l
         return BS_NOMEM;
     randombytes_buf(key, sizeof(key));
     sodium_bin2hex(api_key, BS_API_KEY_LEN + 1, key, sizeof(key));
-    crypto_generichash(digest, sizeof(digest), (const unsigned char *)api_key, BS_API_KEY_LEN, NULL,
-                       0);
-    sodium_bin2hex(a.api_key_hash, sizeof(a.api_key_hash), digest, sizeof(digest));
+    sodium_memzero(key, sizeof(key));
+    api_key_hash(api_key, a.api_key_hash);
     a.created = bs_ctx_now(ctx);
     a.ledger_next = 1;
     text = bs_account_encode(&a, &text_len);
-    if (text == NULL)
-        return BS_NOMEM;
+    if (text == NULL) {
+        st = BS_NOMEM;
+        goto forget_key;
+    }
+    st = index_add(ctx, a.api_key_hash, canon);
+    if (st != BS_OK)
+        goto free_text;
+    bs_failpoint(BS_FP_ACCOUNT_KEY_INDEXED);
     bs_key_account(canon, doc_key);
     st = bs_store_add(ctx->store, doc_key, text, text_len, NULL);
-    free(text);
     if (st == BS_EXISTS || st == BS_UNCERTAIN)
         st = created_by_us(ctx, canon, a.api_key_hash, st);
-    sodium_memzero(key, sizeof(key));
+    if (st == BS_EXISTS) /* taken by someone else */
+        index_remove(ctx, a.api_key_hash, canon);
+free_text:
+    free(text);
+forget_key:
     if (st != BS_OK)
         sodium_memzero(api_key, BS_API_KEY_LEN + 1);
+    return st;
+}
+
+bs_status
+bs_accounts_authenticate(bs_ctx *ctx, const char *api_key, bs_name canon_out)
+{
+    char hash[BS_API_KEY_HASH_LEN + 1], key[BS_KEY_BUF], *text;
+    bs_account a;
+    bs_name canon;
+    size_t len;
+    bs_status st;
+
+    canon_out[0] = '\0';
+    if (api_key == NULL || strnlen(api_key, BS_API_KEY_LEN + 1) != BS_API_KEY_LEN ||
+        !bs_text_lower_hex(api_key, BS_API_KEY_LEN))
+        return BS_AUTH;
+    api_key_hash(api_key, hash);
+    bs_key_apikey(hash, key);
+    st = bs_store_get(ctx->store, key, &text, &len, NULL);
+    if (st == BS_NOTFOUND)
+        return BS_AUTH;
+    if (st != BS_OK)
+        return st;
+    st = bs_apikey_decode(text, len, canon);
+    free(text);
+    if (st != BS_OK)
+        return st;
+    st = bs_docs_account(ctx, canon, &a, NULL);
+    if (st == BS_NOTFOUND) /* an index left by a crash or a lost race */
+        return BS_AUTH;
+    if (st != BS_OK)
+        return st;
+    /* The account's own hash decides: the index only said where to look. */
+    st = strlen(a.api_key_hash) == BS_API_KEY_HASH_LEN &&
+                 sodium_memcmp(a.api_key_hash, hash, BS_API_KEY_HASH_LEN) == 0
+             ? BS_OK
+             : BS_AUTH;
+    bs_account_release(&a);
+    if (st == BS_OK)
+        memcpy(canon_out, canon, strlen(canon) + 1);
     return st;
 }
 

@@ -23,11 +23,26 @@
 bool bs_accounts_password_ok(size_t len);
 
 /* Register `name` with `password` (argon2id). On BS_OK, api_key holds the
- * account's API key, shown this once (only its hash is stored). BS_INVALID:
- * bad name or password length; BS_EXISTS: the name (in any case) is taken;
- * BS_FORBIDDEN: the name is the operator's. */
+ * account's API key, shown this once (only its hash is stored, in the
+ * account and as the key of its index apikey/<hash>, model/apikey.h).
+ * BS_INVALID: bad name or password length; BS_EXISTS: the name (in any
+ * case) is taken; BS_FORBIDDEN: the name is the operator's; BS_CONFLICT:
+ * the new key's index is another account's (a clash of 256-bit random keys:
+ * not in practice; a retry draws a new key). On any failure api_key is
+ * zeroed; a failure after the index was written may leave it behind, which
+ * is harmless (see accounts.c). */
 bs_status bs_accounts_create(bs_ctx *ctx, const char *name, const char *password, size_t len,
                              char api_key[BS_API_KEY_LEN + 1]);
+
+/* The account whose API key is `api_key` (as bs_accounts_create printed
+ * it: BS_API_KEY_LEN lowercase hex characters): on BS_OK, canon_out holds
+ * its canonical name. BS_AUTH for a malformed key and for a key that is no
+ * account's (no index, an index naming no account, or an account whose own
+ * hash differs: the account decides, compared in constant time); otherwise
+ * a store error as is (BS_UNAVAILABLE, BS_CORRUPT...). canon_out is "" on
+ * any failure. One read of the index and one of the account; the account's
+ * interrupted work is not recovered here. */
+bs_status bs_accounts_authenticate(bs_ctx *ctx, const char *api_key, bs_name canon_out);
 
 /* BS_OK when `password` is the account's; BS_AUTH otherwise (also for an
  * unknown account, so as not to tell which names exist). */

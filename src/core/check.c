@@ -3,7 +3,13 @@
  *   1. accounts: each ledger (documents then pending entries) numbered
  *      1..n without gaps, each entry's balance the previous one plus its
  *      amount, the last one the account's balance; no lock left; every
- *      purchase/sale/fee entry remembered by the slot it names.
+ *      purchase/sale/fee entry remembered by the slot it names; every
+ *      account but the operator's found by its API key: its index
+ *      apikey/<hash> names it. An index that names no account, or an
+ *      account whose hash is another, is what a crash or a lost race of
+ *      `account create` leaves (core/accounts.c): harmless, since
+ *      authentication compares the account's own hash, so neither reported
+ *      nor counted.
  *   2. campaigns: slots 0..N-1 contiguous and back to back; campaign.last
  *      a true copy of a sold slot, and every slot after it still held by its
  *      buyer's intent; each slot's buyer debited once (unless the intent is
@@ -36,9 +42,11 @@
 #include "core/docs.h"
 #include "core/keyimport.h"
 #include "core/keys.h"
+#include "model/apikey.h"
 #include "model/keys.h"
 #include "util/grow.h"
 #include "util/money.h"
+#include "util/text.h"
 
 typedef struct sale_entry {
     char ref[BS_REF_MAX];
@@ -285,6 +293,39 @@ check_account_keys(checker *ck, const char *canon, const bs_account *a)
     return st;
 }
 
+/* The account can be found by its API key: apikey/<its hash> names it. The
+ * operator has no API key (its hash is ""). */
+static bs_status
+check_account_index(checker *ck, const char *canon, const bs_account *a)
+{
+    char key[BS_KEY_BUF], *text;
+    bs_name named;
+    size_t len;
+    bs_status st;
+
+    if (a->is_operator && a->api_key_hash[0] == '\0')
+        return BS_OK;
+    if (strlen(a->api_key_hash) != BS_API_KEY_HASH_LEN ||
+        !bs_text_lower_hex(a->api_key_hash, BS_API_KEY_HASH_LEN)) {
+        violation(ck, "account \"%s\" has no API key index (its key hash is malformed)", canon);
+        return BS_OK;
+    }
+    bs_key_apikey(a->api_key_hash, key);
+    st = bs_store_get(ck->ctx->store, key, &text, &len, NULL);
+    if (st == BS_NOTFOUND) {
+        violation(ck, "account \"%s\" has no API key index", canon);
+        return BS_OK;
+    }
+    if (st != BS_OK)
+        return st;
+    if (bs_apikey_decode(text, len, named) != BS_OK)
+        violation(ck, "document \"%s\" is not an API key index", key);
+    else if (strcmp(named, canon) != 0)
+        violation(ck, "account \"%s\": its API key index names \"%s\"", canon, named);
+    free(text);
+    return BS_OK;
+}
+
 static bool
 name_is_canonical(const char *name)
 {
@@ -335,6 +376,8 @@ check_account(const bs_store_doc *doc, void *arg)
             violation(ck, "account \"%s\": balance %lld is out of range", canon,
                       (long long)a.balance);
         st = check_account_keys(ck, canon, &a);
+        if (st == BS_OK)
+            st = check_account_index(ck, canon, &a);
         ck->sum->balances += a.balance;
     }
     bs_account_release(&a);

@@ -95,6 +95,8 @@ typedef struct bs_watermark {
 typedef struct bs_account {
     bs_name name;                        /* as registered */
     char password[BS_PASSWORD_HASH_MAX]; /* argon2id string; "" cannot log in */
+    /* lowercase hex, also the key of the account's index (model/apikey.h);
+     * "" for the operator, which has no API key */
     char api_key_hash[BS_API_KEY_HASH_LEN + 1];
     int64_t created;
     bool is_operator;

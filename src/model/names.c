@@ -97,6 +97,12 @@ bs_key_account(const char *canon, char out[BS_KEY_BUF])
 }
 
 void
+bs_key_apikey(const char *hash_hex, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, BS_PREFIX_APIKEYS "%s", hash_hex);
+}
+
+void
 bs_key_campaign(const bs_ref *campaign, char out[BS_KEY_BUF])
 {
     snprintf(out, BS_KEY_BUF, "campaign/%s/%010u", campaign->owner, (unsigned)campaign->index);

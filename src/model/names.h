@@ -51,6 +51,9 @@ bool bs_ref_equal(const bs_ref *a, const bs_ref *b);
 
 /* Store keys (BS_KEY_BUF bytes each). `canon` is a canonical name. */
 void bs_key_account(const char *canon, char out[BS_KEY_BUF]);
+/* apikey/<hash>: the API key index (model/apikey.h); `hash_hex` is the
+ * lowercase hex of the key's digest. */
+void bs_key_apikey(const char *hash_hex, char out[BS_KEY_BUF]);
 void bs_key_campaign(const bs_ref *campaign, char out[BS_KEY_BUF]);
 void bs_key_slot(const bs_ref *campaign, uint32_t slot, char out[BS_KEY_BUF]);
 void bs_key_ad(const bs_ref *ad, char out[BS_KEY_BUF]);
@@ -59,6 +62,7 @@ void bs_key_image_chunk(const char *digest_hex, uint32_t chunk, char out[BS_KEY_
 
 /* Key prefixes for scans. */
 #define BS_PREFIX_ACCOUNTS  "account/"
+#define BS_PREFIX_APIKEYS   "apikey/"
 #define BS_PREFIX_CAMPAIGNS "campaign/"
 void bs_prefix_campaigns_of(const char *canon, char out[BS_KEY_BUF]);
 void bs_prefix_slots_of(const bs_ref *campaign, char out[BS_KEY_BUF]);

@@ -18,6 +18,7 @@
 
 /* X(id, "name", "operation that reaches it") */
 #define BS_FAILPOINT_MAP(X)                                                                        \
+    X(ACCOUNT_KEY_INDEXED, "account.key-indexed", "account-create")                                \
     X(PURCHASE_LOCKED, "purchase.locked", "buy")                                                   \
     X(PURCHASE_SLOT_ADDED, "purchase.slot-added", "buy")                                           \
     X(PURCHASE_DEBITED, "purchase.debited", "buy")                                                 \

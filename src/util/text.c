@@ -228,3 +228,14 @@ bs_text_decimal(const char *s, size_t len)
             return false;
     return true;
 }
+
+bool
+bs_text_lower_hex(const char *s, size_t len)
+{
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    return true;
+}

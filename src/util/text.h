@@ -1,7 +1,7 @@
 /*
  * text.h — checks on text that people type: UTF-8 that is safe to show,
  * http(s) URLs that every URL parser reads the same way, and whole numbers
- * in their one spelling. The rules per kind
+ * in their one spelling (decimal, and lowercase hex). The rules per kind
  * of field (title, hover text, reason, ...) are in model/field.h, built on
  * these two.
  */
@@ -36,5 +36,9 @@ bool bs_text_http_url(const char *url, size_t max);
  * at least one, no leading zero ("0" itself is one). So "05", "+5", " 5",
  * "5.0" and "1e3" are not, and every number has one text. */
 bool bs_text_decimal(const char *s, size_t len);
+
+/* True when s[0..len) is lowercase hex digits (0-9, a-f), at least one: the
+ * one spelling of a key or a digest in hex. */
+bool bs_text_lower_hex(const char *s, size_t len);
 
 #endif

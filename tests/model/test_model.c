@@ -5,7 +5,8 @@
  * encode → decode → equal (and re-encodes to the same bytes); every decoder
  * refuses, with BS_CORRUPT and nothing left to free, a missing field, a
  * mistyped field, an over-long string, duplicate keys, trailing garbage, a
- * non-object and unknown kinds. The equality predicates see every field.
+ * non-object and unknown kinds; the API key index names only a canonical
+ * name. The equality predicates see every field.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "model/account.h"
+#include "model/apikey.h"
 #include "model/ad.h"
 #include "model/campaign.h"
 #include "model/ledger.h"
@@ -180,6 +182,9 @@ test_names_keys_are_zero_padded(void **state)
     assert_string_equal(a, "ad/bob/0000000010");
     bs_key_account("bob", a);
     assert_string_equal(a, "account/bob");
+    bs_key_apikey(DIGEST, a);
+    assert_string_equal(a, "apikey/" DIGEST);
+    assert_memory_equal(a, BS_PREFIX_APIKEYS, strlen(BS_PREFIX_APIKEYS));
     bs_key_ledger("bob", 7, a);
     bs_key_ledger("bob", 10, b);
     assert_string_equal(a, "ledger/bob/000000000007");
@@ -808,6 +813,14 @@ decode_entry(const char *text, size_t len)
     return bs_ledger_entry_decode(text, len, &e);
 }
 
+static bs_status
+decode_apikey(const char *text, size_t len)
+{
+    bs_name canon;
+
+    return bs_apikey_decode(text, len, canon);
+}
+
 /* The encoded sample document of each decoder (malloc'ed). */
 static char *
 sample_text(const char *what)
@@ -833,18 +846,20 @@ sample_text(const char *what)
         free(ad);
         return text;
     }
+    if (strcmp(what, "apikey") == 0)
+        return bs_apikey_encode("alice_1", NULL);
     {
         bs_ledger_entry e = sample_entry();
         return bs_ledger_entry_encode(&e, NULL);
     }
 }
 
-enum { D_ACCOUNT, D_CAMPAIGN, D_SLOT, D_AD, D_ENTRY };
+enum { D_ACCOUNT, D_CAMPAIGN, D_SLOT, D_AD, D_ENTRY, D_APIKEY };
 
 static const decoder decoders[] = {
     [D_ACCOUNT] = {"account", decode_account}, [D_CAMPAIGN] = {"campaign", decode_campaign},
     [D_SLOT] = {"slot", decode_slot},          [D_AD] = {"ad", decode_ad},
-    [D_ENTRY] = {"entry", decode_entry},
+    [D_ENTRY] = {"entry", decode_entry},       [D_APIKEY] = {"apikey", decode_apikey},
 };
 #define N_DECODERS (sizeof(decoders) / sizeof(decoders[0]))
 
@@ -993,6 +1008,7 @@ test_codec_decoders_refuse_missing_or_mistyped_fields(void **state)
     assert_int_equal(check_each_field(&decoders[D_SLOT], NULL), 10);
     assert_int_equal(check_each_field(&decoders[D_AD], NULL), 13);
     assert_int_equal(check_each_field(&decoders[D_ENTRY], NULL), 8);
+    assert_int_equal(check_each_field(&decoders[D_APIKEY], NULL), 1);
 }
 
 /* A string field at its longest is accepted; one byte more is corrupt. */
@@ -1024,6 +1040,7 @@ test_codec_decoders_refuse_overlong_strings(void **state)
         {D_ENTRY, NULL, "request", BS_ID_LEN},
         {D_ENTRY, NULL, "memo", BS_MEMO_MAX},
         {D_ENTRY, NULL, "ref", BS_REF_MAX - 1},
+        {D_APIKEY, NULL, "account", BS_NAME_MAX},
     };
 
     (void)state;
@@ -1122,9 +1139,9 @@ test_codec_decoders_refuse_duplicates_garbage_and_non_objects(void **state)
 {
     static const char *const non_objects[] = {"",      "[]",   "[{}]", "1",           "null",
                                               "\"x\"", "true", "{",    "{\"name\":}", "\xff"};
-    static const char *const duplicates[] = {",\"name\":\"bob\"", ",\"id\":\"bob/2\"",
-                                             ",\"campaign\":\"bob/2\"", ",\"id\":\"alice_1/4\"",
-                                             ",\"seq\":2"};
+    static const char *const duplicates[] = {
+        ",\"name\":\"bob\"",     ",\"id\":\"bob/2\"", ",\"campaign\":\"bob/2\"",
+        ",\"id\":\"alice_1/4\"", ",\"seq\":2",        ",\"account\":\"alice_1\""};
 
     (void)state;
     for (size_t i = 0; i < N_DECODERS; i++) {
@@ -1230,6 +1247,30 @@ test_account_refuses_bad_watermarks(void **state)
     text = mutate(&decoders[D_ACCOUNT], NULL, "pending", json_pack("[i]", 1));
     assert_int_equal(decode_string(&decoders[D_ACCOUNT], text), BS_CORRUPT);
     free(text);
+}
+
+/* The API key index names an account by its canonical name, and by nothing
+ * else: not another spelling of it, not something that is no name. */
+static void
+test_apikey_round_trip_and_refuses_other_names(void **state)
+{
+    static const char *const bad[] = {"Alice", "a-b", "", "alice ", "al/ice"};
+    bs_name canon;
+    size_t len;
+    char *text = bs_apikey_encode("alice_1", &len);
+
+    (void)state;
+    assert_non_null(text);
+    assert_string_equal(text, "{\"account\":\"alice_1\"}");
+    assert_int_equal(bs_apikey_decode(text, len, canon), BS_OK);
+    assert_string_equal(canon, "alice_1");
+    free(text);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        text = mutate(&decoders[D_APIKEY], NULL, "account", json_string(bad[i]));
+        if (decode_string(&decoders[D_APIKEY], text) != BS_CORRUPT)
+            fail_msg("apikey naming \"%s\" accepted", bad[i]);
+        free(text);
+    }
 }
 
 /* ---- equality ---- */
@@ -1365,6 +1406,7 @@ main(void)
         cmocka_unit_test(test_codec_decoders_refuse_embedded_nul_and_huge_numbers),
         cmocka_unit_test(test_codec_decoders_refuse_unknown_kinds),
         cmocka_unit_test(test_account_refuses_bad_watermarks),
+        cmocka_unit_test(test_apikey_round_trip_and_refuses_other_names),
         cmocka_unit_test(test_campaign_slot_equal_sees_every_field),
         cmocka_unit_test(test_ledger_entry_equal_sees_every_field),
     };

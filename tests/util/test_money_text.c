@@ -2,7 +2,7 @@
  * test_money_text.c — strict parsing of satoshi amounts (whole digits, a
  * sign only when allowed, never above 21 million BTC, *out untouched on
  * refusal) and the checks on typed text: clean UTF-8 with its code point
- * count, and http(s) URLs with a host.
+ * count, http(s) URLs with a host, and lowercase hex.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -385,6 +385,19 @@ test_text_http_url_max_length(void **state)
     free(url);
 }
 
+static void
+test_text_lower_hex(void **state)
+{
+    (void)state;
+    assert_true(bs_text_lower_hex("0123456789abcdef", 16));
+    assert_true(bs_text_lower_hex("ab", 1)); /* only len bytes are read */
+    assert_false(bs_text_lower_hex("", 0));
+    assert_false(bs_text_lower_hex("0A", 2));
+    assert_false(bs_text_lower_hex("0g", 2));
+    assert_false(bs_text_lower_hex("0 ", 2));
+    assert_false(bs_text_lower_hex("a\0", 2));
+}
+
 int
 main(void)
 {
@@ -402,6 +415,7 @@ main(void)
         cmocka_unit_test(test_text_http_url_accepts),
         cmocka_unit_test(test_text_http_url_refuses),
         cmocka_unit_test(test_text_http_url_max_length),
+        cmocka_unit_test(test_text_lower_hex),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
