@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "core/ctx.h"
+#include "core/words.h"
 #include "model/field.h"
 #include "store/store.h"
 #include "util/status.h"
@@ -71,6 +72,7 @@ extern const bs_cli_command bs_cli_campaign_commands[];
 extern const bs_cli_command bs_cli_ad_commands[];
 extern const bs_cli_command bs_cli_trade_commands[];
 extern const bs_cli_command bs_cli_funds_commands[];
+extern const bs_cli_command bs_cli_serve_commands[];
 
 /* Open the store on first use and make the context. On failure prints the
  * error and returns the exit code to return; BS_EXIT_OK otherwise. */
@@ -93,6 +95,9 @@ int bs_cli_usage(const bs_cli_command *cmd);
 
 /* The exit code for a status returned by the core or the store. */
 int bs_cli_exit_code(bs_status st);
+
+/* Print what core/words.h said, and return its exit code. */
+int bs_cli_said(const bs_said *said);
 
 /* Print the generic message for a store/core failure and return its exit
  * code: `what` says what was being done ("cannot read account \"bob\""). */

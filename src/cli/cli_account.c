@@ -13,6 +13,7 @@
 #include "core/accounts.h"
 #include "core/books.h"
 #include "core/docs.h"
+#include "core/words.h"
 #include "core/recover.h"
 #include "util/money.h"
 
@@ -35,6 +36,7 @@ run_create(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 {
     char password[BS_PASSWORD_MAX + 2], api_key[BS_API_KEY_LEN + 1];
     const char *pos[1];
+    bs_said said;
     size_t npos, len;
     bs_ctx *ctx;
     bs_status st;
@@ -48,22 +50,18 @@ run_create(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         return bs_cli_invalid(BS_FIELD_NAME, pos[0]);
     read_password(password, sizeof(password), &len);
     if (!bs_accounts_password_ok(len)) {
-        bs_cli_error("the password must be %d to %d bytes long (read from standard input)",
-                     BS_PASSWORD_MIN, BS_PASSWORD_MAX);
-        return BS_EXIT_USAGE;
+        bs_say_password_length("(read from standard input)", &said);
+        return bs_cli_said(&said);
     }
     rc = bs_cli_ctx(cli, &ctx);
     if (rc != BS_EXIT_OK)
         return rc;
     st = bs_accounts_create(ctx, pos[0], password, len, api_key);
     memset(password, 0, sizeof(password));
-    if (st == BS_EXISTS)
-        return bs_cli_refuse("account \"%s\" already exists (names are the same in any case)",
-                             pos[0]);
-    if (st == BS_FORBIDDEN)
-        return bs_cli_refuse("account name \"%s\" is reserved for the operator", pos[0]);
-    if (st != BS_OK)
-        return bs_cli_fail(st, "cannot create the account");
+    if (st != BS_OK) {
+        bs_say_account_create(st, pos[0], &said);
+        return bs_cli_said(&said);
+    }
     return bs_cli_print_json(json_pack("{s:s, s:s}", "name", pos[0], "api_key", api_key));
 }
 

@@ -100,6 +100,13 @@ bs_cli_exit_code(bs_status st)
 }
 
 int
+bs_cli_said(const bs_said *said)
+{
+    bs_cli_error("%s", said->text);
+    return bs_said_exit_code(said);
+}
+
+int
 bs_cli_fail(bs_status st, const char *what)
 {
     if (st == BS_CONFLICT)
@@ -333,18 +340,13 @@ bs_cli_ref(const char *text, const char *what, bs_ref *ref)
     return BS_EXIT_OK;
 }
 
-#define SHOWN_MAX 64
-
 int
 bs_cli_invalid(bs_field field, const char *text)
 {
-    size_t len = text != NULL ? strlen(text) : 0;
+    bs_said said;
 
-    if (text != NULL && len <= SHOWN_MAX && bs_text_clean_utf8(text, len, NULL))
-        bs_cli_error("invalid %s \"%s\" (%s)", bs_field_label(field), text, bs_field_rule(field));
-    else
-        bs_cli_error("invalid %s (%s)", bs_field_label(field), bs_field_rule(field));
-    return BS_EXIT_USAGE;
+    bs_say_invalid(field, text, &said);
+    return bs_cli_said(&said);
 }
 
 /* The node URL without its password, for messages. */

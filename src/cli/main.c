@@ -15,8 +15,8 @@
 #define DEFAULT_STORE "lmdb:./data"
 
 static const bs_cli_command *const command_tables[] = {
-    bs_cli_store_commands, bs_cli_account_commands, bs_cli_campaign_commands,
-    bs_cli_ad_commands,    bs_cli_trade_commands,   bs_cli_funds_commands,
+    bs_cli_store_commands, bs_cli_account_commands, bs_cli_campaign_commands, bs_cli_ad_commands,
+    bs_cli_trade_commands, bs_cli_funds_commands,   bs_cli_serve_commands,
 };
 
 #define TABLES (sizeof(command_tables) / sizeof(command_tables[0]))

@@ -247,22 +247,16 @@ slurp(const char *path)
     return g.data;
 }
 
-void
-bs_test_start_paused(bs_test_paused *p, const char *failpoint, const char *const *args,
-                     const char *const *env)
+/* Fork `bitslot` with `args` and `env`, its output to files of a new
+ * scratch directory. */
+static void
+spawn(bs_test_process *p, const char *const *args, const char *const *env)
 {
     const char *bin = getenv("BITSLOT_BIN");
     const char *dir = bs_test_tmpdir();
-    static char fp[256];
-    const char *all[64];
-    int n = 0, in, out, err, status;
+    int in, out, err;
     pid_t pid;
 
-    snprintf(fp, sizeof(fp), "BITSLOT_FAILPOINT=%s:pause", failpoint);
-    for (int i = 0; env != NULL && env[i] != NULL && n < 62; i++)
-        all[n++] = env[i];
-    all[n++] = fp;
-    all[n] = NULL;
     snprintf(p->out_path, sizeof(p->out_path), "%s/out", dir);
     snprintf(p->err_path, sizeof(p->err_path), "%s/err", dir);
     in = open("/dev/null", O_RDONLY);
@@ -274,12 +268,48 @@ bs_test_start_paused(bs_test_paused *p, const char *failpoint, const char *const
     if (pid < 0)
         abort();
     if (pid == 0)
-        child_exec(bin ? bin : "bitslot", args, all, in, out, err);
+        child_exec(bin ? bin : "bitslot", args, env, in, out, err);
     close(in);
     close(out);
     close(err);
     p->pid = pid;
-    if (waitpid(pid, &status, WUNTRACED) != pid)
+}
+
+void
+bs_test_spawn(bs_test_process *p, const char *const *args, const char *const *env)
+{
+    spawn(p, args, env);
+}
+
+bs_test_output
+bs_test_finish(bs_test_process *p, int sig)
+{
+    bs_test_output result;
+    int status;
+
+    if ((sig != 0 && kill(p->pid, sig) != 0) || waitpid(p->pid, &status, 0) != p->pid)
+        abort();
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = slurp(p->out_path);
+    result.err = slurp(p->err_path);
+    return result;
+}
+
+void
+bs_test_start_paused(bs_test_paused *p, const char *failpoint, const char *const *args,
+                     const char *const *env)
+{
+    static char fp[256];
+    const char *all[64];
+    int n = 0, status;
+
+    snprintf(fp, sizeof(fp), "BITSLOT_FAILPOINT=%s:pause", failpoint);
+    for (int i = 0; env != NULL && env[i] != NULL && n < 62; i++)
+        all[n++] = env[i];
+    all[n++] = fp;
+    all[n] = NULL;
+    spawn(p, args, all);
+    if (waitpid(p->pid, &status, WUNTRACED) != p->pid)
         abort();
     if (!WIFSTOPPED(status)) {
         char *text = slurp(p->err_path);
@@ -293,13 +323,5 @@ bs_test_start_paused(bs_test_paused *p, const char *failpoint, const char *const
 bs_test_output
 bs_test_resume(bs_test_paused *p)
 {
-    bs_test_output result;
-    int status;
-
-    if (kill(p->pid, SIGCONT) != 0 || waitpid(p->pid, &status, 0) != p->pid)
-        abort();
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    result.out = slurp(p->out_path);
-    result.err = slurp(p->err_path);
-    return result;
+    return bs_test_finish(p, SIGCONT);
 }

@@ -48,13 +48,23 @@ bs_test_output bs_test_run_program(const char *program, const char *const *args,
 /* Free the output of bs_test_run(). */
 void bs_test_output_release(bs_test_output *out);
 
-/* A `bitslot` process stopped at a failpoint (BITSLOT_FAILPOINT=NAME:pause,
- * util/failpoint.h), so that a test can act at exactly that moment. */
-typedef struct bs_test_paused {
+/* A `bitslot` process running in the background, its stdout and stderr
+ * going to files. */
+typedef struct bs_test_process {
     int pid;
     char out_path[4096];
     char err_path[4096];
-} bs_test_paused;
+} bs_test_process;
+
+/* Start `bitslot` with `args` and `env` (as bs_test_run) in the background. */
+void bs_test_spawn(bs_test_process *p, const char *const *args, const char *const *env);
+
+/* Send `sig` to it (0: none), wait for it to end, and collect its output. */
+bs_test_output bs_test_finish(bs_test_process *p, int sig);
+
+/* A `bitslot` process stopped at a failpoint (BITSLOT_FAILPOINT=NAME:pause,
+ * util/failpoint.h), so that a test can act at exactly that moment. */
+typedef bs_test_process bs_test_paused;
 
 /* Start `bitslot` with `args` and `env` (as bs_test_run) and wait until it
  * stops itself at `failpoint`. Aborts the test when it ends instead (it

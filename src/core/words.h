@@ -1,0 +1,46 @@
+/*
+ * words.h — what bitslot says when it refuses: one sentence per refusal,
+ * with the HTTP status and error code that fit it, the same for the command
+ * (which prints the sentence and exits with bs_said_exit_code) and for the
+ * API (which answers {"error":{"code","message"}} with the status). So a
+ * rule is explained in one place, and both say it the same way.
+ *
+ * Sentences follow the command's style: lower case, the subject quoted, no
+ * full stop, and what to do when there is something to do.
+ */
+#ifndef BS_WORDS_H
+#define BS_WORDS_H
+
+#include "model/field.h"
+#include "util/status.h"
+
+typedef struct bs_said {
+    int http;         /* 400, 401, 402, 403, 404, 409, 413, 415, 422, 423 or 503 */
+    const char *code; /* a stable snake_case name for programs */
+    char text[768];   /* the sentence */
+} bs_said;
+
+/* The exit code of a command for what was said: 2 for bad input (400), 3
+ * for an outage (503), 1 for every other refusal. */
+int bs_said_exit_code(const bs_said *said);
+
+/* An operation on `what` (e.g. "account \"bob\"") that failed with a
+ * status no rule explains: the store or the node, busy or unknown. */
+void bs_say_failure(bs_status st, const char *what, bs_said *out);
+
+/* `account create NAME` / POST /api/v1/accounts refused with `st`. */
+void bs_say_account_create(bs_status st, const char *name, bs_said *out);
+
+/* The password's length is not BS_PASSWORD_MIN..MAX; `where` says where it
+ * was read from ("read from standard input", or "" for the API). */
+void bs_say_password_length(const char *where, bs_said *out);
+
+/* A value that breaks the rule of its field (model/field.h): "invalid
+ * <label> \"<text>\" (<rule>)", the text left out when it is long or not
+ * clean text. */
+void bs_say_invalid(bs_field field, const char *text, bs_said *out);
+
+/* An account that was looked up and is not there. */
+void bs_say_no_account(const char *name, bs_said *out);
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * call.c — see call.h.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "web/call.h"
+
+/* Lives in the request's pool; h2o disposes of it with the request. */
+struct call_anchor {
+    bs_web_call *call; /* NULL once the call was answered */
+};
+
+static const char *
+reason_phrase(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 402:
+        return "Payment Required";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Entity";
+    case 423:
+        return "Locked";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Internal Server Error";
+    }
+}
+
+static void
+send_body(h2o_req_t *req, int status, json_t *body)
+{
+    char *text = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    size_t len;
+
+    if (text == NULL) {
+        status = 500;
+        text = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
+    }
+    len = text != NULL ? strlen(text) : 0;
+    req->res.status = status;
+    req->res.reason = reason_phrase(status);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("application/json"));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-store"));
+    /* h2o_send_inline copies the body into the request's pool. */
+    h2o_send_inline(req, text != NULL ? text : "", len);
+    free(text);
+    json_decref(body);
+}
+
+static json_t *
+error_body(const char *code, const char *message)
+{
+    return json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
+}
+
+void
+bs_web_send_json(h2o_req_t *req, int status, json_t *body)
+{
+    send_body(req, status, body);
+}
+
+void
+bs_web_send_error(h2o_req_t *req, int status, const char *code, const char *message)
+{
+    send_body(req, status, error_body(code, message));
+}
+
+void
+bs_web_call_json(bs_web_call *call, int status, json_t *body)
+{
+    json_decref(call->answer);
+    call->status = status;
+    call->answer = body;
+}
+
+void
+bs_web_call_error(bs_web_call *call, int status, const char *code, const char *fmt, ...)
+{
+    char message[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    bs_web_call_json(call, status, error_body(code, message));
+}
+
+static void
+call_free(bs_web_call *call)
+{
+    json_decref(call->answer);
+    free(call->query);
+    free(call->body);
+    free(call);
+}
+
+/* The request is gone (answered, or its client went away). */
+static void
+on_request_gone(void *p)
+{
+    call_anchor *anchor = p;
+
+    if (anchor->call != NULL)
+        anchor->call->req = NULL;
+}
+
+/* "Bearer <key>": the key when it is one (64 lowercase hex), else "". */
+static void
+copy_api_key(bs_web_call *call, h2o_req_t *req)
+{
+    static const char scheme[] = "bearer " /* h2o_lcstris wants it lower case */;
+    ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    h2o_iovec_t v;
+
+    call->api_key[0] = '\0';
+    call->has_authorization = at >= 0;
+    if (at < 0)
+        return;
+    v = req->headers.entries[at].value;
+    if (v.len != sizeof(scheme) - 1 + 64 ||
+        !h2o_lcstris(v.base, sizeof(scheme) - 1, scheme, sizeof(scheme) - 1))
+        return;
+    memcpy(call->api_key, v.base + sizeof(scheme) - 1, 64);
+    call->api_key[64] = '\0';
+}
+
+static char *
+copy_bytes(const char *base, size_t len)
+{
+    char *out = malloc(len + 1);
+
+    if (out != NULL) {
+        memcpy(out, base, len);
+        out[len] = '\0';
+    }
+    return out;
+}
+
+bs_web_call *
+bs_web_call_new(h2o_req_t *req, const char *request_id, char params[][BS_WEB_PARAM_MAX],
+                size_t nparams)
+{
+    bs_web_call *call = calloc(1, sizeof(*call));
+
+    if (call == NULL)
+        return NULL;
+    call->req = req;
+    snprintf(call->request_id, sizeof(call->request_id), "%s", request_id);
+    for (size_t i = 0; i < nparams && i < BS_WEB_PARAMS_MAX; i++)
+        memcpy(call->params[i], params[i], BS_WEB_PARAM_MAX);
+    call->nparams = nparams;
+    if (req->query_at != SIZE_MAX)
+        call->query =
+            copy_bytes(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
+    else
+        call->query = copy_bytes("", 0);
+    call->body = copy_bytes(req->entity.base != NULL ? req->entity.base : "", req->entity.len);
+    call->body_len = req->entity.len;
+    copy_api_key(call, req);
+    if (call->query == NULL || call->body == NULL) {
+        call_free(call);
+        return NULL;
+    }
+    return call;
+}
+
+static void
+run_call(bs_web_job *job, bs_ctx *ctx)
+{
+    bs_web_call *call = H2O_STRUCT_FROM_MEMBER(bs_web_call, job, job);
+
+    call->work(call, ctx);
+    if (call->answer == NULL)
+        bs_web_call_error(call, 500, "internal", "the server could not answer");
+}
+
+static void
+answer_call(bs_web_job *job)
+{
+    bs_web_call *call = H2O_STRUCT_FROM_MEMBER(bs_web_call, job, job);
+
+    if (call->req != NULL) {
+        call->anchor->call = NULL;
+        send_body(call->req, call->status, call->answer);
+        call->answer = NULL;
+    }
+    call_free(call);
+}
+
+void
+bs_web_call_submit(bs_web_call *call, bs_web_pool *pool, h2o_multithread_receiver_t *back)
+{
+    call->anchor = h2o_mem_alloc_shared(&call->req->pool, sizeof(*call->anchor), on_request_gone);
+    call->anchor->call = call;
+    call->job.work = run_call;
+    call->job.done = answer_call;
+    call->job.back = back;
+    bs_web_pool_submit(pool, &call->job);
+}

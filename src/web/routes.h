@@ -1,0 +1,35 @@
+/*
+ * routes.h — the route table of `bitslot serve`: method, path pattern and
+ * the work that answers it. One table, so that the OpenAPI document and the
+ * server can be checked to list the same routes.
+ *
+ * A pattern is a path whose segments are literal or "{name}"; a "{name}"
+ * segment matches one non-empty segment of at most BS_WEB_PARAM_MAX - 1
+ * bytes, captured in order. Matching is exact: no trailing slash, no
+ * prefix.
+ */
+#ifndef BS_WEB_ROUTES_H
+#define BS_WEB_ROUTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "web/call.h"
+
+typedef struct bs_web_route {
+    const char *method;  /* "GET", "POST" */
+    const char *pattern; /* "/api/v1/campaigns/{owner}/{index}" */
+    bs_web_work work;    /* runs on a worker */
+} bs_web_route;
+
+/* The table, ended by a route with a NULL method. */
+extern const bs_web_route bs_web_routes[];
+
+/* The route for `method` and `path` (without the query), its parameters
+ * in params[0..*nparams). NULL when none: then *path_known says whether
+ * some route has that path with another method (405, else 404). */
+const bs_web_route *bs_web_route_find(const char *method, size_t method_len, const char *path,
+                                      size_t path_len, char params[][BS_WEB_PARAM_MAX],
+                                      size_t *nparams, bool *path_known);
+
+#endif

@@ -1,0 +1,393 @@
+/*
+ * server.c — see server.h. The main thread starts the pool, the sweeper
+ * and the loops, then waits for a signal; each loop thread owns its h2o
+ * context, its listener and its receivers, and nothing of another loop.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "util/text.h"
+#include "web/call.h"
+#include "web/routes.h"
+#include "web/server.h"
+#include "web/sweeper.h"
+
+#define LOOPS_MAX 64
+
+typedef struct loop {
+    pthread_t thread;
+    h2o_evloop_t *evloop;
+    h2o_context_t context;
+    h2o_accept_ctx_t accept;
+    h2o_socket_t *listener;
+    int fd;                               /* the listening socket */
+    h2o_multithread_receiver_t jobs_back; /* answers from the pool */
+    h2o_multithread_receiver_t control;   /* "stop listening" from main */
+    h2o_multithread_message_t stop_message;
+    size_t index;
+} loop;
+
+typedef struct server {
+    h2o_globalconf_t config;
+    bs_web_pool *pool;
+    loop loops[LOOPS_MAX];
+    size_t nloops;
+    char id_prefix[9]; /* this process's part of every request id */
+    atomic_uint_fast64_t next_id;
+} server;
+
+static server the_server; /* one per process: its loops point into it */
+
+/* ---- requests ---------------------------------------------------------------------- */
+
+typedef struct route_handler {
+    h2o_handler_t super;
+    server *srv;
+} route_handler;
+
+static loop *
+loop_of(h2o_req_t *req)
+{
+    return H2O_STRUCT_FROM_MEMBER(loop, context, req->conn->ctx);
+}
+
+static int
+on_request(h2o_handler_t *self, h2o_req_t *req)
+{
+    server *srv = ((route_handler *)self)->srv;
+    char id[BS_WEB_REQUEST_ID_LEN + 1], params[BS_WEB_PARAMS_MAX][BS_WEB_PARAM_MAX];
+    size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+    const bs_web_route *route;
+    bs_web_call *call;
+    size_t nparams;
+    bool path_known;
+
+    snprintf(id, sizeof(id), "%s%08llx", srv->id_prefix,
+             (unsigned long long)(atomic_fetch_add(&srv->next_id, 1) & 0xffffffffu));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
+                          h2o_strdup(&req->pool, id, SIZE_MAX).base, strlen(id));
+    route = bs_web_route_find(req->method.base, req->method.len, req->path.base, path_len, params,
+                              &nparams, &path_known);
+    if (route == NULL) {
+        if (path_known)
+            bs_web_send_error(req, 405, "method_not_allowed",
+                              "this path does not take that method");
+        else
+            bs_web_send_error(req, 404, "not_found", "no such page");
+        return 0;
+    }
+    call = bs_web_call_new(req, id, params, nparams);
+    if (call == NULL) {
+        bs_web_send_error(req, 503, "unavailable", "the server is out of memory; retry later");
+        return 0;
+    }
+    call->work = route->work;
+    bs_web_call_submit(call, srv->pool, &loop_of(req)->jobs_back);
+    return 0;
+}
+
+/* One line per request: time, id, method, path, status, bytes, microseconds. */
+static void
+log_access(h2o_logger_t *self, h2o_req_t *req)
+{
+    ssize_t at = h2o_find_header_by_str(&req->res.headers, H2O_STRLIT("x-request-id"), -1);
+    const struct timeval *begin = &req->timestamps.request_begin_at;
+    const struct timeval *end = &req->timestamps.response_end_at;
+    long long micros = 0;
+    char when[32];
+    struct tm tm;
+    time_t now = time(NULL);
+
+    (void)self;
+    if (end->tv_sec != 0)
+        micros =
+            (long long)(end->tv_sec - begin->tv_sec) * 1000000 + (end->tv_usec - begin->tv_usec);
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(stderr, "%s %.*s %.*s %.*s %d %zu %lld\n", when,
+            at >= 0 ? (int)req->res.headers.entries[at].value.len : 1,
+            at >= 0 ? req->res.headers.entries[at].value.base : "-", (int)req->method.len,
+            req->method.base, (int)(req->path.len > 512 ? 512 : req->path.len), req->path.base,
+            req->res.status, req->bytes_sent, micros);
+}
+
+/* ---- loops ------------------------------------------------------------------------- */
+
+static void
+on_accept(h2o_socket_t *listener, const char *err)
+{
+    loop *l = listener->data;
+    h2o_socket_t *sock;
+
+    if (err != NULL)
+        return;
+    if ((sock = h2o_evloop_socket_accept(listener)) == NULL)
+        return;
+    h2o_accept(&l->accept, sock);
+}
+
+/* From the main thread, on a signal: accept nothing more. */
+static void
+on_control(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    loop *l = H2O_STRUCT_FROM_MEMBER(loop, control, receiver);
+
+    while (!h2o_linklist_is_empty(messages))
+        h2o_linklist_unlink(messages->next);
+    if (l->listener != NULL) {
+        h2o_socket_read_stop(l->listener);
+        h2o_socket_close(l->listener);
+        l->listener = NULL;
+    }
+}
+
+static void *
+run_loop(void *arg)
+{
+    loop *l = arg;
+
+    for (;;)
+        h2o_evloop_run(l->evloop, INT32_MAX);
+    return NULL;
+}
+
+/* A listening socket on `addr` that shares its port with the other loops'. */
+static int
+listen_on(const struct sockaddr *addr, socklen_t len)
+{
+    int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), on = 1;
+
+    if (fd < 0)
+        return -1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0 ||
+        bind(fd, addr, len) != 0 || listen(fd, SOMAXCONN) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+static void
+loop_init(server *srv, loop *l, size_t index, int fd)
+{
+    l->index = index;
+    l->fd = fd;
+    l->evloop = h2o_evloop_create();
+    h2o_context_init(&l->context, l->evloop, &srv->config);
+    l->accept.ctx = &l->context;
+    l->accept.hosts = srv->config.hosts;
+    bs_web_pool_receiver(l->context.queue, &l->jobs_back);
+    h2o_multithread_register_receiver(l->context.queue, &l->control, on_control);
+    l->listener = h2o_evloop_socket_create(l->evloop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    l->listener->data = l;
+    h2o_socket_read_start(l->listener, on_accept);
+}
+
+/* ---- the address ------------------------------------------------------------------- */
+
+/* "HOST:PORT" or "[V6]:PORT" into host and port (1 to 65535, one spelling). */
+static bool
+split_listen(const char *listen, char *host, size_t host_size, char *port, size_t port_size)
+{
+    const char *colon, *h = listen;
+    size_t hlen, plen;
+
+    if (listen[0] == '[') {
+        const char *close = strchr(listen, ']');
+        if (close == NULL || close[1] != ':')
+            return false;
+        h = listen + 1;
+        hlen = (size_t)(close - h);
+        colon = close + 1;
+    } else {
+        colon = strchr(listen, ':');
+        if (colon == NULL || strchr(colon + 1, ':') != NULL)
+            return false;
+        hlen = (size_t)(colon - listen);
+    }
+    plen = strlen(colon + 1);
+    if (hlen == 0 || hlen >= host_size || plen >= port_size || plen > 5 ||
+        !bs_text_decimal(colon + 1, plen) || strtol(colon + 1, NULL, 10) > 65535)
+        return false;
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    memcpy(port, colon + 1, plen + 1);
+    return true;
+}
+
+static int
+resolve(const char *listen, struct sockaddr_storage *addr, socklen_t *len)
+{
+    char host[256], port[8];
+    struct addrinfo hints = {0}, *res;
+
+    if (!split_listen(listen, host, sizeof(host), port, sizeof(port))) {
+        fprintf(stderr, "bitslot: invalid --listen \"%s\" (HOST:PORT, e.g. 127.0.0.1:8080)\n",
+                listen);
+        return 2;
+    }
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    if (getaddrinfo(host, port, &hints, &res) != 0) {
+        fprintf(stderr, "bitslot: cannot listen on \"%s\": no such host\n", listen);
+        return 2;
+    }
+    memcpy(addr, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+static void
+print_address(const struct sockaddr_storage *addr)
+{
+    char host[INET6_ADDRSTRLEN];
+    unsigned port;
+
+    if (addr->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)addr;
+        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+        port = ntohs(a->sin6_port);
+        fprintf(stderr, "bitslot: serving on http://[%s]:%u\n", host, port);
+    } else {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)addr;
+        inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+        port = ntohs(a->sin_port);
+        fprintf(stderr, "bitslot: serving on http://%s:%u\n", host, port);
+    }
+}
+
+/* ---- serve ------------------------------------------------------------------------- */
+
+static size_t
+default_loops(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n < 1 ? 1 : n > LOOPS_MAX ? LOOPS_MAX : (size_t)n;
+}
+
+static void
+configure(server *srv)
+{
+    h2o_hostconf_t *host;
+    h2o_pathconf_t *path;
+    route_handler *handler;
+    h2o_logger_t *logger;
+
+    h2o_config_init(&srv->config);
+    srv->config.max_request_entity_size = BS_WEB_BODY_MAX;
+    srv->config.server_name = h2o_iovec_init(H2O_STRLIT("bitslot"));
+    host = h2o_config_register_host(&srv->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    path = h2o_config_register_path(host, "/", 0);
+    handler = (route_handler *)h2o_create_handler(path, sizeof(*handler));
+    handler->super.on_req = on_request;
+    handler->srv = srv;
+    logger = h2o_create_logger(path, sizeof(*logger));
+    logger->log_access = log_access;
+}
+
+/* Wait until no request is between the pool and its answer, for at most
+ * BS_WEB_DRAIN_SECONDS; then a moment for the loops to write the last
+ * answers out. */
+static void
+drain(server *srv)
+{
+    for (int tick = 0; tick < BS_WEB_DRAIN_SECONDS * 100 && bs_web_pool_busy(srv->pool) > 0; tick++)
+        usleep(10000);
+    usleep(100000);
+}
+
+int
+bs_web_serve(const bs_ctx *ctx, const bs_web_config *config)
+{
+    server *srv = &the_server;
+    struct sockaddr_storage addr;
+    bs_web_sweeper *sweeper = NULL;
+    socklen_t addr_len;
+    sigset_t signals;
+    uint32_t prefix;
+    int fd, sig, rc;
+    bs_status st;
+
+    rc = resolve(config->listen, &addr, &addr_len);
+    if (rc != 0)
+        return rc;
+    srv->nloops = config->loops > 0 ? config->loops : default_loops();
+    if (srv->nloops > LOOPS_MAX)
+        srv->nloops = LOOPS_MAX;
+    /* The first listener learns the port (0: any free one); the others
+     * share it. */
+    fd = listen_on((struct sockaddr *)&addr, addr_len);
+    if (fd < 0 || getsockname(fd, (struct sockaddr *)&addr, &addr_len) != 0) {
+        fprintf(stderr, "bitslot: cannot listen on \"%s\": %s\n", config->listen,
+                errno == EADDRINUSE      ? "the address is in use"
+                : errno == EADDRNOTAVAIL ? "not an address of this machine"
+                : errno == EACCES        ? "permission denied (a port below 1024?)"
+                                         : strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return 2;
+    }
+    /* Signals are waited for here, not delivered to any thread. */
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    prefix = randombytes_random();
+    snprintf(srv->id_prefix, sizeof(srv->id_prefix), "%08x", (unsigned)prefix);
+    atomic_init(&srv->next_id, 1);
+    configure(srv);
+    st = bs_web_pool_start(ctx, config->node_url,
+                           config->workers > 0 ? config->workers : 2 * srv->nloops + 2, &srv->pool);
+    if (st == BS_OK)
+        st = bs_web_sweeper_start(ctx, config->node_url, config->sweep_interval, &sweeper);
+    if (st != BS_OK) {
+        fprintf(stderr, "bitslot: cannot start the workers: %s\n", bs_strerror(st));
+        close(fd);
+        return 3;
+    }
+    for (size_t i = 0; i < srv->nloops; i++) {
+        int lfd = i == 0 ? fd : listen_on((struct sockaddr *)&addr, addr_len);
+        if (lfd < 0) {
+            fprintf(stderr, "bitslot: cannot listen again on \"%s\": %s\n", config->listen,
+                    strerror(errno));
+            return 3;
+        }
+        loop_init(srv, &srv->loops[i], i, lfd);
+        h2o_multithread_create_thread(&srv->loops[i].thread, NULL, run_loop, &srv->loops[i]);
+    }
+    print_address(&addr);
+
+    do
+        rc = sigwait(&signals, &sig);
+    while (rc != 0);
+    fprintf(stderr, "bitslot: stopping (signal %d): finishing requests in flight\n", sig);
+    for (size_t i = 0; i < srv->nloops; i++)
+        h2o_multithread_send_message(&srv->loops[i].control, &srv->loops[i].stop_message);
+    bs_web_sweeper_stop(sweeper);
+    drain(srv);
+    fprintf(stderr, "bitslot: stopped\n");
+    return 0;
+}

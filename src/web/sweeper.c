@@ -1,0 +1,117 @@
+/*
+ * sweeper.c — see sweeper.h.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "core/funding.h"
+#include "core/recover.h"
+#include "web/sweeper.h"
+
+struct bs_web_sweeper {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stopping; /* under lock */
+    int64_t interval;
+    bs_ctx ctx;
+};
+
+static void
+note_problem(void *arg, const bs_recover_problem *p)
+{
+    (void)arg;
+    fprintf(stderr, "bitslot: sweep: left for later: %s \"%s\" (%s): %s\n",
+            p->campaign != NULL ? "campaign" : "account",
+            p->campaign != NULL  ? p->campaign
+            : p->account != NULL ? p->account
+                                 : "",
+            p->step, bs_strerror(p->status));
+}
+
+static void
+sweep_once(bs_web_sweeper *s)
+{
+    bs_recover_report r = {0, 0, 0, 0, 0};
+    bs_sweep_report f = {0, 0, 0};
+    bs_status st = bs_recover_all(&s->ctx, &r, note_problem, NULL);
+
+    if (st == BS_OK && s->ctx.node != NULL)
+        st = bs_funding_sweep(&s->ctx, &f, note_problem, NULL);
+    if (st != BS_OK)
+        fprintf(stderr, "bitslot: sweep: stopped: %s\n", bs_strerror(st));
+    else if (r.purchases + r.imports + f.keys_finished + f.credits + r.problems + f.problems > 0)
+        fprintf(stderr,
+                "bitslot: sweep: %zu purchases and %zu key imports finished, %zu key hand-outs "
+                "finished, %zu late deposits credited, %zu left for later\n",
+                r.purchases, r.imports, f.keys_finished, f.credits, r.problems + f.problems);
+}
+
+static void *
+run_sweeper(void *arg)
+{
+    bs_web_sweeper *s = arg;
+    struct timespec until;
+
+    pthread_mutex_lock(&s->lock);
+    while (!s->stopping) {
+        pthread_mutex_unlock(&s->lock);
+        sweep_once(s);
+        pthread_mutex_lock(&s->lock);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += s->interval;
+        while (!s->stopping && pthread_cond_timedwait(&s->wake, &s->lock, &until) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+bs_status
+bs_web_sweeper_start(const bs_ctx *ctx, const char *node_url, int64_t interval,
+                     bs_web_sweeper **out)
+{
+    bs_web_sweeper *s = calloc(1, sizeof(*s));
+    bs_status st = BS_OK;
+
+    *out = NULL;
+    if (s == NULL)
+        return BS_NOMEM;
+    s->interval = interval > 0 ? interval : 1;
+    s->ctx = *ctx;
+    s->ctx.node = NULL;
+    if (node_url != NULL)
+        st = bs_rpc_open(node_url, NULL, &s->ctx.node);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    if (st == BS_OK && pthread_create(&s->thread, NULL, run_sweeper, s) != 0)
+        st = BS_NOMEM;
+    if (st != BS_OK) {
+        bs_rpc_close(s->ctx.node);
+        pthread_cond_destroy(&s->wake);
+        pthread_mutex_destroy(&s->lock);
+        free(s);
+        return st;
+    }
+    *out = s;
+    return BS_OK;
+}
+
+void
+bs_web_sweeper_stop(bs_web_sweeper *s)
+{
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->stopping = true;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->thread, NULL);
+    bs_rpc_close(s->ctx.node);
+    pthread_cond_destroy(&s->wake);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
