@@ -50,26 +50,10 @@ parse_size(const char *text, int64_t *width, int64_t *height)
 static int
 terms_problem(bs_campaign_problem p, const bs_campaign_terms *t)
 {
-    switch (p) {
-    case BS_CAMPAIGN_BAD_MIN_PRICE:
-        bs_cli_error("the minimum price must be 1 sat to 21 million BTC");
-        break;
-    case BS_CAMPAIGN_BAD_SLOT_SECONDS:
-        bs_cli_error("a slot must last %d seconds to %lld seconds (366 days)", BS_SLOT_SECONDS_MIN,
-                     (long long)BS_SLOT_SECONDS_MAX);
-        break;
-    case BS_CAMPAIGN_BAD_SIZE:
-        bs_cli_error("the ad size must be %d to %d pixels each way", BS_AD_SIDE_MIN,
-                     BS_AD_SIDE_MAX);
-        break;
-    case BS_CAMPAIGN_BAD_TITLE:
-        return bs_cli_invalid(BS_FIELD_TITLE, t->title);
-    case BS_CAMPAIGN_BAD_CATEGORIES:
-        return bs_cli_invalid(BS_FIELD_CATEGORIES, t->disallowed);
-    case BS_CAMPAIGN_TERMS_OK:
-        break;
-    }
-    return BS_EXIT_USAGE;
+    bs_said said;
+
+    bs_say_campaign_terms(p, t, &said);
+    return bs_cli_said(&said);
 }
 
 static int
@@ -128,7 +112,6 @@ run_show(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 {
     bs_purchase_quote q;
     const char *pos[1];
-    json_t *view;
     size_t npos;
     bs_ctx *ctx;
     bs_ref id;
@@ -147,16 +130,7 @@ run_show(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         return bs_cli_refuse("no campaign \"%s\"", pos[0]);
     if (st != BS_OK)
         return bs_cli_fail(st, "cannot read the campaign");
-    view = bs_campaign_view(&q.campaign);
-    if (view != NULL &&
-        (json_object_set_new(view, "price_now", json_integer(q.price)) != 0 ||
-         json_object_set_new(view, "next_slot",
-                             json_pack("{s:I, s:I, s:I}", "index", (json_int_t)q.next_slot, "start",
-                                       (json_int_t)q.start, "end", (json_int_t)q.end)) != 0)) {
-        json_decref(view);
-        view = NULL;
-    }
-    return bs_cli_print_json(view);
+    return bs_cli_print_json(bs_purchase_quote_view(&q));
 }
 
 static json_t *

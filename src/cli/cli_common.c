@@ -333,9 +333,11 @@ bs_cli_integer(const char *text, const char *what, const char *rule, int64_t min
 int
 bs_cli_ref(const char *text, const char *what, bs_ref *ref)
 {
+    bs_said said;
+
     if (bs_ref_parse(text, ref) != BS_OK) {
-        bs_cli_error("invalid %s \"%s\" (OWNER/NUMBER, e.g. bob/0)", what, text);
-        return BS_EXIT_USAGE;
+        bs_say_invalid_ref(what, text, &said);
+        return bs_cli_said(&said);
     }
     return BS_EXIT_OK;
 }

@@ -354,40 +354,10 @@ run_watch(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 static int
 funds_refused(bs_status st, const char *name)
 {
-    switch (st) {
-    case BS_NOTFOUND:
-        bs_cli_error("no account \"%s\"", name);
-        return BS_EXIT_REFUSED;
-    case BS_LOCKED:
-        bs_cli_error("\"%s\" is buying a slot; retry in a few seconds", name);
-        return BS_EXIT_REFUSED;
-    case BS_CONFLICT:
-        bs_cli_error("the key of \"%s\" was changed at the same moment (another tab?); use one "
-                     "tab at a time and look again",
-                     name);
-        return BS_EXIT_REFUSED;
-    case BS_EXHAUSTED:
-        bs_cli_error("out of deposit keys: the operator must add keys (bitslot keys import or keys "
-                     "derive); retry later");
-        return BS_EXIT_REFUSED;
-    case BS_NODE_DOWN:
-        bs_cli_error("the bitcoin node cannot be reached; retry later");
-        return BS_EXIT_UNAVAILABLE;
-    case BS_UNCERTAIN:
-        bs_cli_error("the outcome is unknown (the store stopped answering): see 'bitslot account "
-                     "history %s' before you retry",
-                     name);
-        return BS_EXIT_UNAVAILABLE;
-    case BS_MISMATCH:
-        bs_cli_error("the store's deposit keys are for another network than --network; give the "
-                     "store's network");
-        return BS_EXIT_USAGE;
-    case BS_UNAVAILABLE:
-        bs_cli_error("the store is unavailable; retry later");
-        return BS_EXIT_UNAVAILABLE;
-    default:
-        return bs_cli_fail(st, "cannot do it");
-    }
+    bs_said said;
+
+    bs_say_funds(st, name, BS_VOICE_COMMAND, &said);
+    return bs_cli_said(&said);
 }
 
 /* The account must exist (so "no account" is not mistaken for "no key"). */
@@ -446,9 +416,11 @@ run_check(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     if (rc != BS_EXIT_OK)
         return rc;
     st = bs_funding_check(ctx, name, &s);
-    if (st == BS_NOTFOUND)
-        return bs_cli_refuse("\"%s\" has no key: get one with 'bitslot funds get-key %s'", name,
-                             name);
+    if (st == BS_NOTFOUND) {
+        bs_said said;
+        bs_say_funds_no_key(name, BS_VOICE_COMMAND, &said);
+        return bs_cli_said(&said);
+    }
     if (st != BS_OK)
         return funds_refused(st, name);
     return bs_cli_print_json(json_pack("{s:s, s:I, s:I, s:b}", "key", s.address, "pending",
@@ -468,13 +440,14 @@ run_done(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     if (rc != BS_EXIT_OK)
         return rc;
     st = bs_funding_done(ctx, name, &credited, &balance);
-    if (st == BS_NOTFOUND)
-        return bs_cli_refuse("\"%s\" has no key to be done with", name);
-    if (st == BS_INSUFFICIENT)
-        return bs_cli_refuse(
-            "%lld sat confirmed on the key of \"%s\": less than the minimum deposit of "
-            "%lld sat; keep the key and send more, or wait for confirmations",
-            (long long)credited, name, (long long)ctx->min_deposit);
+    if (st == BS_NOTFOUND || st == BS_INSUFFICIENT) {
+        bs_said said;
+        if (st == BS_NOTFOUND)
+            bs_say_funds_nothing_to_finish(name, &said);
+        else
+            bs_say_below_min_deposit(name, credited, ctx->min_deposit, &said);
+        return bs_cli_said(&said);
+    }
     if (st != BS_OK)
         return funds_refused(st, name);
     return bs_cli_print_json(

@@ -14,87 +14,14 @@
 #include "core/recover.h"
 #include "util/money.h"
 
-/* Is `canon` (a canonical name) the name `name`, in any case? */
-static bool
-is_same_name(const char *canon, const char *name)
-{
-    bs_name mine;
-
-    bs_name_canonical(name, mine);
-    return strcmp(canon, mine) == 0;
-}
-
 static int
 buy_refused(bs_status st, const bs_purchase_order *o, const bs_purchase_result *r,
             const char *campaign, const char *ad)
 {
-    switch (st) {
-    case BS_NOTFOUND:
-        if (r->subject != NULL && strcmp(r->subject, "campaign") == 0)
-            bs_cli_error("no campaign \"%s\"", campaign);
-        else if (r->subject != NULL && strcmp(r->subject, "ad") == 0)
-            bs_cli_error("no ad \"%s\"", ad);
-        else
-            bs_cli_error("no account \"%s\"", o->buyer);
-        break;
-    case BS_FORBIDDEN:
-        if (r->subject != NULL && strcmp(r->subject, "category") == 0)
-            bs_cli_error("campaign \"%s\" does not take ads of category \"%s\"", campaign,
-                         r->detail);
-        else
-            bs_cli_error("ad \"%s\" is not an ad of \"%s\"", ad, o->buyer);
-        break;
-    case BS_MISMATCH:
-        bs_cli_error("ad \"%s\" is %lldx%lld pixels, but campaign \"%s\" takes %lldx%lld", ad,
-                     (long long)r->ad_width, (long long)r->ad_height, campaign,
-                     (long long)r->want_width, (long long)r->want_height);
-        break;
-    case BS_STALE:
-        bs_cli_error("slot %lld of \"%s\" is %s for sale; slot %lld is, at %lld sat",
-                     (long long)o->expect_slot, campaign,
-                     o->expect_slot > r->next_slot ? "not yet" : "no longer",
-                     (long long)r->next_slot, (long long)r->price);
-        break;
-    case BS_PRICE_LIMIT:
-        bs_cli_error("the price of slot %lld of \"%s\" is %lld sat, above your limit of %lld sat",
-                     (long long)r->next_slot, campaign, (long long)r->price,
-                     (long long)o->max_price);
-        break;
-    case BS_INSUFFICIENT:
-        bs_cli_error("not enough funds: slot %lld of \"%s\" costs %lld sat and \"%s\" has %lld sat",
-                     (long long)r->next_slot, campaign, (long long)r->price, o->buyer,
-                     (long long)r->balance);
-        break;
-    case BS_LOCKED:
-        bs_cli_error("\"%s\" is buying another slot at this moment (another tab?); retry in a "
-                     "few seconds",
-                     o->buyer);
-        break;
-    case BS_OVERFLOW:
-        bs_cli_error("slot %lld of \"%s\" cannot be sold now: the %s's balance would pass 21 "
-                     "million BTC",
-                     (long long)r->next_slot, campaign, r->subject ? r->subject : "seller");
-        break;
-    case BS_UNCERTAIN:
-        bs_cli_error("the outcome of the purchase of slot %lld of \"%s\" is unknown (the store "
-                     "stopped answering); if it began, your next action finishes it: see "
-                     "'bitslot account show %s' before you buy again",
-                     (long long)r->next_slot, campaign, o->buyer);
-        return BS_EXIT_UNAVAILABLE;
-    case BS_SOLD:
-        if (bs_name_valid(o->buyer) && is_same_name(r->sold_to, o->buyer))
-            bs_cli_error("slot %lld of \"%s\" was bought by another purchase of \"%s\" at the "
-                         "same moment (another tab?); this one charged nothing",
-                         (long long)r->next_slot, campaign, o->buyer);
-        else
-            bs_cli_error("slot %lld of \"%s\" was sold to someone else first; nothing was "
-                         "charged; look at the price again and retry",
-                         (long long)r->next_slot, campaign);
-        break;
-    default:
-        return bs_cli_fail(st, "cannot buy the slot");
-    }
-    return BS_EXIT_REFUSED;
+    bs_said said;
+
+    bs_say_buy(st, o, r, campaign, ad, BS_VOICE_COMMAND, &said);
+    return bs_cli_said(&said);
 }
 
 static int

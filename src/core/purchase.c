@@ -2,6 +2,7 @@
  * purchase.c — see purchase.h for the protocol and its state diagram.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/books.h"
@@ -190,7 +191,7 @@ bs_purchase_quote_now(bs_ctx *ctx, const bs_ref *campaign, bs_purchase_quote *q)
 }
 
 typedef struct lock_request {
-    const bs_fill_intent *fill;
+    bs_fill_intent *fill;
     int64_t balance; /* out: the balance seen */
 } lock_request;
 
@@ -200,10 +201,16 @@ take_lock(bs_account *a, void *arg, bool *write)
     lock_request *req = arg;
 
     req->balance = a->balance;
-    if (holds_intent(a, req->fill) || bs_account_applied(a, req->fill->request) != NULL) {
-        *write = false; /* our lock, written once already (its answer was lost) */
+    if (holds_intent(a, req->fill)) {
+        /* Our lock, written once already (its answer was lost), or a twin's
+         * with the same request id (an Idempotency-Key sent twice at once):
+         * the recorded intent is the one to finish. */
+        *req->fill = a->fill;
+        *write = false;
         return BS_OK;
     }
+    if (bs_account_applied(a, req->fill->request) != NULL)
+        return BS_EXISTS; /* finished already: see bs_purchase_outcome */
     if (a->lock != BS_LOCK_NONE)
         return BS_LOCKED;
     if (a->balance < req->fill->price)
@@ -310,6 +317,8 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
 
     memset(res, 0, sizeof(*res));
     res->next_slot = -1;
+    if (order->request != NULL && !bs_id_valid(order->request))
+        return BS_INVALID;
     if (!bs_name_valid(order->buyer)) {
         res->subject = "account";
         return BS_NOTFOUND;
@@ -357,9 +366,14 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
         fill.time = quote.campaign.last.time;
     fill.start = quote.start;
     fill.end = quote.end;
-    bs_id_next(&ctx->ids, fill.request);
+    if (order->request != NULL)
+        snprintf(fill.request, sizeof(fill.request), "%s", order->request);
+    else
+        bs_id_next(&ctx->ids, fill.request);
     st = bs_docs_update_account(ctx, canon, take_lock, &req, NULL);
     res->balance = req.balance;
+    if (st == BS_EXISTS) /* this very request was finished meanwhile */
+        return bs_purchase_outcome(ctx, canon, fill.request, 0, res);
     if (st != BS_OK)
         return st;
     bs_failpoint(BS_FP_PURCHASE_LOCKED);
@@ -375,4 +389,108 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
     /* The intent is recorded: the account's next touch finishes it, bought or
      * lost; this answer cannot say which. */
     return bs_status_outage(st) ? BS_UNCERTAIN : st;
+}
+
+json_t *
+bs_purchase_quote_view(const bs_purchase_quote *q)
+{
+    json_t *view = bs_campaign_view(&q->campaign);
+
+    if (view != NULL &&
+        (json_object_set_new(view, "price_now", json_integer(q->price)) != 0 ||
+         json_object_set_new(view, "next_slot",
+                             json_pack("{s:I, s:I, s:I}", "index", (json_int_t)q->next_slot,
+                                       "start", (json_int_t)q->start, "end", (json_int_t)q->end)) !=
+             0)) {
+        json_decref(view);
+        view = NULL;
+    }
+    return view;
+}
+
+/* The slot that ledger entry `seq` of account/<canon> paid for. */
+static bs_status
+slot_of_entry(bs_ctx *ctx, const char *canon, int64_t seq, bs_purchase_result *res)
+{
+    bs_ledger_entry entry;
+    bs_ref campaign;
+    uint32_t index;
+    bs_status st = bs_books_entry(ctx, canon, seq, &entry);
+
+    if (st != BS_OK)
+        return st == BS_NOTFOUND ? BS_CORRUPT : st;
+    if (entry.kind != BS_ENTRY_PURCHASE || bs_slot_ref_parse(entry.ref, &campaign, &index) != BS_OK)
+        return BS_CORRUPT;
+    st = bs_docs_slot(ctx, &campaign, index, &res->slot);
+    if (st != BS_OK)
+        return st == BS_NOTFOUND ? BS_CORRUPT : st;
+    res->price = res->slot.price;
+    res->next_slot = index;
+    res->balance = entry.balance;
+    return BS_OK;
+}
+
+/* The purchase entry with request id `request` among the entries of
+ * account/<canon> after `after`: its seq, or 0 when none. */
+static bs_status
+find_entry(bs_ctx *ctx, const char *canon, const char *request, int64_t after, int64_t *seq)
+{
+    bool more = true;
+
+    *seq = 0;
+    while (more) {
+        bs_ledger_entry *entries;
+        size_t count;
+        bs_status st =
+            bs_books_history(ctx, canon, after, BS_STORE_SCAN_MAX, &entries, &count, &more);
+
+        if (st != BS_OK)
+            return st;
+        for (size_t i = 0; i < count && *seq == 0; i++)
+            if (entries[i].kind == BS_ENTRY_PURCHASE && strcmp(entries[i].request, request) == 0)
+                *seq = entries[i].seq;
+        if (count > 0)
+            after = entries[count - 1].seq;
+        free(entries);
+        if (*seq != 0 || count == 0)
+            break;
+    }
+    return BS_OK;
+}
+
+bs_status
+bs_purchase_outcome(bs_ctx *ctx, const char *canon, const char *request, int64_t ledger_at,
+                    bs_purchase_result *res)
+{
+    const bs_recent *recent;
+    bs_fill_intent fill;
+    bs_account a;
+    int64_t seq;
+    bs_status st = bs_docs_account(ctx, canon, &a, NULL);
+
+    if (st != BS_OK)
+        return st;
+    res->balance = a.balance;
+    if (a.lock == BS_LOCK_FILL && strcmp(a.fill.request, request) == 0) {
+        fill = a.fill; /* in progress, or stopped by a crash: finish it */
+        bs_account_release(&a);
+        res->price = fill.price;
+        res->next_slot = fill.slot;
+        st = bs_purchase_resume(ctx, canon, &fill, &res->slot);
+        if (st == BS_OK)
+            res->balance -= fill.price;
+        return st;
+    }
+    recent = bs_account_applied(&a, request);
+    seq = recent != NULL ? recent->seq : -1;
+    bs_account_release(&a);
+    if (seq == 0)
+        return BS_SOLD; /* finished, and lost to another buyer */
+    if (seq < 0 && ledger_at > 0) {
+        /* Pushed out of the recent requests: its entry, if it made one. */
+        st = find_entry(ctx, canon, request, ledger_at - 1, &seq);
+        if (st != BS_OK)
+            return st;
+    }
+    return seq > 0 ? slot_of_entry(ctx, canon, seq, res) : BS_NOTFOUND;
 }

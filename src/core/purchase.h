@@ -36,6 +36,9 @@ typedef struct bs_purchase_order {
     bs_ref ad;
     int64_t max_price;   /* refuse to pay more; < 0: no limit */
     int64_t expect_slot; /* refuse unless this is the slot for sale; < 0: any */
+    const char *request; /* the purchase's request id (BS_ID_LEN hex), one
+                            given so that retries name the same purchase
+                            (core/purchase_once.h); NULL: a new one */
 } bs_purchase_order;
 
 typedef struct bs_purchase_result {
@@ -68,6 +71,16 @@ typedef struct bs_purchase_result {
  * account's next touch finishes it); store errors. */
 bs_status bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result *res);
 
+/* What became of the purchase with request id `request` of account/<canon>:
+ * finished now if it is in progress (or was stopped by a crash). BS_OK with
+ * res->slot when it bought its slot; BS_SOLD when it lost it to another
+ * buyer; BS_NOTFOUND when the account shows no such purchase (it never took
+ * the lock: nothing was bought). A purchase older than the account's recent
+ * requests is looked for in the ledger entries after `ledger_at` - 1 (0:
+ * not looked for). */
+bs_status bs_purchase_outcome(bs_ctx *ctx, const char *canon, const char *request,
+                              int64_t ledger_at, bs_purchase_result *res);
+
 /* Finish the purchase recorded as `fill` on account/<canon> (see above).
  * BS_OK when the slot is the buyer's and paid for (then *slot, if not NULL,
  * is it); BS_SOLD when someone else had it and the buyer was unlocked
@@ -89,5 +102,9 @@ typedef struct bs_purchase_quote {
 } bs_purchase_quote;
 
 bs_status bs_purchase_quote_now(bs_ctx *ctx, const bs_ref *campaign, bs_purchase_quote *quote);
+
+/* The campaign as `campaign show` and the API show it: its view with
+ * price_now and next_slot {index, start, end}. NULL when out of memory. */
+json_t *bs_purchase_quote_view(const bs_purchase_quote *quote);
 
 #endif

@@ -19,6 +19,9 @@ say(bs_said *out, int http, const char *code, const char *fmt, ...)
 
     out->http = http;
     out->code = code;
+    out->exit = http == 400 ? 2 : http >= 500 ? 3 : 1;
+    out->slot = -1;
+    out->price = -1;
     va_start(ap, fmt);
     vsnprintf(out->text, sizeof(out->text), fmt, ap);
     va_end(ap);
@@ -27,7 +30,7 @@ say(bs_said *out, int http, const char *code, const char *fmt, ...)
 int
 bs_said_exit_code(const bs_said *said)
 {
-    return said->http == 400 ? 2 : said->http >= 500 ? 3 : 1;
+    return said->exit;
 }
 
 void
@@ -102,8 +105,248 @@ bs_say_invalid(bs_field field, const char *text, bs_said *out)
             bs_field_rule(field));
 }
 
+/* `text` for a sentence: printable ASCII as is, every other byte as \xNN
+ * (so neither a terminal nor a JSON encoder meets a byte it acts on or
+ * refuses); NULL when too long to be worth showing. */
+static const char *
+escaped(const char *text, char *buf, size_t size)
+{
+    size_t used = 0;
+
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        if (used + 5 > size)
+            return NULL;
+        if (*p >= 0x20 && *p < 0x7f)
+            buf[used++] = (char)*p;
+        else
+            used += (size_t)snprintf(buf + used, size - used, "\\x%02x", *p);
+    }
+    buf[used] = '\0';
+    return buf;
+}
+
+void
+bs_say_invalid_ref(const char *what, const char *text, bs_said *out)
+{
+    char buf[SHOWN_MAX * 4 + 1];
+    const char *shown = escaped(text, buf, sizeof(buf));
+
+    if (shown != NULL)
+        say(out, 400, "invalid_field", "invalid %s \"%s\" (OWNER/NUMBER, e.g. bob/0)", what, shown);
+    else
+        say(out, 400, "invalid_field", "invalid %s (OWNER/NUMBER, e.g. bob/0)", what);
+}
+
 void
 bs_say_no_account(const char *name, bs_said *out)
 {
     say(out, 404, "no_account", "no account \"%s\"", name);
+}
+
+void
+bs_say_no_campaign(const char *text, bs_said *out)
+{
+    say(out, 404, "no_campaign", "no campaign \"%s\"", text);
+}
+
+void
+bs_say_campaign_terms(bs_campaign_problem problem, const bs_campaign_terms *terms, bs_said *out)
+{
+    switch (problem) {
+    case BS_CAMPAIGN_BAD_MIN_PRICE:
+        say(out, 400, "bad_min_price", "the minimum price must be 1 sat to 21 million BTC");
+        break;
+    case BS_CAMPAIGN_BAD_SLOT_SECONDS:
+        say(out, 400, "bad_slot_seconds", "a slot must last %d seconds to %lld seconds (366 days)",
+            BS_SLOT_SECONDS_MIN, (long long)BS_SLOT_SECONDS_MAX);
+        break;
+    case BS_CAMPAIGN_BAD_SIZE:
+        say(out, 400, "bad_size", "the ad size must be %d to %d pixels each way", BS_AD_SIDE_MIN,
+            BS_AD_SIDE_MAX);
+        break;
+    case BS_CAMPAIGN_BAD_TITLE:
+        bs_say_invalid(BS_FIELD_TITLE, terms->title, out);
+        break;
+    case BS_CAMPAIGN_BAD_CATEGORIES:
+    case BS_CAMPAIGN_TERMS_OK:
+        bs_say_invalid(BS_FIELD_CATEGORIES, terms->disallowed, out);
+        break;
+    }
+}
+
+/* Is `canon` (a canonical name) the name `name`, in any case? */
+static bool
+is_same_name(const char *canon, const char *name)
+{
+    bs_name mine;
+
+    if (!bs_name_valid(name))
+        return false;
+    bs_name_canonical(name, mine);
+    return strcmp(canon, mine) == 0;
+}
+
+static bool
+subject_is(const bs_purchase_result *res, const char *subject)
+{
+    return res->subject != NULL && strcmp(res->subject, subject) == 0;
+}
+
+void
+bs_say_buy(bs_status st, const bs_purchase_order *o, const bs_purchase_result *r,
+           const char *campaign, const char *ad, bs_voice voice, bs_said *out)
+{
+    long long next = r->next_slot, price = r->price;
+
+    switch (st) {
+    case BS_NOTFOUND:
+        if (subject_is(r, "campaign"))
+            bs_say_no_campaign(campaign, out);
+        else if (subject_is(r, "ad"))
+            say(out, 404, "no_ad", "no ad \"%s\"", ad);
+        else
+            bs_say_no_account(o->buyer, out);
+        return;
+    case BS_FORBIDDEN:
+        if (subject_is(r, "category"))
+            say(out, 403, "category_disallowed",
+                "campaign \"%s\" does not take ads of category \"%s\"", campaign, r->detail);
+        else
+            say(out, 403, "not_your_ad", "ad \"%s\" is not an ad of \"%s\"", ad, o->buyer);
+        return;
+    case BS_MISMATCH:
+        say(out, 422, "wrong_size",
+            "ad \"%s\" is %lldx%lld pixels, but campaign \"%s\" takes %lldx%lld", ad,
+            (long long)r->ad_width, (long long)r->ad_height, campaign, (long long)r->want_width,
+            (long long)r->want_height);
+        return;
+    case BS_STALE:
+        say(out, 409, "slot_changed",
+            "slot %lld of \"%s\" is %s for sale; slot %lld is, at %lld sat",
+            (long long)o->expect_slot, campaign,
+            o->expect_slot > r->next_slot ? "not yet" : "no longer", next, price);
+        break;
+    case BS_PRICE_LIMIT:
+        say(out, 409, "price_above_limit",
+            "the price of slot %lld of \"%s\" is %lld sat, above your limit of %lld sat", next,
+            campaign, price, (long long)o->max_price);
+        break;
+    case BS_INSUFFICIENT:
+        say(out, 402, "insufficient_funds",
+            "not enough funds: slot %lld of \"%s\" costs %lld sat and \"%s\" has %lld sat", next,
+            campaign, price, o->buyer, (long long)r->balance);
+        break;
+    case BS_LOCKED:
+        say(out, 423, "locked",
+            "\"%s\" is buying another slot at this moment (another tab?); retry in a few seconds",
+            o->buyer);
+        return;
+    case BS_OVERFLOW:
+        say(out, 409, "balance_limit",
+            "slot %lld of \"%s\" cannot be sold now: the %s's balance would pass 21 million BTC",
+            next, campaign, r->subject != NULL ? r->subject : "seller");
+        return;
+    case BS_UNCERTAIN:
+        say(out, 503, "outcome_unknown",
+            "the outcome of the purchase of slot %lld of \"%s\" is unknown (the store stopped "
+            "answering); if it began, your next action finishes it: see %s%s%s before you buy "
+            "again",
+            next, campaign,
+            voice == BS_VOICE_COMMAND ? "'bitslot account show " : "GET /api/v1/account",
+            voice == BS_VOICE_COMMAND ? o->buyer : "", voice == BS_VOICE_COMMAND ? "'" : "");
+        return;
+    case BS_EXISTS:
+        say(out, 422, "idempotency_key_reused",
+            "this Idempotency-Key was sent before with another purchase; use a new key for a new "
+            "purchase");
+        return;
+    case BS_SOLD:
+        if (is_same_name(r->sold_to, o->buyer))
+            say(out, 409, "sold_to_you",
+                "slot %lld of \"%s\" was bought by another purchase of \"%s\" at the same "
+                "moment (another tab?); this one charged nothing",
+                next, campaign, o->buyer);
+        else
+            say(out, 409, "sold",
+                "slot %lld of \"%s\" was sold to someone else first; nothing "
+                "was charged; look at the price again and retry",
+                next, campaign);
+        return;
+    default:
+        bs_say_failure(st, "cannot buy the slot", out);
+        return;
+    }
+    /* The slot and price moved or stand in the way: say them. */
+    out->slot = r->next_slot;
+    out->price = r->price;
+}
+
+void
+bs_say_funds(bs_status st, const char *name, bs_voice voice, bs_said *out)
+{
+    switch (st) {
+    case BS_NOTFOUND:
+        bs_say_no_account(name, out);
+        break;
+    case BS_LOCKED:
+        say(out, 423, "locked", "\"%s\" is buying a slot; retry in a few seconds", name);
+        break;
+    case BS_CONFLICT:
+        say(out, 409, "key_changed",
+            "the key of \"%s\" was changed at the same moment (another tab?); use one tab at a "
+            "time and look again",
+            name);
+        break;
+    case BS_EXHAUSTED:
+        say(out, 503, "out_of_keys",
+            "out of deposit keys: the operator must add keys (bitslot keys import or keys "
+            "derive); retry later");
+        out->exit = 1;
+        break;
+    case BS_NODE_DOWN:
+        say(out, 503, "node_unavailable", "the bitcoin node cannot be reached; retry later");
+        break;
+    case BS_UNCERTAIN:
+        say(out, 503, "outcome_unknown",
+            "the outcome is unknown (the store stopped answering): see %s%s%s before you retry",
+            voice == BS_VOICE_COMMAND ? "'bitslot account history " : "GET /api/v1/account/history",
+            voice == BS_VOICE_COMMAND ? name : "", voice == BS_VOICE_COMMAND ? "'" : "");
+        break;
+    case BS_MISMATCH:
+        say(out, 400, "network_mismatch",
+            "the store's deposit keys are for another network than --network; give the store's "
+            "network");
+        break;
+    case BS_UNAVAILABLE:
+        say(out, 503, "store_unavailable", "the store is unavailable; retry later");
+        break;
+    default:
+        bs_say_failure(st, "cannot do it", out);
+        break;
+    }
+}
+
+void
+bs_say_funds_no_key(const char *name, bs_voice voice, bs_said *out)
+{
+    if (voice == BS_VOICE_COMMAND)
+        say(out, 404, "no_key", "\"%s\" has no key: get one with 'bitslot funds get-key %s'", name,
+            name);
+    else
+        say(out, 404, "no_key", "\"%s\" has no key: get one with POST /api/v1/account/key", name);
+}
+
+void
+bs_say_funds_nothing_to_finish(const char *name, bs_said *out)
+{
+    say(out, 404, "no_key", "\"%s\" has no key to be done with", name);
+}
+
+void
+bs_say_below_min_deposit(const char *name, int64_t confirmed, int64_t minimum, bs_said *out)
+{
+    say(out, 402, "below_min_deposit",
+        "%lld sat confirmed on the key of \"%s\": less than the minimum deposit of %lld sat; "
+        "keep the key and send more, or wait for confirmations",
+        (long long)confirmed, name, (long long)minimum);
 }

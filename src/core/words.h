@@ -11,6 +11,8 @@
 #ifndef BS_WORDS_H
 #define BS_WORDS_H
 
+#include "core/campaigns.h"
+#include "core/purchase.h"
 #include "model/field.h"
 #include "util/status.h"
 
@@ -18,10 +20,23 @@ typedef struct bs_said {
     int http;         /* 400, 401, 402, 403, 404, 409, 413, 415, 422, 423 or 503 */
     const char *code; /* a stable snake_case name for programs */
     char text[768];   /* the sentence */
+    int exit;         /* the command's exit code: see bs_said_exit_code */
+    /* A refused purchase whose slot or price moved: the slot for sale now
+     * and its price (the API adds them to the error); -1 when not. */
+    int64_t slot, price;
 } bs_said;
 
+/* Who the sentence speaks to, when it names the next step: a user of the
+ * command ('bitslot funds get-key NAME') or of the API (POST
+ * /api/v1/account/key). */
+typedef enum bs_voice {
+    BS_VOICE_COMMAND,
+    BS_VOICE_API,
+} bs_voice;
+
 /* The exit code of a command for what was said: 2 for bad input (400), 3
- * for an outage (503), 1 for every other refusal. */
+ * for an outage (503, except running out of deposit keys: 1), 1 for every
+ * other refusal. */
 int bs_said_exit_code(const bs_said *said);
 
 /* An operation on `what` (e.g. "account \"bob\"") that failed with a
@@ -40,7 +55,33 @@ void bs_say_password_length(const char *where, bs_said *out);
  * clean text. */
 void bs_say_invalid(bs_field field, const char *text, bs_said *out);
 
+/* A reference to a campaign or an ad (`what`) that is not OWNER/NUMBER. */
+void bs_say_invalid_ref(const char *what, const char *text, bs_said *out);
+
 /* An account that was looked up and is not there. */
 void bs_say_no_account(const char *name, bs_said *out);
+
+/* A campaign (`text` as the user wrote it) that is not there. */
+void bs_say_no_campaign(const char *text, bs_said *out);
+
+/* Campaign terms that break their rule (core/campaigns.h). */
+void bs_say_campaign_terms(bs_campaign_problem problem, const bs_campaign_terms *terms,
+                           bs_said *out);
+
+/* A purchase refused with `st`: `campaign` and `ad` as the user wrote them. */
+void bs_say_buy(bs_status st, const bs_purchase_order *order, const bs_purchase_result *res,
+                const char *campaign, const char *ad, bs_voice voice, bs_said *out);
+
+/* Get Key, check or Done refused with `st` for account `name`. */
+void bs_say_funds(bs_status st, const char *name, bs_voice voice, bs_said *out);
+
+/* A check of `name`'s key when it has none. */
+void bs_say_funds_no_key(const char *name, bs_voice voice, bs_said *out);
+
+/* Done when `name` has no key to be done with. */
+void bs_say_funds_nothing_to_finish(const char *name, bs_said *out);
+
+/* Done refused: `confirmed` sat is less than the minimum deposit. */
+void bs_say_below_min_deposit(const char *name, int64_t confirmed, int64_t minimum, bs_said *out);
 
 #endif

@@ -103,6 +103,28 @@ bs_key_apikey(const char *hash_hex, char out[BS_KEY_BUF])
 }
 
 void
+bs_key_idem(const char *canon, const char *request, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, BS_PREFIX_IDEM "%s/%s", canon, request);
+}
+
+bs_status
+bs_slot_ref_parse(const char *text, bs_ref *campaign, uint32_t *slot)
+{
+    const char *last = text != NULL ? strrchr(text, '/') : NULL;
+    char head[BS_REF_MAX];
+    size_t len;
+
+    if (last == NULL || (len = (size_t)(last - text)) >= sizeof(head))
+        return BS_INVALID;
+    memcpy(head, text, len);
+    head[len] = '\0';
+    if (bs_ref_parse(head, campaign) != BS_OK)
+        return BS_INVALID;
+    return parse_index(last + 1, last + 1 + strlen(last + 1), slot);
+}
+
+void
 bs_key_campaign(const bs_ref *campaign, char out[BS_KEY_BUF])
 {
     snprintf(out, BS_KEY_BUF, "campaign/%s/%010u", campaign->owner, (unsigned)campaign->index);

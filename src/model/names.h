@@ -54,6 +54,9 @@ void bs_key_account(const char *canon, char out[BS_KEY_BUF]);
 /* apikey/<hash>: the API key index (model/apikey.h); `hash_hex` is the
  * lowercase hex of the key's digest. */
 void bs_key_apikey(const char *hash_hex, char out[BS_KEY_BUF]);
+/* idem/<canon>/<request>: a purchase sent with an Idempotency-Key
+ * (model/idem.h); `request` is the purchase's request id. */
+void bs_key_idem(const char *canon, const char *request, char out[BS_KEY_BUF]);
 void bs_key_campaign(const bs_ref *campaign, char out[BS_KEY_BUF]);
 void bs_key_slot(const bs_ref *campaign, uint32_t slot, char out[BS_KEY_BUF]);
 void bs_key_ad(const bs_ref *ad, char out[BS_KEY_BUF]);
@@ -64,6 +67,7 @@ void bs_key_image_chunk(const char *digest_hex, uint32_t chunk, char out[BS_KEY_
 #define BS_PREFIX_ACCOUNTS  "account/"
 #define BS_PREFIX_APIKEYS   "apikey/"
 #define BS_PREFIX_CAMPAIGNS "campaign/"
+#define BS_PREFIX_IDEM      "idem/"
 void bs_prefix_campaigns_of(const char *canon, char out[BS_KEY_BUF]);
 void bs_prefix_slots_of(const bs_ref *campaign, char out[BS_KEY_BUF]);
 void bs_prefix_ads_of(const char *canon, char out[BS_KEY_BUF]);
@@ -72,6 +76,10 @@ void bs_prefix_ledger_of(const char *canon, char out[BS_KEY_BUF]);
 /* prefix + the index padded as in keys ("campaign/bob/" + 3 →
  * "campaign/bob/0000000003"). */
 void bs_key_join_index(const char *prefix, uint32_t index, char out[BS_KEY_BUF]);
+
+/* "owner/index/slot" (as bs_slot_ref_format writes it) into *campaign and
+ * *slot; BS_INVALID when it is not one. */
+bs_status bs_slot_ref_parse(const char *text, bs_ref *campaign, uint32_t *slot);
 
 /* Parse the index at the end of a campaign or ad key (after the last '/'). */
 bs_status bs_key_last_index(const char *key, uint32_t *index);

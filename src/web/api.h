@@ -19,12 +19,58 @@ void bs_api_account_create(bs_web_call *call, bs_ctx *ctx);
 /* GET /api/v1/account → {"name","balance","lock",...} of the key's account. */
 void bs_api_account_show(bs_web_call *call, bs_ctx *ctx);
 
+/* GET /api/v1/account/history[?after=SEQ&limit=N] → {"entries","more"}. */
+void bs_api_account_history(bs_web_call *call, bs_ctx *ctx);
+
+/* POST /api/v1/account/key → {"key"} (Get Key); GET /api/v1/account/key →
+ * {"key","pending","confirmed","cached"}; POST /api/v1/account/key/done →
+ * {"credited","balance"}. */
+void bs_api_key_get(bs_web_call *call, bs_ctx *ctx);
+void bs_api_key_check(bs_web_call *call, bs_ctx *ctx);
+void bs_api_key_done(bs_web_call *call, bs_ctx *ctx);
+
+/* POST /api/v1/campaigns → 201 {"id"}; GET /api/v1/campaigns[?owner=NAME];
+ * GET /api/v1/campaigns/{owner}/{index} with price_now and next_slot. */
+void bs_api_campaign_create(bs_web_call *call, bs_ctx *ctx);
+void bs_api_campaign_list(bs_web_call *call, bs_ctx *ctx);
+void bs_api_campaign_show(bs_web_call *call, bs_ctx *ctx);
+
+/* POST /api/v1/campaigns/{owner}/{index}/buy {"ad","max_price","slot"} →
+ * 201 the slot; with an Idempotency-Key, at most one slot per key. */
+void bs_api_buy(bs_web_call *call, bs_ctx *ctx);
+
 /* The caller's account (canonical name) from its API key; false after
  * answering 401 (or 503 when the store could not say). */
 bool bs_api_authenticate(bs_web_call *call, bs_ctx *ctx, bs_name canon);
 
-/* The request body as a JSON object; NULL after answering 400. */
-json_t *bs_api_body_object(bs_web_call *call);
+/* The request body as a JSON object with no field but those in `known`
+ * (NULL-ended); NULL after answering 400. */
+json_t *bs_api_body_object(bs_web_call *call, const char *const *known);
+
+/* Field `name` of `body` as an integer in [min, max] into *out (left alone
+ * when the field is absent and not `required`). False after answering 400
+ * "\"name\" must be an integer: <rule>". */
+bool bs_api_int_field(bs_web_call *call, json_t *body, const char *name, bool required, int64_t min,
+                      int64_t max, const char *rule, int64_t *out);
+
+/* Field `name` of `body` as a string (NULL when absent and not
+ * `required`). False after answering 400. */
+bool bs_api_string_field(bs_web_call *call, json_t *body, const char *name, bool required,
+                         const char **out);
+
+/* Query parameter `name` (the raw text after "name=", which must be made
+ * of unreserved characters) into out[size], or "" when absent. False after
+ * answering 400 for an unknown parameter (not in `known`, NULL-ended), one
+ * given twice, or a value that needs decoding or is too long. */
+bool bs_api_query(bs_web_call *call, const char *const *known, const char *name, char *out,
+                  size_t size);
+
+/* The campaign named by the route's {owner}/{index} into *ref; false after
+ * answering 404. `text` gets "owner/index" as written. */
+bool bs_api_campaign_ref(bs_web_call *call, bs_ref *ref, char text[BS_REF_MAX]);
+
+/* Answer the node-less refusal when this server has no bitcoin node. */
+bool bs_api_need_node(bs_web_call *call, bs_ctx *ctx);
 
 /* Answer with what core/words.h said. */
 void bs_api_said(bs_web_call *call, const bs_said *said);

@@ -1,18 +1,24 @@
 /*
- * api_account.c — the account routes of the API: register, show.
+ * api_account.c — the account routes of the API: register, show, history.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/accounts.h"
+#include "core/books.h"
+#include "core/recover.h"
 #include "core/words.h"
 #include "model/field.h"
+#include "util/text.h"
 #include "web/api.h"
 
 void
 bs_api_account_create(bs_web_call *call, bs_ctx *ctx)
 {
     char api_key[BS_API_KEY_LEN + 1];
-    json_t *body = bs_api_body_object(call);
+    static const char *const fields[] = {"name", "password", NULL};
+    json_t *body = bs_api_body_object(call, fields);
     const char *name, *password;
     size_t len;
     bs_status st;
@@ -64,4 +70,66 @@ bs_api_account_show(bs_web_call *call, bs_ctx *ctx)
     }
     bs_web_call_json(call, 200, bs_account_view(&a));
     bs_account_release(&a);
+}
+
+/* An integer query parameter in [min, max], or `fallback` when absent. */
+static bool
+query_integer(bs_web_call *call, const char *const *known, const char *name, int64_t min,
+              int64_t max, const char *rule, int64_t fallback, int64_t *out)
+{
+    char text[24];
+    char *end;
+    long long v;
+
+    if (!bs_api_query(call, known, name, text, sizeof(text)))
+        return false;
+    *out = fallback;
+    if (text[0] == '\0')
+        return true;
+    errno = 0;
+    v = strtoll(text, &end, 10);
+    if (!bs_text_decimal(text, strlen(text)) || errno != 0 || *end != '\0' || v < min || v > max) {
+        bs_web_call_error(call, 400, "invalid_parameter", "invalid %s \"%s\" (%s)", name, text,
+                          rule);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+void
+bs_api_account_history(bs_web_call *call, bs_ctx *ctx)
+{
+    static const char *const params[] = {"after", "limit", NULL};
+    bs_ledger_entry *entries;
+    int64_t after, limit;
+    json_t *list;
+    bs_name canon;
+    size_t count;
+    bs_status st;
+    bs_said said;
+    bool more;
+
+    if (!bs_api_authenticate(call, ctx, canon) ||
+        !query_integer(call, params, "after", 0, INT64_MAX, "an entry number, 0 or more", 0,
+                       &after) ||
+        !query_integer(call, params, "limit", 1, BS_STORE_SCAN_MAX, "1 to 1000", 100, &limit))
+        return;
+    st = bs_recover_account(ctx, canon);
+    if (st == BS_OK)
+        st = bs_books_history(ctx, canon, after, (size_t)limit, &entries, &count, &more);
+    if (st != BS_OK) {
+        bs_say_failure(st, "cannot read the ledger", &said);
+        bs_api_said(call, &said);
+        return;
+    }
+    list = json_array();
+    for (size_t i = 0; list != NULL && i < count; i++)
+        if (json_array_append_new(list, bs_ledger_entry_json(&entries[i])) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    free(entries);
+    bs_web_call_json(call, 200,
+                     list != NULL ? json_pack("{s:o, s:b}", "entries", list, "more", more) : NULL);
 }

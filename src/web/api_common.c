@@ -2,17 +2,27 @@
  * api_common.c — see api.h: what every route of the API shares (the key,
  * the body, refusals) and /healthz.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/accounts.h"
 #include "core/docs.h"
 #include "core/words.h"
+#include "util/text.h"
 #include "web/api.h"
 
 void
 bs_api_said(bs_web_call *call, const bs_said *said)
 {
-    bs_web_call_error(call, said->http, said->code, "%s", said->text);
+    json_t *error = json_pack("{s:s, s:s}", "code", said->code, "message", said->text);
+
+    if (error != NULL && said->slot >= 0 &&
+        (json_object_set_new(error, "slot", json_integer(said->slot)) != 0 ||
+         json_object_set_new(error, "price", json_integer(said->price)) != 0)) {
+        json_decref(error);
+        error = NULL;
+    }
+    bs_web_call_json(call, said->http, error != NULL ? json_pack("{s:o}", "error", error) : NULL);
 }
 
 bool
@@ -41,23 +51,186 @@ bs_api_authenticate(bs_web_call *call, bs_ctx *ctx, bs_name canon)
     return true;
 }
 
-json_t *
-bs_api_body_object(bs_web_call *call)
+/* "a, b and c" of a NULL-ended list, quoted, into out. */
+static void
+list_names(const char *const *names, char *out, size_t size)
 {
+    size_t used = 0, n = 0;
+
+    out[0] = '\0';
+    while (names[n] != NULL)
+        n++;
+    for (size_t i = 0; i < n && used < size; i++)
+        used += (size_t)snprintf(out + used, size - used, "%s\"%s\"",
+                                 i == 0       ? ""
+                                 : i + 1 == n ? " and "
+                                              : ", ",
+                                 names[i]);
+}
+
+static bool
+known_name(const char *const *known, const char *name, size_t len)
+{
+    for (size_t i = 0; known[i] != NULL; i++)
+        if (strlen(known[i]) == len && memcmp(known[i], name, len) == 0)
+            return true;
+    return false;
+}
+
+/* A name from the request, quoted back only when short and printable. */
+static const char *
+shown(const char *name, size_t len, char *buf, size_t size)
+{
+    if (len == 0 || len >= size || len > 64 || !bs_text_clean_utf8(name, len, NULL))
+        return "(a field name)";
+    memcpy(buf, name, len);
+    buf[len] = '\0';
+    return buf;
+}
+
+json_t *
+bs_api_body_object(bs_web_call *call, const char *const *known)
+{
+    char names[256], buf[128];
     json_error_t error;
     json_t *body = json_loadb(call->body, call->body_len, JSON_REJECT_DUPLICATES, &error);
+    const char *key;
+    json_t *value;
 
-    if (body != NULL && json_is_object(body))
-        return body;
-    json_decref(body);
-    if (body == NULL && json_error_code(&error) == json_error_duplicate_key)
-        bs_web_call_error(call, 400, "bad_json",
-                          "the body must be a JSON object that gives each key once");
-    else if (body == NULL && call->body_len > 0)
-        bs_web_call_error(call, 400, "bad_json", "the body must be a JSON object: %s", error.text);
-    else
-        bs_web_call_error(call, 400, "bad_json", "the body must be a JSON object");
-    return NULL;
+    if (body == NULL || !json_is_object(body)) {
+        json_decref(body);
+        if (body == NULL && json_error_code(&error) == json_error_duplicate_key)
+            bs_web_call_error(call, 400, "bad_json",
+                              "the body must be a JSON object that gives each key once");
+        else if (body == NULL && call->body_len > 0)
+            bs_web_call_error(call, 400, "bad_json", "the body must be a JSON object: %s",
+                              error.text);
+        else
+            bs_web_call_error(call, 400, "bad_json", "the body must be a JSON object");
+        return NULL;
+    }
+    json_object_foreach(body, key, value)
+    {
+        if (!known_name(known, key, strlen(key))) {
+            list_names(known, names, sizeof(names));
+            bs_web_call_error(call, 400, "unknown_field", "unknown field \"%s\" (known: %s)",
+                              shown(key, strlen(key), buf, sizeof(buf)), names);
+            json_decref(body);
+            return NULL;
+        }
+    }
+    return body;
+}
+
+bool
+bs_api_int_field(bs_web_call *call, json_t *body, const char *name, bool required, int64_t min,
+                 int64_t max, const char *rule, int64_t *out)
+{
+    json_t *v = json_object_get(body, name);
+
+    if (v == NULL && !required)
+        return true;
+    if (v == NULL || !json_is_integer(v) || json_integer_value(v) < min ||
+        json_integer_value(v) > max) {
+        bs_web_call_error(call, 400, v == NULL ? "missing_field" : "invalid_field",
+                          "\"%s\" must be %s", name, rule);
+        return false;
+    }
+    *out = json_integer_value(v);
+    return true;
+}
+
+bool
+bs_api_string_field(bs_web_call *call, json_t *body, const char *name, bool required,
+                    const char **out)
+{
+    json_t *v = json_object_get(body, name);
+
+    *out = NULL;
+    if (v == NULL && !required)
+        return true;
+    if (v == NULL || !json_is_string(v) ||
+        memchr(json_string_value(v), '\0', json_string_length(v)) != NULL) {
+        bs_web_call_error(call, 400, v == NULL ? "missing_field" : "invalid_field",
+                          "\"%s\" must be a string%s", name,
+                          v != NULL && json_is_string(v) ? " without NUL characters" : "");
+        return false;
+    }
+    *out = json_string_value(v);
+    return true;
+}
+
+bool
+bs_api_query(bs_web_call *call, const char *const *known, const char *name, char *out, size_t size)
+{
+    static const char unreserved[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                     "0123456789-._~";
+    const char *p = call->query;
+    char names[256], buf[128];
+    bool found = false;
+
+    out[0] = '\0';
+    while (*p != '\0') {
+        size_t len = strcspn(p, "&"), nlen = strcspn(p, "=&");
+        const char *value = p + nlen + (p[nlen] == '=');
+        size_t vlen = len - (size_t)(value - p);
+
+        if (len == 0) { /* "a=1&&b=2": an empty part */
+            p++;
+            continue;
+        }
+        if (!known_name(known, p, nlen)) {
+            list_names(known, names, sizeof(names));
+            bs_web_call_error(call, 400, "unknown_parameter",
+                              "unknown query parameter \"%s\" (known: %s)",
+                              shown(p, nlen, buf, sizeof(buf)), names);
+            return false;
+        }
+        if (nlen == strlen(name) && memcmp(p, name, nlen) == 0) {
+            if (found) {
+                bs_web_call_error(call, 400, "invalid_parameter",
+                                  "the query parameter \"%s\" is given twice", name);
+                return false;
+            }
+            if (vlen >= size || strspn(value, unreserved) < vlen) {
+                bs_web_call_error(call, 400, "invalid_parameter",
+                                  "invalid query parameter \"%s\" (at most %zu letters, digits, "
+                                  "'-', '.', '_' or '~')",
+                                  name, size - 1);
+                return false;
+            }
+            memcpy(out, value, vlen);
+            out[vlen] = '\0';
+            found = true;
+        }
+        p += len + (p[len] == '&');
+    }
+    return true;
+}
+
+bool
+bs_api_campaign_ref(bs_web_call *call, bs_ref *ref, char text[BS_REF_MAX])
+{
+    int n = snprintf(text, BS_REF_MAX, "%s/%s", call->params[0], call->params[1]);
+    bs_said said;
+
+    if (call->nparams < 2 || n < 0 || n >= BS_REF_MAX || bs_ref_parse(text, ref) != BS_OK) {
+        bs_say_no_campaign(text, &said);
+        bs_api_said(call, &said);
+        return false;
+    }
+    return true;
+}
+
+bool
+bs_api_need_node(bs_web_call *call, bs_ctx *ctx)
+{
+    if (ctx->node != NULL)
+        return true;
+    bs_web_call_error(call, 503, "no_node",
+                      "this server has no bitcoin node (the operator starts it with --node), so it "
+                      "cannot hand out or check deposit keys");
+    return false;
 }
 
 void

@@ -117,6 +117,8 @@ call_free(bs_web_call *call)
     json_decref(call->answer);
     free(call->query);
     free(call->body);
+    free(call->content_type);
+    free(call->idempotency_key);
     free(call);
 }
 
@@ -150,6 +152,26 @@ copy_api_key(bs_web_call *call, h2o_req_t *req)
     call->api_key[64] = '\0';
 }
 
+/* A header's value, or NULL when the request has none (*present false).
+ * Sets *present when the header is there, whatever its value. */
+static char *
+copy_header(h2o_req_t *req, const h2o_token_t *token, const char *name, bool *present)
+{
+    ssize_t at = token != NULL ? h2o_find_header(&req->headers, token, -1)
+                               : h2o_find_header_by_str(&req->headers, name, strlen(name), -1);
+    char *out;
+
+    *present = at >= 0;
+    if (at < 0)
+        return NULL;
+    out = malloc(req->headers.entries[at].value.len + 1);
+    if (out != NULL) {
+        memcpy(out, req->headers.entries[at].value.base, req->headers.entries[at].value.len);
+        out[req->headers.entries[at].value.len] = '\0';
+    }
+    return out;
+}
+
 static char *
 copy_bytes(const char *base, size_t len)
 {
@@ -167,6 +189,7 @@ bs_web_call_new(h2o_req_t *req, const char *request_id, char params[][BS_WEB_PAR
                 size_t nparams)
 {
     bs_web_call *call = calloc(1, sizeof(*call));
+    bool present;
 
     if (call == NULL)
         return NULL;
@@ -183,6 +206,12 @@ bs_web_call_new(h2o_req_t *req, const char *request_id, char params[][BS_WEB_PAR
     call->body = copy_bytes(req->entity.base != NULL ? req->entity.base : "", req->entity.len);
     call->body_len = req->entity.len;
     copy_api_key(call, req);
+    call->content_type = copy_header(req, H2O_TOKEN_CONTENT_TYPE, NULL, &present);
+    if (present && call->content_type == NULL)
+        call->body = NULL; /* out of memory: give up below */
+    call->idempotency_key = copy_header(req, NULL, "idempotency-key", &present);
+    if (present && call->idempotency_key == NULL)
+        call->body = NULL;
     if (call->query == NULL || call->body == NULL) {
         call_free(call);
         return NULL;

@@ -49,6 +49,8 @@ struct bs_web_call {
     size_t body_len;
     char api_key[65]; /* from "Authorization: Bearer ...", or "" (none or malformed) */
     bool has_authorization;
+    char *content_type;    /* the Content-Type header, or NULL */
+    char *idempotency_key; /* the Idempotency-Key header, or NULL */
     /* The answer, set by the work: */
     int status;
     json_t *answer; /* owned */

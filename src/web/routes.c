@@ -10,6 +10,14 @@ const bs_web_route bs_web_routes[] = {
     {"GET", "/healthz", bs_api_health},
     {"POST", "/api/v1/accounts", bs_api_account_create},
     {"GET", "/api/v1/account", bs_api_account_show},
+    {"GET", "/api/v1/account/history", bs_api_account_history},
+    {"POST", "/api/v1/account/key", bs_api_key_get},
+    {"GET", "/api/v1/account/key", bs_api_key_check},
+    {"POST", "/api/v1/account/key/done", bs_api_key_done},
+    {"POST", "/api/v1/campaigns", bs_api_campaign_create},
+    {"GET", "/api/v1/campaigns", bs_api_campaign_list},
+    {"GET", "/api/v1/campaigns/{owner}/{index}", bs_api_campaign_show},
+    {"POST", "/api/v1/campaigns/{owner}/{index}/buy", bs_api_buy},
     {NULL, NULL, NULL},
 };
 
