@@ -35,10 +35,54 @@ typedef struct bs_test_response {
 bs_test_response bs_test_http(const bs_test_server *s, const char *method, const char *path,
                               const char *api_key, const char *body);
 
+/* The same with more header lines ("Name: value", NULL-ended; may be
+ * NULL). When `must_answer` is false, a server that closes the connection
+ * without answering (killed at a failpoint) gives status 0 instead of
+ * aborting the test. */
+bs_test_response bs_test_http_with(const bs_test_server *s, const char *method, const char *path,
+                                   const char *api_key, const char *body,
+                                   const char *const *headers, bool must_answer);
+
 /* The value of header `name` (lower case) in r->headers, copied into out;
  * false when absent. */
 bool bs_test_response_header(const bs_test_response *r, const char *name, char *out, size_t size);
 
 void bs_test_response_release(bs_test_response *r);
+
+/* A store made by `bitslot init` in the test's directory, and a server on
+ * it: what most web tests start from. */
+typedef struct bs_test_site {
+    char url[4200];
+    bs_test_server server;
+} bs_test_site;
+
+/* Make the store `name` (under bs_test_tmpdir()) and start a server on it
+ * with `env` (may be NULL). */
+void bs_test_site_open(bs_test_site *s, const char *name, const char *const *env);
+
+/* Stop the server: it must exit 0 having said "bitslot: stopped"; its log
+ * is returned (free it). */
+char *bs_test_site_close(bs_test_site *s);
+
+/* `bitslot dump` of the whole store (free it). */
+char *bs_test_site_dump(const bs_test_site *s);
+
+/* Run `bitslot --store URL ARGS...`; it must exit `want_exit`; its standard
+ * output is returned (free it). */
+char *bs_test_site_run(const bs_test_site *s, int want_exit, const char *const *args);
+
+/* A request that must get `status` and exactly `answer`. */
+void bs_test_expect(const bs_test_site *s, const char *method, const char *path, const char *key,
+                    const char *body, long status, const char *answer);
+
+/* The same, and the store is byte for byte as it was. */
+void bs_test_refused(const bs_test_site *s, const char *method, const char *path, const char *key,
+                     const char *body, long status, const char *answer);
+
+/* Register `name` over the API; its API key into key[65]. */
+void bs_test_register(const bs_test_site *s, const char *name, char *key);
+
+/* A PNG of width x height pixels at `path` (libgd). */
+void bs_test_write_png(const char *path, int width, int height);
 
 #endif

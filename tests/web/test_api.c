@@ -1,0 +1,381 @@
+/*
+ * test_api.c — the JSON API of `bitslot serve` from the outside, over real
+ * HTTP on a real LMDB store: campaigns, purchases with each status of the
+ * list in issue 8 (each refusal shown to change nothing), and purchases
+ * sent with an Idempotency-Key — twice, with another order, and again
+ * after the process that served the first send was killed at each step of
+ * the purchase.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/failpoint.h"
+#include "webtest.h"
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+#define CAMPAIGN_300 "{\"min_price\":1000,\"slot_seconds\":3600,\"width\":300,\"height\":250}"
+
+/* A seller with campaigns and a buyer with ads, money and keys. */
+typedef struct shop {
+    bs_test_site site;
+    char seller[65], buyer[65], other[65];
+} shop;
+
+static void
+make_ad(const shop *s, const char *owner, const char *png, const char *categories)
+{
+    free(bs_test_site_run(&s->site, 0,
+                          ARGS("ad", "add", owner, "--image", png, "--url", "https://ads.example/",
+                               "--categories", categories)));
+}
+
+static void
+shop_open(shop *s, const char *name, const char *const *env)
+{
+    char png[4200], wide[4200];
+
+    bs_test_site_open(&s->site, name, env);
+    bs_test_register(&s->site, "seller", s->seller);
+    bs_test_register(&s->site, "buyer", s->buyer);
+    bs_test_register(&s->site, "other", s->other);
+    snprintf(png, sizeof(png), "%s/%s-300x250.png", bs_test_tmpdir(), name);
+    snprintf(wide, sizeof(wide), "%s/%s-728x90.png", bs_test_tmpdir(), name);
+    bs_test_write_png(png, 300, 250);
+    bs_test_write_png(wide, 728, 90);
+    make_ad(s, "buyer", png, "shoes");    /* buyer/0 */
+    make_ad(s, "buyer", png, "gambling"); /* buyer/1 */
+    make_ad(s, "buyer", wide, "shoes");   /* buyer/2 */
+    make_ad(s, "other", png, "shoes");    /* other/0 */
+}
+
+/* POST a campaign of the seller's; it must be `id`. */
+static void
+campaign(const shop *s, const char *body, const char *id)
+{
+    char want[64];
+
+    snprintf(want, sizeof(want), "{\"id\":\"%s\"}", id);
+    bs_test_expect(&s->site, "POST", "/api/v1/campaigns", s->seller, body, 201, want);
+}
+
+static void
+fund(const shop *s, const char *who, const char *amount)
+{
+    free(bs_test_site_run(&s->site, 0, ARGS("account", "adjust", who, amount, "--reason", "test")));
+}
+
+/* The balance of the account of `key`, from the API. */
+static long long
+balance(const shop *s, const char *key)
+{
+    bs_test_response r = bs_test_http(&s->site.server, "GET", "/api/v1/account", key, NULL);
+    const char *at = strstr(r.body, "\"balance\":");
+    long long b;
+
+    assert_int_equal(r.status, 200);
+    assert_non_null(at);
+    b = strtoll(at + 10, NULL, 10);
+    bs_test_response_release(&r);
+    return b;
+}
+
+/* The index of the slot for sale in campaign `path`. */
+static long long
+next_slot(const shop *s, const char *path)
+{
+    bs_test_response r = bs_test_http(&s->site.server, "GET", path, NULL, NULL);
+    static const char field[] = "\"next_slot\":{\"index\":";
+    const char *at = strstr(r.body, field);
+    long long n;
+
+    assert_int_equal(r.status, 200);
+    assert_non_null(at);
+    n = strtoll(at + sizeof(field) - 1, NULL, 10);
+    bs_test_response_release(&r);
+    return n;
+}
+
+static void
+check_holds(const shop *s)
+{
+    char *out = bs_test_site_run(&s->site, 0, ARGS("check"));
+
+    assert_non_null(strstr(out, "ok: "));
+    free(out);
+}
+
+static void
+test_api_campaigns_create_list_show(void **state)
+{
+    static const char bad_field[] =
+        "{\"error\":{\"code\":\"unknown_field\",\"message\":\"unknown field \\\"titel\\\" (known: "
+        "\\\"min_price\\\", \\\"slot_seconds\\\", \\\"width\\\", \\\"height\\\", \\\"title\\\" and "
+        "\\\"disallow\\\")\"}}";
+    bs_test_response r;
+    shop s;
+
+    (void)state;
+    shop_open(&s, "campaigns", NULL);
+    campaign(&s,
+             "{\"min_price\":1000,\"slot_seconds\":3600,\"width\":300,\"height\":250,"
+             "\"title\":\"Top banner\",\"disallow\":\"gambling,crypto\"}",
+             "seller/0");
+    r = bs_test_http(&s.site.server, "GET", "/api/v1/campaigns/seller/0", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"id\":\"seller/0\",\"min_price\":1000,\"slot_seconds\":3600,"
+                                   "\"width\":300,\"height\":250,\"title\":\"Top banner\","
+                                   "\"disallowed\":[\"gambling\",\"crypto\"]"));
+    assert_non_null(strstr(r.body, "\"price_now\":1000,\"next_slot\":{\"index\":0,"));
+    bs_test_response_release(&r);
+    r = bs_test_http(&s.site.server, "GET", "/api/v1/campaigns?owner=SELLER", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_true(r.body[0] == '[' && strstr(r.body, "\"id\":\"seller/0\"") != NULL);
+    bs_test_response_release(&r);
+
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns", NULL, CAMPAIGN_300, 401,
+                    "{\"error\":{\"code\":\"no_api_key\",\"message\":\"this needs your API key: "
+                    "send \\\"Authorization: Bearer <api key>\\\"\"}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns", s.seller,
+                    "{\"min_price\":1000,\"slot_seconds\":3600,\"width\":300,\"height\":250,"
+                    "\"titel\":\"x\"}",
+                    400, bad_field);
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns", s.seller,
+                    "{\"min_price\":0,\"slot_seconds\":3600,\"width\":300,\"height\":250}", 400,
+                    "{\"error\":{\"code\":\"bad_min_price\",\"message\":\"the minimum price must "
+                    "be 1 sat to 21 million BTC\"}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns", s.seller,
+                    "{\"min_price\":\"1000\",\"slot_seconds\":3600,\"width\":300,\"height\":250}",
+                    400,
+                    "{\"error\":{\"code\":\"invalid_field\",\"message\":\"\\\"min_price\\\" must "
+                    "be a whole number (a JSON integer)\"}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns", s.seller,
+                    "{\"min_price\":1000,\"slot_seconds\":59,\"width\":300,\"height\":250}", 400,
+                    "{\"error\":{\"code\":\"bad_slot_seconds\",\"message\":\"a slot must last 60 "
+                    "seconds to 31622400 seconds (366 days)\"}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns", s.seller,
+                    "{\"min_price\":1000,\"slot_seconds\":3600,\"width\":3000,\"height\":250}", 400,
+                    "{\"error\":{\"code\":\"bad_size\",\"message\":\"the ad size must be 16 to "
+                    "2048 pixels each way\"}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns", s.seller,
+                    "{\"min_price\":1000,\"slot_seconds\":3600,\"width\":300}", 400,
+                    "{\"error\":{\"code\":\"missing_field\",\"message\":\"\\\"height\\\" must be a "
+                    "whole number (a JSON integer)\"}}");
+    bs_test_refused(&s.site, "GET", "/api/v1/campaigns/seller/7", NULL, NULL, 404,
+                    "{\"error\":{\"code\":\"no_campaign\",\"message\":\"no campaign "
+                    "\\\"seller/7\\\"\"}}");
+    bs_test_refused(&s.site, "GET", "/api/v1/campaigns/seller/x", NULL, NULL, 404,
+                    "{\"error\":{\"code\":\"no_campaign\",\"message\":\"no campaign "
+                    "\\\"seller/x\\\"\"}}");
+    bs_test_refused(&s.site, "GET", "/api/v1/campaigns?owner=nobody", NULL, NULL, 404,
+                    "{\"error\":{\"code\":\"no_account\",\"message\":\"no account "
+                    "\\\"nobody\\\"\"}}");
+    bs_test_refused(&s.site, "GET", "/api/v1/campaigns?owner=a%20b", NULL, NULL, 400,
+                    "{\"error\":{\"code\":\"invalid_parameter\",\"message\":\"invalid query "
+                    "parameter \\\"owner\\\" (at most 65 letters, digits, '-', '.', '_' or "
+                    "'~')\"}}");
+    bs_test_refused(&s.site, "GET", "/api/v1/campaigns?page=2", NULL, NULL, 400,
+                    "{\"error\":{\"code\":\"unknown_parameter\",\"message\":\"unknown query "
+                    "parameter \\\"page\\\" (known: \\\"owner\\\")\"}}");
+    free(bs_test_site_close(&s.site));
+}
+
+static void
+test_api_buy_says_each_status(void **state)
+{
+    shop s;
+
+    (void)state;
+    shop_open(&s, "statuses", NULL);
+    campaign(&s, CAMPAIGN_300, "seller/0");
+    campaign(&s,
+             "{\"min_price\":1000,\"slot_seconds\":3600,\"width\":300,\"height\":250,"
+             "\"disallow\":\"gambling\"}",
+             "seller/1");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                    "{\"ad\":\"buyer/0\"}", 402,
+                    "{\"error\":{\"code\":\"insufficient_funds\",\"message\":\"not enough funds: "
+                    "slot 0 of \\\"seller/0\\\" costs 1000 sat and \\\"buyer\\\" has 0 "
+                    "sat\",\"slot\":0,\"price\":1000}}");
+    fund(&s, "buyer", "100000");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", NULL, "{\"ad\":\"buyer/0\"}",
+                    401,
+                    "{\"error\":{\"code\":\"no_api_key\",\"message\":\"this needs your API key: "
+                    "send \\\"Authorization: Bearer <api key>\\\"\"}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                    "{\"ad\":\"other/0\"}", 403,
+                    "{\"error\":{\"code\":\"not_your_ad\",\"message\":\"ad \\\"other/0\\\" is not "
+                    "an ad of \\\"buyer\\\"\"}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/1/buy", s.buyer,
+                    "{\"ad\":\"buyer/1\"}", 403,
+                    "{\"error\":{\"code\":\"category_disallowed\",\"message\":\"campaign "
+                    "\\\"seller/1\\\" does not take ads of category \\\"gambling\\\"\"}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                    "{\"ad\":\"buyer/9\"}", 404,
+                    "{\"error\":{\"code\":\"no_ad\",\"message\":\"no ad \\\"buyer/9\\\"\"}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/9/buy", s.buyer,
+                    "{\"ad\":\"buyer/0\"}", 404,
+                    "{\"error\":{\"code\":\"no_campaign\",\"message\":\"no campaign "
+                    "\\\"seller/9\\\"\"}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                    "{\"ad\":\"buyer/2\"}", 422,
+                    "{\"error\":{\"code\":\"wrong_size\",\"message\":\"ad \\\"buyer/2\\\" is "
+                    "728x90 pixels, but campaign \\\"seller/0\\\" takes 300x250\"}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                    "{\"ad\":\"buyer/0\",\"max_price\":999}", 409,
+                    "{\"error\":{\"code\":\"price_above_limit\",\"message\":\"the price of slot 0 "
+                    "of \\\"seller/0\\\" is 1000 sat, above your limit of 999 "
+                    "sat\",\"slot\":0,\"price\":1000}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                    "{\"ad\":\"buyer\"}", 400,
+                    "{\"error\":{\"code\":\"invalid_field\",\"message\":\"invalid ad "
+                    "\\\"buyer\\\" (OWNER/NUMBER, e.g. bob/0)\"}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                    "{\"ad\":\"buyer/0\",\"max_price\":\"5\"}", 400,
+                    "{\"error\":{\"code\":\"invalid_field\",\"message\":\"\\\"max_price\\\" must "
+                    "be whole satoshis, 0 or more\"}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                    "{\"ad\":\"buyer/0\",\"price\":5}", 400,
+                    "{\"error\":{\"code\":\"unknown_field\",\"message\":\"unknown field "
+                    "\\\"price\\\" (known: \\\"ad\\\", \\\"max_price\\\" and \\\"slot\\\")\"}}");
+
+    /* Bought: 201 and the slot; the price doubles. */
+    bs_test_expect(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                   "{\"ad\":\"buyer/0\",\"max_price\":1000,\"slot\":0}", 201,
+                   "{\"campaign\":\"seller/0\",\"index\":0,\"buyer\":\"buyer\",\"ad\":\"buyer/0\","
+                   "\"price\":1000,\"fee\":15,\"time\":1800000000,\"start\":1800000000,\"end\":"
+                   "1800003600}");
+    assert_int_equal(balance(&s, s.buyer), 99000);
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                    "{\"ad\":\"buyer/0\",\"slot\":0}", 409,
+                    "{\"error\":{\"code\":\"slot_changed\",\"message\":\"slot 0 of "
+                    "\\\"seller/0\\\" is no longer for sale; slot 1 is, at 2000 "
+                    "sat\",\"slot\":1,\"price\":2000}}");
+    check_holds(&s);
+    free(bs_test_site_close(&s.site));
+}
+
+/* The same key twice: one slot, one debit, the same answer; the key with
+ * another order: refused. */
+static void
+test_api_buy_idempotency_key_buys_once(void **state)
+{
+    const char *const key_a[] = {"Idempotency-Key: order-1", NULL};
+    char long_key[17 + 256 + 1] = "Idempotency-Key: ";
+    const char *const key_long[] = {long_key, NULL};
+    bs_test_response first, again;
+    shop s;
+
+    (void)state;
+    memset(long_key + 17, 'k', 256); /* one more than the most */
+    long_key[17 + 256] = '\0';
+    shop_open(&s, "idempotent", NULL);
+    campaign(&s, CAMPAIGN_300, "seller/0");
+    fund(&s, "buyer", "100000");
+    first = bs_test_http_with(&s.site.server, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                              "{\"ad\":\"buyer/0\"}", key_a, true);
+    again = bs_test_http_with(&s.site.server, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                              "{\"ad\":\"buyer/0\"}", key_a, true);
+    assert_int_equal(first.status, 201);
+    assert_int_equal(again.status, 201);
+    assert_string_equal(again.body, first.body);
+    assert_int_equal(balance(&s, s.buyer), 99000);
+    assert_int_equal(next_slot(&s, "/api/v1/campaigns/seller/0"), 1);
+    bs_test_response_release(&first);
+    bs_test_response_release(&again);
+
+    again = bs_test_http_with(&s.site.server, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                              "{\"ad\":\"buyer/0\",\"max_price\":5000}", key_a, true);
+    assert_int_equal(again.status, 422);
+    assert_string_equal(again.body,
+                        "{\"error\":{\"code\":\"idempotency_key_reused\",\"message\":\"this "
+                        "Idempotency-Key was sent before with another purchase; use a new key for "
+                        "a new purchase\"}}");
+    bs_test_response_release(&again);
+    again = bs_test_http_with(&s.site.server, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                              "{\"ad\":\"buyer/0\"}", key_long, true);
+    assert_int_equal(again.status, 400);
+    assert_string_equal(again.body,
+                        "{\"error\":{\"code\":\"bad_idempotency_key\",\"message\":\"the "
+                        "Idempotency-Key must be 1 to 255 printable ASCII characters\"}}");
+    bs_test_response_release(&again);
+    /* Another buyer's same key is another purchase. */
+    fund(&s, "other", "100000");
+    free(bs_test_site_run(&s.site, 0, ARGS("buy", "other", "seller/0", "--ad", "other/0")));
+    assert_int_equal(next_slot(&s, "/api/v1/campaigns/seller/0"), 2);
+    assert_int_equal(balance(&s, s.buyer), 99000);
+    check_holds(&s);
+    free(bs_test_site_close(&s.site));
+}
+
+/* The process that served the first send dies at each step of the
+ * purchase; the key sent again to a new process buys nothing more. */
+static void
+test_api_buy_idempotency_key_survives_a_crash_at_each_step(void **state)
+{
+    long long expect_balance = 1000000, slot = 0;
+    shop s;
+
+    (void)state;
+    shop_open(&s, "crashes", NULL);
+    campaign(&s, "{\"min_price\":1000,\"slot_seconds\":60,\"width\":300,\"height\":250}",
+             "seller/0");
+    fund(&s, "buyer", "1000000");
+    free(bs_test_site_close(&s.site));
+    for (int fp = 0; fp < BS__FAILPOINT_COUNT; fp++) {
+        char env[128], header[128], path[] = "/api/v1/campaigns/seller/0";
+        const char *const headers[] = {header, NULL};
+        bs_test_response r, again;
+        bs_test_output dead;
+        long long price;
+
+        if (strcmp(bs_failpoint_operation((bs_failpoint_id)fp), "buy") != 0)
+            continue;
+        snprintf(env, sizeof(env), "BITSLOT_FAILPOINT=%s", bs_failpoint_name((bs_failpoint_id)fp));
+        snprintf(header, sizeof(header), "Idempotency-Key: crash-%s",
+                 bs_failpoint_name((bs_failpoint_id)fp));
+        bs_test_server_start(&s.site.server, s.site.url, ARGS(env));
+        r = bs_test_http_with(&s.site.server, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                              "{\"ad\":\"buyer/0\"}", headers, false);
+        assert_int_equal(r.status, 0); /* no answer: the process died */
+        bs_test_response_release(&r);
+        dead = bs_test_finish(&s.site.server.process, 0);
+        assert_int_equal(dead.exit_code, BS_FAILPOINT_EXIT);
+        bs_test_output_release(&dead);
+
+        bs_test_server_start(&s.site.server, s.site.url, NULL);
+        again = bs_test_http_with(&s.site.server, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                                  "{\"ad\":\"buyer/0\"}", headers, true);
+        if (again.status != 201)
+            print_message("after %s: %ld %s\n", env, again.status, again.body);
+        assert_int_equal(again.status, 201);
+        price = strtoll(strstr(again.body, "\"price\":") + 8, NULL, 10);
+        assert_int_equal(strtoll(strstr(again.body, "\"index\":") + 8, NULL, 10), slot);
+        bs_test_response_release(&again);
+        expect_balance -= price;
+        slot++;
+        assert_int_equal(balance(&s, s.buyer), expect_balance);
+        assert_int_equal(next_slot(&s, path), slot);
+        check_holds(&s);
+        free(bs_test_site_close(&s.site));
+    }
+    assert_true(slot >= 5);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_api_campaigns_create_list_show),
+        cmocka_unit_test(test_api_buy_says_each_status),
+        cmocka_unit_test(test_api_buy_idempotency_key_buys_once),
+        cmocka_unit_test(test_api_buy_idempotency_key_survives_a_crash_at_each_step),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
