@@ -13,6 +13,10 @@
  * is down. */
 void bs_api_health(bs_web_call *call, bs_ctx *ctx);
 
+/* GET /api/v1/openapi.json: the OpenAPI 3.1 description of every route
+ * (src/web/files/openapi.json, carried by the binary). */
+void bs_api_openapi(bs_web_call *call, bs_ctx *ctx);
+
 /* POST /api/v1/accounts {"name","password"} → 201 {"name","api_key"}. */
 void bs_api_account_create(bs_web_call *call, bs_ctx *ctx);
 

@@ -8,6 +8,7 @@
 
 const bs_web_route bs_web_routes[] = {
     {"GET", "/healthz", bs_api_health},
+    {"GET", "/api/v1/openapi.json", bs_api_openapi},
     {"POST", "/api/v1/accounts", bs_api_account_create},
     {"GET", "/api/v1/account", bs_api_account_show},
     {"GET", "/api/v1/account/history", bs_api_account_history},

@@ -13,8 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
 
 #include "util/failpoint.h"
+#include "web/routes.h"
 #include "webtest.h"
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
@@ -367,10 +371,62 @@ test_api_buy_idempotency_key_survives_a_crash_at_each_step(void **state)
     assert_true(slot >= 5);
 }
 
+/* The served OpenAPI document lists exactly the server's routes: every
+ * path and method of the route table, and nothing else. */
+static void
+test_api_openapi_lists_every_route(void **state)
+{
+    bs_test_response r;
+    json_t *doc, *paths, *ops;
+    size_t documented = 0, routes = 0;
+    const char *path, *method;
+    bs_test_site s;
+
+    (void)state;
+    bs_test_site_open(&s, "openapi", NULL);
+    r = bs_test_http(&s.server, "GET", "/api/v1/openapi.json", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    doc = json_loads(r.body, 0, NULL);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "openapi")), "3.1.0");
+    paths = json_object_get(doc, "paths");
+    for (const bs_web_route *route = bs_web_routes; route->method != NULL; route++) {
+        char lower[8];
+        size_t i;
+
+        for (i = 0; route->method[i] != '\0' && i + 1 < sizeof(lower); i++)
+            lower[i] = (char)(route->method[i] - 'A' + 'a');
+        lower[i] = '\0';
+        if (json_object_get(json_object_get(paths, route->pattern), lower) == NULL)
+            fail_msg("%s %s is served but not in openapi.json", route->method, route->pattern);
+        routes++;
+    }
+    json_object_foreach(paths, path, ops)
+    {
+        json_t *op;
+        json_object_foreach(ops, method, op)
+        {
+            bool found = false;
+            for (const bs_web_route *route = bs_web_routes; route->method != NULL; route++)
+                found |= strcmp(route->pattern, path) == 0 &&
+                         strlen(route->method) == strlen(method) &&
+                         strncasecmp(route->method, method, strlen(method)) == 0;
+            if (!found)
+                fail_msg("%s %s is in openapi.json but not served", method, path);
+            documented++;
+        }
+    }
+    assert_int_equal(documented, routes);
+    json_decref(doc);
+    bs_test_response_release(&r);
+    free(bs_test_site_close(&s));
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_api_openapi_lists_every_route),
         cmocka_unit_test(test_api_campaigns_create_list_show),
         cmocka_unit_test(test_api_buy_says_each_status),
         cmocka_unit_test(test_api_buy_idempotency_key_buys_once),
