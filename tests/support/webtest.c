@@ -124,6 +124,60 @@ bs_test_http_with(const bs_test_server *s, const char *method, const char *path,
     return r;
 }
 
+bs_test_response
+bs_test_http_form(const bs_test_server *s, const char *path, const char *api_key,
+                  const char *const *fields, const char *file_field, const char *file_path)
+{
+    bs_test_response r = {0, NULL, NULL};
+    buffer out = {calloc(1, 1), 0}, head = {calloc(1, 1), 0};
+    struct curl_slist *headers = NULL;
+    char url[4200], auth[256];
+    CURL *curl = curl_easy_init();
+    curl_mime *mime;
+    curl_mimepart *part;
+    CURLcode rc;
+
+    if (curl == NULL || out.data == NULL || head.data == NULL)
+        abort();
+    mime = curl_mime_init(curl);
+    for (size_t i = 0; fields != NULL && fields[i] != NULL; i += 2) {
+        part = curl_mime_addpart(mime);
+        curl_mime_name(part, fields[i]);
+        curl_mime_data(part, fields[i + 1], CURL_ZERO_TERMINATED);
+    }
+    if (file_field != NULL) {
+        part = curl_mime_addpart(mime);
+        curl_mime_name(part, file_field);
+        curl_mime_filedata(part, file_path);
+    }
+    snprintf(url, sizeof(url), "%s%s", s->base, path);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &head);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
+    if (api_key != NULL) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", api_key);
+        headers = curl_slist_append(headers, auth);
+    }
+    headers = curl_slist_append(headers, "Expect:"); /* send the body at once */
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    rc = curl_easy_perform(curl);
+    if (rc != CURLE_OK) {
+        fprintf(stderr, "POST %s: %s\n", url, curl_easy_strerror(rc));
+        abort();
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_slist_free_all(headers);
+    curl_mime_free(mime);
+    curl_easy_cleanup(curl);
+    r.body = out.data;
+    r.headers = head.data;
+    return r;
+}
+
 bool
 bs_test_response_header(const bs_test_response *r, const char *name, char *out, size_t size)
 {

@@ -43,6 +43,13 @@ bs_test_response bs_test_http_with(const bs_test_server *s, const char *method, 
                                    const char *api_key, const char *body,
                                    const char *const *headers, bool must_answer);
 
+/* POST a multipart/form-data form to base+path, as `curl -F` sends it:
+ * text fields from `fields` (name, value, name, value..., NULL-ended) and,
+ * when `file_field` is not NULL, the file at `file_path` under that name. */
+bs_test_response bs_test_http_form(const bs_test_server *s, const char *path, const char *api_key,
+                                   const char *const *fields, const char *file_field,
+                                   const char *file_path);
+
 /* The value of header `name` (lower case) in r->headers, copied into out;
  * false when absent. */
 bool bs_test_response_header(const bs_test_response *r, const char *name, char *out, size_t size);
