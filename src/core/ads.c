@@ -33,6 +33,16 @@ side_fits(uint32_t side)
     return side >= BS_AD_SIDE_MIN && side <= BS_AD_SIDE_MAX;
 }
 
+/* An image the image module refuses for its size, before decoding, breaks
+ * the ad size rule too, so it is refused under that one rule. */
+_Static_assert(BS_IMAGE_MAX_SIDE >= BS_AD_SIDE_MAX, "an image module limit below the ad rule");
+
+static bool
+refused_for_size(bs_image_reason reason)
+{
+    return reason == BS_IMAGE_TOO_MANY_PIXELS || reason == BS_IMAGE_NO_PIXELS;
+}
+
 typedef struct chunk {
     const unsigned char *data;
     size_t len;
@@ -111,11 +121,11 @@ bs_ads_add(bs_ctx *ctx, const bs_ad_upload *u, bs_ad *ad, bs_ad_problem *problem
     ad->width = img.width;
     ad->height = img.height;
     ad->image_len = (int64_t)img.len;
-    if (st != BS_OK) {
+    if (st != BS_OK && !refused_for_size(*reason)) {
         *problem = BS_AD_BAD_IMAGE;
         return st;
     }
-    if (!side_fits(img.width) || !side_fits(img.height)) {
+    if (st != BS_OK || !side_fits(img.width) || !side_fits(img.height)) {
         bs_image_release(&img);
         *problem = BS_AD_BAD_SIZE;
         return BS_INVALID;

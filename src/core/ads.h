@@ -44,6 +44,9 @@ bs_ad_problem bs_ads_check_fields(const bs_ad_upload *upload);
 
 /* Store a new ad. On BS_OK *ad is it. BS_INVALID/BS_TOOLARGE/BS_UNSUPPORTED
  * with *problem (and *reason for the image); BS_NOTFOUND: no such owner.
+ * Every image whose size breaks the rule is BS_AD_BAD_SIZE (BS_INVALID),
+ * whether the image module refused it on its header (*reason
+ * TOO_MANY_PIXELS or NO_PIXELS) or it was decoded first.
  * On BS_AD_BAD_SIZE, and on BS_AD_BAD_IMAGE with reason ENCODED_TOO_LARGE,
  * ad->width, ad->height and ad->image_len (the re-encoded length) say what
  * was refused, for the message; nothing is stored. */

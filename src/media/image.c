@@ -695,6 +695,10 @@ bs_image_normalize(const void *data, size_t len, bs_image *out, bs_image_reason 
     assert(out != NULL);
     memset(out, 0, sizeof(*out));
     why = inspect(data, len, &pr);
+    if (why == BS_IMAGE_TOO_MANY_PIXELS || why == BS_IMAGE_NO_PIXELS) {
+        out->width = pr.width; /* the header's: what the size rule is told */
+        out->height = pr.height;
+    }
     if (why != BS_IMAGE_OK)
         goto refused;
 

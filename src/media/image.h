@@ -106,8 +106,9 @@ typedef struct bs_image {
  * On any status but BS_OK, out->data is NULL and nothing is left allocated
  * (so bs_image_release on *out is a no-op); *out is all zero, except after
  * ENCODED_TOO_LARGE, where len, width, height and the formats describe the
- * re-encoding that was refused (for the message). `data` is only read, and
- * not kept. */
+ * re-encoding that was refused, and after TOO_MANY_PIXELS and NO_PIXELS,
+ * where width and height are the header's (for the message: a size rule
+ * says the size). `data` is only read, and not kept. */
 bs_status bs_image_normalize(const void *data, size_t len, bs_image *out, bs_image_reason *reason);
 
 /* Free the bytes of `img` and zero it. NULL, a zeroed struct, and a struct

@@ -80,9 +80,10 @@ typedef struct bs_store_page {
 bs_status bs_store_open(const char *url, bs_store **out);
 
 /* The same, but nothing is created: BS_NOTFOUND when `lmdb:PATH` holds no
- * LMDB environment (so a mistyped path is not a new, empty store). An etcd
- * cluster always opens; whether it holds a bitslot store is the caller's to
- * read. */
+ * store — no data.mdb, an empty one, or an LMDB environment without a
+ * bitslot store's databases — and then nothing there is changed (so a
+ * mistyped path is not a new, empty store). An etcd cluster always opens;
+ * whether it holds a bitslot store is the caller's to read. */
 bs_status bs_store_open_existing(const char *url, bs_store **out);
 
 /* Close a handle; NULL is a no-op. No call may be in flight on it. */

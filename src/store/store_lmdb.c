@@ -418,22 +418,26 @@ end_txn:
     return st;
 }
 
-/* Open (creating when absent) the two databases and check the format. */
+/* Open the two databases and check the format. `create`: create them (and
+ * write the format) when absent, as a new store. Otherwise nothing is
+ * written (a read-only transaction): an environment without them, or
+ * without the format, is no bitslot store (MDB_NOTFOUND). */
 static int
-open_databases(lmdb_store *s)
+open_databases(lmdb_store *s, bool create)
 {
     MDB_val key = {6, "format"}, val;
+    unsigned flags = create ? MDB_CREATE : 0;
     MDB_txn *txn;
-    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    int rc = mdb_txn_begin(s->env, NULL, create ? 0 : MDB_RDONLY, &txn);
 
     if (rc != MDB_SUCCESS)
         return rc;
-    rc = mdb_dbi_open(txn, "doc", MDB_CREATE, &s->doc);
+    rc = mdb_dbi_open(txn, "doc", flags, &s->doc);
     if (rc == MDB_SUCCESS)
-        rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta);
+        rc = mdb_dbi_open(txn, "meta", flags, &s->meta);
     if (rc == MDB_SUCCESS)
         rc = mdb_get(txn, s->meta, &key, &val);
-    if (rc == MDB_NOTFOUND) {
+    if (rc == MDB_NOTFOUND && create) {
         val.mv_size = strlen(FORMAT_VERSION);
         val.mv_data = FORMAT_VERSION;
         rc = mdb_put(txn, s->meta, &key, &val, 0);
@@ -445,7 +449,7 @@ open_databases(lmdb_store *s)
         mdb_txn_abort(txn);
         return rc;
     }
-    return mdb_txn_commit(txn);
+    return mdb_txn_commit(txn); /* read-only too: it keeps the handles open */
 }
 
 static void
@@ -462,7 +466,9 @@ lmdb_close(void *impl)
     free(s);
 }
 
-/* Is there an LMDB environment in directory `path`? */
+/* Is there an LMDB environment in directory `path`? Not when data.mdb is
+ * missing or empty: LMDB would take an empty one for a new environment and
+ * write one there (grow the file, add lock.mdb). */
 static bool
 environment_exists(const char *path)
 {
@@ -471,7 +477,7 @@ environment_exists(const char *path)
 
     if (snprintf(file, sizeof(file), "%s/data.mdb", path) >= (int)sizeof(file))
         return false;
-    return stat(file, &sb) == 0 && S_ISREG(sb.st_mode);
+    return stat(file, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0;
 }
 
 static bs_status
@@ -519,7 +525,7 @@ lmdb_open(const char *path, bool create, void **impl)
         if (rc != MDB_SUCCESS)
             goto fail;
     }
-    rc = open_databases(s);
+    rc = open_databases(s, create);
     if (rc != MDB_SUCCESS)
         goto fail;
     *impl = s;

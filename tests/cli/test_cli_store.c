@@ -330,6 +330,64 @@ test_cli_store_only_init_creates_a_store(void **state)
     bs_test_output_release(&ok);
 }
 
+/* A directory with an empty data.mdb holds no store: every command but
+ * init refuses it as a path with no store, and leaves it as it was (outside
+ * test: it was opened read-write first, so LMDB grew data.mdb and made
+ * lock.mdb before the refusal). */
+static void
+test_cli_store_empty_data_file_is_no_store(void **state)
+{
+    static const char *const commands[][4] = {
+        {"check", NULL},
+        {"account", "show", "alice", NULL},
+        {"account", "create", "alice", NULL},
+        {"campaign", "list", NULL},
+        {"keys", "status", NULL},
+        {"recover", NULL},
+        {"dump", NULL},
+    };
+    char url[URL_SIZE], path[URL_SIZE], data[URL_SIZE + 16], expect[URL_SIZE + 128], *before;
+    FILE *f;
+
+    (void)state;
+    fresh_url(url, "empty-data");
+    snprintf(path, sizeof(path), "%s", url + strlen("lmdb:"));
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(data, sizeof(data), "%s/data.mdb", path);
+    f = fopen(data, "w");
+    assert_non_null(f);
+    fclose(f);
+    before = bs_test_dir_listing(path);
+    assert_string_equal(before, "data.mdb 0\n");
+    snprintf(expect, sizeof(expect),
+             "bitslot: no bitslot store at \"%s\": check --store (or BITSLOT_STORE), or create "
+             "one with 'bitslot init'",
+             url);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        const char *args[8] = {"--store", url};
+        char *after;
+        for (size_t j = 0; commands[i][j] != NULL; j++)
+            args[2 + j] = commands[i][j];
+        bs_test_output r = bs_test_run(args, NULL, "password1\n");
+        if (r.exit_code != 2)
+            fail_msg("%s: exit %d, %s", commands[i][0], r.exit_code, r.err);
+        assert_one_line(r.err, expect);
+        assert_string_equal(r.out, "");
+        bs_test_output_release(&r);
+        after = bs_test_dir_listing(path);
+        assert_string_equal(after, before);
+        free(after);
+    }
+    free(before);
+    /* init makes a store of it. */
+    RUN(i, "--store", url, "init");
+    assert_int_equal(i.exit_code, 0);
+    bs_test_output_release(&i);
+    RUN(ok, "--store", url, "check");
+    assert_int_equal(ok.exit_code, 0);
+    bs_test_output_release(&ok);
+}
+
 static void
 test_cli_store_help_everywhere(void **state)
 {
@@ -370,6 +428,7 @@ main(void)
         cmocka_unit_test(test_cli_store_unknown_command_and_option),
         cmocka_unit_test(test_cli_store_dump_refuses_bad_prefix),
         cmocka_unit_test(test_cli_store_only_init_creates_a_store),
+        cmocka_unit_test(test_cli_store_empty_data_file_is_no_store),
         cmocka_unit_test(test_cli_store_help_everywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

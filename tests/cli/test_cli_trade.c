@@ -1331,6 +1331,50 @@ test_cli_trade_ad_no_campaign_could_take_is_refused(void **state)
     ok_line(&s, "bob/1", ARGS("ad", "add", "bob", "--image", least, "--url", "https://b.example/"));
 }
 
+/* One rule, one sentence: an image too large for an ad is said the way one
+ * too small is, with its size (outside test: past 2048 pixels it was "the
+ * image is wider or taller than 2048 pixels", refused before decoding). A
+ * side of zero is a size too. */
+static void
+test_cli_trade_ad_size_rule_says_one_sentence(void **state)
+{
+    static const struct {
+        const char *file;
+        int width, height;
+    } sizes[] = {{"wide.png", 2049, 16}, {"tall.png", 300, 2049}, {"small.png", 15, 300}};
+    char path[PATH_SIZE], message[2 * PATH_SIZE];
+    shop s;
+
+    (void)state;
+    two_accounts(&s);
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        shop_path(&s, sizes[i].file, path, sizeof(path));
+        write_png(path, sizes[i].width, sizes[i].height);
+        snprintf(message, sizeof(message),
+                 "bitslot: the image \"%s\" is %dx%d pixels; ads are 16 to 2048 pixels a side",
+                 path, sizes[i].width, sizes[i].height);
+        refused(&s, NULL, 1, message,
+                ARGS("ad", "add", "bob", "--image", path, "--url", "https://b.example/"));
+    }
+    /* A BMP whose header says 20 pixels wide and none high. */
+    {
+        unsigned char bmp[54] = {'B', 'M', 54, 0,  0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40,
+                                 0,   0,   0,  20, 0, 0, 0, 0, 0, 0, 0,  1, 0, 24};
+        FILE *f;
+
+        shop_path(&s, "flat.bmp", path, sizeof(path));
+        f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(bmp, 1, sizeof(bmp), f), sizeof(bmp));
+        assert_int_equal(fclose(f), 0);
+        snprintf(message, sizeof(message),
+                 "bitslot: the image \"%s\" is 20x0 pixels; ads are 16 to 2048 pixels a side",
+                 path);
+        refused(&s, NULL, 1, message,
+                ARGS("ad", "add", "bob", "--image", path, "--url", "https://b.example/"));
+    }
+}
+
 /* The 4 MiB limit holds for what is stored too (outside test: a 3.99 MB
  * noise PNG was stored as 10.2 MB in 20 chunks). */
 static void
@@ -1578,6 +1622,7 @@ main(void)
         cmocka_unit_test(test_cli_trade_directory_as_image_is_not_a_file),
         cmocka_unit_test(test_cli_trade_named_pipe_as_image_is_not_a_file),
         cmocka_unit_test(test_cli_trade_ad_no_campaign_could_take_is_refused),
+        cmocka_unit_test(test_cli_trade_ad_size_rule_says_one_sentence),
         cmocka_unit_test(test_cli_trade_image_too_large_once_reencoded_is_refused),
         cmocka_unit_test(test_cli_trade_node_wallet_names_follow_one_rule),
         cmocka_unit_test(test_cli_trade_node_answering_garbage_is_not_json_rpc),

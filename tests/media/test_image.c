@@ -355,17 +355,30 @@ expect_accepted(blob b, bs_image_format input, uint32_t width, uint32_t height, 
     gdImageDestroy(back);
 }
 
+/* Refused for `why`; *out all zero but for the width and height its header
+ * gave, which a refusal for a size (TOO_MANY_PIXELS, NO_PIXELS) says. */
 static void
-expect_refused(const void *data, size_t len, bs_status status, bs_image_reason why)
+expect_refused_sized(const void *data, size_t len, bs_status status, bs_image_reason why,
+                     uint32_t width, uint32_t height)
 {
     bs_image img;
-    bs_image zero = {0};
+    bs_image expect = {0};
     bs_image_reason reason = BS_IMAGE_OK;
 
     memset(&img, 0xA5, sizeof(img));
     assert_int_equal(bs_image_normalize(data, len, &img, &reason), status);
     assert_int_equal(reason, why);
-    assert_memory_equal(&img, &zero, sizeof(img));
+    expect.width = width;
+    expect.height = height;
+    assert_int_equal(img.width, width);
+    assert_int_equal(img.height, height);
+    assert_memory_equal(&img, &expect, sizeof(img));
+}
+
+static void
+expect_refused(const void *data, size_t len, bs_status status, bs_image_reason why)
+{
+    expect_refused_sized(data, len, status, why, 0, 0);
 }
 
 /* --- accepted images ------------------------------------------------------ */
@@ -850,7 +863,8 @@ test_image_png_bomb_refused_before_decoding(void **state)
 
     (void)state;
     assert_int_equal(bomb.len, 33);
-    expect_refused(bomb.data, bomb.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS);
+    expect_refused_sized(bomb.data, bomb.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS, 100000,
+                         100000);
     expect_refused(small.data, small.len, BS_INVALID, BS_IMAGE_CORRUPT); /* the contrast */
     blob_free(&bomb);
     blob_free(&small);
@@ -863,8 +877,8 @@ test_image_2049_wide_refused(void **state)
     blob tall = picture(1, 2049, BS_IMAGE_FORMAT_PNG);
 
     (void)state;
-    expect_refused(wide.data, wide.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS);
-    expect_refused(tall.data, tall.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS);
+    expect_refused_sized(wide.data, wide.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS, 2049, 1);
+    expect_refused_sized(tall.data, tall.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS, 1, 2049);
     blob_free(&wide);
     blob_free(&tall);
 }
@@ -876,9 +890,9 @@ test_image_zero_side_refused(void **state)
     blob gif = picture(16, 16, BS_IMAGE_FORMAT_GIF);
 
     (void)state;
-    expect_refused(png.data, png.len, BS_INVALID, BS_IMAGE_NO_PIXELS);
+    expect_refused_sized(png.data, png.len, BS_INVALID, BS_IMAGE_NO_PIXELS, 0, 16);
     put_le16(gif.data + 8, 0); /* logical screen height */
-    expect_refused(gif.data, gif.len, BS_INVALID, BS_IMAGE_NO_PIXELS);
+    expect_refused_sized(gif.data, gif.len, BS_INVALID, BS_IMAGE_NO_PIXELS, 16, 0);
     blob_free(&png);
     blob_free(&gif);
 }
@@ -908,20 +922,20 @@ test_image_oversized_header_refused_for_each_format(void **state)
     (void)state;
     jpeg.data[sof + 5] = 3000 >> 8; /* SOF0: FF C0, length, precision, height */
     jpeg.data[sof + 6] = 3000 & 0xFF;
-    expect_refused(jpeg.data, jpeg.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS);
+    expect_refused_sized(jpeg.data, jpeg.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS, 16, 3000);
 
     put_le16(gif.data + 6, 3000); /* logical screen width */
-    expect_refused(gif.data, gif.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS);
+    expect_refused_sized(gif.data, gif.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS, 3000, 16);
 
     assert_memory_equal(webp.data + 12, "VP8 ", 4);
     put_le16(webp.data + 28, 3000); /* VP8 key frame height */
-    expect_refused(webp.data, webp.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS);
+    expect_refused_sized(webp.data, webp.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS, 16, 3000);
 
     put_le32(bmp.data + 18, 3000); /* BITMAPINFOHEADER width */
-    expect_refused(bmp.data, bmp.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS);
+    expect_refused_sized(bmp.data, bmp.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS, 3000, 16);
 
     put_be32(png.data + 16, 3000); /* IHDR width; the CRC is now wrong too */
-    expect_refused(png.data, png.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS);
+    expect_refused_sized(png.data, png.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS, 3000, 16);
 
     blob_free(&jpeg);
     blob_free(&gif);
@@ -943,7 +957,8 @@ test_image_webp_headers_read(void **state)
     assert_memory_equal(extended.data + 12, "VP8X", 4); /* alpha makes it extended */
     extended.data[24] = (3000 - 1) & 0xFF;              /* canvas width - 1, 24 bits */
     extended.data[25] = (3000 - 1) >> 8;
-    expect_refused(extended.data, extended.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS);
+    expect_refused_sized(extended.data, extended.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS, 3000,
+                         16);
 
     /* A canvas one pixel wider than the bitstream inside: caught on decoding. */
     extended.data[24] = 16;
@@ -955,7 +970,8 @@ test_image_webp_headers_read(void **state)
            (uint32_t)lossless.data[23] << 16 | (uint32_t)lossless.data[24] << 24;
     bits = (bits & ~(uint32_t)0x3FFF) | (3000 - 1); /* width - 1, 14 bits */
     put_le32(lossless.data + 21, bits);
-    expect_refused(lossless.data, lossless.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS);
+    expect_refused_sized(lossless.data, lossless.len, BS_TOOLARGE, BS_IMAGE_TOO_MANY_PIXELS, 3000,
+                         16);
 
     gdImageDestroy(im);
     blob_free(&extended);

@@ -2,8 +2,10 @@
  * test_store_lmdb.c — what only the LMDB backend has to prove, beyond the
  * conformance suite: the map grows on demand (in this process and when
  * another process grew it), a full disk is a clear BS_NOSPACE that leaves
- * every acknowledged document intact, an unusable path is refused, and a
- * store of another format is not opened.
+ * every acknowledged document intact, an unusable path is refused, a
+ * store of another format is not opened, and opening an existing store
+ * where there is none (no data.mdb, an empty one, an LMDB environment that
+ * is not a bitslot store) changes nothing on disk.
  */
 #define _GNU_SOURCE /* unshare */
 #include <sched.h>
@@ -11,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <lmdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +236,124 @@ test_store_lmdb_creates_missing_parents(void **state)
     bs_store_close(NULL);
 }
 
+/* The whole of file `path` (malloc'ed), its length in *len. */
+static char *
+file_bytes(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *data = NULL;
+    long size;
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    size = ftell(f);
+    assert_true(size >= 0);
+    rewind(f);
+    data = malloc((size_t)size + 1);
+    assert_non_null(data);
+    assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    *len = (size_t)size;
+    return data;
+}
+
+/* bs_store_open_existing on `dir` finds no store, and leaves the directory
+ * as it was: the same entries, of the same sizes. */
+static void
+assert_no_store_untouched(const char *dir)
+{
+    char url[URL_SIZE + 16], *before = bs_test_dir_listing(dir), *after;
+    bs_store *s = (bs_store *)1;
+
+    snprintf(url, sizeof(url), "lmdb:%s", dir);
+    assert_int_equal(bs_store_open_existing(url, &s), BS_NOTFOUND);
+    assert_null(s);
+    after = bs_test_dir_listing(dir);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+}
+
+/* Outside test: an empty data.mdb was opened read-write before the refusal
+ * (LMDB took it for a new environment: it grew to two pages, and lock.mdb
+ * appeared). Only creating may write. */
+static void
+test_store_lmdb_open_existing_without_a_store_changes_nothing(void **state)
+{
+    char dir[URL_SIZE - 64], file[URL_SIZE], url[URL_SIZE + 16];
+    bs_store *s;
+    FILE *f;
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s/nothing-here", bs_test_tmpdir());
+    assert_no_store_untouched(dir); /* no directory: none is made */
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_no_store_untouched(dir); /* an empty directory */
+    snprintf(file, sizeof(file), "%s/data.mdb", dir);
+    f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_no_store_untouched(dir); /* an empty data.mdb */
+    {
+        char *listing = bs_test_dir_listing(dir);
+        assert_string_equal(listing, "data.mdb 0\n");
+        free(listing);
+    }
+    /* init may make a store of it. */
+    snprintf(url, sizeof(url), "lmdb:%s", dir);
+    assert_int_equal(bs_store_open(url, &s), BS_OK);
+    assert_int_equal(bs_store_add(s, "k", "v", 1, NULL), BS_OK);
+    bs_store_close(s);
+    assert_int_equal(bs_store_open_existing(url, &s), BS_OK);
+    bs_store_close(s);
+}
+
+/* An LMDB environment of some other program is no bitslot store: it is
+ * not opened, and its data is not written (no databases or format added to
+ * it). Its lock.mdb is LMDB's own scratch file (a table of readers), sized
+ * by whoever opens it: it may change. */
+static void
+test_store_lmdb_open_existing_leaves_a_foreign_environment_alone(void **state)
+{
+    char dir[URL_SIZE - 64], file[URL_SIZE], url[URL_SIZE + 16];
+    MDB_val key = {5, "other"}, val = {4, "data"};
+    bs_store *s = (bs_store *)1;
+    char *before, *after;
+    size_t before_len, after_len;
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s/foreign", bs_test_tmpdir());
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(mdb_env_create(&env), MDB_SUCCESS);
+    assert_int_equal(mdb_env_open(env, dir, 0, 0600), MDB_SUCCESS);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), MDB_SUCCESS);
+    assert_int_equal(mdb_dbi_open(txn, NULL, 0, &dbi), MDB_SUCCESS);
+    assert_int_equal(mdb_put(txn, dbi, &key, &val, 0), MDB_SUCCESS);
+    assert_int_equal(mdb_txn_commit(txn), MDB_SUCCESS);
+    mdb_env_close(env);
+
+    snprintf(file, sizeof(file), "%s/data.mdb", dir);
+    snprintf(url, sizeof(url), "lmdb:%s", dir);
+    before = file_bytes(file, &before_len);
+    assert_int_equal(bs_store_open_existing(url, &s), BS_NOTFOUND);
+    assert_null(s);
+    after = file_bytes(file, &after_len);
+    assert_int_equal(after_len, before_len);
+    assert_memory_equal(after, before, before_len);
+    free(before);
+    free(after);
+    /* No other file appeared. */
+    before = bs_test_dir_listing(dir);
+    after = strchr(before, '\n');
+    assert_memory_equal(before, "data.mdb ", 9);
+    assert_memory_equal(after + 1, "lock.mdb ", 9);
+    assert_string_equal(strchr(after + 1, '\n'), "\n");
+    free(before);
+}
+
 int
 main(void)
 {
@@ -242,6 +363,8 @@ main(void)
         cmocka_unit_test(test_store_lmdb_full_disk_is_nospace),
         cmocka_unit_test(test_store_lmdb_refuses_unusable_paths),
         cmocka_unit_test(test_store_lmdb_creates_missing_parents),
+        cmocka_unit_test(test_store_lmdb_open_existing_without_a_store_changes_nothing),
+        cmocka_unit_test(test_store_lmdb_open_existing_leaves_a_foreign_environment_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

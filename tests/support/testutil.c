@@ -2,6 +2,7 @@
  * testutil.c — see testutil.h.
  */
 #define _XOPEN_SOURCE 700 /* nftw */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -106,6 +108,44 @@ append(growing *g, const char *bytes, size_t n)
     g->data = data;
     g->len += n;
     g->data[g->len] = '\0';
+}
+
+static int
+not_dot(const struct dirent *d)
+{
+    return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
+}
+
+char *
+bs_test_dir_listing(const char *dir)
+{
+    struct dirent **entries;
+    growing g = {NULL, 0};
+    int n = scandir(dir, &entries, not_dot, alphasort);
+
+    append(&g, "", 0);
+    if (n < 0) {
+        if (errno != ENOENT)
+            abort();
+        append(&g, "no such directory\n", strlen("no such directory\n"));
+        return g.data;
+    }
+    for (int i = 0; i < n; i++) {
+        char path[8192], line[1024];
+        struct stat sb;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, entries[i]->d_name);
+        if (lstat(path, &sb) != 0)
+            abort();
+        if (S_ISREG(sb.st_mode))
+            snprintf(line, sizeof(line), "%s %lld\n", entries[i]->d_name, (long long)sb.st_size);
+        else
+            snprintf(line, sizeof(line), "%s -\n", entries[i]->d_name);
+        append(&g, line, strlen(line));
+        free(entries[i]);
+    }
+    free(entries);
+    return g.data;
 }
 
 static void

@@ -28,6 +28,13 @@ void bs_test_empty_store(char *out, size_t size);
  * uses. */
 void bs_test_namespace(char *out, size_t size, const char *name);
 
+/* What directory `dir` holds, as text: one "NAME SIZE" line per entry (the
+ * size in bytes, "-" for what is not a regular file), in name order, or
+ * "no such directory\n". Malloc'ed: free it. Two calls compare equal when
+ * nothing was added, removed, grown or shrunk there. Aborts the test on
+ * failure to read it. */
+char *bs_test_dir_listing(const char *dir);
+
 /* The output of a command run by bs_test_run(). */
 typedef struct bs_test_output {
     int exit_code; /* the exit code, or 128 + signal */
