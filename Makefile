@@ -1,6 +1,6 @@
 # bitslot — the two commands of the README, and a few for developers.
-#   make run    install what is missing, build, start a regtest node and set up bitslot on LMDB
-#   make stop   stop that regtest node
+#   make run    install what is missing, build, start a regtest node and bitslot serve on LMDB
+#   make stop   stop that regtest node and the server
 #   make test   install what the tests need, build plain and sanitized, run every test
 #   make bench  build and run the benchmarks
 #   make fuzz   fuzz the parsers of untrusted input (clang, libFuzzer; FUZZ_SECONDS each)
@@ -26,6 +26,7 @@ run: build
 	@tools/run-local
 
 stop:
+	@if [ -f run/serve.pid ]; then kill "$$(cat run/serve.pid)" 2>/dev/null || true; rm -f run/serve.pid; echo "bitslot serve stopped"; fi
 	@if [ -f run/regtest.pid ]; then kill "$$(cat run/regtest.pid)" 2>/dev/null || true; rm -f run/regtest.pid; echo "regtest node stopped"; fi
 
 test:

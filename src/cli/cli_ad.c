@@ -65,29 +65,10 @@ static int
 ad_problem(bs_ad_problem p, bs_image_reason reason, const char *file, const bs_ad_upload *up,
            const bs_ad *ad)
 {
-    switch (p) {
-    case BS_AD_BAD_URL:
-        return bs_cli_invalid(BS_FIELD_URL, up->url);
-    case BS_AD_BAD_HOVER:
-        return bs_cli_invalid(BS_FIELD_HOVER, up->hover);
-    case BS_AD_BAD_NICKNAME:
-        return bs_cli_invalid(BS_FIELD_NICKNAME, up->nickname);
-    case BS_AD_BAD_CATEGORIES:
-        return bs_cli_invalid(BS_FIELD_CATEGORIES, up->categories);
-    case BS_AD_BAD_IMAGE:
-        if (reason == BS_IMAGE_ENCODED_TOO_LARGE && ad != NULL)
-            return bs_cli_refuse("the image \"%s\" is too large once re-encoded (%lld bytes; at "
-                                 "most %u): use fewer colours or a smaller picture",
-                                 file, (long long)ad->image_len, BS_IMAGE_MAX_BYTES);
-        return bs_cli_refuse("image \"%s\": %s", file, bs_image_explain(reason));
-    case BS_AD_BAD_SIZE:
-        return bs_cli_refuse("the image \"%s\" is %lldx%lld pixels; ads are %d to %d pixels a side",
-                             file, (long long)ad->width, (long long)ad->height, BS_AD_SIDE_MIN,
-                             BS_AD_SIDE_MAX);
-    case BS_AD_OK:
-        break;
-    }
-    return BS_EXIT_REFUSED;
+    bs_said said;
+
+    bs_say_ad(p, reason, file, up, ad, &said);
+    return bs_cli_said(&said);
 }
 
 static int

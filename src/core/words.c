@@ -350,3 +350,45 @@ bs_say_below_min_deposit(const char *name, int64_t confirmed, int64_t minimum, b
         "keep the key and send more, or wait for confirmations",
         (long long)confirmed, name, (long long)minimum);
 }
+
+void
+bs_say_ad(bs_ad_problem problem, bs_image_reason reason, const char *file, const bs_ad_upload *up,
+          const bs_ad *ad, bs_said *out)
+{
+    switch (problem) {
+    case BS_AD_BAD_URL:
+        bs_say_invalid(BS_FIELD_URL, up->url, out);
+        break;
+    case BS_AD_BAD_HOVER:
+        bs_say_invalid(BS_FIELD_HOVER, up->hover, out);
+        break;
+    case BS_AD_BAD_NICKNAME:
+        bs_say_invalid(BS_FIELD_NICKNAME, up->nickname, out);
+        break;
+    case BS_AD_BAD_CATEGORIES:
+        bs_say_invalid(BS_FIELD_CATEGORIES, up->categories, out);
+        break;
+    case BS_AD_BAD_SIZE:
+        say(out, 422, "bad_image_size",
+            "the image \"%s\" is %lldx%lld pixels; ads are %d to %d pixels a side", file,
+            (long long)ad->width, (long long)ad->height, BS_AD_SIDE_MIN, BS_AD_SIDE_MAX);
+        break;
+    case BS_AD_BAD_IMAGE:
+    case BS_AD_OK:
+        if (reason == BS_IMAGE_ENCODED_TOO_LARGE && ad != NULL)
+            say(out, 413, "image_too_large",
+                "the image \"%s\" is too large once re-encoded (%lld bytes; at most %u): use fewer "
+                "colours or a smaller picture",
+                file, (long long)ad->image_len, BS_IMAGE_MAX_BYTES);
+        else if (reason == BS_IMAGE_FILE_TOO_LARGE || reason == BS_IMAGE_ENCODED_TOO_LARGE)
+            say(out, 413, "image_too_large", "image \"%s\": %s", file, bs_image_explain(reason));
+        else if (reason == BS_IMAGE_NO_MEMORY)
+            say(out, 503, "unavailable", "image \"%s\": %s", file, bs_image_explain(reason));
+        else
+            say(out, 415, "not_an_image", "image \"%s\": %s", file, bs_image_explain(reason));
+        out->exit = 1;
+        break;
+    }
+    if (problem == BS_AD_BAD_SIZE)
+        out->exit = 1;
+}

@@ -11,6 +11,7 @@
 #ifndef BS_WORDS_H
 #define BS_WORDS_H
 
+#include "core/ads.h"
 #include "core/campaigns.h"
 #include "core/purchase.h"
 #include "model/field.h"
@@ -71,6 +72,12 @@ void bs_say_campaign_terms(bs_campaign_problem problem, const bs_campaign_terms 
 /* A purchase refused with `st`: `campaign` and `ad` as the user wrote them. */
 void bs_say_buy(bs_status st, const bs_purchase_order *order, const bs_purchase_result *res,
                 const char *campaign, const char *ad, bs_voice voice, bs_said *out);
+
+/* An ad refused with `problem` (core/ads.h): `file` names the image as the
+ * user gave it; `ad` is what bs_ads_add saw of the image (NULL before it
+ * was looked at). */
+void bs_say_ad(bs_ad_problem problem, bs_image_reason reason, const char *file,
+               const bs_ad_upload *up, const bs_ad *ad, bs_said *out);
 
 /* Get Key, check or Done refused with `st` for account `name`. */
 void bs_say_funds(bs_status st, const char *name, bs_voice voice, bs_said *out);

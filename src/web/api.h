@@ -39,6 +39,11 @@ void bs_api_campaign_create(bs_web_call *call, bs_ctx *ctx);
 void bs_api_campaign_list(bs_web_call *call, bs_ctx *ctx);
 void bs_api_campaign_show(bs_web_call *call, bs_ctx *ctx);
 
+/* POST /api/v1/ads (multipart/form-data: image, url, hover, nickname,
+ * categories) → 201 {"id"}; GET /api/v1/ads → the key's ads. */
+void bs_api_ad_add(bs_web_call *call, bs_ctx *ctx);
+void bs_api_ad_list(bs_web_call *call, bs_ctx *ctx);
+
 /* POST /api/v1/campaigns/{owner}/{index}/buy {"ad","max_price","slot"} →
  * 201 the slot; with an Idempotency-Key, at most one slot per key. */
 void bs_api_buy(bs_web_call *call, bs_ctx *ctx);

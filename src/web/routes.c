@@ -19,6 +19,8 @@ const bs_web_route bs_web_routes[] = {
     {"GET", "/api/v1/campaigns", bs_api_campaign_list},
     {"GET", "/api/v1/campaigns/{owner}/{index}", bs_api_campaign_show},
     {"POST", "/api/v1/campaigns/{owner}/{index}/buy", bs_api_buy},
+    {"POST", "/api/v1/ads", bs_api_ad_add},
+    {"GET", "/api/v1/ads", bs_api_ad_list},
     {NULL, NULL, NULL},
 };
 

@@ -77,6 +77,9 @@ on_request(h2o_handler_t *self, h2o_req_t *req)
     size_t nparams;
     bool path_known;
 
+    /* h2o's timestamps are the loop's cached time (a millisecond apart at
+     * best): the log line's duration is measured from here, precisely. */
+    gettimeofday(&req->timestamps.request_begin_at, NULL);
     snprintf(id, sizeof(id), "%s%08llx", srv->id_prefix,
              (unsigned long long)(atomic_fetch_add(&srv->next_id, 1) & 0xffffffffu));
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
@@ -107,16 +110,18 @@ log_access(h2o_logger_t *self, h2o_req_t *req)
 {
     ssize_t at = h2o_find_header_by_str(&req->res.headers, H2O_STRLIT("x-request-id"), -1);
     const struct timeval *begin = &req->timestamps.request_begin_at;
-    const struct timeval *end = &req->timestamps.response_end_at;
-    long long micros = 0;
+    long long micros;
+    struct timeval end;
     char when[32];
     struct tm tm;
-    time_t now = time(NULL);
+    time_t now;
 
     (void)self;
-    if (end->tv_sec != 0)
-        micros =
-            (long long)(end->tv_sec - begin->tv_sec) * 1000000 + (end->tv_usec - begin->tv_usec);
+    gettimeofday(&end, NULL); /* the answer is sent: the request ends now */
+    micros = (long long)(end.tv_sec - begin->tv_sec) * 1000000 + (end.tv_usec - begin->tv_usec);
+    if (micros < 0)
+        micros = 0; /* the clock was set back meanwhile */
+    now = end.tv_sec;
     gmtime_r(&now, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
     fprintf(stderr, "%s %.*s %.*s %.*s %d %zu %lld\n", when,

@@ -264,6 +264,92 @@ test_api_buy_says_each_status(void **state)
     free(bs_test_site_close(&s.site));
 }
 
+/* An upload that must be refused with `status` and `answer`, changing
+ * nothing. */
+static void
+upload_refused(const shop *s, const char *const *fields, const char *file, long status,
+               const char *answer)
+{
+    char *before = bs_test_site_dump(&s->site), *after;
+    bs_test_response r =
+        bs_test_http_form(&s->site.server, "/api/v1/ads", s->buyer, fields, "image", file);
+
+    if (r.status != status || strcmp(r.body, answer) != 0)
+        print_message("upload %s: want %ld %s\n got %ld %s\n", file, status, answer, r.status,
+                      r.body);
+    assert_int_equal(r.status, status);
+    assert_string_equal(r.body, answer);
+    bs_test_response_release(&r);
+    after = bs_test_site_dump(&s->site);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+}
+
+static void
+test_api_ads_upload_and_refusals(void **state)
+{
+    char tiny[4200], text[4200], big[4200], good[4200];
+    bs_test_response r;
+    FILE *f;
+    shop s;
+
+    (void)state;
+    shop_open(&s, "ads", NULL);
+    snprintf(good, sizeof(good), "%s/banner.png", bs_test_tmpdir());
+    bs_test_write_png(good, 300, 250);
+    r = bs_test_http_form(&s.site.server, "/api/v1/ads", s.buyer,
+                          ARGS("url", "https://shop.example/", "hover", "Spring <sale>", "nickname",
+                               "spring", "categories", "shoes,hats"),
+                          "image", good);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(r.body, "{\"id\":\"buyer/3\"}");
+    bs_test_response_release(&r);
+    r = bs_test_http(&s.site.server, "GET", "/api/v1/ads", s.buyer, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"id\":\"buyer/3\""));
+    assert_non_null(strstr(r.body, "\"hover\":\"Spring <sale>\""));
+    bs_test_response_release(&r);
+
+    snprintf(tiny, sizeof(tiny), "%s/tiny.png", bs_test_tmpdir());
+    bs_test_write_png(tiny, 10, 10);
+    snprintf(text, sizeof(text), "%s/notes.txt", bs_test_tmpdir());
+    f = fopen(text, "w");
+    assert_non_null(f);
+    fputs("not an image at all\n", f);
+    fclose(f);
+    snprintf(big, sizeof(big), "%s/big.png", bs_test_tmpdir());
+    f = fopen(big, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 4 * 1024 + 1; i++)
+        for (int k = 0; k < 1024; k++)
+            fputc('x', f);
+    fclose(f);
+    upload_refused(&s, ARGS("url", "https://shop.example/"), tiny, 422,
+                   "{\"error\":{\"code\":\"bad_image_size\",\"message\":\"the image "
+                   "\\\"tiny.png\\\" is 10x10 pixels; ads are 16 to 2048 pixels a side\"}}");
+    upload_refused(&s, ARGS("url", "https://shop.example/"), text, 415,
+                   "{\"error\":{\"code\":\"not_an_image\",\"message\":\"image "
+                   "\\\"notes.txt\\\": not a JPEG, PNG, GIF, WebP or BMP image\"}}");
+    upload_refused(&s, ARGS("url", "https://shop.example/"), big, 413,
+                   "{\"error\":{\"code\":\"form_too_large\",\"message\":\"the form field "
+                   "\\\"image\\\" is larger than 4194304 bytes\"}}");
+    upload_refused(&s, ARGS("hover", "no url"), good, 400,
+                   "{\"error\":{\"code\":\"missing_field\",\"message\":\"an ad needs the "
+                   "fields \\\"image\\\" (a file) and \\\"url\\\"\"}}");
+    upload_refused(&s, ARGS("url", "javascript:alert(1)"), good, 400,
+                   "{\"error\":{\"code\":\"invalid_field\",\"message\":\"invalid URL "
+                   "\\\"javascript:alert(1)\\\" (an http:// or https:// address of at most 2048 "
+                   "characters: a host name (no user@), an optional port, then only letters, "
+                   "digits and -._~!$&()*+,;=:@/?#%)\"}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/ads", s.buyer, "{\"url\":\"https://x.example/\"}",
+                    415,
+                    "{\"error\":{\"code\":\"bad_form_type\",\"message\":\"an ad is uploaded "
+                    "as multipart/form-data (a form with a file input, or curl -F image=@FILE -F "
+                    "url=URL)\"}}");
+    free(bs_test_site_close(&s.site));
+}
+
 /* The same key twice: one slot, one debit, the same answer; the key with
  * another order: refused. */
 static void
@@ -429,6 +515,7 @@ main(void)
         cmocka_unit_test(test_api_openapi_lists_every_route),
         cmocka_unit_test(test_api_campaigns_create_list_show),
         cmocka_unit_test(test_api_buy_says_each_status),
+        cmocka_unit_test(test_api_ads_upload_and_refusals),
         cmocka_unit_test(test_api_buy_idempotency_key_buys_once),
         cmocka_unit_test(test_api_buy_idempotency_key_survives_a_crash_at_each_step),
     };
