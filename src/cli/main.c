@@ -139,6 +139,16 @@ asks_for_help(int argc, char **argv)
     return false;
 }
 
+/* The long name of the option whose getopt value is `val`. */
+static const char *
+option_name(const struct option *options, int val)
+{
+    for (; options->name != NULL; options++)
+        if (options->val == val)
+            return options->name;
+    return "?";
+}
+
 static const char *
 setting(const char *env, const char *fallback)
 {
@@ -178,8 +188,9 @@ main(int argc, char **argv)
     const bs_cli_command *cmd;
     int opt, rc, words;
 
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+    /* '+': the options end at the command; ':': a missing value is ':'
+     * (and getopt prints nothing). */
+    while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
         switch (opt) {
         case 's':
             cli.store_url = optarg;
@@ -205,6 +216,9 @@ main(int argc, char **argv)
         case 'h':
             print_help();
             return BS_EXIT_OK;
+        case ':':
+            bs_cli_error("option \"--%s\" needs a value", option_name(options, optopt));
+            return BS_EXIT_USAGE;
         default:
             bs_cli_error("unknown option \"%s\"; see 'bitslot --help'", argv[optind - 1]);
             return BS_EXIT_USAGE;
