@@ -252,7 +252,7 @@ done:
         snprintf(why, size, "%s", strerror(error)); /* "Is a directory": lower case */
         why[0] = (char)tolower((unsigned char)why[0]);
     } else if (n > CONFIG_MAX) {
-        snprintf(why, size, "larger than %zu KiB", CONFIG_MAX >> 10);
+        snprintf(why, size, "larger than %zu MiB", CONFIG_MAX >> 20);
     } else {
         buf[n] = '\0';
         *text = buf;
