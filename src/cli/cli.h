@@ -40,20 +40,102 @@ typedef enum bs_cli_store_need {
     BS_CLI_STORE_ANY,         /* `dump`: any store that is there, even not bitslot's */
 } bs_cli_store_need;
 
+#define BS_CLI_STORE_DEFAULT "lmdb:./data"
+
+/* The settings. Each is an option (`--fee-bp`), a key of the config file
+ * (`fee-bp = 150`) and an environment variable (BITSLOT_FEE_BP), read by one
+ * check; cli_config.c holds their table. */
+typedef enum bs_cli_key {
+    BS_CLI_STORE,
+    BS_CLI_FEE_BP,
+    BS_CLI_NODE,
+    BS_CLI_NETWORK,
+    BS_CLI_CONFIRMATIONS,
+    BS_CLI_MIN_DEPOSIT,
+    BS_CLI_CHECK_INTERVAL,
+    BS_CLI_LISTEN, /* serve's from here on */
+    BS_CLI_PUBLIC_URL,
+    BS_CLI_SWEEP_INTERVAL,
+    BS_CLI_KEYS
+} bs_cli_key;
+
+/* Whose option a setting is: `bitslot`'s (before the command) or serve's. */
+typedef enum bs_cli_scope {
+    BS_CLI_GLOBAL,
+    BS_CLI_SERVE,
+} bs_cli_scope;
+
+/* Where a setting's text came from, weakest first: a stronger source
+ * replaces a weaker one. */
+typedef enum bs_cli_source {
+    BS_CLI_FROM_DEFAULT = 0,
+    BS_CLI_FROM_FILE,
+    BS_CLI_FROM_ENV,
+    BS_CLI_FROM_FLAG,
+} bs_cli_source;
+
+typedef struct bs_cli_setting {
+    const char *text; /* the strongest value given; NULL: none (the default) */
+    bs_cli_source source;
+    size_t line; /* BS_CLI_FROM_FILE: its line in the config file */
+} bs_cli_setting;
+
 typedef struct bs_cli {
-    const char *store_url;  /* from --store, BITSLOT_STORE or the default */
-    int64_t fee_bp;         /* from --fee-bp or BITSLOT_FEE_BP */
-    const char *node_url;   /* --node or BITSLOT_NODE; NULL: none */
-    bs_network network;     /* --network or BITSLOT_NETWORK */
-    int64_t confirmations;  /* --confirmations or BITSLOT_CONFIRMATIONS */
-    int64_t min_deposit;    /* --min-deposit or BITSLOT_MIN_DEPOSIT */
-    int64_t check_interval; /* --check-interval or BITSLOT_CHECK_INTERVAL */
+    bs_cli_setting settings[BS_CLI_KEYS]; /* what was given, and where */
+    const char *config_path;              /* the config file; NULL: none */
+    char *config_text;                    /* its contents, which settings point into */
+    /* The values of the settings, set by bs_cli_settings_apply(): */
+    const char *store_url;  /* --store */
+    int64_t fee_bp;         /* --fee-bp */
+    const char *node_url;   /* --node; NULL: none */
+    bs_network network;     /* --network */
+    int64_t confirmations;  /* --confirmations */
+    int64_t min_deposit;    /* --min-deposit */
+    int64_t check_interval; /* --check-interval */
+    const char *listen;     /* serve --listen */
+    const char *public_url; /* serve --public-url; NULL: none */
+    int64_t sweep_interval; /* serve --sweep-interval */
     const char *now;        /* BITSLOT_NOW: a fixed clock (tests, replay) */
     int64_t now_value;
     bs_cli_store_need store_need; /* set by the command before bs_cli_ctx() */
     bool have_ctx;
     bs_ctx ctx; /* valid once bs_cli_ctx() succeeded */
 } bs_cli;
+
+/* ---- settings (cli_config.c) ----
+ * Each setting's value comes from the strongest source that gives one: its
+ * option on the command line, then its environment variable (when set and
+ * not empty), then the config file (--config FILE or BITSLOT_CONFIG), then
+ * its default. Every value goes through the one check of its setting,
+ * wherever it came from. The order of calls: bs_cli_flag() for each option
+ * of `bitslot`, bs_cli_settings_read(), bs_cli_settings_apply(BS_CLI_GLOBAL);
+ * `serve` then gives its own options and applies BS_CLI_SERVE. */
+
+/* The option's name without the dashes, which is also its config key. */
+const char *bs_cli_key_name(bs_cli_key key);
+bs_cli_scope bs_cli_key_scope(bs_cli_key key);
+
+/* Whether `--name` (name[0..len)) is an option of `bitslot` itself. */
+bool bs_cli_global_option(const char *name, size_t len);
+
+/* A value given on the command line. `text` must live as long as cli. */
+void bs_cli_flag(bs_cli *cli, bs_cli_key key, const char *text);
+
+/* Read the config file `path` (NULL: none) and the environment. Every line
+ * of the file is checked, keys of serve included, whatever the command and
+ * whatever overrides it. On an error prints one line naming the file (and
+ * line) and returns BS_EXIT_USAGE; else BS_EXIT_OK. cli keeps the file's
+ * text until bs_cli_release(). */
+int bs_cli_settings_read(bs_cli *cli, const char *path);
+
+/* Check the value of each setting of `scope` and set it in cli (the
+ * defaults included). On an error prints it (after FILE:LINE: when it came
+ * from the file) and returns BS_EXIT_USAGE; else BS_EXIT_OK. */
+int bs_cli_settings_apply(bs_cli *cli, bs_cli_scope scope);
+
+/* Close the store and node the context opened, free the config file's text;
+ * cli may then go. */
+void bs_cli_release(bs_cli *cli);
 
 typedef struct bs_cli_command {
     const char *name;    /* "init", or "account create" for a group */
@@ -136,6 +218,16 @@ int bs_cli_no_arguments(const bs_cli_command *cmd, int argc, char **argv);
  * BS_EXIT_USAGE. */
 int bs_cli_integer(const char *text, const char *what, const char *rule, int64_t min, int64_t max,
                    int64_t *out);
+
+/* The same check, printing nothing: false with that sentence (without
+ * "bitslot: ") in why[size]. */
+bool bs_cli_integer_check(const char *text, const char *what, const char *rule, int64_t min,
+                          int64_t max, int64_t *out, char *why, size_t size);
+
+/* The sentence for a store URL, or a node URL (shown without its password),
+ * that is not well formed, into why[size]. */
+void bs_cli_bad_store_url(const char *url, char *why, size_t size);
+void bs_cli_bad_node_url(const char *url, char *why, size_t size);
 
 /* Print "invalid <label> \"<text>\" (<rule>)" for a value that breaks the
  * rule of its field (model/field.h) and return BS_EXIT_USAGE. The text is

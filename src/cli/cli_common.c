@@ -169,9 +169,10 @@ bs_cli_ctx(bs_cli *cli, bs_ctx **out)
                  ? bs_store_open(cli->store_url, &store)
                  : bs_store_open_existing(cli->store_url, &store);
         if (st == BS_INVALID) {
-            bs_cli_error(
-                "invalid store URL \"%s\" (expected lmdb:PATH or etcd:http://HOST:PORT,...)",
-                cli->store_url);
+            char why[1024];
+
+            bs_cli_bad_store_url(cli->store_url, why, sizeof(why));
+            bs_cli_error("%s", why);
             return BS_EXIT_USAGE;
         }
         if (st == BS_NOTFOUND)
@@ -194,6 +195,18 @@ bs_cli_ctx(bs_cli *cli, bs_ctx **out)
     }
     *out = &cli->ctx;
     return BS_EXIT_OK;
+}
+
+void
+bs_cli_release(bs_cli *cli)
+{
+    if (cli->have_ctx) {
+        bs_rpc_close(cli->ctx.node);
+        bs_store_close(cli->ctx.store);
+        cli->have_ctx = false;
+    }
+    free(cli->config_text);
+    cli->config_text = NULL;
 }
 
 int
@@ -226,19 +239,6 @@ bs_cli_print_list(const void *items, size_t count, size_t size, bs_cli_view view
     return bs_cli_print_json(array);
 }
 
-/* The options of `bitslot` itself (main.c), which come before the command. */
-static bool
-is_global_option(const char *name, size_t len)
-{
-    static const char *const globals[] = {
-        "store", "fee-bp", "node", "network", "confirmations", "min-deposit", "check-interval"};
-
-    for (size_t i = 0; i < sizeof(globals) / sizeof(globals[0]); i++)
-        if (strlen(globals[i]) == len && memcmp(globals[i], name, len) == 0)
-            return true;
-    return false;
-}
-
 static bs_cli_option *
 find_option(bs_cli_option *options, size_t n, const char *name, size_t len)
 {
@@ -267,7 +267,7 @@ bs_cli_parse(const bs_cli_command *cmd, int argc, char **argv, bs_cli_option *op
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
             bs_cli_option *opt = arg[1] == '-' ? find_option(options, noptions, name, len) : NULL;
 
-            if (opt == NULL && arg[1] == '-' && is_global_option(name, len)) {
+            if (opt == NULL && arg[1] == '-' && bs_cli_global_option(name, len)) {
                 bs_cli_error("option \"--%.*s\" goes before the command: 'bitslot --%.*s ... %s'",
                              (int)len, name, (int)len, name, cmd->name);
                 return BS_EXIT_USAGE;
@@ -312,9 +312,9 @@ bs_cli_no_arguments(const bs_cli_command *cmd, int argc, char **argv)
     return bs_cli_parse(cmd, argc, argv, NULL, 0, NULL, 0, &npos);
 }
 
-int
-bs_cli_integer(const char *text, const char *what, const char *rule, int64_t min, int64_t max,
-               int64_t *out)
+bool
+bs_cli_integer_check(const char *text, const char *what, const char *rule, int64_t min, int64_t max,
+                     int64_t *out, char *why, size_t size)
 {
     char *end;
     long long value;
@@ -323,10 +323,23 @@ bs_cli_integer(const char *text, const char *what, const char *rule, int64_t min
     value = strtoll(text, &end, 10);
     if (!bs_text_decimal(text + (text[0] == '-'), strlen(text + (text[0] == '-'))) ||
         strcmp(text, "-0") == 0 || *end != '\0' || errno != 0 || value < min || value > max) {
-        bs_cli_error("invalid %s \"%s\" (%s)", what, text, rule);
-        return BS_EXIT_USAGE;
+        snprintf(why, size, "invalid %s \"%s\" (%s)", what, text, rule);
+        return false;
     }
     *out = value;
+    return true;
+}
+
+int
+bs_cli_integer(const char *text, const char *what, const char *rule, int64_t min, int64_t max,
+               int64_t *out)
+{
+    char why[1024];
+
+    if (!bs_cli_integer_check(text, what, rule, min, max, out, why, sizeof(why))) {
+        bs_cli_error("%s", why);
+        return BS_EXIT_USAGE;
+    }
     return BS_EXIT_OK;
 }
 
@@ -366,6 +379,25 @@ redact_url(const char *url, char *out, size_t size)
         snprintf(out, size, "%.*s:***%s", (int)(colon - url), url, at);
 }
 
+void
+bs_cli_bad_store_url(const char *url, char *why, size_t size)
+{
+    snprintf(why, size,
+             "invalid store URL \"%s\" (expected lmdb:PATH or etcd:http://HOST:PORT,...)", url);
+}
+
+void
+bs_cli_bad_node_url(const char *url, char *why, size_t size)
+{
+    char shown[512];
+
+    redact_url(url, shown, sizeof(shown));
+    snprintf(why, size,
+             "invalid node URL \"%s\" (http://USER:PASSWORD@HOST:PORT/wallet/NAME; a NAME "
+             "is " BS_RPC_WALLET_NAME_RULE ")",
+             shown);
+}
+
 int
 bs_cli_ctx_with_node(bs_cli *cli, bs_ctx **out)
 {
@@ -389,9 +421,10 @@ bs_cli_ctx_with_node(bs_cli *cli, bs_ctx **out)
     bs_rpc_close((*out)->node);
     (*out)->node = NULL;
     if (st == BS_INVALID) { /* a malformed URL, or no wallet or a bad name in it */
-        bs_cli_error("invalid node URL \"%s\" (http://USER:PASSWORD@HOST:PORT/wallet/NAME; a NAME "
-                     "is " BS_RPC_WALLET_NAME_RULE ")",
-                     shown);
+        char why[1024];
+
+        bs_cli_bad_node_url(cli->node_url, why, sizeof(why));
+        bs_cli_error("%s", why);
         return BS_EXIT_USAGE;
     }
     if (st == BS_CORRUPT) /* rpc.h: an answer that is not JSON-RPC */

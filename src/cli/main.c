@@ -12,7 +12,8 @@
 #include "cli/cli.h"
 #include "core/ctx.h"
 
-#define DEFAULT_STORE "lmdb:./data"
+/* getopt's value for each long option: the settings' after the others. */
+enum { OPT_CONFIG = 256, OPT_SETTING };
 
 static const bs_cli_command *const command_tables[] = {
     bs_cli_store_commands, bs_cli_account_commands, bs_cli_campaign_commands, bs_cli_ad_commands,
@@ -56,10 +57,16 @@ print_help(void)
            "  --min-deposit SATS  'funds done' refuses less (default 10000; BITSLOT_MIN_DEPOSIT)\n"
            "  --check-interval SECONDS  node checks per account at most this often\n"
            "                  (default 10; BITSLOT_CHECK_INTERVAL)\n"
+           "  --config FILE   settings from FILE (also BITSLOT_CONFIG): a line KEY = VALUE\n"
+           "                  for each, KEY an option's name without the dashes (these\n"
+           "                  and serve's: listen, public-url, sweep-interval); blank\n"
+           "                  lines and lines starting with # are skipped. A flag beats\n"
+           "                  the environment, which beats the file, which beats the\n"
+           "                  default. A wrong line stops every command\n"
            "  --help          this text; `bitslot COMMAND --help` for a command\n"
            "\n"
            "Commands:\n",
-           DEFAULT_STORE, BS_FEE_BP_DEFAULT);
+           BS_CLI_STORE_DEFAULT, BS_FEE_BP_DEFAULT);
     for (size_t t = 0; t < TABLES; t++)
         for (const bs_cli_command *c = command_tables[t]; c->name != NULL; c++)
             printf("  %-17s %s\n", c->name, c->summary);
@@ -139,95 +146,67 @@ asks_for_help(int argc, char **argv)
     return false;
 }
 
+/* The long name of the option whose getopt value is `val`. */
 static const char *
-setting(const char *env, const char *fallback)
+option_name(const struct option *options, int val)
 {
-    const char *value = getenv(env);
+    for (; options->name != NULL; options++)
+        if (options->val == val)
+            return options->name;
+    return "?";
+}
 
-    return value != NULL && value[0] != '\0' ? value : fallback;
+/* The long options of `bitslot`: a setting of BS_CLI_GLOBAL scope each
+ * (cli_config.c), --config and --help; `options` has room for all of them
+ * and the zero entry that ends them. */
+static void
+long_options(struct option *options)
+{
+    for (bs_cli_key key = 0; key < BS_CLI_KEYS; key++)
+        if (bs_cli_key_scope(key) == BS_CLI_GLOBAL)
+            *options++ = (struct option){bs_cli_key_name(key), required_argument, NULL,
+                                         OPT_SETTING + (int)key};
+    *options++ = (struct option){"config", required_argument, NULL, OPT_CONFIG};
+    *options++ = (struct option){"help", no_argument, NULL, 'h'};
+    *options = (struct option){NULL, 0, NULL, 0};
 }
 
 int
 main(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"store", required_argument, NULL, 's'},
-        {"fee-bp", required_argument, NULL, 'f'},
-        {"node", required_argument, NULL, 'n'},
-        {"network", required_argument, NULL, 'w'},
-        {"confirmations", required_argument, NULL, 'c'},
-        {"min-deposit", required_argument, NULL, 'm'},
-        {"check-interval", required_argument, NULL, 'i'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *fee = setting("BITSLOT_FEE_BP", NULL);
-    const char *network = setting("BITSLOT_NETWORK", "main");
-    const char *confirmations = setting("BITSLOT_CONFIRMATIONS", NULL);
-    const char *min_deposit = setting("BITSLOT_MIN_DEPOSIT", NULL);
-    const char *interval = setting("BITSLOT_CHECK_INTERVAL", NULL);
-    bs_cli cli = {
-        .store_url = setting("BITSLOT_STORE", DEFAULT_STORE),
-        .fee_bp = BS_FEE_BP_DEFAULT,
-        .node_url = setting("BITSLOT_NODE", NULL),
-        .confirmations = BS_CONFIRMATIONS_DEFAULT,
-        .min_deposit = BS_MIN_DEPOSIT_DEFAULT,
-        .check_interval = BS_CHECK_INTERVAL_DEFAULT,
-        .now = setting("BITSLOT_NOW", NULL),
-    };
+    struct option options[BS_CLI_KEYS + 3];
+    const char *config = getenv("BITSLOT_CONFIG");
+    bs_cli cli = {.now = getenv("BITSLOT_NOW")};
     const bs_cli_command *cmd;
     int opt, rc, words;
 
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+    if (config != NULL && config[0] == '\0')
+        config = NULL;
+    if (cli.now != NULL && cli.now[0] == '\0')
+        cli.now = NULL;
+    long_options(options);
+    /* '+': the options end at the command; ':': a missing value is ':'
+     * (and getopt prints nothing). */
+    while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+        if (opt >= OPT_SETTING) {
+            bs_cli_flag(&cli, (bs_cli_key)(opt - OPT_SETTING), optarg);
+            continue;
+        }
         switch (opt) {
-        case 's':
-            cli.store_url = optarg;
-            break;
-        case 'f':
-            fee = optarg;
-            break;
-        case 'n':
-            cli.node_url = optarg;
-            break;
-        case 'w':
-            network = optarg;
-            break;
-        case 'c':
-            confirmations = optarg;
-            break;
-        case 'm':
-            min_deposit = optarg;
-            break;
-        case 'i':
-            interval = optarg;
+        case OPT_CONFIG:
+            config = optarg;
             break;
         case 'h':
             print_help();
             return BS_EXIT_OK;
+        case ':':
+            bs_cli_error("option \"--%s\" needs a value", option_name(options, optopt));
+            return BS_EXIT_USAGE;
         default:
             bs_cli_error("unknown option \"%s\"; see 'bitslot --help'", argv[optind - 1]);
             return BS_EXIT_USAGE;
         }
     }
-    if (fee != NULL &&
-        bs_cli_integer(fee, "fee", "basis points, 0 to 10000", 0, 10000, &cli.fee_bp) != 0)
-        return BS_EXIT_USAGE;
-    if (bs_network_parse(network, &cli.network) != BS_OK) {
-        bs_cli_error("invalid network \"%s\" (main, test, signet or regtest)", network);
-        return BS_EXIT_USAGE;
-    }
-    if ((confirmations != NULL && bs_cli_integer(confirmations, "number of confirmations",
-                                                 "0 to 1000", 0, 1000, &cli.confirmations) != 0) ||
-        (min_deposit != NULL &&
-         bs_cli_integer(min_deposit, "minimum deposit", "satoshis, 1 to 21 million BTC", 1,
-                        INT64_C(2100000000000000), &cli.min_deposit) != 0) ||
-        (interval != NULL && bs_cli_integer(interval, "check interval", "seconds, 0 or more", 0,
-                                            86400, &cli.check_interval) != 0))
-        return BS_EXIT_USAGE;
-    if (cli.now != NULL && bs_cli_integer(cli.now, "BITSLOT_NOW", "unix seconds", 0,
-                                          INT64_C(1) << 40, &cli.now_value) != 0)
-        return BS_EXIT_USAGE;
     if (optind >= argc) {
         print_help();
         return BS_EXIT_USAGE;
@@ -256,11 +235,16 @@ main(int argc, char **argv)
         printf("\n%s\n", cmd->help);
         return BS_EXIT_OK;
     }
-    rc = cmd->run(&cli, cmd, argc, argv);
-    if (cli.have_ctx) {
-        bs_rpc_close(cli.ctx.node);
-        bs_store_close(cli.ctx.store);
-    }
+    /* Help needs no settings; every command needs them right. */
+    rc = bs_cli_settings_read(&cli, config);
+    if (rc == BS_EXIT_OK)
+        rc = bs_cli_settings_apply(&cli, BS_CLI_GLOBAL);
+    if (rc == BS_EXIT_OK && cli.now != NULL)
+        rc = bs_cli_integer(cli.now, "BITSLOT_NOW", "unix seconds", 0, INT64_C(1) << 40,
+                            &cli.now_value);
+    if (rc == BS_EXIT_OK)
+        rc = cmd->run(&cli, cmd, argc, argv);
+    bs_cli_release(&cli);
     if (fflush(stdout) != 0 && rc == BS_EXIT_OK) {
         bs_cli_error("cannot write the output");
         rc = BS_EXIT_UNAVAILABLE;

@@ -42,26 +42,43 @@ prefix_valid(const char *prefix)
     return prefix != NULL && (prefix[0] == '\0' || bs_store_key_valid(prefix));
 }
 
+/* The backend of `url` and the location after its "scheme:", when the URL
+ * is well formed; NULL otherwise. */
+static const bs_store_backend *
+parse_url(const char *url, const char **location)
+{
+    for (size_t i = 0; url != NULL && i < sizeof(backends) / sizeof(backends[0]); i++) {
+        const bs_store_backend *backend = backends[i];
+        size_t n = strlen(backend->scheme);
+
+        if (strncmp(url, backend->scheme, n) == 0 && url[n] == ':') {
+            *location = url + n + 1;
+            return (*location)[0] != '\0' && (backend->valid == NULL || backend->valid(*location))
+                       ? backend
+                       : NULL;
+        }
+    }
+    return NULL;
+}
+
+bool
+bs_store_url_valid(const char *url)
+{
+    const char *location;
+
+    return parse_url(url, &location) != NULL;
+}
+
 static bs_status
 store_open(const char *url, bool create, bs_store **out)
 {
-    const bs_store_backend *backend = NULL;
     const char *location = NULL;
+    const bs_store_backend *backend = parse_url(url, &location);
     bs_store *store = NULL;
     bs_status st;
 
     *out = NULL;
-    if (url == NULL)
-        return BS_INVALID;
-    for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
-        size_t n = strlen(backends[i]->scheme);
-        if (strncmp(url, backends[i]->scheme, n) == 0 && url[n] == ':') {
-            backend = backends[i];
-            location = url + n + 1;
-            break;
-        }
-    }
-    if (backend == NULL || location[0] == '\0')
+    if (backend == NULL)
         return BS_INVALID;
 
     store = calloc(1, sizeof(*store));

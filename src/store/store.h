@@ -86,6 +86,11 @@ bs_status bs_store_open(const char *url, bs_store **out);
  * whether it holds a bitslot store is the caller's to read. */
 bs_status bs_store_open_existing(const char *url, bs_store **out);
 
+/* Whether `url` is one bs_store_open() reads (a known scheme and a well
+ * formed location), found without opening or creating anything: open
+ * refuses every URL this refuses, with BS_INVALID. */
+bool bs_store_url_valid(const char *url);
+
 /* Close a handle; NULL is a no-op. No call may be in flight on it. */
 void bs_store_close(bs_store *store);
 

@@ -22,6 +22,9 @@ typedef enum bs_store_write_mode {
 
 typedef struct bs_store_backend {
     const char *scheme; /* "lmdb" for "lmdb:PATH" */
+    /* Whether `location` (never empty) is well formed, without touching
+     * anything; NULL: every location is. open may assume it is. */
+    bool (*valid)(const char *location);
     /* `location` is the URL after "scheme:"; never empty. Unless `create`,
      * BS_NOTFOUND where the backend can tell that no store is there. */
     bs_status (*open)(const char *location, bool create, void **impl);

@@ -509,6 +509,31 @@ endpoint_valid(const char *e)
     return ok;
 }
 
+/* One to ENDPOINTS_MAX comma-separated endpoints (an empty one is refused),
+ * each endpoint_valid once its trailing slashes are dropped. */
+static bool
+etcd_valid(const char *location)
+{
+    const char *p = location;
+
+    for (size_t count = 1;; count++) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char *endpoint;
+        bool ok;
+
+        while (len > 0 && p[len - 1] == '/')
+            len--;
+        if (count > ENDPOINTS_MAX || (endpoint = strndup(p, len)) == NULL)
+            return false;
+        ok = endpoint_valid(endpoint);
+        free(endpoint);
+        if (!ok || comma == NULL)
+            return ok;
+        p = comma + 1;
+    }
+}
+
 static bs_status
 etcd_open(const char *location, bool create, void **impl)
 {
@@ -527,7 +552,7 @@ etcd_open(const char *location, bool create, void **impl)
         st = BS_UNAVAILABLE;
         goto fail;
     }
-    for (;;) { /* every comma-separated endpoint, empty ones included (refused) */
+    for (;;) { /* every endpoint: store.c had etcd_valid check them */
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         while (len > 0 && p[len - 1] == '/')
@@ -539,14 +564,10 @@ etcd_open(const char *location, bool create, void **impl)
             st = BS_NOMEM;
             goto fail;
         }
-        if (!endpoint_valid(s->endpoints[s->endpoint_count - 1]))
-            goto fail;
         if (comma == NULL)
             break;
         p = comma + 1;
     }
-    if (s->endpoint_count == 0)
-        goto fail;
     s->headers = curl_slist_append(NULL, "Content-Type: application/json");
     if (s->headers != NULL)
         s->headers = curl_slist_append(s->headers, "Grpc-Metadata-hasleader: true");
@@ -570,6 +591,7 @@ fail:
 
 const bs_store_backend bs_store_etcd_backend = {
     .scheme = "etcd",
+    .valid = etcd_valid,
     .open = etcd_open,
     .close = etcd_close,
     .get = etcd_get,

@@ -538,6 +538,7 @@ fail:
 
 const bs_store_backend bs_store_lmdb_backend = {
     .scheme = "lmdb",
+    .valid = NULL, /* any path: what is there is lmdb_open's to find */
     .open = lmdb_open,
     .close = lmdb_close,
     .get = lmdb_get,

@@ -238,6 +238,14 @@ split_listen(const char *listen, char *host, size_t host_size, char *port, size_
     return true;
 }
 
+bool
+bs_web_listen_valid(const char *listen)
+{
+    char host[256], port[8];
+
+    return split_listen(listen, host, sizeof(host), port, sizeof(port));
+}
+
 static int
 resolve(const char *listen, struct sockaddr_storage *addr, socklen_t *len)
 {
@@ -245,8 +253,7 @@ resolve(const char *listen, struct sockaddr_storage *addr, socklen_t *len)
     struct addrinfo hints = {0}, *res;
 
     if (!split_listen(listen, host, sizeof(host), port, sizeof(port))) {
-        fprintf(stderr, "bitslot: invalid --listen \"%s\" (HOST:PORT, e.g. 127.0.0.1:8080)\n",
-                listen);
+        fprintf(stderr, "bitslot: invalid --listen \"%s\" (" BS_WEB_LISTEN_RULE ")\n", listen);
         return 2;
     }
     hints.ai_family = AF_UNSPEC;

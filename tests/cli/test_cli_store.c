@@ -258,6 +258,41 @@ test_cli_store_unknown_command_and_option(void **state)
     bs_test_output_release(&r3);
 }
 
+/* An option that takes a value, given last without one, says so (it was
+ * "unknown option" for the global ones): each global, and a command's. */
+static void
+test_cli_store_option_without_its_value(void **state)
+{
+    static const char *const globals[] = {
+        "store", "fee-bp", "node", "network", "confirmations", "min-deposit", "check-interval",
+    };
+    char flag[64], expect[128];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(globals) / sizeof(globals[0]); i++) {
+        snprintf(flag, sizeof(flag), "--%s", globals[i]);
+        snprintf(expect, sizeof(expect), "bitslot: option \"--%s\" needs a value", globals[i]);
+        RUN(r, flag);
+        assert_int_equal(r.exit_code, 2);
+        assert_one_line(r.err, expect);
+        assert_string_equal(r.out, "");
+        bs_test_output_release(&r);
+    }
+    /* An abbreviation is named in full. */
+    RUN(r2, "--sto");
+    assert_int_equal(r2.exit_code, 2);
+    assert_one_line(r2.err, "bitslot: option \"--store\" needs a value");
+    bs_test_output_release(&r2);
+    RUN(r3, "account", "history", "bob", "--after");
+    assert_int_equal(r3.exit_code, 2);
+    assert_one_line(r3.err, "bitslot: option \"--after\" needs a value");
+    bs_test_output_release(&r3);
+    RUN(r4, "serve", "--listen");
+    assert_int_equal(r4.exit_code, 2);
+    assert_one_line(r4.err, "bitslot: option \"--listen\" needs a value");
+    bs_test_output_release(&r4);
+}
+
 static void
 test_cli_store_dump_refuses_bad_prefix(void **state)
 {
@@ -426,6 +461,7 @@ main(void)
         cmocka_unit_test(test_cli_store_unusable_path_is_unavailable),
         cmocka_unit_test(test_cli_store_unwritable_path_is_unavailable),
         cmocka_unit_test(test_cli_store_unknown_command_and_option),
+        cmocka_unit_test(test_cli_store_option_without_its_value),
         cmocka_unit_test(test_cli_store_dump_refuses_bad_prefix),
         cmocka_unit_test(test_cli_store_only_init_creates_a_store),
         cmocka_unit_test(test_cli_store_empty_data_file_is_no_store),

@@ -9,7 +9,7 @@
  * prefixes and pagination; 8 threads × 1000 read-modify-CAS increments ending
  * at exactly 8000, the same split over two processes; and a writer killed
  * with SIGKILL in the middle of writes never leaves a torn document and never
- * loses an acknowledged one.
+ * loses an acknowledged one; the URLs open refuses, known without opening.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -575,6 +575,47 @@ test_store_sigkill_leaves_no_torn_document(void **state)
     assert_true(total_acks > TORN_ROUNDS);
 }
 
+/* bs_store_url_valid knows a URL's form without opening anything, and
+ * open refuses what it refuses: one rule for the command's check of --store
+ * (and of the config file) and for open. */
+static void
+test_store_url_valid_is_what_open_reads(void **state)
+{
+    static const char *const bad[] = {
+        NULL,
+        "",
+        "lmdb:",
+        "nosuch:/x",
+        "/tmp/no-scheme",
+        "etcd:",
+        "etcd:ftp://x",
+        "etcd:http://[::1",
+        "etcd:http://",
+        "etcd:http://h:99999",
+        "etcd:http://h/path",
+        "etcd:http://h?x=1",
+        "etcd:http://a b",
+        "etcd:http://h:1,ftp://x",
+        "etcd:http://127.0.0.1:1,",
+        "etcd:http://a:1,http://a:2,http://a:3,http://a:4,http://a:5,http://a:6,http://a:7,"
+        "http://a:8,http://a:9,http://a:10,http://a:11,http://a:12,http://a:13,http://a:14,"
+        "http://a:15,http://a:16,http://a:17",
+    };
+    bs_store *s;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (bs_store_url_valid(bad[i]))
+            fail_msg("valid: %s", bad[i]);
+        assert_int_equal(bs_store_open(bad[i], &s), BS_INVALID);
+        assert_null(s);
+    }
+    assert_true(bs_store_url_valid("lmdb:./data"));
+    assert_true(bs_store_url_valid("etcd:http://127.0.0.1:2379"));
+    assert_true(bs_store_url_valid("etcd:http://a:1/,https://b.example:2"));
+    assert_true(bs_store_url_valid(bs_test_store_url()));
+}
+
 int
 main(void)
 {
@@ -591,6 +632,7 @@ main(void)
         cmocka_unit_test(test_store_counter_threads_reach_8000),
         cmocka_unit_test(test_store_counter_processes_reach_8000),
         cmocka_unit_test(test_store_sigkill_leaves_no_torn_document),
+        cmocka_unit_test(test_store_url_valid_is_what_open_reads),
     };
     print_message("store under test: %s\n", bs_test_store_url());
     return cmocka_run_group_tests(tests, open_store, close_store);

@@ -19,11 +19,16 @@
 void
 bs_test_server_start(bs_test_server *s, const char *store, const char *const *env)
 {
+    bs_test_server_start_with(
+        s, (const char *const[]){"--store", store, "serve", "--listen", "127.0.0.1:0", NULL}, env);
+}
+
+void
+bs_test_server_start_with(bs_test_server *s, const char *const *args, const char *const *env)
+{
     static const char marker[] = "bitslot: serving on ";
 
-    bs_test_spawn(&s->process,
-                  (const char *const[]){"--store", store, "serve", "--listen", "127.0.0.1:0", NULL},
-                  env);
+    bs_test_spawn(&s->process, args, env);
     for (int tick = 0; tick < 2000; tick++) {
         FILE *f = fopen(s->process.err_path, "r");
         char line[512];

@@ -19,6 +19,10 @@ typedef struct bs_test_server {
  * when it does not within 20 s. */
 void bs_test_server_start(bs_test_server *s, const char *store, const char *const *env);
 
+/* The same with `args` of its own (as bs_test_run: they must make `bitslot`
+ * serve), for a test of how serve is started. */
+void bs_test_server_start_with(bs_test_server *s, const char *const *args, const char *const *env);
+
 /* SIGTERM, then its exit code and output. */
 bs_test_output bs_test_server_stop(bs_test_server *s);
 
