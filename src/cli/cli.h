@@ -161,6 +161,12 @@ extern const bs_cli_command bs_cli_serve_commands[];
 int bs_cli_ctx(bs_cli *cli, bs_ctx **ctx);
 int bs_cli_store(bs_cli *cli, bs_store **store);
 
+/* The context for a command on deposit keys (with the node when
+ * `with_node`), refused at once when the store's keys are of another
+ * network than --network: every address would be checked against the wrong
+ * one (outside test: "is not a main address" for a regtest address). */
+int bs_cli_keys_ctx(bs_cli *cli, bool with_node, bs_ctx **ctx);
+
 /* The context with the node connected (its watch-only wallet created if
  * missing). Prints the error and returns its exit code on failure. */
 int bs_cli_ctx_with_node(bs_cli *cli, bs_ctx **ctx);

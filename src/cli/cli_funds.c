@@ -22,12 +22,8 @@
 
 #define IMPORT_MAX BS_DERIVE_MAX
 
-/* The context for a command on deposit keys (with the node when
- * `with_node`), refused at once when the store's keys are of another
- * network than --network: every address would be checked against the wrong
- * one (outside test: "is not a main address" for a regtest address). */
-static int
-keys_ctx(bs_cli *cli, bool with_node, bs_ctx **ctx)
+int
+bs_cli_keys_ctx(bs_cli *cli, bool with_node, bs_ctx **ctx)
 {
     bs_keyconfig cfg;
     bs_status st;
@@ -199,7 +195,7 @@ run_import(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         rc = BS_EXIT_REFUSED;
         goto free_addresses;
     }
-    if ((rc = keys_ctx(cli, false, &ctx)) != BS_EXIT_OK)
+    if ((rc = bs_cli_keys_ctx(cli, false, &ctx)) != BS_EXIT_OK)
         goto free_addresses;
     st = bs_keys_import(ctx, &layout, addresses, count, &rep);
     if (st == BS_INVALID || st == BS_UNSUPPORTED) {
@@ -276,7 +272,7 @@ run_derive(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     if (bs_cli_integer(opts[1].value, "count", "1 to 1000000", 1, IMPORT_MAX, &count) != 0 ||
         (rc = layout_options(&opts[3], &opts[4], &layout)) != BS_EXIT_OK)
         return BS_EXIT_USAGE;
-    if ((rc = keys_ctx(cli, false, &ctx)) != BS_EXIT_OK)
+    if ((rc = bs_cli_keys_ctx(cli, false, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_keys_derive(ctx, &layout, opts[0].value, opts[2].value, count, &rep);
     if (st == BS_INVALID) {
@@ -342,7 +338,7 @@ run_watch(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     bs_status st;
     int rc = bs_cli_parse(cmd, argc, argv, opts, 1, pos, 0, &npos);
 
-    if (rc != BS_EXIT_OK || (rc = keys_ctx(cli, true, &ctx)) != BS_EXIT_OK)
+    if (rc != BS_EXIT_OK || (rc = bs_cli_keys_ctx(cli, true, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_keys_watch_all(ctx, opts[0].value != NULL, &count);
     if (st != BS_OK)
@@ -377,7 +373,7 @@ funds_account(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv, con
         return bs_cli_usage(cmd);
     if (!bs_name_valid(*name))
         return bs_cli_invalid(BS_FIELD_NAME, *name);
-    if ((rc = keys_ctx(cli, true, ctx)) != BS_EXIT_OK)
+    if ((rc = bs_cli_keys_ctx(cli, true, ctx)) != BS_EXIT_OK)
         return rc;
     bs_name_canonical(*name, canon);
     st = bs_docs_account(*ctx, canon, &a, NULL);

@@ -39,9 +39,10 @@ run_serve(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     config.public_url = cli->public_url;
     config.sweep_interval = cli->sweep_interval;
     config.node_url = cli->node_url;
-    /* The store must be one `init` made, and the node (when given) must
-     * answer with its wallet, before anything is served. */
-    rc = cli->node_url != NULL ? bs_cli_ctx_with_node(cli, &ctx) : bs_cli_ctx(cli, &ctx);
+    /* The store must be one `init` made, its deposit keys of --network, and
+     * the node (when given) must answer with its wallet, before anything is
+     * served. */
+    rc = bs_cli_keys_ctx(cli, cli->node_url != NULL, &ctx);
     if (rc != BS_EXIT_OK)
         return rc;
     return bs_web_serve(ctx, &config);
@@ -50,7 +51,8 @@ run_serve(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 const bs_cli_command bs_cli_serve_commands[] = {
     {"serve", "[--listen HOST:PORT] [--public-url URL] [--sweep-interval SECONDS]",
      "run the web server (JSON API, embed)",
-     "Serves the JSON API under /api/v1/ and /healthz on --listen (default\n"
+     "Serves the JSON API under /api/v1/ (described at /api/v1/openapi.json) and\n"
+     "/healthz on --listen (default\n"
      "127.0.0.1:8080; also BITSLOT_LISTEN; port 0: any free port, printed). One event\n"
      "loop per core; store, node and password work on worker threads. Every\n"
      "--sweep-interval seconds (default 30; BITSLOT_SWEEP_INTERVAL) it finishes\n"

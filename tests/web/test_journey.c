@@ -200,6 +200,16 @@ test_journey_through_the_api(void **state)
     assert_int_equal(out.exit_code, 0);
     bs_test_output_release(&out);
     free(bs_test_site_close(&s));
+
+    /* A server for another network than the store's keys does not start. */
+    out =
+        bs_test_run(ARGS("--store", s.url, "--network", "main", "serve", "--listen", "127.0.0.1:0"),
+                    NULL, NULL);
+    assert_int_equal(out.exit_code, 2);
+    assert_string_equal(out.err, "bitslot: this store's deposit keys are for network \"regtest\", "
+                                 "not \"main\": give --network regtest (or "
+                                 "BITSLOT_NETWORK=regtest)\n");
+    bs_test_output_release(&out);
 }
 
 int
