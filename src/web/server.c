@@ -40,6 +40,7 @@ typedef struct loop {
     h2o_multithread_receiver_t control;   /* "stop listening" from main */
     h2o_multithread_message_t stop_message;
     size_t index;
+    atomic_bool connected; /* an HTTP/1 connection is open (loop writes, main reads) */
 } loop;
 
 typedef struct server {
@@ -59,6 +60,8 @@ typedef struct route_handler {
     h2o_handler_t super;
     server *srv;
 } route_handler;
+
+#define BS_WEB_STOP_IDLE_MS 1000 /* ms a connection may idle once stopping */
 
 static loop *
 loop_of(h2o_req_t *req)
@@ -159,6 +162,13 @@ on_control(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
         h2o_socket_close(l->listener);
         l->listener = NULL;
     }
+    /* h2o_context_request_shutdown(&l->context): the others after their
+     * response (h2o then answers with "Connection: close"). HTTP/1 has no
+     * such hook in h2o 2.2, so idle keep-alive connections are given a
+     * short wait for a next request instead: they close within a second,
+     * while a request still arriving goes on (each read re-arms it). */
+    h2o_context_request_shutdown(&l->context);
+    l->context.http1.req_timeout.timeout = BS_WEB_STOP_IDLE_MS;
 }
 
 static void *
@@ -166,8 +176,10 @@ run_loop(void *arg)
 {
     loop *l = arg;
 
-    for (;;)
+    for (;;) {
         h2o_evloop_run(l->evloop, INT32_MAX);
+        atomic_store(&l->connected, !h2o_linklist_is_empty(&l->context.http1._conns));
+    }
     return NULL;
 }
 
@@ -318,13 +330,25 @@ configure(server *srv)
     logger->log_access = log_access;
 }
 
-/* Wait until no request is between the pool and its answer, for at most
- * BS_WEB_DRAIN_SECONDS; then a moment for the loops to write the last
- * answers out. */
+static bool
+busy(server *srv)
+{
+    if (bs_web_pool_busy(srv->pool) > 0)
+        return true;
+    for (size_t i = 0; i < srv->nloops; i++)
+        if (atomic_load(&srv->loops[i].connected))
+            return true;
+    return false;
+}
+
+/* Wait until no request is in flight — none between the pool and its
+ * answer, no connection open (one still sending its request, or being
+ * answered) — for at most BS_WEB_DRAIN_SECONDS; then a moment for the
+ * loops to write the last answers out. */
 static void
 drain(server *srv)
 {
-    for (int tick = 0; tick < BS_WEB_DRAIN_SECONDS * 100 && bs_web_pool_busy(srv->pool) > 0; tick++)
+    for (int tick = 0; tick < BS_WEB_DRAIN_SECONDS * 100 && busy(srv); tick++)
         usleep(10000);
     usleep(100000);
 }

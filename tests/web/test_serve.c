@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -155,6 +156,88 @@ test_serve_refuses_what_it_cannot_serve(void **state)
     close(fd);
 }
 
+/* A socket connected to the server's port (-1 when refused). */
+static int
+connect_to(const bs_test_site *s)
+{
+    struct sockaddr_in addr = {0};
+    const char *colon = strrchr(s->server.base, ':');
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons((uint16_t)strtol(colon + 1, NULL, 10));
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void
+send_text(int fd, const char *text)
+{
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+/* What the server sends until it closes the connection (at most size-1). */
+static void
+read_all(int fd, char *out, size_t size)
+{
+    size_t used = 0;
+    ssize_t n;
+
+    while (used + 1 < size && (n = read(fd, out + used, size - 1 - used)) > 0)
+        used += (size_t)n;
+    out[used] = '\0';
+}
+
+/* SIGTERM: nothing new is accepted, an idle connection is closed, and a
+ * request still being sent is answered; then exit 0. */
+static void
+test_serve_finishes_requests_in_flight_on_sigterm(void **state)
+{
+    static const char body[] = "{\"name\":\"late\",\"password\":\"password1\"}";
+    char head[256], answer[4096];
+    struct timespec t0, t1;
+    int sending, idle;
+    bs_test_site s;
+    char *log;
+
+    (void)state;
+    bs_test_site_open(&s, "store", NULL);
+    idle = connect_to(&s);
+    send_text(idle, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_true(read(idle, answer, sizeof(answer)) > 0); /* answered; kept alive */
+    sending = connect_to(&s);
+    snprintf(head, sizeof(head),
+             "POST /api/v1/accounts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             "Content-Length: %zu\r\n\r\n%.10s",
+             strlen(body), body);
+    send_text(sending, head);
+    usleep(200000);
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(kill(s.server.process.pid, SIGTERM), 0);
+    usleep(300000);
+    assert_int_equal(connect_to(&s), -1); /* no longer accepting */
+    send_text(sending, body + 10);
+    read_all(sending, answer, sizeof(answer));
+    if (strstr(answer, "HTTP/1.1 201 ") == NULL)
+        print_message("answer: [%s]\n", answer);
+    assert_non_null(strstr(answer, "HTTP/1.1 201 "));
+    assert_non_null(strstr(answer, "{\"name\":\"late\",\"api_key\":\""));
+    read_all(idle, answer, sizeof(answer));
+    assert_string_equal(answer, ""); /* the idle connection was closed */
+    close(idle);
+    close(sending);
+    log = bs_test_site_close(&s);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true(t1.tv_sec - t0.tv_sec < 5); /* not the 10 s bound: nothing was left */
+    assert_non_null(strstr(log, " POST /api/v1/accounts 201 "));
+    free(log);
+}
+
 int
 main(void)
 {
@@ -162,6 +245,7 @@ main(void)
         cmocka_unit_test(test_serve_register_then_show_the_account),
         cmocka_unit_test(test_serve_refusals_say_why_and_change_nothing),
         cmocka_unit_test(test_serve_refuses_what_it_cannot_serve),
+        cmocka_unit_test(test_serve_finishes_requests_in_flight_on_sigterm),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
