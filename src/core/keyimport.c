@@ -795,7 +795,7 @@ bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub, cons
         free(known);
         return st;
     }
-    bs_keylist_source_id(xpub, id);
+    bs_keylist_source_id(&chain, id);
     bs_key_xpub_source(id, key);
     snprintf(source.xpub, sizeof(source.xpub), "%s", xpub);
     snprintf(source.type, sizeof(source.type), "%s", bs_address_type_name(type));
