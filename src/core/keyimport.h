@@ -107,6 +107,9 @@ bs_status bs_keys_import(bs_ctx *ctx, const bs_keys_layout *layout,
  * counted in r->known: a derive is never stuck at it). The source is the
  * key material (keylist.h bs_keylist_source_id), not the text: every
  * spelling of one key (xpub, ypub, zpub) goes on from the same next index.
+ * One key, one type: the document's type is checked when it is read, and
+ * again in the CAS that claims the indexes (a derive of another type may
+ * have made the document in between)   [failpoint keys.derive-checked]
  * BS_INVALID with r->problem for a bad key; BS_MISMATCH for a type the key
  * cannot make, or (r->xpub_type set) for another type than the one the
  * store derives from this key already, in whatever spelling it was given;

@@ -14,16 +14,22 @@
  *     another type is, with one message that says what to give instead
  *     (exit 1, nothing on stdout, the store unchanged), and what it says
  *     works;
+ *   - a derive of one type that meets, between its check and its claim
+ *     (BITSLOT_FAILPOINT=keys.derive-checked:pause), the source a derive of
+ *     another type from the same key has just added is refused with that
+ *     message: never two types from one key's indexes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain/bip32.h"
+#include "store/store.h"
 #include "testutil.h"
 
 #define PATH_SIZE 4200
@@ -218,12 +224,77 @@ test_cli_funds_derive_refusal_says_what_works(void **state)
     assert_int_equal(documents(&s, "xpub/"), 1);
 }
 
+/* The key of the source document of `key` (test vector 1's master key in
+ * any spelling), computed here from the rule and not by the code under
+ * test: xpub/ and the first 16 bytes, in hex, of the SHA-256 of its receive
+ * chain's chain code and public key. */
+static void
+source_key(const char *text, char out[128])
+{
+    unsigned char material[32 + BS_PUBKEY_LEN], digest[crypto_hash_sha256_BYTES];
+    bs_bip32_key key, chain;
+    char hex[33];
+
+    assert_int_equal(bs_bip32_parse(BS_NETWORK_REGTEST, text, &key, NULL), BS_OK);
+    assert_int_equal(bs_bip32_derive_path(&key, "0", &chain), BS_OK);
+    memcpy(material, chain.chain_code, 32);
+    memcpy(material + 32, chain.pubkey, BS_PUBKEY_LEN);
+    crypto_hash_sha256(digest, material, sizeof(material));
+    sodium_bin2hex(hex, sizeof(hex), digest, 16);
+    snprintf(out, 128, "xpub/%s", hex);
+}
+
+/* Two spellings of two types at once: a vpub derive has read the store
+ * (no source yet) and checked its addresses when an upub derive adds the
+ * source (P2SH-P2WPKH, no index claimed yet: planted here, the moment
+ * between that derive's two writes). The vpub derive, let go, finds the
+ * source there and must not claim its first indexes for another type: the
+ * type is checked again in the compare-and-swap that claims them. */
+static void
+test_cli_funds_derive_two_types_at_once(void **state)
+{
+    const char *env[] = {NULL, "BITSLOT_NETWORK=regtest", NULL};
+    char key[128], doc[256];
+    bs_test_paused vpub;
+    bs_test_output r;
+    bs_store *store;
+    spellings k;
+    shop s;
+
+    (void)state;
+    spell(&k);
+    shop_open(&s);
+    env[0] = s.store_env;
+    source_key(k.vpub, key);
+    bs_test_start_paused(&vpub, "keys.derive-checked",
+                         ARGS("keys", "derive", "--xpub", k.vpub, "--count", "4"), env);
+    snprintf(doc, sizeof(doc), "{\"xpub\":\"%s\",\"type\":\"p2sh-p2wpkh\",\"next\":0}", k.upub);
+    assert_int_equal(bs_store_open_existing(s.url, &store), BS_OK);
+    assert_int_equal(bs_store_add(store, key, doc, strlen(doc), NULL), BS_OK);
+    bs_store_close(store);
+    r = bs_test_resume(&vpub);
+    assert_string_equal(r.out, "");
+    assert_string_equal(r.err, ONE_KEY_ONE_TYPE("p2sh-p2wpkh") "\n");
+    assert_int_equal(r.exit_code, 1);
+    bs_test_output_release(&r);
+    /* The upub derive goes on from index 0: nothing was claimed. */
+    ok_line(&s, "{\"first_index\":0,\"count\":3,\"already_known\":0}",
+            ARGS("keys", "derive", "--xpub", k.upub, "--count", "3"));
+    assert_int_equal(documents(&s, "xpub/"), 1);
+    ok_line(&s,
+            "{\"total\":3,\"available\":3,\"handed_out\":0,\"claimed_not_handed_out\":0,"
+            "\"on_pages\":0,\"fills_in_progress\":0}",
+            ARGS("keys", "status"));
+    free(run_ok(&s, ARGS("check")));
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_funds_derive_one_source_for_every_spelling),
         cmocka_unit_test(test_cli_funds_derive_refusal_says_what_works),
+        cmocka_unit_test(test_cli_funds_derive_two_types_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
