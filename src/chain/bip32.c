@@ -251,6 +251,17 @@ bs_bip32_allows(const bs_bip32_key *key, bs_address_type type)
     return false;
 }
 
+const char *
+bs_bip32_form_name(bs_network net, bs_xkey_form form)
+{
+    static const char *const names[2][BS_XKEY__COUNT] = {{"xpub", "ypub", "zpub"},
+                                                         {"tpub", "upub", "vpub"}};
+
+    if (bs_network_params_of(net) == NULL || (unsigned)form >= BS_XKEY__COUNT)
+        return "";
+    return names[net == BS_NETWORK_MAIN ? 0 : 1][form];
+}
+
 bs_address_type
 bs_bip32_default_type(const bs_bip32_key *key)
 {

@@ -91,6 +91,11 @@ bs_status bs_bip32_derive_path(const bs_bip32_key *key, const char *path, bs_bip
 /* May addresses of this type be made from key (see the form rule above)? */
 bool bs_bip32_allows(const bs_bip32_key *key, bs_address_type type);
 
+/* The four letters a key of this form on this network starts with ("xpub",
+ * "ypub", "zpub"; "tpub", "upub", "vpub" on the test networks); "" for a
+ * network or form out of range. Static storage. */
+const char *bs_bip32_form_name(bs_network net, bs_xkey_form form);
+
 /* The type to use when none is configured: P2SH-P2WPKH for a ypub/upub,
  * P2WPKH otherwise. */
 bs_address_type bs_bip32_default_type(const bs_bip32_key *key);

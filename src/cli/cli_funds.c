@@ -287,11 +287,15 @@ run_derive(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
                      "status' before you derive again");
         return BS_EXIT_UNAVAILABLE;
     }
+    /* One message for both roads to another type from the same key: --type,
+     * or a spelling (ypub, zpub) that makes only another type. Whatever was
+     * given, the plain form with --type makes the store's type. */
     if (st == BS_MISMATCH && rep.xpub_type[0] != '\0')
-        return bs_cli_refuse("this store derives %s addresses from that key already; give "
-                             "--type %s to derive more (one key, one type: each index is used "
-                             "once)",
-                             rep.xpub_type, rep.xpub_type);
+        return bs_cli_refuse("this store derives %s addresses from that key already; give it as "
+                             "%s with --type %s to derive more (one key, one type: each index is "
+                             "used once)",
+                             rep.xpub_type, bs_bip32_form_name(ctx->network, BS_XKEY_XPUB),
+                             rep.xpub_type);
     if (st == BS_MISMATCH && opts[2].value != NULL) {
         bs_cli_error("this key cannot make \"%s\" addresses (p2wpkh, p2pkh or p2sh-p2wpkh; a "
                      "zpub only p2wpkh, a ypub only p2sh-p2wpkh)",
@@ -467,7 +471,9 @@ const bs_cli_command bs_cli_funds_commands[] = {
      "KEY (xpub, tpub, zpub, vpub...): bitslot never holds a private key. TYPE is\n"
      "p2wpkh (default), p2pkh or p2sh-p2wpkh. An index is never used twice; one whose\n"
      "address is known already (imported by hand) is skipped and counted in\n"
-     "\"already_known\".",
+     "\"already_known\". A key is known by its key material, not its spelling: given\n"
+     "again as xpub, ypub or zpub it goes on from the next index, and it makes one\n"
+     "type of address.",
      run_derive},
     {"keys status", "", "show how many deposit keys are left",
      "Prints the keys in the list, available, handed out, and claimed but never handed\n"

@@ -693,15 +693,23 @@ bs_keys_import(bs_ctx *ctx, const bs_keys_layout *layout, char (*addresses)[BS_A
 typedef struct index_claim {
     int64_t expect; /* the `next` the addresses were checked for */
     int64_t count;
+    const char *type; /* the address type they are for */
+    char found[16];   /* BS_MISMATCH: the source's type */
 } index_claim;
 
+/* The type is checked here again, in the CAS: a derive of another type that
+ * made the source document after this one read it must not share it. */
 static bs_status
 claim_indexes(void *doc, void *arg, bool *write)
 {
     bs_xpub_source *s = doc;
-    const index_claim *c = arg;
+    index_claim *c = arg;
 
     (void)write;
+    if (strcmp(s->type, c->type) != 0) {
+        snprintf(c->found, sizeof(c->found), "%s", s->type);
+        return BS_MISMATCH; /* one key, one type */
+    }
     if (s->next != c->expect)
         return BS_STALE; /* another derive was first: check again */
     s->next += c->count;
@@ -769,7 +777,7 @@ bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub, cons
 {
     char id[BS_SOURCE_ID_LEN + 1], key[BS_KEY_BUF];
     bs_xpub_source source = {0}, existing;
-    index_claim claim = {0, count};
+    index_claim claim = {0, count, NULL, ""};
     bs_key_range *ranges = NULL;
     size_t nranges = 0;
     bool *known = NULL;
@@ -795,10 +803,11 @@ bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub, cons
         free(known);
         return st;
     }
-    bs_keylist_source_id(xpub, id);
+    bs_keylist_source_id(&chain, id);
     bs_key_xpub_source(id, key);
     snprintf(source.xpub, sizeof(source.xpub), "%s", xpub);
     snprintf(source.type, sizeof(source.type), "%s", bs_address_type_name(type));
+    claim.type = source.type;
     /* Every address is checked before anything is written; the indexes are
      * then claimed only if no other derive took them meanwhile. */
     for (int attempt = 0; attempt < BS_DOCS_CAS_ATTEMPTS; attempt++) {
@@ -818,6 +827,8 @@ bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub, cons
             st = derived_known(ctx, &chain, type, &cfg, claim.expect, count, known, &rep->known);
         if (st == BS_OK)
             st = bs_keylist_ensure_config(ctx, &cfg);
+        if (st == BS_OK)
+            bs_failpoint(BS_FP_KEYS_DERIVE_CHECKED);
         if (st == BS_OK && claim.expect == 0) {
             st = bs_keydocs_add(ctx, key, bs_xpub_source_encode(&source, &len), &len);
             if (st == BS_EXISTS || st == BS_UNCERTAIN)
@@ -828,6 +839,8 @@ bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub, cons
         if (st != BS_STALE)
             break;
     }
+    if (st == BS_MISMATCH && claim.found[0] != '\0')
+        snprintf(rep->xpub_type, sizeof(rep->xpub_type), "%s", claim.found);
     if (st == BS_OK) {
         rep->first = claim.expect;
         st = spans_of_new(id, claim.expect, count, known, cfg.page_size, &ranges, &nranges);

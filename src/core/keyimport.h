@@ -101,12 +101,18 @@ bs_status bs_keys_import(bs_ctx *ctx, const bs_keys_layout *layout,
 
 /* Append the `count` (1..BS_DERIVE_MAX) next keys of extended public key
  * `xpub` (receive chain 0/i, type as given or the key's default): the
- * indexes are claimed in the xpub's document so that none is used twice,
- * then the addresses not known already imported as above (an address the
- * store knows, from a list imported by hand, is skipped and counted in
- * r->known: a derive is never stuck at it). BS_INVALID with r->problem for a
- * bad key; BS_MISMATCH for a type the key cannot make, or (r->xpub_type set)
- * for another type than the one the store derives from this xpub already;
+ * indexes are claimed in the xpub's document xpub/<source> so that none is
+ * used twice, then the addresses not known already imported as above (an
+ * address the store knows, from a list imported by hand, is skipped and
+ * counted in r->known: a derive is never stuck at it). The source is the
+ * key material (keylist.h bs_keylist_source_id), not the text: every
+ * spelling of one key (xpub, ypub, zpub) goes on from the same next index.
+ * One key, one type: the document's type is checked when it is read, and
+ * again in the CAS that claims the indexes (a derive of another type may
+ * have made the document in between)   [failpoint keys.derive-checked]
+ * BS_INVALID with r->problem for a bad key; BS_MISMATCH for a type the key
+ * cannot make, or (r->xpub_type set) for another type than the one the
+ * store derives from this key already, in whatever spelling it was given;
  * BS_CONFLICT as above. On BS_OK, r->first is the first index. */
 bs_status bs_keys_derive(bs_ctx *ctx, const bs_keys_layout *layout, const char *xpub,
                          const char *type, int64_t count, bs_import_report *r);

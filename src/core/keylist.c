@@ -102,11 +102,14 @@ bs_keylist_derive(const bs_bip32_key *chain, bs_address_type type, int64_t from,
 }
 
 void
-bs_keylist_source_id(const char *xpub, char out[BS_SOURCE_ID_LEN + 1])
+bs_keylist_source_id(const bs_bip32_key *chain, char out[BS_SOURCE_ID_LEN + 1])
 {
+    unsigned char material[sizeof(chain->chain_code) + sizeof(chain->pubkey)];
     unsigned char digest[crypto_hash_sha256_BYTES];
 
-    crypto_hash_sha256(digest, (const unsigned char *)xpub, strlen(xpub));
+    memcpy(material, chain->chain_code, sizeof(chain->chain_code));
+    memcpy(material + sizeof(chain->chain_code), chain->pubkey, sizeof(chain->pubkey));
+    crypto_hash_sha256(digest, material, sizeof(material));
     sodium_bin2hex(out, BS_SOURCE_ID_LEN + 1, digest, BS_SOURCE_ID_LEN / 2);
 }
 

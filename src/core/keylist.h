@@ -51,8 +51,12 @@ bs_status bs_keylist_open_xpub(bs_network net, const char *text, const char *typ
 bs_status bs_keylist_derive(const bs_bip32_key *chain, bs_address_type type, int64_t from,
                             int64_t count, char (*out)[BS_ADDRESS_MAX]);
 
-/* The id of an xpub source (a hash of the key's text). */
-void bs_keylist_source_id(const char *xpub, char out[BS_SOURCE_ID_LEN + 1]);
+/* The id of an xpub source: a hash of its receive chain's chain code and
+ * public key (`chain`, as bs_keylist_open_xpub gives it) — what every
+ * address derived from it depends on, and nothing else. So one key is one
+ * source whatever its spelling: xpub, ypub or zpub (version bytes), and any
+ * depth, parent fingerprint or child number written with it. */
+void bs_keylist_source_id(const bs_bip32_key *chain, char out[BS_SOURCE_ID_LEN + 1]);
 
 /* The addresses of a range: *out is malloc'ed with range->count of them. */
 bs_status bs_keylist_range_addresses(bs_ctx *ctx, const bs_key_range *range,

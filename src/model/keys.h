@@ -7,7 +7,9 @@
  *   keylist            {fill_from: Z}: the first list page with unclaimed ranges
  *   keylist/<Z>        a page of the huge key list: ranges of page_size keys,
  *                      each claimed at most once by one page fill
- *   xpub/<source>      an extended public key and its next unused index
+ *   xpub/<source>      an extended public key (as first given), its address
+ *                      type and its next unused index; <source> names the
+ *                      key material, whatever its spelling (core/keylist.h)
  *   keyset/<N>         set N's current page and the lock of a fill in progress
  *   keyset/<N>/<Y>     page Y of set N: its keys and, per key, the request and
  *                      account that claimed it

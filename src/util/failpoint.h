@@ -32,6 +32,7 @@
     X(KEYS_IMPORT_RECORDED, "keys.import-recorded", "keys-import")                                 \
     X(KEYS_IMPORT_COMMITTED, "keys.import-committed", "keys-import")                               \
     X(KEYS_IMPORT_APPENDED, "keys.import-appended", "keys-import")                                 \
+    X(KEYS_DERIVE_CHECKED, "keys.derive-checked", "keys-derive")                                   \
     X(KEY_GETTING, "key.getting", "get-key")                                                       \
     X(KEY_CLAIMED, "key.claimed", "get-key")                                                       \
     X(KEY_HANDED_OUT, "key.handed-out", "get-key")                                                 \

@@ -601,6 +601,33 @@ test_bip32_derivation_from_many_threads(void **state)
         assert_string_not_equal(jobs[0].addr[i], jobs[0].addr[i - 1]);
 }
 
+/* The name of each form is the prefix its text has (serialize says so). */
+static void
+test_bip32_form_names_are_the_prefixes(void **state)
+{
+    static const bs_network nets[] = {BS_NETWORK_MAIN, BS_NETWORK_TEST, BS_NETWORK_SIGNET,
+                                      BS_NETWORK_REGTEST};
+    char text[BS_BIP32_TEXT_MAX];
+    bs_bip32_key key;
+
+    (void)state;
+    parse_ok(BS_NETWORK_MAIN, slip132_xpub, &key);
+    for (size_t n = 0; n < sizeof(nets) / sizeof(nets[0]); n++) {
+        for (int f = 0; f < BS_XKEY__COUNT; f++) {
+            const char *name = bs_bip32_form_name(nets[n], (bs_xkey_form)f);
+            key.network = nets[n];
+            key.form = (bs_xkey_form)f;
+            assert_int_equal(bs_bip32_serialize(&key, text, sizeof(text)), BS_OK);
+            assert_int_equal(strlen(name), 4);
+            assert_memory_equal(text, name, 4);
+        }
+    }
+    assert_string_equal(bs_bip32_form_name(BS_NETWORK_MAIN, BS_XKEY_ZPUB), "zpub");
+    assert_string_equal(bs_bip32_form_name(BS_NETWORK_REGTEST, BS_XKEY_XPUB), "tpub");
+    assert_string_equal(bs_bip32_form_name(BS_NETWORK_INVALID, BS_XKEY_XPUB), "");
+    assert_string_equal(bs_bip32_form_name(BS_NETWORK_MAIN, BS_XKEY__COUNT), "");
+}
+
 int
 main(void)
 {
@@ -618,6 +645,7 @@ main(void)
         cmocka_unit_test(test_bip32_hardened_and_malformed_paths),
         cmocka_unit_test(test_bip32_derive_in_place_and_depth_limit),
         cmocka_unit_test(test_bip32_derivation_from_many_threads),
+        cmocka_unit_test(test_bip32_form_names_are_the_prefixes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

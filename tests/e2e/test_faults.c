@@ -547,6 +547,41 @@ crash_in_keys_import(const char *failpoint, bool next_touch)
     assert_balances(&sc, FUNDS, 0, FUNDS, 0);
 }
 
+/* `keys derive` dies after checking its addresses, before it claims any
+ * index: nothing was claimed, so the derive run again starts at index 0
+ * (and a second one goes on after it); check holds either way. */
+static void
+crash_in_keys_derive(const char *failpoint, bool next_touch)
+{
+    /* BIP32 test vector 1's master key as a tpub. */
+    const char *const derive[] = {
+        "keys",
+        "derive",
+        "--xpub",
+        "tpubD6NzVbkrYhZ4XgiXtGrdW5XDAPFCL9h7we1vwNCpn8tGbBcgfVYjXyhWo4E1xkh56hjod1RhGjxbaTLV3X4F"
+        "yWuejifB9jusQ46QzG87VKp",
+        "--count",
+        "2",
+        "--sets",
+        "1",
+        "--page-size",
+        "2",
+        NULL};
+    char path[URL_SIZE];
+    scenario sc;
+
+    make_funding_scenario(&sc, false, path, sizeof(path));
+    run(&sc, failpoint, BS_FAILPOINT_EXIT, derive);
+    if (!next_touch)
+        run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
+    assert_check_holds(&sc);
+    run_exact(&sc, derive, 0, "{\"first_index\":0,\"count\":2,\"already_known\":0}\n", "");
+    run_exact(&sc, derive, 0, "{\"first_index\":2,\"count\":2,\"already_known\":0}\n", "");
+    assert_check_holds(&sc);
+    assert_keys_consistent(&sc, 4, 0);
+    assert_balances(&sc, FUNDS, 0, FUNDS, 0);
+}
+
 /* alice's first Get Key (which fills the set's first page) dies; alice
  * asks again, or the sweeper runs; then carol gets a key too. */
 static void
@@ -685,6 +720,7 @@ static const crash_case cases[] = {
     {"adjust", crash_in_adjust},
     {"ad", crash_in_ad},
     {"keys-import", crash_in_keys_import},
+    {"keys-derive", crash_in_keys_derive},
     {"get-key", crash_in_get_key},
     {"get-key-none-left", crash_when_no_key_left},
     {"done", crash_in_done},

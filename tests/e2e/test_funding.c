@@ -1843,8 +1843,8 @@ test_funding_derive_from_tpub(void **state)
                 ? ARGS("keys", "derive", "--xpub", tpub, "--count", "2", "--type", "p2pkh")
                 : ARGS("keys", "derive", "--xpub", tpub, "--count", "2", "--type", "p2sh-p2wpkh"),
             1,
-            "bitslot: this store derives p2wpkh addresses from that key already; give --type "
-            "p2wpkh to derive more (one key, one type: each index is used once)\n");
+            "bitslot: this store derives p2wpkh addresses from that key already; give it as tpub "
+            "with --type p2wpkh to derive more (one key, one type: each index is used once)\n");
     expect_line(&s, NULL, ARGS("keys", "status"),
                 "{\"total\":10,\"available\":10,\"handed_out\":0,\"claimed_not_handed_out\":0,"
                 "\"on_pages\":0,\"fills_in_progress\":0}");
