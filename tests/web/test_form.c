@@ -353,8 +353,8 @@ test_form_urlencoded_bad_escapes_are_malformed(void **state)
 static void
 test_form_urlencoded_text_must_be_utf8(void **state)
 {
-    static const char *const bad[] = {"%C3%28", "%C0%AF", "%ED%A0%80", "%F4%90%80%80",
-                                      "%FF",    "%C3",    "\xff",      "%E2%82"};
+    static const char *const bad[] = {"%C3%28", "%C0%AF", "%ED%A0%80", "%F4%90%80%80", "%FF", "%C3",
+                                      "\xff",   "%E2%82", "%E0%80%80", "%F0%80%80%80"};
     bs_form form;
     bs_form_error err;
     char body[64];
@@ -527,6 +527,18 @@ test_form_boundary_from_the_content_type(void **state)
                      "the form is malformed: the parameters of the Content-Type are not "
                      "well-formed");
     boundary_refused("multipart/form-data; boundary=\"abc", BS_INVALID, 400,
+                     "the form is malformed: the parameters of the Content-Type are not "
+                     "well-formed");
+    boundary_refused("multipart/form-data; boundary=\"ab\\", BS_INVALID, 400,
+                     "the form is malformed: the parameters of the Content-Type are not "
+                     "well-formed");
+    boundary_refused("multipart/form-data; boundary=\"a\x01\"", BS_INVALID, 400,
+                     "the form is malformed: the parameters of the Content-Type are not "
+                     "well-formed");
+    boundary_refused("multipart/form-data; boundary=\"a\\\x7f\"", BS_INVALID, 400,
+                     "the form is malformed: the parameters of the Content-Type are not "
+                     "well-formed");
+    boundary_refused("multipart/form-data; boundary=; x=y", BS_INVALID, 400,
                      "the form is malformed: the parameters of the Content-Type are not "
                      "well-formed");
     boundary_refused("multipart/form-data; boundary", BS_INVALID, 400,
@@ -919,6 +931,9 @@ test_form_multipart_field_limits_at_and_past(void **state)
         refused(B "\r\n" CD "z\r\n\r\n\r\n" B "--\r\n", &limits, BS_OK, NULL);
         refused(B "\r\n" CD "z\r\n\r\nz\r\n" B "--\r\n", &limits, BS_TOOLARGE,
                 "the form field \"z\" is larger than 0 bytes");
+        /* Past the limit with bytes held back as a possible delimiter. */
+        refused(B "\r\n" CD "z\r\n\r\n\r\n--X\r\n" B "--\r\n", &limits, BS_TOOLARGE,
+                "the form field \"z\" is larger than 0 bytes");
     }
 }
 
@@ -1085,6 +1100,8 @@ test_form_multipart_text_and_binary(void **state)
     /* Cut short by the delimiter. */
     refused(B "\r\n" CD "\"hover\"\r\n\r\na\xe2\x82\r\n" B "--\r\n", &ad_limits, BS_INVALID,
             "the form is malformed: the field \"hover\" is not UTF-8 text");
+    refused(B "\r\n" CD "\"hover\"\r\n\r\na\xe2\r\n" B "\r\n" CD "url\r\n\r\nu\r\n" B "--\r\n",
+            &ad_limits, BS_INVALID, "the form is malformed: the field \"hover\" is not UTF-8 text");
     refused(B "\r\n" CD "\"hover\"\r\n\r\n\xe2\x82\xac\xf0\x9f\x98\x80\r\n" B "--\r\n", &ad_limits,
             BS_OK, NULL);
     check_multipart(file, sizeof(file) - 1, &ad_limits, BS_OK, NULL, &form);
@@ -1120,7 +1137,8 @@ test_form_multipart_handler_refusals_are_sticky(void **state)
 {
     static const bs_form_handler h1 = {refuse_part, NULL, NULL};
     static const bs_form_handler h2 = {NULL, refuse_data_with_words, NULL};
-    static const char body[] = B "\r\n" CD "\"url\"\r\n\r\nu\r\n" B "--\r\n";
+    static const char body[] =
+        B "\r\n" CD "\"hover\"\r\n\r\nh\r\n" B "\r\n" CD "\"url\"\r\n\r\nu\r\n" B "--\r\n";
     bs_form_multipart *mp;
     bs_form_error err;
 
