@@ -7,6 +7,8 @@
 #define BS_WEB_API_H
 
 #include "core/words.h"
+
+#define BS_WEB_QUERY_MAX 8192 /* bytes of a query string */
 #include "web/call.h"
 
 /* GET /healthz: 200 {"store":"ok","node":"ok"|"none"}, or 503 saying which
@@ -67,10 +69,10 @@ bool bs_api_int_field(bs_web_call *call, json_t *body, const char *name, bool re
 bool bs_api_string_field(bs_web_call *call, json_t *body, const char *name, bool required,
                          const char **out);
 
-/* Query parameter `name` (the raw text after "name=", which must be made
- * of unreserved characters) into out[size], or "" when absent. False after
- * answering 400 for an unknown parameter (not in `known`, NULL-ended), one
- * given twice, or a value that needs decoding or is too long. */
+/* Query parameter `name`, decoded (web/form.h: the query is an
+ * urlencoded form), into out[size], or "" when absent. False after
+ * answering 400 for a malformed query, an unknown parameter (not in
+ * `known`, NULL-ended), one given twice, or a value too long for out. */
 bool bs_api_query(bs_web_call *call, const char *const *known, const char *name, char *out,
                   size_t size);
 

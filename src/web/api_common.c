@@ -10,6 +10,7 @@
 #include "core/words.h"
 #include "util/text.h"
 #include "web/api.h"
+#include "web/form.h"
 
 void
 bs_api_said(bs_web_call *call, const bs_said *said)
@@ -163,48 +164,38 @@ bs_api_string_field(bs_web_call *call, json_t *body, const char *name, bool requ
 bool
 bs_api_query(bs_web_call *call, const char *const *known, const char *name, char *out, size_t size)
 {
-    static const char unreserved[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                     "0123456789-._~";
-    const char *p = call->query;
+    bs_form_limits limits = {.body_max = BS_WEB_QUERY_MAX, .others = true, .other_max = 1024};
     char names[256], buf[128];
-    bool found = false;
+    const bs_form_field *f;
+    bs_form_error err;
+    bs_form form;
 
     out[0] = '\0';
-    while (*p != '\0') {
-        size_t len = strcspn(p, "&"), nlen = strcspn(p, "=&");
-        const char *value = p + nlen + (p[nlen] == '=');
-        size_t vlen = len - (size_t)(value - p);
-
-        if (len == 0) { /* "a=1&&b=2": an empty part */
-            p++;
-            continue;
-        }
-        if (!known_name(known, p, nlen)) {
+    if (bs_form_parse_urlencoded(call->query, strlen(call->query), &limits, &form, &err) != BS_OK) {
+        bs_web_call_error(call, 400, "bad_query", "the query string: %s", err.message);
+        return false;
+    }
+    for (size_t i = 0; i < form.count; i++) {
+        f = &form.fields[i];
+        if (!known_name(known, f->name, strlen(f->name))) {
             list_names(known, names, sizeof(names));
             bs_web_call_error(call, 400, "unknown_parameter",
                               "unknown query parameter \"%s\" (known: %s)",
-                              shown(p, nlen, buf, sizeof(buf)), names);
+                              shown(f->name, strlen(f->name), buf, sizeof(buf)), names);
+            bs_form_release(&form);
             return false;
         }
-        if (nlen == strlen(name) && memcmp(p, name, nlen) == 0) {
-            if (found) {
-                bs_web_call_error(call, 400, "invalid_parameter",
-                                  "the query parameter \"%s\" is given twice", name);
-                return false;
-            }
-            if (vlen >= size || strspn(value, unreserved) < vlen) {
-                bs_web_call_error(call, 400, "invalid_parameter",
-                                  "invalid query parameter \"%s\" (at most %zu letters, digits, "
-                                  "'-', '.', '_' or '~')",
-                                  name, size - 1);
-                return false;
-            }
-            memcpy(out, value, vlen);
-            out[vlen] = '\0';
-            found = true;
-        }
-        p += len + (p[len] == '&');
     }
+    f = bs_form_get(&form, name);
+    if (f != NULL && f->len >= size) {
+        bs_web_call_error(call, 400, "invalid_parameter",
+                          "the query parameter \"%s\" is longer than %zu bytes", name, size - 1);
+        bs_form_release(&form);
+        return false;
+    }
+    if (f != NULL)
+        memcpy(out, f->value, f->len + 1);
+    bs_form_release(&form);
     return true;
 }
 

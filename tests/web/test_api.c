@@ -180,9 +180,15 @@ test_api_campaigns_create_list_show(void **state)
                     "{\"error\":{\"code\":\"no_account\",\"message\":\"no account "
                     "\\\"nobody\\\"\"}}");
     bs_test_refused(&s.site, "GET", "/api/v1/campaigns?owner=a%20b", NULL, NULL, 400,
-                    "{\"error\":{\"code\":\"invalid_parameter\",\"message\":\"invalid query "
-                    "parameter \\\"owner\\\" (at most 65 letters, digits, '-', '.', '_' or "
-                    "'~')\"}}");
+                    "{\"error\":{\"code\":\"invalid_field\",\"message\":\"invalid account "
+                    "name \\\"a b\\\" (letters, digits and _, at most 64)\"}}");
+    bs_test_refused(&s.site, "GET", "/api/v1/campaigns?owner=a&owner=b", NULL, NULL, 400,
+                    "{\"error\":{\"code\":\"bad_query\",\"message\":\"the query string: the "
+                    "form gives the field \\\"owner\\\" twice\"}}");
+    bs_test_refused(&s.site, "GET", "/api/v1/campaigns?owner=%zz", NULL, NULL, 400,
+                    "{\"error\":{\"code\":\"bad_query\",\"message\":\"the query string: the "
+                    "form is malformed: the field \\\"owner\\\" has a '%' without two hex "
+                    "digits after it\"}}");
     bs_test_refused(&s.site, "GET", "/api/v1/campaigns?page=2", NULL, NULL, 400,
                     "{\"error\":{\"code\":\"unknown_parameter\",\"message\":\"unknown query "
                     "parameter \\\"page\\\" (known: \\\"owner\\\")\"}}");
