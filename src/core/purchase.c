@@ -10,6 +10,7 @@
 #include "core/price.h"
 #include "core/purchase.h"
 #include "util/failpoint.h"
+#include "util/metrics.h"
 #include "util/money.h"
 
 /* The slot document a purchase intent adds. */
@@ -375,8 +376,10 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
     bs_failpoint(BS_FP_PURCHASE_LOCKED);
 
     st = bs_purchase_resume(ctx, canon, &fill, &res->slot);
-    if (st == BS_OK)
+    if (st == BS_OK) {
         res->balance -= fill.price;
+        bs_metric_add(BS_METRIC_PURCHASES, 1);
+    }
     if (st == BS_SOLD) {
         bs_slot winner;
         if (bs_docs_slot(ctx, &fill.campaign, fill.slot, &winner) == BS_OK)
