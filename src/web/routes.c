@@ -4,9 +4,20 @@
 #include <string.h>
 
 #include "web/api.h"
+#include "web/embed.h"
+#include "web/metrics.h"
 #include "web/routes.h"
 
+/* Routes of the worker pool leave `on_loop` out. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 const bs_web_route bs_web_routes[] = {
+    /* Answered on the loop, from memory (web/live.h). */
+    {"GET", "/embed/{owner}/{index}", NULL, bs_embed_page},
+    {"GET", "/img/{file}", NULL, bs_embed_image},
+    {"GET", "/go/{owner}/{index}/{slot}", NULL, bs_embed_go},
+    {"GET", "/metrics", NULL, bs_metrics_page},
+    /* On a worker (web/call.h). */
     {"GET", "/healthz", bs_api_health},
     {"POST", "/api/v1/accounts", bs_api_account_create},
     {"GET", "/api/v1/account", bs_api_account_show},

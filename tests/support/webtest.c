@@ -65,9 +65,52 @@ collect(char *ptr, size_t size, size_t n, void *arg)
     return size * n;
 }
 
+static bs_test_response request(const bs_test_server *s, const char *method, const char *path,
+                                const char *api_key, const char *body, const char *const *extra);
+
 bs_test_response
 bs_test_http(const bs_test_server *s, const char *method, const char *path, const char *api_key,
              const char *body)
+{
+    return request(s, method, path, api_key, body, NULL);
+}
+
+bs_test_response
+bs_test_get(const bs_test_server *s, const char *path, const char *const *headers)
+{
+    return request(s, "GET", path, NULL, NULL, headers);
+}
+
+long long
+bs_test_metric(const bs_test_server *s, const char *sample)
+{
+    bs_test_response r = bs_test_get(s, "/metrics", NULL);
+    size_t n = strlen(sample);
+    long long value = -1;
+
+    for (const char *line = r.body; line != NULL && *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        if (strncmp(line, sample, n) == 0 && line[n] == ' ') {
+            value = strtoll(line + n + 1, NULL, 10);
+            break;
+        }
+        line = end != NULL ? end + 1 : NULL;
+    }
+    bs_test_response_release(&r);
+    return value;
+}
+
+int
+bs_test_server_port(const bs_test_server *s)
+{
+    const char *colon = strrchr(s->base, ':');
+
+    return colon != NULL ? (int)strtol(colon + 1, NULL, 10) : -1;
+}
+
+static bs_test_response
+request(const bs_test_server *s, const char *method, const char *path, const char *api_key,
+        const char *body, const char *const *extra)
 {
     bs_test_response r = {0, NULL, NULL};
     buffer out = {calloc(1, 1), 0}, head = {calloc(1, 1), 0};
@@ -90,6 +133,8 @@ bs_test_http(const bs_test_server *s, const char *method, const char *path, cons
         snprintf(auth, sizeof(auth), "Authorization: Bearer %s", api_key);
         headers = curl_slist_append(headers, auth);
     }
+    for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
+        headers = curl_slist_append(headers, extra[i]);
     if (body != NULL) {
         headers = curl_slist_append(headers, "Content-Type: application/json");
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
