@@ -79,6 +79,7 @@ struct bs_web_entry {
     int64_t known_end;     /* the sold slots known end then (INT64_MIN: none) */
     /* Any thread (written under poll_lock): */
     atomic_int_fast64_t last_poll; /* ms; 0: never */
+    bs_status last_failure;        /* under poll_lock: of the last poll (BS_OK: none) */
     atomic_int_fast64_t last_hit;  /* ms */
     atomic_int listeners;
 };
@@ -667,16 +668,22 @@ poll_due(bs_web_showing *s)
         char ref[BS_REF_MAX];
         bs_status st = BS_OK;
 
+        bool news;
+
         pthread_mutex_lock(&e->poll_lock);
         if (now_ms() - atomic_load(&e->last_poll) >= BS_WEB_POLL_MS)
             st = poll_campaign(s, e, &s->ctx);
+        st = st == BS_NOTFOUND ? BS_OK : st;
+        news = st != e->last_failure; /* said once, not twice a second */
+        e->last_failure = st;
         pthread_mutex_unlock(&e->poll_lock);
-        if (st != BS_OK && st != BS_NOTFOUND) {
-            bs_ref_format(&e->ref, ref);
+        bs_ref_format(&e->ref, ref);
+        if (news && st != BS_OK)
             bs_log_warning("campaign \"%s\": cannot read what it shows (%s); showing what it "
-                           "showed",
+                           "showed until it can",
                            ref, bs_strerror(st));
-        }
+        else if (news)
+            bs_log_warning("campaign \"%s\": read again", ref);
         pthread_mutex_lock(&s->lock);
         e->refs--;
         pthread_mutex_unlock(&s->lock);
