@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "web/embed.h"
+#include "web/events.h"
 #include "web/live.h"
 #include "web/metrics.h"
 #include "web/routes.h"
@@ -144,6 +145,7 @@ bs_web_live_loop_init(bs_web_live *live, h2o_context_t *context)
     }
     *h2o_context_get_storage(context, &live->storage_key, NULL) = loop;
     bs_web_pool_receiver(context->queue, &loop->back);
+    bs_events_loop_init(loop);
     live->loops[live->nloops++] = loop;
 }
 
@@ -153,6 +155,7 @@ bs_web_live_loop_stop(bs_web_live *live, h2o_context_t *context)
     bs_web_loop *loop = *h2o_context_get_storage(context, &live->storage_key, NULL);
 
     loop->stopping = true;
+    bs_events_loop_stop(loop);
 }
 
 void
@@ -198,7 +201,7 @@ bs_web_live_start(const bs_ctx *ctx, const bs_web_config *config, bs_web_pool *p
     bs_embed_csp(live->public_url, live->csp, sizeof(live->csp));
     st = bs_web_tally_start(&live->ctx, live->process, &live->tally);
     if (st == BS_OK)
-        st = bs_web_showing_start(&live->ctx, live->tally, bs_embed_render, NULL, live,
+        st = bs_web_showing_start(&live->ctx, live->tally, bs_embed_render, bs_events_changed, live,
                                   &live->showing);
     if (st != BS_OK) {
         bs_web_tally_stop(live->tally);

@@ -5,6 +5,7 @@
 
 #include "web/api.h"
 #include "web/embed.h"
+#include "web/events.h"
 #include "web/metrics.h"
 #include "web/routes.h"
 
@@ -16,6 +17,7 @@ const bs_web_route bs_web_routes[] = {
     {"GET", "/embed/{owner}/{index}", NULL, bs_embed_page},
     {"GET", "/img/{file}", NULL, bs_embed_image},
     {"GET", "/go/{owner}/{index}/{slot}", NULL, bs_embed_go},
+    {"GET", "/api/v1/campaigns/{owner}/{index}/events", NULL, bs_events_stream},
     {"GET", "/metrics", NULL, bs_metrics_page},
     /* On a worker (web/call.h). */
     {"GET", "/healthz", bs_api_health},
