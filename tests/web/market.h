@@ -108,6 +108,27 @@ market_buy(const market *m, const char *ad, const char *now)
               ARGS("buy", "alice", "bob/0", "--ad", ad));
 }
 
+/* alice buys the next slot of bob/0 with `ad`, and the command stops
+ * itself right after the purchase is complete in the store (failpoint
+ * purchase.campaign-advanced): the moment a test measures from. Let it
+ * finish with market_resume. */
+static inline void
+market_buy_paused(const market *m, const char *ad, bs_test_paused *p)
+{
+    bs_test_start_paused(p, "purchase.campaign-advanced",
+                         ARGS("--store", m->url, "buy", "alice", "bob/0", "--ad", ad), NULL);
+}
+
+static inline void
+market_resume(bs_test_paused *p)
+{
+    bs_test_output r = bs_test_resume(p);
+
+    if (r.exit_code != 0)
+        fail_msg("bitslot buy: exit %d: %s", r.exit_code, r.err);
+    bs_test_output_release(&r);
+}
+
 /* A server on the market's store: no background recovery in the test's
  * time (it would read the whole store). */
 static inline void
