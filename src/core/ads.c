@@ -172,3 +172,61 @@ bs_ads_list(bs_ctx *ctx, const char *owner, bs_ad **out, size_t *count)
     bs_prefix_ads_of(canon, prefix);
     return bs_docs_collect(ctx, prefix, sizeof(**out), decode_ad, (void **)out, count);
 }
+
+bs_status
+bs_ads_image(bs_ctx *ctx, const char *digest, int64_t chunks, unsigned char **data, size_t *len)
+{
+    /* An image is at most BS_IMAGE_MAX_BYTES, so it has at most this many
+     * chunks. */
+    const int64_t most = (BS_IMAGE_MAX_BYTES + BS_IMAGE_CHUNK - 1) / BS_IMAGE_CHUNK;
+    unsigned char got[crypto_hash_sha256_BYTES], want[crypto_hash_sha256_BYTES];
+    unsigned char *bytes = NULL;
+    size_t have = 0;
+    int64_t c;
+    bs_status st = BS_OK;
+
+    *data = NULL;
+    *len = 0;
+    if (strlen(digest) != BS_DIGEST_HEX_LEN ||
+        strspn(digest, "0123456789abcdef") != BS_DIGEST_HEX_LEN ||
+        sodium_hex2bin(want, sizeof(want), digest, BS_DIGEST_HEX_LEN, NULL, NULL, NULL) != 0 ||
+        chunks < 0 || chunks > most)
+        return BS_INVALID;
+    for (c = 0; c < (chunks > 0 ? chunks : most + 1) && st == BS_OK; c++) {
+        char key[BS_KEY_BUF], *value;
+        unsigned char *grown;
+        size_t n;
+
+        bs_key_image_chunk(digest, (uint32_t)c, key);
+        st = bs_store_get(ctx->store, key, &value, &n, NULL);
+        if (st == BS_NOTFOUND && chunks == 0 && c > 0) {
+            st = BS_OK;
+            break;
+        }
+        if (st != BS_OK)
+            break;
+        grown = have + n <= BS_IMAGE_MAX_BYTES ? realloc(bytes, have + n + 1) : NULL;
+        if (grown == NULL) {
+            st = have + n > BS_IMAGE_MAX_BYTES ? BS_CORRUPT : BS_NOMEM;
+        } else {
+            bytes = grown;
+            memcpy(bytes + have, value, n);
+            have += n;
+        }
+        free(value);
+    }
+    if (st == BS_OK) {
+        crypto_hash_sha256(got, bytes, have);
+        if (sodium_memcmp(got, want, sizeof(got)) != 0)
+            st = BS_CORRUPT;
+    }
+    if (st == BS_NOTFOUND && chunks > 0)
+        st = c > 0 ? BS_CORRUPT : BS_NOTFOUND; /* the first chunk there, a later one not */
+    if (st != BS_OK) {
+        free(bytes);
+        return st;
+    }
+    *data = bytes;
+    *len = have;
+    return BS_OK;
+}

@@ -56,4 +56,13 @@ bs_status bs_ads_add(bs_ctx *ctx, const bs_ad_upload *upload, bs_ad *ad, bs_ad_p
 /* Every ad of `owner`, in order; *out is malloc'ed (free it). */
 bs_status bs_ads_list(bs_ctx *ctx, const char *owner, bs_ad **out, size_t *count);
 
+/* The stored image whose sha256 is `digest` (64 lowercase hex digits): its
+ * chunks read and joined. `chunks` is how many there are (the ad's
+ * `chunks`), or 0 when unknown (read until one is missing). BS_NOTFOUND
+ * when there is no such image; BS_CORRUPT when the bytes found do not hash
+ * to `digest` (a chunk missing or damaged). On BS_OK *data is malloc'ed
+ * (free it) and *len its length. */
+bs_status bs_ads_image(bs_ctx *ctx, const char *digest, int64_t chunks, unsigned char **data,
+                       size_t *len);
+
 #endif

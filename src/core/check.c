@@ -25,6 +25,9 @@
  *      is left in the middle of a fill, no key import left half done; no
  *      account left `getting`; each account's deposit entries add up to what
  *      its keys credited.
+ *   4. counts (stats/..., core/stats.h): each document is one process's
+ *      counts of a slot, under the key its content names, of a slot that
+ *      was sold. Counts are not money: they take no part in the sums.
  * Then the money: Σ balances + Σ owed to sellers and the operator (debited,
  * not yet credited) = Σ adjustments + Σ deposits − Σ withdrawals.
  *
@@ -44,6 +47,7 @@
 #include "core/keys.h"
 #include "model/apikey.h"
 #include "model/keys.h"
+#include "model/stats.h"
 #include "util/grow.h"
 #include "util/money.h"
 #include "util/text.h"
@@ -688,6 +692,33 @@ check_keys(checker *ck)
     return BS_OK;
 }
 
+/* One process's counts of a slot: well formed, under its own key, of a
+ * slot that was sold. */
+static bs_status
+check_stats(const bs_store_doc *doc, void *arg)
+{
+    checker *ck = arg;
+    char key[BS_KEY_BUF], ref[BS_REF_MAX];
+    bs_stats s;
+    bs_slot slot;
+    bs_status st;
+
+    if (bs_stats_decode(doc->value, doc->len, &s) != BS_OK) {
+        violation(ck, "document \"%s\" is not the counts of a slot", doc->key);
+        return BS_OK;
+    }
+    bs_key_stats(&s.campaign, s.slot, s.process, key);
+    bs_slot_ref_format(&s.campaign, s.slot, ref);
+    if (strcmp(key, doc->key) != 0) {
+        violation(ck, "document \"%s\" holds the counts of slot %s, not its own", doc->key, ref);
+        return BS_OK;
+    }
+    st = bs_docs_slot(ck->ctx, &s.campaign, s.slot, &slot);
+    if (st == BS_NOTFOUND)
+        violation(ck, "document \"%s\" counts slot %s, which was never sold", doc->key, ref);
+    return bs_status_outage(st) ? st : BS_OK; /* a damaged slot is named by pass 2 */
+}
+
 bs_status
 bs_check_run(bs_ctx *ctx, bs_check_report report, void *arg, bs_check_summary *sum)
 {
@@ -718,6 +749,8 @@ bs_check_run(bs_ctx *ctx, bs_check_report report, void *arg, bs_check_summary *s
     if (st != BS_OK)
         goto release_operator;
     st = check_keys(&ck);
+    if (st == BS_OK)
+        st = bs_docs_each(ctx, BS_PREFIX_STATS, check_stats, &ck);
     if (st != BS_OK)
         goto release_operator;
     for (size_t i = 0; i < ck.entry_count; i++)

@@ -325,6 +325,14 @@ typedef struct credit {
                          earlier write of it (0: none) */
 } credit;
 
+/* A deposit credited by this process, for the operator's counters. */
+static void
+count_deposit(int64_t sats)
+{
+    bs_metric_add(BS_METRIC_DEPOSITS, 1);
+    bs_metric_add(BS_METRIC_DEPOSITS_SATS, sats);
+}
+
 /* Credit what a key received beyond what it had credited, in the CAS that
  * records it; Done also retires the key (have → none). */
 static bs_status
@@ -410,6 +418,8 @@ bs_funding_done(bs_ctx *ctx, const char *name, int64_t *credited, int64_t *balan
     }
     if (st != BS_OK)
         return st;
+    if (c.applied == 0 && c.credited > 0)
+        count_deposit(c.credited);
     bs_failpoint(BS_FP_FUNDS_CREDITED);
     *balance = c.balance;
     (void)bs_books_flush(ctx, canon); /* done either way; recovery copies the entry later */
@@ -449,6 +459,7 @@ sweep_account(sweep *sw, const char *canon, const bs_account *a)
             continue;
         }
         if (st == BS_OK && c.credited > 0) {
+            count_deposit(c.credited);
             bs_failpoint(BS_FP_FUNDS_SWEPT);
             sw->report->credits++;
         }
@@ -469,8 +480,10 @@ sweep_one(sweep *sw, const char *canon, const bs_account *a)
     if (a->btc.state == BS_BTC_GETTING) {
         bs_btc_key getting = a->btc;
         st = complete_getting(sw->ctx, canon, &getting, address);
-        if (st == BS_OK)
+        if (st == BS_OK) {
             sw->report->keys_finished++;
+            bs_metric_add(BS_METRIC_RECOVERIES, 1);
+        }
         if (st == BS_LOCKED || st == BS_NODE_DOWN || st == BS_EXHAUSTED)
             st = BS_OK; /* next sweep */
     } else if (a->btc.state == BS_BTC_HAVE) {

@@ -11,6 +11,7 @@
 #include "core/price.h"
 #include "core/purchase.h"
 #include "util/failpoint.h"
+#include "util/metrics.h"
 #include "util/money.h"
 
 /* The slot document a purchase intent adds. */
@@ -166,27 +167,37 @@ bs_purchase_sync(bs_ctx *ctx, const bs_ref *campaign, bs_campaign *out)
     }
 }
 
+void
+bs_purchase_quote_at(const bs_campaign *campaign, int64_t now, bs_purchase_quote *q)
+{
+    bs_price_last last = {0};
+
+    memset(q, 0, sizeof(*q));
+    q->campaign = *campaign;
+    if (campaign->has_last) {
+        last.exists = true;
+        last.price = campaign->last.price;
+        last.time = campaign->last.time;
+        last.end = campaign->last.end;
+        q->next_slot = campaign->last.index + 1;
+    }
+    q->price = bs_price_next(campaign->min_price, &last, now);
+    q->start = last.exists && last.end > now ? last.end : now;
+    q->end = q->start + campaign->slot_seconds;
+}
+
 bs_status
 bs_purchase_quote_now(bs_ctx *ctx, const bs_ref *campaign, bs_purchase_quote *q)
 {
     int64_t now = bs_ctx_now(ctx);
-    bs_price_last last = {0};
+    bs_campaign c;
     bs_status st;
 
     memset(q, 0, sizeof(*q));
-    st = bs_purchase_sync(ctx, campaign, &q->campaign);
+    st = bs_purchase_sync(ctx, campaign, &c);
     if (st != BS_OK)
         return st;
-    if (q->campaign.has_last) {
-        last.exists = true;
-        last.price = q->campaign.last.price;
-        last.time = q->campaign.last.time;
-        last.end = q->campaign.last.end;
-        q->next_slot = q->campaign.last.index + 1;
-    }
-    q->price = bs_price_next(q->campaign.min_price, &last, now);
-    q->start = last.exists && last.end > now ? last.end : now;
-    q->end = q->start + q->campaign.slot_seconds;
+    bs_purchase_quote_at(&c, now, q);
     return BS_OK;
 }
 
@@ -379,8 +390,10 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
     bs_failpoint(BS_FP_PURCHASE_LOCKED);
 
     st = bs_purchase_resume(ctx, canon, &fill, &res->slot);
-    if (st == BS_OK)
+    if (st == BS_OK) {
         res->balance -= fill.price;
+        bs_metric_add(BS_METRIC_PURCHASES, 1);
+    }
     if (st == BS_SOLD) {
         bs_slot winner;
         if (bs_docs_slot(ctx, &fill.campaign, fill.slot, &winner) == BS_OK)

@@ -103,6 +103,11 @@ typedef struct bs_purchase_quote {
 
 bs_status bs_purchase_quote_now(bs_ctx *ctx, const bs_ref *campaign, bs_purchase_quote *quote);
 
+/* The same from a campaign as read (no store access, no sync): what a
+ * process that keeps a campaign in memory (the server's embed and live
+ * events) quotes at `now` between two reads. */
+void bs_purchase_quote_at(const bs_campaign *campaign, int64_t now, bs_purchase_quote *quote);
+
 /* The campaign as `campaign show` and the API show it: its view with
  * price_now and next_slot {index, start, end}. NULL when out of memory. */
 json_t *bs_purchase_quote_view(const bs_purchase_quote *quote);

@@ -10,6 +10,7 @@
 #include "core/purchase.h"
 #include "core/recover.h"
 #include "util/log.h"
+#include "util/metrics.h"
 
 /* Finish the account's intent; *finished tells whether there was one. */
 static bs_status
@@ -27,6 +28,8 @@ recover_one(bs_ctx *ctx, const char *canon, bool *finished)
         if (st == BS_SOLD)
             st = BS_OK;
         *finished = true;
+        if (st == BS_OK)
+            bs_metric_add(BS_METRIC_RECOVERIES, 1);
     }
     bs_account_release(&a);
     if (st == BS_OK)
@@ -146,5 +149,6 @@ bs_recover_all(bs_ctx *ctx, bs_recover_report *report, bs_recover_note note, voi
         st = bs_docs_each(ctx, BS_PREFIX_CAMPAIGNS, recover_campaign_doc, &sw);
     if (st == BS_OK)
         st = bs_keys_finish_imports(ctx, &report->imports, &report->problems, note, arg);
+    bs_metric_add(BS_METRIC_RECOVERIES, (int64_t)report->imports);
     return st;
 }

@@ -761,3 +761,9 @@ bs_image_explain(bs_image_reason reason)
         return "unknown reason";
     return reason_messages[reason];
 }
+
+const char *
+bs_image_mime_of(const void *data, size_t len)
+{
+    return format_mime[detect_format(data, len)];
+}

@@ -119,4 +119,10 @@ void bs_image_release(bs_image *img);
  * gives "unknown reason"). */
 const char *bs_image_explain(bs_image_reason reason);
 
+/* The MIME type of the format `len` bytes at `data` are in, found from
+ * the content as bs_image_normalize finds it ("image/png"; static
+ * storage), or NULL when they are in none of the accepted formats. Looks
+ * at the first bytes only: it checks nothing else. */
+const char *bs_image_mime_of(const void *data, size_t len);
+
 #endif

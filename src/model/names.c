@@ -156,6 +156,13 @@ bs_key_image_chunk(const char *digest_hex, uint32_t chunk, char out[BS_KEY_BUF])
 }
 
 void
+bs_key_stats(const bs_ref *campaign, uint32_t slot, const char *process, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, BS_PREFIX_STATS "%s/%010u/%010u/%s", campaign->owner,
+             (unsigned)campaign->index, (unsigned)slot, process);
+}
+
+void
 bs_prefix_campaigns_of(const char *canon, char out[BS_KEY_BUF])
 {
     snprintf(out, BS_KEY_BUF, "campaign/%s/", canon);
@@ -177,6 +184,13 @@ void
 bs_prefix_ledger_of(const char *canon, char out[BS_KEY_BUF])
 {
     snprintf(out, BS_KEY_BUF, "ledger/%s/", canon);
+}
+
+void
+bs_prefix_stats_of(const bs_ref *campaign, uint32_t slot, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, BS_PREFIX_STATS "%s/%010u/%010u/", campaign->owner,
+             (unsigned)campaign->index, (unsigned)slot);
 }
 
 bs_status

@@ -62,16 +62,22 @@ void bs_key_slot(const bs_ref *campaign, uint32_t slot, char out[BS_KEY_BUF]);
 void bs_key_ad(const bs_ref *ad, char out[BS_KEY_BUF]);
 void bs_key_ledger(const char *canon, int64_t seq, char out[BS_KEY_BUF]);
 void bs_key_image_chunk(const char *digest_hex, uint32_t chunk, char out[BS_KEY_BUF]);
+/* stats/<owner>/<i>/<slot>/<process>: one process's counts of a slot
+ * (model/stats.h); `process` is that process's id (util/id.h). */
+void bs_key_stats(const bs_ref *campaign, uint32_t slot, const char *process, char out[BS_KEY_BUF]);
 
 /* Key prefixes for scans. */
 #define BS_PREFIX_ACCOUNTS  "account/"
 #define BS_PREFIX_APIKEYS   "apikey/"
 #define BS_PREFIX_CAMPAIGNS "campaign/"
 #define BS_PREFIX_IDEM      "idem/"
+#define BS_PREFIX_STATS     "stats/"
 void bs_prefix_campaigns_of(const char *canon, char out[BS_KEY_BUF]);
 void bs_prefix_slots_of(const bs_ref *campaign, char out[BS_KEY_BUF]);
 void bs_prefix_ads_of(const char *canon, char out[BS_KEY_BUF]);
 void bs_prefix_ledger_of(const char *canon, char out[BS_KEY_BUF]);
+/* Every process's counts of one slot. */
+void bs_prefix_stats_of(const bs_ref *campaign, uint32_t slot, char out[BS_KEY_BUF]);
 
 /* prefix + the index padded as in keys ("campaign/bob/" + 3 →
  * "campaign/bob/0000000003"). */

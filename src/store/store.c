@@ -9,6 +9,7 @@
 
 #include "store/store.h"
 #include "store/store_backend.h"
+#include "util/metrics.h"
 
 struct bs_store {
     const bs_store_backend *backend;
@@ -130,6 +131,18 @@ bs_store_url(const bs_store *store)
     return store->url;
 }
 
+/* The store's own failures, for the operator (bitslot_store_errors_total):
+ * not the answers a caller expects (absent, present, changed). */
+static bs_status
+counted(bs_metric what, bs_status st)
+{
+    bs_metric_add(what, 1);
+    if (st != BS_OK && st != BS_NOTFOUND && st != BS_EXISTS && st != BS_CONFLICT &&
+        st != BS_INVALID && st != BS_TOOLARGE)
+        bs_metric_add(BS_METRIC_STORE_ERRORS, 1);
+    return st;
+}
+
 bs_status
 bs_store_get(bs_store *store, const char *key, char **value, size_t *len, bs_cas *cas)
 {
@@ -139,8 +152,9 @@ bs_store_get(bs_store *store, const char *key, char **value, size_t *len, bs_cas
     *value = NULL;
     if (!bs_store_key_valid(key))
         return BS_INVALID;
-    return store->backend->get(store->impl, key, value, len ? len : &ignored_len,
-                               cas ? cas : &ignored_cas);
+    return counted(BS_METRIC_STORE_READS,
+                   store->backend->get(store->impl, key, value, len ? len : &ignored_len,
+                                       cas ? cas : &ignored_cas));
 }
 
 static bs_status
@@ -160,8 +174,9 @@ store_write(bs_store *store, bs_store_write_mode mode, const char *key, const vo
     if ((mode == BS_STORE_WRITE_REPLACE || mode == BS_STORE_WRITE_REMOVE) &&
         cas == BS_STORE_CAS_NONE)
         return BS_INVALID;
-    return store->backend->write(store->impl, mode, key, value == NULL ? "" : value, len, cas,
-                                 new_cas ? new_cas : &ignored);
+    return counted(BS_METRIC_STORE_WRITES,
+                   store->backend->write(store->impl, mode, key, value == NULL ? "" : value, len,
+                                         cas, new_cas ? new_cas : &ignored));
 }
 
 bs_status
@@ -202,7 +217,8 @@ bs_store_scan(bs_store *store, const char *prefix, const char *after, size_t lim
         return BS_INVALID;
     if (limit == 0 || limit > BS_STORE_SCAN_MAX)
         return BS_INVALID;
-    st = store->backend->scan(store->impl, prefix, after, limit, page);
+    st = counted(BS_METRIC_STORE_READS,
+                 store->backend->scan(store->impl, prefix, after, limit, page));
     if (st != BS_OK)
         bs_store_page_release(page);
     return st;

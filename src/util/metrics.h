@@ -10,7 +10,16 @@
 
 #define BS_METRIC_MAP(X)                                                                           \
     X(OUT_OF_KEYS, "bitslot_out_of_keys_total", "Get Key requests refused: no keys left")          \
-    X(NODE_ERRORS, "bitslot_node_errors_total", "calls to the bitcoin node that failed")
+    X(NODE_ERRORS, "bitslot_node_errors_total", "calls to the bitcoin node that failed")           \
+    X(STORE_READS, "bitslot_store_reads_total", "store reads: gets, and pages of scans")           \
+    X(STORE_WRITES, "bitslot_store_writes_total", "store writes: adds, replaces, sets, removes")   \
+    X(STORE_ERRORS, "bitslot_store_errors_total",                                                  \
+      "store calls that failed for the store's own reasons (unavailable, I/O, full, damaged)")     \
+    X(PURCHASES, "bitslot_purchases_total", "slots bought through this process")                   \
+    X(DEPOSITS, "bitslot_deposits_credited_total", "deposits credited to balances")                \
+    X(DEPOSITS_SATS, "bitslot_deposits_credited_sats_total", "satoshis of deposits credited")      \
+    X(RECOVERIES, "bitslot_recoveries_total",                                                      \
+      "interrupted operations finished: purchases, key imports, key hand-outs")
 
 typedef enum bs_metric {
 #define BS__METRIC_ENUM(id, name, help) BS_METRIC_##id,
@@ -22,5 +31,6 @@ typedef enum bs_metric {
 void bs_metric_add(bs_metric m, int64_t n);
 int64_t bs_metric_get(bs_metric m);
 const char *bs_metric_name(bs_metric m);
+const char *bs_metric_help(bs_metric m);
 
 #endif

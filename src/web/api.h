@@ -41,6 +41,10 @@ void bs_api_campaign_create(bs_web_call *call, bs_ctx *ctx);
 void bs_api_campaign_list(bs_web_call *call, bs_ctx *ctx);
 void bs_api_campaign_show(bs_web_call *call, bs_ctx *ctx);
 
+/* GET /api/v1/campaigns/{owner}/{index}/slots/{slot}: a sold slot with its
+ * impressions and clicks (summed over every serve process). */
+void bs_api_slot_show(bs_web_call *call, bs_ctx *ctx);
+
 /* POST /api/v1/ads (multipart/form-data: image, url, hover, nickname,
  * categories) → 201 {"id"}; GET /api/v1/ads → the key's ads. */
 void bs_api_ad_add(bs_web_call *call, bs_ctx *ctx);

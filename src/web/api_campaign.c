@@ -1,12 +1,17 @@
 /*
  * api_campaign.c — campaigns over the API: create one (the key's account
- * owns it), list them, show one with its price now. Reading needs no key:
- * a campaign's terms and price are public, as on its page.
+ * owns it), list them, show one with its price now, show a sold slot with
+ * its impressions and clicks. Reading needs no key: a campaign's terms,
+ * price and sales are public, as on its page and in its embed.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/campaigns.h"
+#include "core/docs.h"
 #include "core/purchase.h"
+#include "core/stats.h"
+#include "util/text.h"
 #include "web/api.h"
 
 #define WHOLE "a whole number (a JSON integer)"
@@ -112,4 +117,47 @@ bs_api_campaign_show(bs_web_call *call, bs_ctx *ctx)
     } else {
         bs_web_call_json(call, 200, bs_purchase_quote_view(&q));
     }
+}
+
+void
+bs_api_slot_show(bs_web_call *call, bs_ctx *ctx)
+{
+    char text[BS_REF_MAX], *end;
+    bs_stats_sum sum;
+    json_t *view;
+    bs_slot slot;
+    long index;
+    bs_ref id;
+    bs_status st;
+    bs_said said;
+
+    if (!bs_api_campaign_ref(call, &id, text))
+        return;
+    index = strtol(call->params[2], &end, 10);
+    if (!bs_text_decimal(call->params[2], strlen(call->params[2])) || *end != '\0' ||
+        index > BS_INDEX_MAX) {
+        bs_web_call_error(call, 404, "no_slot", "no sold slot \"%s\" of \"%s\"", call->params[2],
+                          text);
+        return;
+    }
+    st = bs_docs_slot(ctx, &id, (uint32_t)index, &slot);
+    if (st == BS_OK)
+        st = bs_stats_slot(ctx, &id, (uint32_t)index, &sum);
+    if (st == BS_NOTFOUND) {
+        bs_web_call_error(call, 404, "no_slot", "no sold slot %ld of \"%s\"", index, text);
+        return;
+    }
+    if (st != BS_OK) {
+        bs_say_failure(st, "cannot read the slot", &said);
+        bs_api_said(call, &said);
+        return;
+    }
+    view = bs_slot_view(&slot);
+    if (view != NULL &&
+        (json_object_set_new(view, "impressions", json_integer(sum.impressions)) != 0 ||
+         json_object_set_new(view, "clicks", json_integer(sum.clicks)) != 0)) {
+        json_decref(view);
+        view = NULL;
+    }
+    bs_web_call_json(call, 200, view);
 }

@@ -4,9 +4,22 @@
 #include <string.h>
 
 #include "web/api.h"
+#include "web/embed.h"
+#include "web/events.h"
+#include "web/metrics.h"
 #include "web/routes.h"
 
+/* Routes of the worker pool leave `on_loop` out. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 const bs_web_route bs_web_routes[] = {
+    /* Answered on the loop, from memory (web/live.h). */
+    {"GET", "/embed/{owner}/{index}", NULL, bs_embed_page},
+    {"GET", "/img/{file}", NULL, bs_embed_image},
+    {"GET", "/go/{owner}/{index}/{slot}", NULL, bs_embed_go},
+    {"GET", "/api/v1/campaigns/{owner}/{index}/events", NULL, bs_events_stream},
+    {"GET", "/metrics", NULL, bs_metrics_page},
+    /* On a worker (web/call.h). */
     {"GET", "/healthz", bs_api_health},
     {"GET", "/api/v1/openapi.json", bs_api_openapi},
     {"POST", "/api/v1/accounts", bs_api_account_create},
@@ -18,6 +31,7 @@ const bs_web_route bs_web_routes[] = {
     {"POST", "/api/v1/campaigns", bs_api_campaign_create},
     {"GET", "/api/v1/campaigns", bs_api_campaign_list},
     {"GET", "/api/v1/campaigns/{owner}/{index}", bs_api_campaign_show},
+    {"GET", "/api/v1/campaigns/{owner}/{index}/slots/{slot}", bs_api_slot_show},
     {"POST", "/api/v1/campaigns/{owner}/{index}/buy", bs_api_buy},
     {"POST", "/api/v1/ads", bs_api_ad_add},
     {"GET", "/api/v1/ads", bs_api_ad_list},

@@ -16,10 +16,18 @@
 
 #include "web/call.h"
 
+typedef struct bs_web_live bs_web_live; /* web/live.h */
+
+/* A route answered on the loop, from memory (web/live.h): it must not
+ * block. */
+typedef void (*bs_web_on_loop)(h2o_req_t *req, bs_web_live *live, char params[][BS_WEB_PARAM_MAX],
+                               size_t nparams);
+
 typedef struct bs_web_route {
     const char *method;  /* "GET", "POST" */
     const char *pattern; /* "/api/v1/campaigns/{owner}/{index}" */
-    bs_web_work work;    /* runs on a worker */
+    bs_web_work work;    /* runs on a worker; or NULL, and: */
+    bs_web_on_loop on_loop;
 } bs_web_route;
 
 /* The table, ended by a route with a NULL method. */

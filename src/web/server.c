@@ -23,6 +23,7 @@
 
 #include "util/text.h"
 #include "web/call.h"
+#include "web/live.h"
 #include "web/routes.h"
 #include "web/server.h"
 #include "web/sweeper.h"
@@ -46,6 +47,7 @@ typedef struct loop {
 typedef struct server {
     h2o_globalconf_t config;
     bs_web_pool *pool;
+    bs_web_live *live; /* what the loops answer from memory */
     loop loops[LOOPS_MAX];
     size_t nloops;
     char id_prefix[9]; /* this process's part of every request id */
@@ -97,6 +99,10 @@ on_request(h2o_handler_t *self, h2o_req_t *req)
             bs_web_send_error(req, 404, "not_found", "no such page");
         return 0;
     }
+    if (route->on_loop != NULL) {
+        route->on_loop(req, srv->live, params, nparams);
+        return 0;
+    }
     call = bs_web_call_new(req, id, params, nparams);
     if (call == NULL) {
         bs_web_send_error(req, 503, "unavailable", "the server is out of memory; retry later");
@@ -106,6 +112,11 @@ on_request(h2o_handler_t *self, h2o_req_t *req)
     bs_web_call_submit(call, srv->pool, &loop_of(req)->jobs_back);
     return 0;
 }
+
+typedef struct route_logger {
+    h2o_logger_t super;
+    server *srv;
+} route_logger;
 
 /* One line per request: time, id, method, path, status, bytes, microseconds. */
 static void
@@ -119,8 +130,9 @@ log_access(h2o_logger_t *self, h2o_req_t *req)
     struct tm tm;
     time_t now;
 
-    (void)self;
-    gettimeofday(&end, NULL); /* the answer is sent: the request ends now */
+    gettimeofday(&end, NULL);              /* the answer is sent: the request ends now */
+    req->timestamps.response_end_at = end; /* precise, for the metrics too */
+    bs_web_live_observe(((route_logger *)self)->srv->live, req);
     micros = (long long)(end.tv_sec - begin->tv_sec) * 1000000 + (end.tv_usec - begin->tv_usec);
     if (micros < 0)
         micros = 0; /* the clock was set back meanwhile */
@@ -157,6 +169,7 @@ on_control(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
 
     while (!h2o_linklist_is_empty(messages))
         h2o_linklist_unlink(messages->next);
+    bs_web_live_loop_stop(the_server.live, &l->context);
     if (l->listener != NULL) {
         h2o_socket_read_stop(l->listener);
         h2o_socket_close(l->listener);
@@ -212,6 +225,7 @@ loop_init(server *srv, loop *l, size_t index, int fd)
     l->accept.ctx = &l->context;
     l->accept.hosts = srv->config.hosts;
     bs_web_pool_receiver(l->context.queue, &l->jobs_back);
+    bs_web_live_loop_init(srv->live, &l->context);
     h2o_multithread_register_receiver(l->context.queue, &l->control, on_control);
     l->listener = h2o_evloop_socket_create(l->evloop, fd, H2O_SOCKET_FLAG_DONT_READ);
     l->listener->data = l;
@@ -316,7 +330,7 @@ configure(server *srv)
     h2o_hostconf_t *host;
     h2o_pathconf_t *path;
     route_handler *handler;
-    h2o_logger_t *logger;
+    route_logger *logger;
 
     h2o_config_init(&srv->config);
     srv->config.max_request_entity_size = BS_WEB_BODY_MAX;
@@ -326,8 +340,9 @@ configure(server *srv)
     handler = (route_handler *)h2o_create_handler(path, sizeof(*handler));
     handler->super.on_req = on_request;
     handler->srv = srv;
-    logger = h2o_create_logger(path, sizeof(*logger));
-    logger->log_access = log_access;
+    logger = (route_logger *)h2o_create_logger(path, sizeof(*logger));
+    logger->super.log_access = log_access;
+    logger->srv = srv;
 }
 
 static bool
@@ -398,6 +413,8 @@ bs_web_serve(const bs_ctx *ctx, const bs_web_config *config)
     st = bs_web_pool_start(ctx, config->node_url,
                            config->workers > 0 ? config->workers : 2 * srv->nloops + 2, &srv->pool);
     if (st == BS_OK)
+        st = bs_web_live_start(ctx, config, srv->pool, &srv->live);
+    if (st == BS_OK)
         st = bs_web_sweeper_start(ctx, config->node_url, config->sweep_interval, &sweeper);
     if (st != BS_OK) {
         fprintf(stderr, "bitslot: cannot start the workers: %s\n", bs_strerror(st));
@@ -424,6 +441,7 @@ bs_web_serve(const bs_ctx *ctx, const bs_web_config *config)
         h2o_multithread_send_message(&srv->loops[i].control, &srv->loops[i].stop_message);
     bs_web_sweeper_stop(sweeper);
     drain(srv);
+    bs_web_live_stop(srv->live);
     fprintf(stderr, "bitslot: stopped\n");
     return 0;
 }

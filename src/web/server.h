@@ -9,7 +9,8 @@
  *     that need them run on the pool (web/call.h).
  *   - On SIGTERM/SIGINT the listeners close first (nothing new is
  *     accepted), then requests in flight get up to BS_WEB_DRAIN_SECONDS to
- *     be answered, then bs_web_serve returns 0.
+ *     be answered, then bs_web_serve returns 0. Live event streams are
+ *     not waited for: each loop ends its own there and then (web/live.h).
  */
 #ifndef BS_WEB_SERVER_H
 #define BS_WEB_SERVER_H

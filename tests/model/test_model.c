@@ -6,7 +6,9 @@
  * refuses, with BS_CORRUPT and nothing left to free, a missing field, a
  * mistyped field, an over-long string, duplicate keys, trailing garbage, a
  * non-object and unknown kinds; the API key index names only a canonical
- * name. The equality predicates see every field.
+ * name. The equality predicates see every field. A slot's counts document
+ * (stats/<owner>/<i>/<slot>/<process>) names what its key names, in one
+ * spelling, with counts that are never negative.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 #include "model/campaign.h"
 #include "model/ledger.h"
 #include "model/names.h"
+#include "model/stats.h"
 
 #define T0       INT64_C(1700000000)
 #define REQUEST  "0123456789abcdef0123456789abcdef"
@@ -821,6 +824,31 @@ decode_apikey(const char *text, size_t len)
     return bs_apikey_decode(text, len, canon);
 }
 
+static bs_stats
+sample_stats(void)
+{
+    bs_stats s;
+
+    memset(&s, 0, sizeof(s));
+    snprintf(s.campaign.owner, sizeof(s.campaign.owner), "bob");
+    s.campaign.index = 2;
+    s.slot = 7;
+    memcpy(s.process, REQUEST, sizeof(s.process));
+    s.impressions = 1234;
+    s.clicks = 5;
+    s.seq = 3;
+    s.updated = T0;
+    return s;
+}
+
+static bs_status
+decode_stats(const char *text, size_t len)
+{
+    bs_stats s;
+
+    return bs_stats_decode(text, len, &s);
+}
+
 /* The encoded sample document of each decoder (malloc'ed). */
 static char *
 sample_text(const char *what)
@@ -848,18 +876,23 @@ sample_text(const char *what)
     }
     if (strcmp(what, "apikey") == 0)
         return bs_apikey_encode("alice_1", NULL);
+    if (strcmp(what, "stats") == 0) {
+        bs_stats st = sample_stats();
+        return bs_stats_encode(&st, NULL);
+    }
     {
         bs_ledger_entry e = sample_entry();
         return bs_ledger_entry_encode(&e, NULL);
     }
 }
 
-enum { D_ACCOUNT, D_CAMPAIGN, D_SLOT, D_AD, D_ENTRY, D_APIKEY };
+enum { D_ACCOUNT, D_CAMPAIGN, D_SLOT, D_AD, D_ENTRY, D_APIKEY, D_STATS };
 
 static const decoder decoders[] = {
     [D_ACCOUNT] = {"account", decode_account}, [D_CAMPAIGN] = {"campaign", decode_campaign},
     [D_SLOT] = {"slot", decode_slot},          [D_AD] = {"ad", decode_ad},
     [D_ENTRY] = {"entry", decode_entry},       [D_APIKEY] = {"apikey", decode_apikey},
+    [D_STATS] = {"stats", decode_stats},
 };
 #define N_DECODERS (sizeof(decoders) / sizeof(decoders[0]))
 
@@ -1009,6 +1042,7 @@ test_codec_decoders_refuse_missing_or_mistyped_fields(void **state)
     assert_int_equal(check_each_field(&decoders[D_AD], NULL), 13);
     assert_int_equal(check_each_field(&decoders[D_ENTRY], NULL), 8);
     assert_int_equal(check_each_field(&decoders[D_APIKEY], NULL), 1);
+    assert_int_equal(check_each_field(&decoders[D_STATS], NULL), 7);
 }
 
 /* A string field at its longest is accepted; one byte more is corrupt. */
@@ -1077,6 +1111,7 @@ test_codec_decoders_refuse_bad_references(void **state)
         {D_SLOT, NULL, "campaign"},
         {D_SLOT, NULL, "ad"},
         {D_AD, NULL, "id"},
+        {D_STATS, NULL, "campaign"},
     };
     static const char *const bad[] = {"bob", "bob/03", "bob/-1", "bob/1/2", "a-b/1", ""};
     char *owner65 = repeat('a', 65), long_ref[80];
@@ -1141,7 +1176,8 @@ test_codec_decoders_refuse_duplicates_garbage_and_non_objects(void **state)
                                               "\"x\"", "true", "{",    "{\"name\":}", "\xff"};
     static const char *const duplicates[] = {
         ",\"name\":\"bob\"",     ",\"id\":\"bob/2\"", ",\"campaign\":\"bob/2\"",
-        ",\"id\":\"alice_1/4\"", ",\"seq\":2",        ",\"account\":\"alice_1\""};
+        ",\"id\":\"alice_1/4\"", ",\"seq\":2",        ",\"account\":\"alice_1\"",
+        ",\"clicks\":5"};
 
     (void)state;
     for (size_t i = 0; i < N_DECODERS; i++) {
@@ -1275,6 +1311,52 @@ test_apikey_round_trip_and_refuses_other_names(void **state)
 
 /* ---- equality ---- */
 
+/* A counts document round-trips; its campaign is in the canonical
+ * spelling, its slot an index, its process an id, its counts >= 0; its key
+ * and its slot's prefix are in key order. */
+static void
+test_stats_round_trip_and_refuses_what_is_not_counts(void **state)
+{
+    static const struct {
+        const char *key;
+        json_t *(*value)(void);
+    } bad[] = {
+        {"campaign", NULL},    {"slot", NULL},   {"process", NULL},
+        {"impressions", NULL}, {"clicks", NULL}, {"seq", NULL},
+    };
+    json_t *values[] = {json_string("Bob/2"),
+                        json_integer(BS_INDEX_MAX + 1),
+                        json_string("0123456789ABCDEF0123456789ABCDEF"),
+                        json_integer(-1),
+                        json_integer(-1),
+                        json_integer(-1)};
+    bs_stats s = sample_stats(), back;
+    char key[BS_KEY_BUF], prefix[BS_KEY_BUF];
+    size_t len;
+    char *text = bs_stats_encode(&s, &len), *again;
+
+    (void)state;
+    assert_non_null(text);
+    assert_int_equal(bs_stats_decode(text, len, &back), BS_OK);
+    assert_memory_equal(&s, &back, sizeof(s));
+    again = bs_stats_encode(&back, NULL);
+    assert_string_equal(again, text);
+    free(again);
+    free(text);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *changed = mutate(&decoders[D_STATS], NULL, bad[i].key, values[i]);
+        if (decode_string(&decoders[D_STATS], changed) != BS_CORRUPT)
+            fail_msg("stats: %s out of range accepted: %s", bad[i].key, changed);
+        free(changed);
+    }
+    bs_key_stats(&s.campaign, s.slot, s.process, key);
+    assert_string_equal(key, "stats/bob/0000000002/0000000007/" REQUEST);
+    bs_prefix_stats_of(&s.campaign, s.slot, prefix);
+    assert_string_equal(prefix, "stats/bob/0000000002/0000000007/");
+    assert_memory_equal(key, prefix, strlen(prefix));
+    assert_memory_equal(key, BS_PREFIX_STATS, strlen(BS_PREFIX_STATS));
+}
+
 static void
 test_campaign_slot_equal_sees_every_field(void **state)
 {
@@ -1407,6 +1489,7 @@ main(void)
         cmocka_unit_test(test_codec_decoders_refuse_unknown_kinds),
         cmocka_unit_test(test_account_refuses_bad_watermarks),
         cmocka_unit_test(test_apikey_round_trip_and_refuses_other_names),
+        cmocka_unit_test(test_stats_round_trip_and_refuses_what_is_not_counts),
         cmocka_unit_test(test_campaign_slot_equal_sees_every_field),
         cmocka_unit_test(test_ledger_entry_equal_sees_every_field),
     };

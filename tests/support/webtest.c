@@ -83,6 +83,39 @@ bs_test_http(const bs_test_server *s, const char *method, const char *path, cons
 }
 
 bs_test_response
+bs_test_get(const bs_test_server *s, const char *path, const char *const *headers)
+{
+    return bs_test_http_with(s, "GET", path, NULL, NULL, headers, true);
+}
+
+long long
+bs_test_metric(const bs_test_server *s, const char *sample)
+{
+    bs_test_response r = bs_test_get(s, "/metrics", NULL);
+    size_t n = strlen(sample);
+    long long value = -1;
+
+    for (const char *line = r.body; line != NULL && *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        if (strncmp(line, sample, n) == 0 && line[n] == ' ') {
+            value = strtoll(line + n + 1, NULL, 10);
+            break;
+        }
+        line = end != NULL ? end + 1 : NULL;
+    }
+    bs_test_response_release(&r);
+    return value;
+}
+
+int
+bs_test_server_port(const bs_test_server *s)
+{
+    const char *colon = strrchr(s->base, ':');
+
+    return colon != NULL ? (int)strtol(colon + 1, NULL, 10) : -1;
+}
+
+bs_test_response
 bs_test_http_with(const bs_test_server *s, const char *method, const char *path,
                   const char *api_key, const char *body, const char *const *more, bool must_answer)
 {

@@ -54,6 +54,18 @@ bs_test_response bs_test_http_form(const bs_test_server *s, const char *path, co
                                    const char *const *fields, const char *file_field,
                                    const char *file_path);
 
+/* GET base+path with the header lines `headers` ("Name: value", a
+ * NULL-terminated list, or NULL). */
+bs_test_response bs_test_get(const bs_test_server *s, const char *path, const char *const *headers);
+
+/* The value of the sample `sample` (its name and labels exactly as
+ * written, e.g. "bitslot_store_reads_total") on the server's /metrics; -1
+ * when it is not there. */
+long long bs_test_metric(const bs_test_server *s, const char *sample);
+
+/* The server's port. */
+int bs_test_server_port(const bs_test_server *s);
+
 /* The value of header `name` (lower case) in r->headers, copied into out;
  * false when absent. */
 bool bs_test_response_header(const bs_test_response *r, const char *name, char *out, size_t size);

@@ -153,6 +153,17 @@ test_journey_through_the_api(void **state)
     body = call(&s, "GET", "/api/v1/campaigns/seller/0", NULL, NULL, 200);
     assert_int_equal(field(body, "price_now"), 2000);
     free(body);
+    /* The publisher's embed shows the first ad, linked through /go. */
+    body = call(&s, "GET", "/embed/seller/0", NULL, NULL, 200);
+    assert_non_null(strstr(body, "href=\"/go/seller/0/0\""));
+    assert_non_null(strstr(body, "title=\"Shoes &amp; more\""));
+    free(body);
+    free(call(&s, "GET", "/go/seller/0/0", NULL, NULL, 302));
+    body = call(&s, "GET", "/api/v1/campaigns/seller/0/slots/0", NULL, NULL, 200);
+    assert_non_null(strstr(body, "\"buyer\":\"buyer\""));
+    assert_non_null(strstr(body, "\"impressions\":"));
+    free(body);
+    free(call(&s, "GET", "/api/v1/campaigns/seller/0/slots/1", NULL, NULL, 404));
     bs_test_register(&s, "second", second);
     free(bs_test_site_run(&s, 0, ARGS("account", "adjust", "second", "100000", "--reason", "t")));
     r = bs_test_http_form(&s.server, "/api/v1/ads", second, ARGS("url", "https://second.example/"),
