@@ -51,9 +51,10 @@ run_serve(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 const bs_cli_command bs_cli_serve_commands[] = {
     {"serve", "[--listen HOST:PORT] [--public-url URL] [--sweep-interval SECONDS]",
      "run the web server (JSON API, embed)",
-     "Serves the JSON API under /api/v1/ (described at /api/v1/openapi.json) and\n"
-     "/healthz on --listen (default\n"
-     "127.0.0.1:8080; also BITSLOT_LISTEN; port 0: any free port, printed). One event\n"
+     "Serves the JSON API under /api/v1/ (described at /api/v1/openapi.json), the\n"
+     "publisher embed (/embed/OWNER/I, from memory), live price events, /metrics and\n"
+     "/healthz on --listen (default 127.0.0.1:8080; also BITSLOT_LISTEN; port 0: any\n"
+     "free port, printed). --public-url is what absolute links use. One event\n"
      "loop per core; store, node and password work on worker threads. Every\n"
      "--sweep-interval seconds (default 30; BITSLOT_SWEEP_INTERVAL) it finishes\n"
      "whatever crashed operations left, as 'bitslot recover' does. One log line per\n"
