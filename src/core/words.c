@@ -105,21 +105,41 @@ bs_say_invalid(bs_field field, const char *text, bs_said *out)
             bs_field_rule(field));
 }
 
-/* `text` for a sentence: printable ASCII as is, every other byte as \xNN
- * (so neither a terminal nor a JSON encoder meets a byte it acts on or
- * refuses); NULL when too long to be worth showing. */
+/* The length of the UTF-8 sequence a lead byte starts (1 for anything
+ * that is not a lead byte). */
+static size_t
+sequence_length(unsigned char lead)
+{
+    return lead >= 0xf0 && lead <= 0xf4  ? 4
+           : lead >= 0xe0                ? 3
+           : lead >= 0xc2 && lead < 0xe0 ? 2
+                                         : 1;
+}
+
+/* `text` for a sentence: printable characters as they are (UTF-8 included),
+ * every other byte as \xNN — a control byte, a direction override, a byte
+ * that is not UTF-8 — so that neither a terminal nor a JSON encoder meets a
+ * byte it acts on or refuses. NULL when too long to be worth showing. */
 static const char *
 escaped(const char *text, char *buf, size_t size)
 {
     size_t used = 0;
 
-    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0';) {
+        size_t n = sequence_length(*p);
+
         if (used + 5 > size)
             return NULL;
-        if (*p >= 0x20 && *p < 0x7f)
-            buf[used++] = (char)*p;
-        else
-            used += (size_t)snprintf(buf + used, size - used, "\\x%02x", *p);
+        if (*p >= 0x20 && *p < 0x7f) {
+            buf[used++] = (char)*p++;
+        } else if (n > 1 && strnlen((const char *)p, n) == n &&
+                   bs_text_clean_utf8((const char *)p, n, NULL)) {
+            memcpy(buf + used, p, n);
+            used += n;
+            p += n;
+        } else {
+            used += (size_t)snprintf(buf + used, size - used, "\\x%02x", *p++);
+        }
     }
     buf[used] = '\0';
     return buf;
@@ -146,7 +166,23 @@ bs_say_no_account(const char *name, bs_said *out)
 void
 bs_say_no_campaign(const char *text, bs_said *out)
 {
-    say(out, 404, "no_campaign", "no campaign \"%s\"", text);
+    char buf[SHOWN_MAX * 4 + 1];
+    const char *shown = escaped(text, buf, sizeof(buf));
+
+    if (shown != NULL)
+        say(out, 404, "no_campaign", "no campaign \"%s\"", shown);
+    else
+        say(out, 404, "no_campaign", "no such campaign");
+}
+
+void
+bs_say_no_slot(const char *slot, const char *campaign, bs_said *out)
+{
+    char buf[SHOWN_MAX * 4 + 1];
+    const char *shown = escaped(slot, buf, sizeof(buf));
+
+    say(out, 404, "no_slot", "no sold slot %s%s%s of \"%s\"", shown != NULL ? "\"" : "",
+        shown != NULL ? shown : "", shown != NULL ? "\"" : "", campaign);
 }
 
 void
@@ -352,9 +388,14 @@ bs_say_below_min_deposit(const char *name, int64_t confirmed, int64_t minimum, b
 }
 
 void
-bs_say_ad(bs_ad_problem problem, bs_image_reason reason, const char *file, const bs_ad_upload *up,
+bs_say_ad(bs_ad_problem problem, bs_image_reason reason, const char *name, const bs_ad_upload *up,
           const bs_ad *ad, bs_said *out)
 {
+    char buf[SHOWN_MAX * 4 + 1];
+    const char *file = escaped(name, buf, sizeof(buf));
+
+    if (file == NULL)
+        file = "(a long name)";
     switch (problem) {
     case BS_AD_BAD_URL:
         bs_say_invalid(BS_FIELD_URL, up->url, out);

@@ -65,6 +65,9 @@ void bs_say_no_account(const char *name, bs_said *out);
 /* A campaign (`text` as the user wrote it) that is not there. */
 void bs_say_no_campaign(const char *text, bs_said *out);
 
+/* A slot (`slot` as the user wrote it) of `campaign` that was never sold. */
+void bs_say_no_slot(const char *slot, const char *campaign, bs_said *out);
+
 /* Campaign terms that break their rule (core/campaigns.h). */
 void bs_say_campaign_terms(bs_campaign_problem problem, const bs_campaign_terms *terms,
                            bs_said *out);

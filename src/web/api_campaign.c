@@ -136,15 +136,16 @@ bs_api_slot_show(bs_web_call *call, bs_ctx *ctx)
     index = strtol(call->params[2], &end, 10);
     if (!bs_text_decimal(call->params[2], strlen(call->params[2])) || *end != '\0' ||
         index > BS_INDEX_MAX) {
-        bs_web_call_error(call, 404, "no_slot", "no sold slot \"%s\" of \"%s\"", call->params[2],
-                          text);
+        bs_say_no_slot(call->params[2], text, &said);
+        bs_api_said(call, &said);
         return;
     }
     st = bs_docs_slot(ctx, &id, (uint32_t)index, &slot);
     if (st == BS_OK)
         st = bs_stats_slot(ctx, &id, (uint32_t)index, &sum);
     if (st == BS_NOTFOUND) {
-        bs_web_call_error(call, 404, "no_slot", "no sold slot %ld of \"%s\"", index, text);
+        bs_say_no_slot(call->params[2], text, &said);
+        bs_api_said(call, &said);
         return;
     }
     if (st != BS_OK) {

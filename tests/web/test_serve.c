@@ -238,6 +238,34 @@ test_serve_finishes_requests_in_flight_on_sigterm(void **state)
     free(log);
 }
 
+/* Bytes that are not UTF-8 in a path are shown escaped, never a 500 (the
+ * JSON encoder refuses them). Over a raw socket: curl would encode them. */
+static void
+test_serve_raw_bytes_in_a_path_are_escaped(void **state)
+{
+    char answer[4096];
+    bs_test_site s;
+    int fd;
+
+    (void)state;
+    bs_test_site_open(&s, "store", NULL);
+    fd = connect_to(&s);
+    send_text(fd, "GET /api/v1/campaigns/se\xffller/0 HTTP/1.1\r\nHost: x\r\nConnection: "
+                  "close\r\n\r\n");
+    read_all(fd, answer, sizeof(answer));
+    close(fd);
+    assert_non_null(strstr(answer, "HTTP/1.1 404 "));
+    assert_non_null(strstr(answer, "{\"error\":{\"code\":\"no_campaign\",\"message\":\"no campaign "
+                                   "\\\"se\\\\xffller/0\\\"\"}}"));
+    fd = connect_to(&s);
+    send_text(fd, "GET /api/v1/campaigns/seller/0/slots/\xe2\x80\xae"
+                  "1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    read_all(fd, answer, sizeof(answer));
+    close(fd);
+    assert_non_null(strstr(answer, "HTTP/1.1 404 "));
+    free(bs_test_site_close(&s));
+}
+
 int
 main(void)
 {
@@ -246,6 +274,7 @@ main(void)
         cmocka_unit_test(test_serve_refusals_say_why_and_change_nothing),
         cmocka_unit_test(test_serve_refuses_what_it_cannot_serve),
         cmocka_unit_test(test_serve_finishes_requests_in_flight_on_sigterm),
+        cmocka_unit_test(test_serve_raw_bytes_in_a_path_are_escaped),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
