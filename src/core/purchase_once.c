@@ -40,6 +40,7 @@ request_of(const char *canon, const char *key, size_t len, char out[BS_ID_LEN + 
 typedef struct sent {
     const bs_idem *mine;
     int64_t ledger_at; /* out: of the record found */
+    bool earlier;      /* out: the record was there (an earlier send's) */
 } sent;
 
 static bool
@@ -51,7 +52,43 @@ same_order(const char *text, size_t len, void *arg)
     if (bs_idem_decode(text, len, &found) != BS_OK || !bs_idem_same_order(&found, s->mine))
         return false;
     s->ledger_at = found.ledger_at;
+    s->earlier = true;
     return true;
+}
+
+/* Remove the record this send added (its CAS read back: the store
+ * removes only what it was shown). */
+static void
+forget_send(bs_ctx *ctx, const char *doc_key)
+{
+    char *text;
+    size_t len;
+    bs_cas cas;
+
+    if (bs_store_get(ctx->store, doc_key, &text, &len, &cas) != BS_OK)
+        return;
+    free(text);
+    (void)bs_store_remove(ctx->store, doc_key, cas);
+}
+
+/* The statuses of bs_purchase_buy that leave the account untouched. */
+static bool
+refused_before_lock(bs_status st)
+{
+    switch (st) {
+    case BS_NOTFOUND:
+    case BS_FORBIDDEN:
+    case BS_MISMATCH:
+    case BS_STALE:
+    case BS_PRICE_LIMIT:
+    case BS_INSUFFICIENT:
+    case BS_LOCKED:
+    case BS_OVERFLOW:
+    case BS_INVALID:
+        return true;
+    default:
+        return false;
+    }
 }
 
 bs_status
@@ -97,6 +134,7 @@ bs_purchase_buy_once(bs_ctx *ctx, const bs_purchase_order *order, const char *ke
         return BS_NOMEM;
     s.mine = &idem;
     s.ledger_at = idem.ledger_at;
+    s.earlier = false;
     st = bs_docs_add_same(ctx, doc_key, text, text_len, same_order, &s);
     free(text);
     if (st != BS_OK)
@@ -109,5 +147,12 @@ bs_purchase_buy_once(bs_ctx *ctx, const bs_purchase_order *order, const char *ke
         return st;
     }
     once.request = request;
-    return bs_purchase_buy(ctx, &once, res);
+    st = bs_purchase_buy(ctx, &once, res);
+    /* Refused before it took the lock: nothing was bought, and a refusal
+     * leaves nothing behind — the key may be sent again with another order.
+     * (A crash before this removal leaves the record: harmless, it only
+     * binds the key to its order.) */
+    if (!s.earlier && refused_before_lock(st))
+        forget_send(ctx, doc_key);
+    return st;
 }

@@ -16,6 +16,10 @@
  * buyer → BS_SOLD; never took the lock → it is bought now, as one purchase
  * (two sends at the same moment share one lock, see take_lock).
  *
+ * A send refused before it took the account's lock (not enough funds, no
+ * such ad...) removes the record it added: a refusal leaves nothing
+ * behind, and the key may be sent again with another order.
+ *
  * Invariant: for one account and key, at most one slot is ever bought
  * and paid for.
  */
@@ -30,7 +34,7 @@
 #define BS_IDEMPOTENCY_KEY_MAX 255
 
 /* Is `key` (len bytes) an acceptable Idempotency-Key: 1 to
- * BS_IDEMPOTENCY_KEY_MAX printable ASCII characters? */
+ * BS_IDEMPOTENCY_KEY_MAX visible ASCII characters (no space)? */
 bool bs_purchase_once_key_valid(const char *key, size_t len);
 
 /* bs_purchase_buy for the send of key `key` (order->request is ignored).

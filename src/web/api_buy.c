@@ -49,9 +49,10 @@ bs_api_buy(bs_web_call *call, bs_ctx *ctx)
         !bs_api_campaign_ref(call, &order.campaign, campaign))
         return;
     if (key != NULL && !bs_purchase_once_key_valid(key, strlen(key))) {
-        bs_web_call_error(call, 400, "bad_idempotency_key",
-                          "the Idempotency-Key must be 1 to %d printable ASCII characters",
-                          BS_IDEMPOTENCY_KEY_MAX);
+        bs_web_call_error(
+            call, 400, "bad_idempotency_key",
+            "the Idempotency-Key must be 1 to %d visible ASCII characters (no spaces)",
+            BS_IDEMPOTENCY_KEY_MAX);
         return;
     }
     if ((body = bs_api_body_object(call, fields)) == NULL)

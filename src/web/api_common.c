@@ -2,8 +2,12 @@
  * api_common.c — see api.h: what every route of the API shares (the key,
  * the body, refusals) and /healthz.
  */
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "core/accounts.h"
 #include "core/docs.h"
@@ -89,14 +93,30 @@ shown(const char *name, size_t len, char *buf, size_t size)
     return buf;
 }
 
+#define JSON_TYPE "application/json"
+
 json_t *
 bs_api_body_object(bs_web_call *call, const char *const *known)
 {
     char names[256], buf[128];
     json_error_t error;
-    json_t *body = json_loadb(call->body, call->body_len, JSON_REJECT_DUPLICATES, &error);
+    json_t *body;
     const char *key;
     json_t *value;
+
+    /* JSON only: a form or text/plain body is what a page on any other
+     * site can make a browser send (cross-site requests without a
+     * preflight), so it is refused before it is read. */
+    if (call->content_type == NULL ||
+        strncasecmp(call->content_type, JSON_TYPE, sizeof(JSON_TYPE) - 1) != 0 ||
+        (call->content_type[sizeof(JSON_TYPE) - 1] != '\0' &&
+         call->content_type[sizeof(JSON_TYPE) - 1] != ';' &&
+         call->content_type[sizeof(JSON_TYPE) - 1] != ' ')) {
+        bs_web_call_error(call, 415, "bad_content_type",
+                          "the body must be JSON, sent with \"Content-Type: application/json\"");
+        return NULL;
+    }
+    body = json_loadb(call->body, call->body_len, JSON_REJECT_DUPLICATES, &error);
 
     if (body == NULL || !json_is_object(body)) {
         json_decref(body);
@@ -104,8 +124,14 @@ bs_api_body_object(bs_web_call *call, const char *const *known)
             bs_web_call_error(call, 400, "bad_json",
                               "the body must be a JSON object that gives each key once");
         else if (body == NULL && call->body_len > 0)
-            bs_web_call_error(call, 400, "bad_json", "the body must be a JSON object: %s",
-                              error.text);
+            bs_web_call_error(
+                call, 400, "bad_json",
+                "the body must be a JSON object: it is not valid JSON at line %d, "
+                "column %d%s",
+                error.line, error.column,
+                json_error_code(&error) == json_error_null_character ? " (a \\u0000 in a string)"
+                : json_error_code(&error) == json_error_numeric_overflow ? " (a number too large)"
+                                                                         : "");
         else
             bs_web_call_error(call, 400, "bad_json", "the body must be a JSON object");
         return NULL;
@@ -224,20 +250,59 @@ bs_api_need_node(bs_web_call *call, bs_ctx *ctx)
     return false;
 }
 
+/* The node's health, asked by one worker at a time and remembered for
+ * HEALTH_FRESH_SECONDS: a load balancer's probes must not each wait on a
+ * node that hangs (every worker would, and the whole API with them). While
+ * one probe waits, the others answer with the last answer, or "down" once
+ * the probe has waited more than HEALTH_SLOW_SECONDS. */
+#define HEALTH_FRESH_SECONDS 2
+#define HEALTH_SLOW_SECONDS  2
+
+static atomic_bool node_probing;
+static _Atomic int64_t node_asked_at, node_answered_at; /* monotonic seconds */
+static atomic_bool node_was_up;
+
+static int64_t
+monotonic_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static bool
+node_up(bs_ctx *ctx)
+{
+    int64_t now = monotonic_seconds(), height;
+    bs_rpc_error err = {0};
+    bool expected = false, up;
+
+    if (now - atomic_load(&node_answered_at) < HEALTH_FRESH_SECONDS ||
+        !atomic_compare_exchange_strong(&node_probing, &expected, true))
+        return atomic_load(&node_was_up) &&
+               !(atomic_load(&node_probing) &&
+                 now - atomic_load(&node_asked_at) > HEALTH_SLOW_SECONDS);
+    atomic_store(&node_asked_at, now);
+    up = bs_rpc_getblockcount(ctx->node, &height, &err) == BS_OK;
+    atomic_store(&node_was_up, up);
+    atomic_store(&node_answered_at, monotonic_seconds());
+    atomic_store(&node_probing, false);
+    return up;
+}
+
 void
 bs_api_health(bs_web_call *call, bs_ctx *ctx)
 {
     bs_account operator;
     bs_status store = bs_docs_account(ctx, ctx->operator_name, &operator, NULL);
     const char *node = "none";
-    bs_rpc_error err = {0};
-    int64_t height;
     bool down;
 
     if (store == BS_OK)
         bs_account_release(&operator);
     if (ctx->node != NULL)
-        node = bs_rpc_getblockcount(ctx->node, &height, &err) == BS_OK ? "ok" : "down";
+        node = node_up(ctx) ? "ok" : "down";
     down = store != BS_OK || strcmp(node, "down") == 0;
     bs_web_call_json(
         call, down ? 503 : 200,

@@ -1,6 +1,7 @@
 /*
  * routes.c — see routes.h. The works themselves are in the api_*.c files.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "web/api.h"
@@ -86,8 +87,26 @@ bs_web_route_find(const char *method, size_t method_len, const char *path, size_
             continue;
         if (strlen(r->method) == method_len && memcmp(r->method, method, method_len) == 0)
             return r;
+        /* HEAD is GET without the body (h2o leaves the body out). */
+        if (strcmp(r->method, "GET") == 0 && method_len == 4 && memcmp(method, "HEAD", 4) == 0)
+            return r;
         *path_known = true;
     }
     *nparams = 0;
     return NULL;
+}
+
+void
+bs_web_route_allowed(const char *path, size_t path_len, char *out, size_t size)
+{
+    char params[BS_WEB_PARAMS_MAX][BS_WEB_PARAM_MAX];
+    size_t nparams, used = 0;
+
+    out[0] = '\0';
+    for (const bs_web_route *r = bs_web_routes; r->method != NULL; r++) {
+        if (!match(r->pattern, path, path_len, params, &nparams) || used >= size)
+            continue;
+        used += (size_t)snprintf(out + used, size - used, "%s%s%s", used > 0 ? ", " : "", r->method,
+                                 strcmp(r->method, "GET") == 0 ? ", HEAD" : "");
+    }
 }

@@ -92,10 +92,14 @@ on_request(h2o_handler_t *self, h2o_req_t *req)
     route = bs_web_route_find(req->method.base, req->method.len, req->path.base, path_len, params,
                               &nparams, &path_known);
     if (route == NULL) {
-        if (path_known)
+        if (path_known) {
+            char allow[64];
+            bs_web_route_allowed(req->path.base, path_len, allow, sizeof(allow));
+            h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
+                           h2o_strdup(&req->pool, allow, SIZE_MAX).base, strlen(allow));
             bs_web_send_error(req, 405, "method_not_allowed",
                               "this path does not take that method");
-        else
+        } else
             bs_web_send_error(req, 404, "not_found", "no such page");
         return 0;
     }
@@ -194,6 +198,26 @@ run_loop(void *arg)
         atomic_store(&l->connected, !h2o_linklist_is_empty(&l->context.http1._conns));
     }
     return NULL;
+}
+
+/* Is `addr` free? The loops' listeners share their port (SO_REUSEPORT),
+ * and so would another serve's, silently splitting the requests between
+ * two stores: a socket without SO_REUSEPORT is refused by any listener
+ * there. (A listener started between this probe and ours is not seen.) */
+static bool
+address_free(const struct sockaddr *addr, socklen_t len)
+{
+    int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1, saved;
+    bool free_now;
+
+    if (fd < 0)
+        return true; /* the real bind says what is wrong */
+    free_now = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+               bind(fd, addr, len) == 0 || errno != EADDRINUSE;
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return free_now;
 }
 
 /* A listening socket on `addr` that shares its port with the other loops'. */
@@ -388,7 +412,12 @@ bs_web_serve(const bs_ctx *ctx, const bs_web_config *config)
         srv->nloops = LOOPS_MAX;
     /* The first listener learns the port (0: any free one); the others
      * share it. */
-    fd = listen_on((struct sockaddr *)&addr, addr_len);
+    if (!address_free((struct sockaddr *)&addr, addr_len)) {
+        errno = EADDRINUSE;
+        fd = -1;
+    } else {
+        fd = listen_on((struct sockaddr *)&addr, addr_len);
+    }
     if (fd < 0 || getsockname(fd, (struct sockaddr *)&addr, &addr_len) != 0) {
         fprintf(stderr, "bitslot: cannot listen on \"%s\": %s\n", config->listen,
                 errno == EADDRINUSE      ? "the address is in use"

@@ -131,6 +131,8 @@ bs_test_http_with(const bs_test_server *s, const char *method, const char *path,
     snprintf(url, sizeof(url), "%s%s", s->base, path);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L); /* no body will come */
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect);

@@ -154,6 +154,25 @@ test_serve_refuses_what_it_cannot_serve(void **state)
     assert_string_equal(r.err, want);
     bs_test_output_release(&r);
     close(fd);
+
+    /* Another serve's port: it would share it (SO_REUSEPORT) and split the
+     * requests between two stores. */
+    {
+        bs_test_server other;
+        bs_test_output o;
+
+        bs_test_server_start(&other, url, NULL);
+        snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%d", bs_test_server_port(&other));
+        r = bs_test_run(ARGS("--store", url, "serve", "--listen", listen_at), NULL, NULL);
+        assert_int_equal(r.exit_code, 2);
+        snprintf(want, sizeof(want), "bitslot: cannot listen on \"%s\": the address is in use\n",
+                 listen_at);
+        assert_string_equal(r.err, want);
+        bs_test_output_release(&r);
+        o = bs_test_server_stop(&other);
+        assert_int_equal(o.exit_code, 0);
+        bs_test_output_release(&o);
+    }
 }
 
 /* A socket connected to the server's port (-1 when refused). */
@@ -266,6 +285,86 @@ test_serve_raw_bytes_in_a_path_are_escaped(void **state)
     free(bs_test_site_close(&s));
 }
 
+/* A POST of the request `head` (headers, no blank line) with `body`: the
+ * whole answer into answer[size]. */
+static void
+raw_post(const bs_test_site *s, const char *head, const char *body, char *answer, size_t size)
+{
+    char request[1024];
+    int fd = connect_to(s);
+
+    snprintf(request, sizeof(request), "%sContent-Length: %zu\r\nConnection: close\r\n\r\n%s", head,
+             strlen(body), body);
+    send_text(fd, request);
+    read_all(fd, answer, size);
+    close(fd);
+}
+
+/* JSON bodies only: a form or text/plain body (what a page on another site
+ * can make a browser send without asking) is refused; a body that is not
+ * JSON is said without the parser's own words. */
+static void
+test_serve_json_bodies_only(void **state)
+{
+    static const char post[] = "POST /api/v1/accounts HTTP/1.1\r\nHost: x\r\n";
+    static const char body[] = "{\"name\":\"eve\",\"password\":\"password1\"}";
+    char head[256], answer[4096], *before, *after;
+    bs_test_site s;
+
+    (void)state;
+    bs_test_site_open(&s, "store", NULL);
+    before = bs_test_site_dump(&s);
+    snprintf(head, sizeof(head), "%sContent-Type: text/plain\r\n", post);
+    raw_post(&s, head, body, answer, sizeof(answer));
+    assert_non_null(strstr(answer, "HTTP/1.1 415 "));
+    assert_non_null(strstr(answer, "{\"error\":{\"code\":\"bad_content_type\",\"message\":\"the "
+                                   "body must be JSON, sent with \\\"Content-Type: "
+                                   "application/json\\\"\"}}"));
+    snprintf(head, sizeof(head), "%sContent-Type: application/x-www-form-urlencoded\r\n", post);
+    raw_post(&s, head, body, answer, sizeof(answer));
+    assert_non_null(strstr(answer, "HTTP/1.1 415 "));
+    raw_post(&s, post, body, answer, sizeof(answer)); /* no Content-Type at all */
+    assert_non_null(strstr(answer, "HTTP/1.1 415 "));
+    snprintf(head, sizeof(head), "%sContent-Type: application/json\r\n", post);
+    raw_post(&s, head, "{\"name\":", answer, sizeof(answer));
+    assert_non_null(strstr(answer, "HTTP/1.1 400 "));
+    assert_non_null(strstr(answer, "\"message\":\"the body must be a JSON object: it is not valid "
+                                   "JSON at line 1, column 8\"}}"));
+    raw_post(&s, head, "{\"name\":\"a\\u0000b\",\"password\":\"password1\"}", answer,
+             sizeof(answer));
+    assert_non_null(strstr(answer, "(a \\\\u0000 in a string)"));
+    after = bs_test_site_dump(&s);
+    assert_string_equal(after, before);
+    snprintf(head, sizeof(head), "%sContent-Type: Application/JSON; charset=utf-8\r\n", post);
+    raw_post(&s, head, body, answer, sizeof(answer));
+    assert_non_null(strstr(answer, "HTTP/1.1 201 "));
+    free(before);
+    free(after);
+    free(bs_test_site_close(&s));
+}
+
+/* HEAD is GET without a body; a 405 says which methods the path takes. */
+static void
+test_serve_head_and_allow(void **state)
+{
+    bs_test_response r;
+    char allow[64];
+    bs_test_site s;
+
+    (void)state;
+    bs_test_site_open(&s, "store", NULL);
+    r = bs_test_http(&s.server, "HEAD", "/api/v1/campaigns", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "");
+    bs_test_response_release(&r);
+    r = bs_test_http(&s.server, "DELETE", "/api/v1/account/key", NULL, NULL);
+    assert_int_equal(r.status, 405);
+    assert_true(bs_test_response_header(&r, "allow", allow, sizeof(allow)));
+    assert_string_equal(allow, "POST, GET, HEAD");
+    bs_test_response_release(&r);
+    free(bs_test_site_close(&s));
+}
+
 int
 main(void)
 {
@@ -275,6 +374,8 @@ main(void)
         cmocka_unit_test(test_serve_refuses_what_it_cannot_serve),
         cmocka_unit_test(test_serve_finishes_requests_in_flight_on_sigterm),
         cmocka_unit_test(test_serve_raw_bytes_in_a_path_are_escaped),
+        cmocka_unit_test(test_serve_json_bodies_only),
+        cmocka_unit_test(test_serve_head_and_allow),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
