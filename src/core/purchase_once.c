@@ -93,7 +93,7 @@ refused_before_lock(bs_status st)
 
 bs_status
 bs_purchase_buy_once(bs_ctx *ctx, const bs_purchase_order *order, const char *key, size_t len,
-                     bs_purchase_result *res, bool *replayed)
+                     bs_purchase_result *res)
 {
     char request[BS_ID_LEN + 1], doc_key[BS_KEY_BUF], *text;
     bs_purchase_order once = *order;
@@ -106,7 +106,6 @@ bs_purchase_buy_once(bs_ctx *ctx, const bs_purchase_order *order, const char *ke
 
     memset(res, 0, sizeof(*res));
     res->next_slot = -1;
-    *replayed = false;
     if (!bs_purchase_once_key_valid(key, len))
         return BS_INVALID;
     if (!bs_name_valid(order->buyer)) {
@@ -143,7 +142,6 @@ bs_purchase_buy_once(bs_ctx *ctx, const bs_purchase_order *order, const char *ke
     /* What became of the earlier sends, if any (none: BS_NOTFOUND). */
     st = bs_purchase_outcome(ctx, canon, request, s.ledger_at, res);
     if (st != BS_NOTFOUND) {
-        *replayed = true;
         return st;
     }
     once.request = request;

@@ -39,9 +39,9 @@ bool bs_purchase_once_key_valid(const char *key, size_t len);
 
 /* bs_purchase_buy for the send of key `key` (order->request is ignored).
  * Statuses: those of bs_purchase_buy, and BS_EXISTS when the key was sent
- * before with another order (nothing is done). *replayed tells whether the
- * answer is that of an earlier send. */
+ * before with another order (nothing is done). An earlier send's outcome
+ * is answered as this one's: its slot (BS_OK), or BS_SOLD. */
 bs_status bs_purchase_buy_once(bs_ctx *ctx, const bs_purchase_order *order, const char *key,
-                               size_t len, bs_purchase_result *res, bool *replayed);
+                               size_t len, bs_purchase_result *res);
 
 #endif

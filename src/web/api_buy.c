@@ -41,7 +41,6 @@ bs_api_buy(bs_web_call *call, bs_ctx *ctx)
     bs_purchase_result res;
     json_t *body = NULL;
     bs_name canon;
-    bool replayed = false;
     bs_status st;
     bs_said said;
 
@@ -59,13 +58,12 @@ bs_api_buy(bs_web_call *call, bs_ctx *ctx)
         return;
     if (read_order(call, body, &order, &ad)) {
         order.buyer = canon;
-        st = key != NULL ? bs_purchase_buy_once(ctx, &order, key, strlen(key), &res, &replayed)
+        st = key != NULL ? bs_purchase_buy_once(ctx, &order, key, strlen(key), &res)
                          : bs_purchase_buy(ctx, &order, &res);
         if (st != BS_OK) {
             bs_say_buy(st, &order, &res, campaign, ad, BS_VOICE_API, &said);
             bs_api_said(call, &said);
         } else {
-            (void)replayed; /* the first send's answer: the same status */
             bs_web_call_json(call, 201, bs_slot_view(&res.slot));
         }
     }
