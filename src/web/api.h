@@ -7,8 +7,6 @@
 #define BS_WEB_API_H
 
 #include "core/words.h"
-
-#define BS_WEB_QUERY_MAX 8192 /* bytes of a query string */
 #include "web/call.h"
 
 /* GET /healthz: 200 {"store":"ok","node":"ok"|"none"}, or 503 saying which
@@ -74,11 +72,10 @@ bool bs_api_string_field(bs_web_call *call, json_t *body, const char *name, bool
                          const char **out);
 
 /* Query parameter `name`, decoded (web/form.h: the query is an
- * urlencoded form), into out[size], or "" when absent. False after
- * answering 400 for a malformed query, an unknown parameter (not in
- * `known`, NULL-ended), one given twice, or a value too long for out. */
-bool bs_api_query(bs_web_call *call, const char *const *known, const char *name, char *out,
-                  size_t size);
+ * urlencoded form; the route table lists the names a route takes), into
+ * out[size], or "" when absent. False after answering 400 for a malformed
+ * query, a parameter given twice, or a value too long for out. */
+bool bs_api_query(bs_web_call *call, const char *name, char *out, size_t size);
 
 /* The campaign named by the route's {owner}/{index} into *ref; false after
  * answering 404. `text` gets "owner/index" as written. */

@@ -74,14 +74,14 @@ bs_api_account_show(bs_web_call *call, bs_ctx *ctx)
 
 /* An integer query parameter in [min, max], or `fallback` when absent. */
 static bool
-query_integer(bs_web_call *call, const char *const *known, const char *name, int64_t min,
-              int64_t max, const char *rule, int64_t fallback, int64_t *out)
+query_integer(bs_web_call *call, const char *name, int64_t min, int64_t max, const char *rule,
+              int64_t fallback, int64_t *out)
 {
     char text[24];
     char *end;
     long long v;
 
-    if (!bs_api_query(call, known, name, text, sizeof(text)))
+    if (!bs_api_query(call, name, text, sizeof(text)))
         return false;
     *out = fallback;
     if (text[0] == '\0')
@@ -100,7 +100,6 @@ query_integer(bs_web_call *call, const char *const *known, const char *name, int
 void
 bs_api_account_history(bs_web_call *call, bs_ctx *ctx)
 {
-    static const char *const params[] = {"after", "limit", NULL};
     bs_ledger_entry *entries;
     int64_t after, limit;
     json_t *list;
@@ -111,9 +110,8 @@ bs_api_account_history(bs_web_call *call, bs_ctx *ctx)
     bool more;
 
     if (!bs_api_authenticate(call, ctx, canon) ||
-        !query_integer(call, params, "after", 0, INT64_MAX, "an entry number, 0 or more", 0,
-                       &after) ||
-        !query_integer(call, params, "limit", 1, BS_STORE_SCAN_MAX, "1 to 1000", 100, &limit))
+        !query_integer(call, "after", 0, INT64_MAX, "an entry number, 0 or more", 0, &after) ||
+        !query_integer(call, "limit", 1, BS_STORE_SCAN_MAX, "1 to 1000", 100, &limit))
         return;
     st = bs_recover_account(ctx, canon);
     if (st == BS_OK)

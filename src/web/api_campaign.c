@@ -60,7 +60,6 @@ bs_api_campaign_create(bs_web_call *call, bs_ctx *ctx)
 void
 bs_api_campaign_list(bs_web_call *call, bs_ctx *ctx)
 {
-    static const char *const params[] = {"owner", NULL};
     char owner[BS_NAME_MAX + 2];
     bs_campaign *list;
     json_t *out;
@@ -68,7 +67,7 @@ bs_api_campaign_list(bs_web_call *call, bs_ctx *ctx)
     bs_status st;
     bs_said said;
 
-    if (!bs_api_query(call, params, "owner", owner, sizeof(owner)))
+    if (!bs_api_query(call, "owner", owner, sizeof(owner)))
         return;
     if (owner[0] != '\0' && !bs_name_valid(owner)) {
         bs_say_invalid(BS_FIELD_NAME, owner, &said);

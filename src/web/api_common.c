@@ -188,10 +188,9 @@ bs_api_string_field(bs_web_call *call, json_t *body, const char *name, bool requ
 }
 
 bool
-bs_api_query(bs_web_call *call, const char *const *known, const char *name, char *out, size_t size)
+bs_api_query(bs_web_call *call, const char *name, char *out, size_t size)
 {
     bs_form_limits limits = {.body_max = BS_WEB_QUERY_MAX, .others = true, .other_max = 1024};
-    char names[256], buf[128];
     const bs_form_field *f;
     bs_form_error err;
     bs_form form;
@@ -200,17 +199,6 @@ bs_api_query(bs_web_call *call, const char *const *known, const char *name, char
     if (bs_form_parse_urlencoded(call->query, strlen(call->query), &limits, &form, &err) != BS_OK) {
         bs_web_call_error(call, 400, "bad_query", "the query string: %s", err.message);
         return false;
-    }
-    for (size_t i = 0; i < form.count; i++) {
-        f = &form.fields[i];
-        if (!known_name(known, f->name, strlen(f->name))) {
-            list_names(known, names, sizeof(names));
-            bs_web_call_error(call, 400, "unknown_parameter",
-                              "unknown query parameter \"%s\" (known: %s)",
-                              shown(f->name, strlen(f->name), buf, sizeof(buf)), names);
-            bs_form_release(&form);
-            return false;
-        }
     }
     f = bs_form_get(&form, name);
     if (f != NULL && f->len >= size) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "web/call.h"
+#include "web/form.h"
 
 /* Lives in the request's pool; h2o disposes of it with the request. */
 struct call_anchor {
@@ -219,12 +220,74 @@ bs_web_call_new(h2o_req_t *req, const char *request_id, char params[][BS_WEB_PAR
     return call;
 }
 
+/* "a", "b" and "c" of a NULL-ended list, into out. */
+static void
+list_names(const char *const *names, char *out, size_t size)
+{
+    size_t used = 0, n = 0;
+
+    out[0] = '\0';
+    while (names != NULL && names[n] != NULL)
+        n++;
+    for (size_t i = 0; i < n && used < size; i++)
+        used += (size_t)snprintf(out + used, size - used, "%s\"%s\"",
+                                 i == 0       ? ""
+                                 : i + 1 == n ? " and "
+                                              : ", ",
+                                 names[i]);
+}
+
+static bool
+is_one_of(const char *const *names, const char *name)
+{
+    for (size_t i = 0; names != NULL && names[i] != NULL; i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Does the query name only parameters the route reads? Else answers 400
+ * (a misspelt parameter silently ignored would be a wrong answer). */
+static bool
+query_known(bs_web_call *call)
+{
+    bs_form_limits limits = {.body_max = BS_WEB_QUERY_MAX, .others = true, .other_max = 1024};
+    char names[256];
+    bs_form_error err;
+    bs_form form;
+
+    if (call->query[0] == '\0')
+        return true;
+    if (bs_form_parse_urlencoded(call->query, strlen(call->query), &limits, &form, &err) != BS_OK) {
+        bs_web_call_error(call, 400, "bad_query", "the query string: %s", err.message);
+        return false;
+    }
+    for (size_t i = 0; i < form.count; i++) {
+        if (is_one_of(call->query_names, form.fields[i].name))
+            continue;
+        list_names(call->query_names, names, sizeof(names));
+        if (call->query_names == NULL)
+            bs_web_call_error(call, 400, "unknown_parameter",
+                              "unknown query parameter \"%s\" (this path takes none)",
+                              form.fields[i].name);
+        else
+            bs_web_call_error(call, 400, "unknown_parameter",
+                              "unknown query parameter \"%s\" (known: %s)", form.fields[i].name,
+                              names);
+        bs_form_release(&form);
+        return false;
+    }
+    bs_form_release(&form);
+    return true;
+}
+
 static void
 run_call(bs_web_job *job, bs_ctx *ctx)
 {
     bs_web_call *call = H2O_STRUCT_FROM_MEMBER(bs_web_call, job, job);
 
-    call->work(call, ctx);
+    if (query_known(call))
+        call->work(call, ctx);
     if (call->answer == NULL)
         bs_web_call_error(call, 500, "internal", "the server could not answer");
 }

@@ -29,6 +29,7 @@
 #define BS_WEB_PARAMS_MAX     3
 #define BS_WEB_PARAM_MAX      128
 #define BS_WEB_REQUEST_ID_LEN 16
+#define BS_WEB_QUERY_MAX      8192 /* bytes of a query string */
 
 typedef struct bs_web_call bs_web_call;
 typedef void (*bs_web_work)(bs_web_call *call, bs_ctx *ctx);
@@ -37,9 +38,10 @@ typedef struct call_anchor call_anchor;
 
 struct bs_web_call {
     bs_web_job job;
-    h2o_req_t *req;      /* NULL once the client went away (loop only) */
-    call_anchor *anchor; /* in the request's pool: tells us when it goes */
-    bs_web_work work;    /* the route's work, on a worker */
+    h2o_req_t *req;                 /* NULL once the client went away (loop only) */
+    call_anchor *anchor;            /* in the request's pool: tells us when it goes */
+    bs_web_work work;               /* the route's work, on a worker */
+    const char *const *query_names; /* the route's query parameters (NULL: none) */
     /* Copied from the request on the loop: */
     char request_id[BS_WEB_REQUEST_ID_LEN + 1];
     char params[BS_WEB_PARAMS_MAX][BS_WEB_PARAM_MAX]; /* the route's {...} parts */

@@ -13,6 +13,9 @@
 /* Routes of the worker pool leave `on_loop` out. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
+static const char *const history_query[] = {"after", "limit", NULL};
+static const char *const campaigns_query[] = {"owner", NULL};
+
 const bs_web_route bs_web_routes[] = {
     /* Answered on the loop, from memory (web/live.h). */
     {"GET", "/embed/{owner}/{index}", NULL, bs_embed_page},
@@ -25,12 +28,12 @@ const bs_web_route bs_web_routes[] = {
     {"GET", "/api/v1/openapi.json", bs_api_openapi},
     {"POST", "/api/v1/accounts", bs_api_account_create},
     {"GET", "/api/v1/account", bs_api_account_show},
-    {"GET", "/api/v1/account/history", bs_api_account_history},
+    {"GET", "/api/v1/account/history", bs_api_account_history, .query = history_query},
     {"POST", "/api/v1/account/key", bs_api_key_get},
     {"GET", "/api/v1/account/key", bs_api_key_check},
     {"POST", "/api/v1/account/key/done", bs_api_key_done},
     {"POST", "/api/v1/campaigns", bs_api_campaign_create},
-    {"GET", "/api/v1/campaigns", bs_api_campaign_list},
+    {"GET", "/api/v1/campaigns", bs_api_campaign_list, .query = campaigns_query},
     {"GET", "/api/v1/campaigns/{owner}/{index}", bs_api_campaign_show},
     {"GET", "/api/v1/campaigns/{owner}/{index}/slots/{slot}", bs_api_slot_show},
     {"POST", "/api/v1/campaigns/{owner}/{index}/buy", bs_api_buy},

@@ -28,6 +28,11 @@ typedef struct bs_web_route {
     const char *pattern; /* "/api/v1/campaigns/{owner}/{index}" */
     bs_web_work work;    /* runs on a worker; or NULL, and: */
     bs_web_on_loop on_loop;
+    /* A worker route's query parameters (NULL-ended), or NULL for none: a
+     * query parameter of another name is refused (400) before the work
+     * runs. Routes answered on the loop take any query (an embed's URL may
+     * carry a publisher's cache-buster). */
+    const char *const *query;
 } bs_web_route;
 
 /* The table, ended by a route with a NULL method. */

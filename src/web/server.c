@@ -113,6 +113,7 @@ on_request(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
     call->work = route->work;
+    call->query_names = route->query;
     bs_web_call_submit(call, srv->pool, &loop_of(req)->jobs_back);
     return 0;
 }

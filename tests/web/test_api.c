@@ -189,6 +189,12 @@ test_api_campaigns_create_list_show(void **state)
                     "{\"error\":{\"code\":\"bad_query\",\"message\":\"the query string: the "
                     "form is malformed: the field \\\"owner\\\" has a '%' without two hex "
                     "digits after it\"}}");
+    bs_test_refused(&s.site, "GET", "/api/v1/campaigns/seller/0?fields=all", NULL, NULL, 400,
+                    "{\"error\":{\"code\":\"unknown_parameter\",\"message\":\"unknown query "
+                    "parameter \\\"fields\\\" (this path takes none)\"}}");
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns?owner=other", s.seller, CAMPAIGN_300, 400,
+                    "{\"error\":{\"code\":\"unknown_parameter\",\"message\":\"unknown query "
+                    "parameter \\\"owner\\\" (this path takes none)\"}}");
     bs_test_refused(&s.site, "GET", "/api/v1/campaigns?page=2", NULL, NULL, 400,
                     "{\"error\":{\"code\":\"unknown_parameter\",\"message\":\"unknown query "
                     "parameter \\\"page\\\" (known: \\\"owner\\\")\"}}");
