@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/purchase.h"
+#include "core/words.h"
 #include "web/call.h"
 #include "web/embed.h"
 #include "web/events.h"
@@ -348,10 +349,25 @@ typedef struct events_job {
     bs_status st;
 } events_job;
 
+/* The refusal the campaign routes of the API give (core/words.h). */
 static void
-not_found(h2o_req_t *req)
+not_found(h2o_req_t *req, const char *owner, const char *index)
 {
-    bs_web_send_error(req, 404, "not_found", "no such campaign");
+    char text[BS_WEB_PARAM_MAX * 2 + 2];
+    bs_said said;
+
+    snprintf(text, sizeof(text), "%s/%s", owner, index);
+    bs_say_no_campaign(text, &said);
+    bs_web_send_error(req, said.http, said.code, said.text);
+}
+
+static void
+not_found_ref(h2o_req_t *req, const bs_ref *campaign)
+{
+    char index[16];
+
+    snprintf(index, sizeof(index), "%u", (unsigned)campaign->index);
+    not_found(req, campaign->owner, index);
 }
 
 static void
@@ -386,7 +402,7 @@ events_answer(bs_web_defer *d, h2o_req_t *req)
     if (found == BS_WEB_FOUND)
         start(req, d->live, &j->campaign, view);
     else if (j->st == BS_NOTFOUND || found == BS_WEB_MISSING)
-        not_found(req);
+        not_found_ref(req, &j->campaign);
     else
         bs_web_send_error(req, 503, "unavailable",
                           "cannot read this campaign now: the store is unavailable; retry later");
@@ -405,7 +421,7 @@ bs_events_stream(h2o_req_t *req, bs_web_live *live, char params[][BS_WEB_PARAM_M
         return;
     }
     if (!bs_embed_campaign_param(params[0], params[1], &campaign)) {
-        not_found(req);
+        not_found(req, params[0], params[1]);
         return;
     }
     switch (bs_web_showing_find(live->showing, &campaign, &view)) {
@@ -413,7 +429,7 @@ bs_events_stream(h2o_req_t *req, bs_web_live *live, char params[][BS_WEB_PARAM_M
         start(req, live, &campaign, view);
         return;
     case BS_WEB_MISSING:
-        not_found(req);
+        not_found(req, params[0], params[1]);
         return;
     case BS_WEB_ASK:
         break;

@@ -119,11 +119,13 @@ test_events_unknown_campaign_is_a_404(void **state)
     market_serve(&m, &s);
     r = bs_test_get(&s, "/api/v1/campaigns/bob/9/events", NULL);
     assert_int_equal(r.status, 404);
-    assert_string_equal(r.body,
-                        "{\"error\":{\"code\":\"not_found\",\"message\":\"no such campaign\"}}");
+    assert_string_equal(r.body, "{\"error\":{\"code\":\"no_campaign\",\"message\":\"no campaign "
+                                "\\\"bob/9\\\"\"}}"); /* as the other campaign routes say it */
     bs_test_response_release(&r);
     r = bs_test_get(&s, "/api/v1/campaigns/nobody/0/events", NULL);
     assert_int_equal(r.status, 404);
+    assert_string_equal(r.body, "{\"error\":{\"code\":\"no_campaign\",\"message\":\"no campaign "
+                                "\\\"nobody/0\\\"\"}}");
     bs_test_response_release(&r);
     market_stop(&s);
 }
