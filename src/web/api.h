@@ -74,7 +74,7 @@ bool bs_api_string_field(bs_web_call *call, json_t *body, const char *name, bool
 /* Query parameter `name`, decoded (web/form.h: the query is an
  * urlencoded form; the route table lists the names a route takes), into
  * out[size], or "" when absent. False after answering 400 for a malformed
- * query, a parameter given twice, or a value too long for out. */
+ * query, a parameter given twice, empty, or too long for out. */
 bool bs_api_query(bs_web_call *call, const char *name, char *out, size_t size);
 
 /* The campaign named by the route's {owner}/{index} into *ref; false after

@@ -201,6 +201,13 @@ bs_api_query(bs_web_call *call, const char *name, char *out, size_t size)
         return false;
     }
     f = bs_form_get(&form, name);
+    if (f != NULL && f->len == 0) { /* "?owner=": not "every owner" */
+        bs_web_call_error(call, 400, "invalid_parameter",
+                          "the query parameter \"%s\" is empty; leave it out, or give a value",
+                          name);
+        bs_form_release(&form);
+        return false;
+    }
     if (f != NULL && f->len >= size) {
         bs_web_call_error(call, 400, "invalid_parameter",
                           "the query parameter \"%s\" is longer than %zu bytes", name, size - 1);

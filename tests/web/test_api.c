@@ -195,6 +195,9 @@ test_api_campaigns_create_list_show(void **state)
     bs_test_refused(&s.site, "POST", "/api/v1/campaigns?owner=other", s.seller, CAMPAIGN_300, 400,
                     "{\"error\":{\"code\":\"unknown_parameter\",\"message\":\"unknown query "
                     "parameter \\\"owner\\\" (this path takes none)\"}}");
+    bs_test_refused(&s.site, "GET", "/api/v1/campaigns?owner=", NULL, NULL, 400,
+                    "{\"error\":{\"code\":\"invalid_parameter\",\"message\":\"the query "
+                    "parameter \\\"owner\\\" is empty; leave it out, or give a value\"}}");
     bs_test_refused(&s.site, "GET", "/api/v1/campaigns?page=2", NULL, NULL, 400,
                     "{\"error\":{\"code\":\"unknown_parameter\",\"message\":\"unknown query "
                     "parameter \\\"page\\\" (known: \\\"owner\\\")\"}}");
