@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "webtest.h"
 
 #define PATH_SIZE 4200
 #define T0        INT64_C(1700000000) /* the clock at the start of each story */
@@ -174,28 +175,6 @@ refused_somehow(const shop *s, const char *const *args)
     return r;
 }
 
-/* A PNG of width x height pixels at `path`, made with libgd. */
-static void
-write_png(const char *path, int width, int height)
-{
-    gdImagePtr im = gdImageCreateTrueColor(width, height);
-    void *png;
-    int size = 0;
-    FILE *f;
-
-    assert_non_null(im);
-    gdImageFilledRectangle(im, 0, 0, width - 1, height - 1, gdTrueColor(0x20, 0x80, 0xe0));
-    gdImageFilledRectangle(im, 2, 2, width / 2, height / 2, gdTrueColor(0xff, 0xd0, 0x00));
-    png = gdImagePngPtr(im, &size);
-    gdImageDestroy(im);
-    assert_non_null(png);
-    f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(png, 1, (size_t)size, f), (size_t)size);
-    assert_int_equal(fclose(f), 0);
-    gdFree(png);
-}
-
 /* A width x height palette PNG of 256 colours in random order, made with
  * libgd: one byte a pixel that no compressor can shrink, and three once
  * re-encoded as RGB. Deterministic (xorshift32). */
@@ -324,7 +303,7 @@ ready_to_buy(shop *s, const char *funds, const char *slot_seconds)
 
     two_accounts(s);
     shop_path(s, "ok.png", png, sizeof(png));
-    write_png(png, 300, 250);
+    bs_test_write_png(png, 300, 250);
     snprintf(line, sizeof(line), "{\"name\":\"Bob\",\"amount\":%s,\"balance\":%s}", funds, funds);
     ok_line(s, line, ARGS("account", "adjust", "bob", funds, "--reason", "funding"));
     ok_line(s, "alice/0",
@@ -376,7 +355,7 @@ test_cli_trade_buy_doubles_the_price_then_it_decays(void **state)
     (void)state;
     two_accounts(&s);
     shop_path(&s, "banner.png", png, sizeof(png));
-    write_png(png, 300, 250);
+    bs_test_write_png(png, 300, 250);
 
     /* Fund the buyer (names are the same in any case). */
     ok_line(&s,
@@ -544,7 +523,7 @@ test_cli_trade_fee_is_rounded_up_or_set_with_fee_bp(void **state)
     (void)state;
     two_accounts(&s);
     shop_path(&s, "ad.png", png, sizeof(png));
-    write_png(png, 16, 16);
+    bs_test_write_png(png, 16, 16);
     ok_line(&s, "{\"name\":\"Bob\",\"amount\":10000,\"balance\":10000}",
             ARGS("account", "adjust", "bob", "10000", "--reason", "funding"));
     ok_line(&s, "alice/0",
@@ -800,7 +779,7 @@ test_cli_trade_ad_refusals_change_nothing(void **state)
     (void)state;
     two_accounts(&s);
     shop_path(&s, "ok.png", png, sizeof(png));
-    write_png(png, 300, 250);
+    bs_test_write_png(png, 300, 250);
     shop_path(&s, "notes.png", text, sizeof(text));
     write_text(text, "this is a text file, whatever its name says\n");
     shop_path(&s, "empty.png", empty, sizeof(empty));
@@ -886,9 +865,9 @@ test_cli_trade_buy_refusals_change_nothing(void **state)
     two_accounts(&s);
     registered(&s, "carol", "password3\n");
     shop_path(&s, "ok.png", png, sizeof(png));
-    write_png(png, 300, 250);
+    bs_test_write_png(png, 300, 250);
     shop_path(&s, "small.png", small, sizeof(small));
-    write_png(small, 200, 100);
+    bs_test_write_png(small, 200, 100);
     ok_line(&s, "alice/0",
             ARGS("campaign", "create", "alice", "--min-price", "1000", "--slot-seconds", "86400",
                  "--size", "300x250"));
@@ -975,7 +954,7 @@ test_cli_trade_disallowed_category_is_refused(void **state)
     (void)state;
     two_accounts(&s);
     shop_path(&s, "ok.png", png, sizeof(png));
-    write_png(png, 300, 250);
+    bs_test_write_png(png, 300, 250);
     ok_line(&s, "{\"name\":\"Bob\",\"amount\":5000,\"balance\":5000}",
             ARGS("account", "adjust", "bob", "5000", "--reason", "funding"));
     ok_line(&s, "alice/0",
@@ -1311,13 +1290,13 @@ test_cli_trade_ad_no_campaign_could_take_is_refused(void **state)
     (void)state;
     two_accounts(&s);
     shop_path(&s, "tiny.png", tiny, sizeof(tiny));
-    write_png(tiny, 1, 1);
+    bs_test_write_png(tiny, 1, 1);
     shop_path(&s, "thin.png", thin, sizeof(thin));
-    write_png(thin, 300, 15);
+    bs_test_write_png(thin, 300, 15);
     shop_path(&s, "odd.png", odd, sizeof(odd));
-    write_png(odd, 300, 251);
+    bs_test_write_png(odd, 300, 251);
     shop_path(&s, "least.png", least, sizeof(least));
-    write_png(least, 16, 16);
+    bs_test_write_png(least, 16, 16);
 
     snprintf(message, sizeof(message),
              "bitslot: the image \"%s\" is 1x1 pixels; ads are 16 to 2048 pixels a side", tiny);
@@ -1349,7 +1328,7 @@ test_cli_trade_ad_size_rule_says_one_sentence(void **state)
     two_accounts(&s);
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         shop_path(&s, sizes[i].file, path, sizeof(path));
-        write_png(path, sizes[i].width, sizes[i].height);
+        bs_test_write_png(path, sizes[i].width, sizes[i].height);
         snprintf(message, sizeof(message),
                  "bitslot: the image \"%s\" is %dx%d pixels; ads are 16 to 2048 pixels a side",
                  path, sizes[i].width, sizes[i].height);
