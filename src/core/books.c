@@ -111,25 +111,21 @@ bs_books_flush(bs_ctx *ctx, const char *canon)
 }
 
 bs_status
-bs_books_entry(bs_ctx *ctx, const char *canon, int64_t seq, bs_ledger_entry *entry)
+bs_books_entry_of(bs_ctx *ctx, const bs_account *a, const char *canon, int64_t seq,
+                  bs_ledger_entry *entry)
 {
     char key[BS_KEY_BUF], *text;
-    bs_account a;
     size_t len;
-    bs_status st = bs_docs_account(ctx, canon, &a, NULL);
+    bs_status st;
 
-    if (st != BS_OK)
-        return st;
-    st = BS_NOTFOUND;
-    for (size_t i = 0; i < a.pending_count; i++) {
-        if (a.pending[i].seq == seq) {
-            *entry = a.pending[i];
-            st = BS_OK;
+    if (seq < 1 || seq >= a->ledger_next)
+        return BS_NOTFOUND;
+    for (size_t i = 0; i < a->pending_count; i++) {
+        if (a->pending[i].seq == seq) {
+            *entry = a->pending[i];
+            return BS_OK;
         }
     }
-    bs_account_release(&a);
-    if (st != BS_NOTFOUND)
-        return st;
     /* Copied out (the document is written before the pending entry goes). */
     bs_key_ledger(canon, seq, key);
     st = bs_store_get(ctx->store, key, &text, &len, NULL);
@@ -137,6 +133,19 @@ bs_books_entry(bs_ctx *ctx, const char *canon, int64_t seq, bs_ledger_entry *ent
         return st;
     st = bs_ledger_entry_decode(text, len, entry);
     free(text);
+    return st;
+}
+
+bs_status
+bs_books_entry(bs_ctx *ctx, const char *canon, int64_t seq, bs_ledger_entry *entry)
+{
+    bs_account a;
+    bs_status st = bs_docs_account(ctx, canon, &a, NULL);
+
+    if (st != BS_OK)
+        return st;
+    st = bs_books_entry_of(ctx, &a, canon, seq, entry);
+    bs_account_release(&a);
     return st;
 }
 

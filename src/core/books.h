@@ -21,8 +21,13 @@
 #include "core/ctx.h"
 #include "model/account.h"
 
-/* At most this many entries wait in an account document for a flush. */
+/* At most this many entries wait in an account document for a flush. The
+ * last BS_BOOKS_PENDING_OWN of them are kept for the account's own
+ * requests (a purchase's debit, a deposit): batched credits never take
+ * them. A purchase flushes first once BS_BOOKS_FLUSH_AT entries wait. */
 #define BS_BOOKS_PENDING_MAX 512
+#define BS_BOOKS_PENDING_OWN 64
+#define BS_BOOKS_FLUSH_AT    256
 
 /* Apply `amount` to a's balance and append the entry to a->pending.
  * BS_INSUFFICIENT when the balance would go below zero, BS_OVERFLOW above
@@ -34,8 +39,12 @@ bs_status bs_books_post(bs_account *a, bs_entry_kind kind, int64_t amount, int64
 /* Move the pending entries of account/<canon> to ledger documents. */
 bs_status bs_books_flush(bs_ctx *ctx, const char *canon);
 
-/* Entry `seq` of account/<canon>, pending or copied out. */
+/* Entry `seq` of account/<canon>, pending or copied out; BS_NOTFOUND when
+ * the account has no such entry (yet). bs_books_entry_of() looks in `a`,
+ * the account as the caller read it, before the ledger documents. */
 bs_status bs_books_entry(bs_ctx *ctx, const char *canon, int64_t seq, bs_ledger_entry *entry);
+bs_status bs_books_entry_of(bs_ctx *ctx, const bs_account *a, const char *canon, int64_t seq,
+                            bs_ledger_entry *entry);
 
 /* Up to `limit` entries of account/<canon> with seq > `after`, in order,
  * whether flushed or pending. On BS_OK *entries is malloc'ed (free it) and

@@ -13,8 +13,10 @@
  *   2. campaigns: slots 0..N-1 contiguous and back to back; campaign.last
  *      a true copy of a sold slot, and every slot after it still held by its
  *      buyer's intent; each slot's buyer debited once (unless the intent is
- *      still open), its seller and the operator credited once up to their
- *      watermarks and never beyond; no entry names a slot that does not
+ *      still open), its seller and the operator credited once for each slot
+ *      their marks in credit/<c> say is paid (core/credit.h: a batch
+ *      recorded there is paid when the payee's ledger holds it at its
+ *      number) and never for another; no entry names a slot that does not
  *      exist.
  *   3. keys: each key document's owner holds that key (current, or among its
  *      deposit keys), and each account's keys are documented as its own: an
@@ -42,6 +44,7 @@
 #include <string.h>
 
 #include "core/check.h"
+#include "core/credit.h"
 #include "core/docs.h"
 #include "core/keyimport.h"
 #include "core/keys.h"
@@ -441,11 +444,23 @@ expect_paid(checker *ck, const char *ref, bs_entry_kind kind, const char *accoun
                   (long long)amount);
 }
 
+/* What one payee's mark in credit/<c> says is paid: slots up to paid,
+ * but those of a batch not applied (yet) are owed. */
+typedef struct payee_mark {
+    int64_t paid;
+    int64_t owed_from; /* slots owed_from+1..paid are owed (= paid: none) */
+} payee_mark;
+
+static bool
+mark_pays(const payee_mark *m, int64_t index)
+{
+    return index <= m->owed_from;
+}
+
 typedef struct campaign_walk {
     checker *ck;
     const bs_campaign *c;
-    int64_t credited; /* the seller's watermark */
-    int64_t fees;     /* the operator's watermark */
+    payee_mark marks[BS__PAYEE_COUNT];
     int64_t next;     /* the index the next slot must have */
     int64_t prev_end;
     int64_t prev_time; /* when the previous slot was sold */
@@ -471,7 +486,7 @@ check_slot(const bs_store_doc *doc, void *arg)
     checker *ck = w->ck;
     const bs_campaign *c = w->c;
     char ref[BS_REF_MAX];
-    bool open, held, debited;
+    bool open, held, debited, seller_paid, fee_paid;
     bs_slot s;
 
     if (bs_slot_decode(doc->value, doc->len, &s) != BS_OK) {
@@ -506,12 +521,13 @@ check_slot(const bs_store_doc *doc, void *arg)
                   (unsigned)c->id.index, ref);
     debited = !held;
     expect_paid(ck, ref, BS_ENTRY_PURCHASE, s.buyer, debited, -s.price);
-    expect_paid(ck, ref, BS_ENTRY_SALE, c->id.owner, (int64_t)s.index <= w->credited,
-                s.price - s.fee);
-    expect_paid(ck, ref, BS_ENTRY_FEE, ck->ctx->operator_name, (int64_t)s.index <= w->fees, s.fee);
-    if (debited && (int64_t)s.index > w->credited)
+    seller_paid = mark_pays(&w->marks[BS_PAYEE_SELLER], s.index);
+    fee_paid = mark_pays(&w->marks[BS_PAYEE_OPERATOR], s.index);
+    expect_paid(ck, ref, BS_ENTRY_SALE, c->id.owner, seller_paid, s.price - s.fee);
+    expect_paid(ck, ref, BS_ENTRY_FEE, ck->ctx->operator_name, fee_paid, s.fee);
+    if (debited && !seller_paid)
         ck->sum->owed += s.price - s.fee;
-    if (debited && (int64_t)s.index > w->fees)
+    if (debited && !fee_paid)
         ck->sum->owed += s.fee;
     return BS_OK;
 }
@@ -520,9 +536,9 @@ static bs_status
 check_campaign(const bs_store_doc *doc, void *arg)
 {
     checker *ck = arg;
-    campaign_walk w = {ck, NULL, -1, -1, 0, INT64_MIN, INT64_MIN};
+    campaign_walk w = {ck, NULL, {{-1, -1}, {-1, -1}}, 0, INT64_MIN, INT64_MIN};
     char prefix[BS_KEY_BUF];
-    bs_account owner;
+    bs_credit credit;
     bs_campaign c;
     int64_t last;
     bs_status st;
@@ -533,20 +549,39 @@ check_campaign(const bs_store_doc *doc, void *arg)
     }
     ck->sum->campaigns++;
     w.c = &c;
-    if (bs_docs_account(ck->ctx, c.id.owner, &owner, NULL) == BS_OK) {
-        w.credited = bs_watermark_get(owner.credited, owner.credited_count, &c.id);
-        bs_account_release(&owner);
-    } else {
+    if (bs_docs_account_exists(ck->ctx, c.id.owner) != BS_OK)
         violation(ck, "campaign %s/%u: its owner has no account", c.id.owner, (unsigned)c.id.index);
-    }
-    w.fees = bs_watermark_get(ck->op.fees, ck->op.fees_count, &c.id);
     last = c.has_last ? (int64_t)c.last.index : -1;
-    if (w.credited > last || w.fees > last)
+    st = bs_credit_read(ck->ctx, &c.id, &credit);
+    if (st == BS_CORRUPT) {
+        violation(ck, "campaign %s/%u: its credit document is damaged", c.id.owner,
+                  (unsigned)c.id.index);
+        bs_credit_init(&credit, &c.id);
+    } else if (st != BS_OK) {
+        return st;
+    }
+    for (int p = 0; p < BS__PAYEE_COUNT; p++) {
+        const bs_credit_mark *m = &credit.mark[p];
+        bool applied = true;
+
+        if (m->batch.open)
+            st = bs_credit_paid(ck->ctx, &credit, (bs_payee)p, m->batch.first, &applied);
+        if (st != BS_OK && st != BS_CORRUPT && st != BS_NOTFOUND)
+            return st;
+        if (st != BS_OK)
+            violation(ck, "campaign %s/%u: the %s's batch at entry %lld cannot be read",
+                      c.id.owner, (unsigned)c.id.index, p == BS_PAYEE_SELLER ? "seller" : "fee",
+                      (long long)m->batch.at);
+        w.marks[p].paid = m->paid;
+        w.marks[p].owed_from = st == BS_OK && applied ? m->paid : m->batch.from;
+        st = BS_OK;
+    }
+    if (w.marks[BS_PAYEE_SELLER].paid > last || w.marks[BS_PAYEE_OPERATOR].paid > last)
         violation(ck,
                   "campaign %s/%u: credited up to slot %lld (fees %lld) beyond the last "
                   "final slot %lld",
-                  c.id.owner, (unsigned)c.id.index, (long long)w.credited, (long long)w.fees,
-                  (long long)last);
+                  c.id.owner, (unsigned)c.id.index, (long long)w.marks[BS_PAYEE_SELLER].paid,
+                  (long long)w.marks[BS_PAYEE_OPERATOR].paid, (long long)last);
     bs_prefix_slots_of(&c.id, prefix);
     st = bs_docs_each(ck->ctx, prefix, check_slot, &w);
     if (st == BS_OK && last >= w.next)

@@ -8,121 +8,397 @@
 #include "core/credit.h"
 #include "core/docs.h"
 #include "util/failpoint.h"
+#include "util/money.h"
 
-typedef enum payee { PAYEE_SELLER, PAYEE_OPERATOR } payee;
+static bs_status
+credit_decode(const char *text, size_t len, void *doc)
+{
+    return bs_credit_decode(text, len, doc);
+}
 
-typedef struct batch {
-    payee who;
+static char *
+credit_encode(const void *doc, size_t *len)
+{
+    return bs_credit_encode(doc, len);
+}
+
+static const bs_doc_type credit_type = {sizeof(bs_credit), credit_decode, credit_encode,
+                                        bs_docs_no_release};
+
+/* One payee of one campaign, and the slots of the batch in hand. */
+typedef struct payment {
+    bs_payee who;
+    const char *canon; /* the payee's account */
     const bs_ref *campaign;
-    int64_t from;   /* the watermark the batch starts after */
     bs_slot *slots; /* slots from+1 .. from+count */
+    int64_t from;
     size_t count;
-} batch;
+} payment;
+
+static const char *
+payee_of(bs_ctx *ctx, bs_payee who, const bs_ref *campaign)
+{
+    return who == BS_PAYEE_SELLER ? campaign->owner : ctx->operator_name;
+}
+
+static bs_entry_kind
+kind_of(bs_payee who)
+{
+    return who == BS_PAYEE_SELLER ? BS_ENTRY_SALE : BS_ENTRY_FEE;
+}
 
 static int64_t
-watermark_of(const bs_account *a, payee who, const bs_ref *campaign)
+amount_of(bs_payee who, const bs_slot *s)
 {
-    if (who == PAYEE_SELLER)
-        return bs_watermark_get(a->credited, a->credited_count, campaign);
-    return bs_watermark_get(a->fees, a->fees_count, campaign);
+    return who == BS_PAYEE_SELLER ? s->price - s->fee : s->fee;
 }
 
-/* Pay one batch, in the CAS that moves the watermark. A watermark that is no
- * longer where the batch starts means someone else paid it: write nothing.
- * When the account cannot take the whole batch (its balance would pass 21
- * million BTC), the slots that fit are paid and the rest stay owed;
- * BS_OVERFLOW when not even the first fits. */
-static bs_status
-pay_batch(bs_account *a, void *arg, bool *write)
+bs_status
+bs_credit_read(bs_ctx *ctx, const bs_ref *campaign, bs_credit *out)
 {
-    const batch *b = arg;
-    bs_status st = BS_OK;
-    size_t paid = 0;
+    char key[BS_KEY_BUF];
+    bs_status st;
 
-    if (watermark_of(a, b->who, b->campaign) != b->from) {
-        *write = false;
+    bs_key_credit(campaign, key);
+    st = bs_docs_read(ctx, key, &credit_type, out, NULL);
+    if (st == BS_NOTFOUND) {
+        bs_credit_init(out, campaign);
+        st = BS_OK;
+    }
+    if (st == BS_OK && !bs_ref_equal(&out->campaign, campaign))
+        st = BS_CORRUPT;
+    return st;
+}
+
+typedef enum batch_state { BATCH_APPLIED, BATCH_DUE, BATCH_PASSED } batch_state;
+
+/* Where the batch `b` of payee `who` stands on the payee's account `a`. */
+static bs_status
+state_of(bs_ctx *ctx, const bs_account *a, const char *canon, bs_payee who, const bs_ref *campaign,
+         const bs_credit_batch *b, batch_state *state)
+{
+    char ref[BS_REF_MAX];
+    bs_ledger_entry e;
+    bs_status st;
+
+    if (a->ledger_next < b->at)
+        return BS_CORRUPT; /* ledger numbers never go back */
+    if (a->ledger_next == b->at) {
+        *state = BATCH_DUE;
         return BS_OK;
     }
-    if (b->who == PAYEE_OPERATOR && !a->is_operator)
-        return BS_CORRUPT;
-    for (; paid < b->count; paid++) {
-        const bs_slot *s = &b->slots[paid];
-        int64_t amount = b->who == PAYEE_SELLER ? s->price - s->fee : s->fee;
-        char ref[BS_REF_MAX];
-
-        bs_slot_ref_format(&s->campaign, s->index, ref);
-        if (amount != 0)
-            st = bs_books_post(a, b->who == PAYEE_SELLER ? BS_ENTRY_SALE : BS_ENTRY_FEE, amount,
-                               s->time, ref, s->request, NULL);
-        if (st != BS_OK)
-            break;
-    }
-    if (st != BS_OK && (st != BS_OVERFLOW || paid == 0))
-        return st;
-    if (b->who == PAYEE_SELLER)
-        return bs_watermark_set(&a->credited, &a->credited_count, b->campaign,
-                                b->from + (int64_t)paid);
-    return bs_watermark_set(&a->fees, &a->fees_count, b->campaign, b->from + (int64_t)paid);
+    st = bs_books_entry_of(ctx, a, canon, b->at, &e);
+    if (st != BS_OK)
+        return st == BS_NOTFOUND ? BS_CORRUPT : st;
+    bs_slot_ref_format(campaign, (uint32_t)b->first, ref);
+    *state = e.kind == kind_of(who) && strcmp(e.ref, ref) == 0 ? BATCH_APPLIED : BATCH_PASSED;
+    return BS_OK;
 }
 
-/* Read slots from+1 .. min(last, from+BATCH) of the campaign. */
+bs_status
+bs_credit_paid(bs_ctx *ctx, const bs_credit *c, bs_payee who, int64_t index, bool *paid)
+{
+    const bs_credit_mark *m = &c->mark[who];
+    const char *canon = payee_of(ctx, who, &c->campaign);
+    batch_state state;
+    bs_account a;
+    bs_status st;
+
+    *paid = index <= m->paid;
+    if (!*paid || !m->batch.open || index <= m->batch.from)
+        return BS_OK;
+    st = bs_docs_account(ctx, canon, &a, NULL);
+    if (st != BS_OK)
+        return st;
+    st = state_of(ctx, &a, canon, who, &c->campaign, &m->batch, &state);
+    bs_account_release(&a);
+    *paid = st == BS_OK && state == BATCH_APPLIED;
+    return st;
+}
+
+/* Read slots p->from+1 .. p->from+want of the campaign into p->slots. */
 static bs_status
-read_batch(bs_ctx *ctx, batch *b, int64_t last)
+read_slots(bs_ctx *ctx, payment *p, size_t want)
 {
     char prefix[BS_KEY_BUF], after[BS_KEY_BUF];
-    size_t want = (size_t)(last - b->from);
     bs_store_page page;
     bs_status st;
 
-    if (want > BS_CREDIT_BATCH)
-        want = BS_CREDIT_BATCH;
-    bs_prefix_slots_of(b->campaign, prefix);
-    if (b->from >= 0)
-        bs_key_slot(b->campaign, (uint32_t)b->from, after);
-    st = bs_store_scan(ctx->store, prefix, b->from >= 0 ? after : NULL, want, &page);
+    free(p->slots);
+    p->slots = NULL;
+    p->count = 0;
+    bs_prefix_slots_of(p->campaign, prefix);
+    if (p->from >= 0)
+        bs_key_slot(p->campaign, (uint32_t)p->from, after);
+    st = bs_store_scan(ctx->store, prefix, p->from >= 0 ? after : NULL, want, &page);
     if (st != BS_OK)
         return st;
-    b->slots = calloc(want, sizeof(*b->slots));
-    if (b->slots == NULL) {
+    p->slots = calloc(want, sizeof(*p->slots));
+    if (p->slots == NULL) {
         st = BS_NOMEM;
         goto release_page;
     }
     for (size_t i = 0; i < page.count && st == BS_OK; i++) {
-        st = bs_slot_decode(page.docs[i].value, page.docs[i].len, &b->slots[i]);
+        st = bs_slot_decode(page.docs[i].value, page.docs[i].len, &p->slots[i]);
         /* Slots are contiguous: slot from+1+i must be the i-th found. */
-        if (st == BS_OK && b->slots[i].index != (uint32_t)(b->from + 1 + (int64_t)i))
+        if (st == BS_OK && p->slots[i].index != (uint32_t)(p->from + 1 + (int64_t)i))
             st = BS_CORRUPT;
     }
     if (st == BS_OK && page.count != want)
         st = BS_CORRUPT;
-    b->count = page.count;
+    p->count = page.count;
 release_page:
     bs_store_page_release(&page);
     return st;
 }
 
+/* How many of the slots in hand the account `a` can take at its present
+ * ledger_next (balance ≤ 21 M BTC, entries within its pending list), and
+ * the first slot that posts an entry (-1: none). BS_OVERFLOW or
+ * BS_LOCKED (flush first) when not one slot that posts fits. */
 static bs_status
-credit_payee(bs_ctx *ctx, payee who, const char *canon, const bs_ref *campaign, int64_t last)
+fit(const payment *p, const bs_account *a, size_t *fits, int64_t *first)
 {
-    for (;;) {
-        batch b = {who, campaign, -1, NULL, 0};
-        bs_account a;
-        bs_status st = bs_docs_account(ctx, canon, &a, NULL);
+    size_t room = a->pending_count + BS_BOOKS_PENDING_OWN < BS_BOOKS_PENDING_MAX
+                      ? BS_BOOKS_PENDING_MAX - BS_BOOKS_PENDING_OWN - a->pending_count
+                      : 0;
+    int64_t balance = a->balance;
+    size_t entries = 0;
+    bs_status why = BS_OK;
 
-        if (st != BS_OK)
-            return st;
-        b.from = watermark_of(&a, who, campaign);
-        bs_account_release(&a);
-        if (b.from >= last)
-            return BS_OK;
-        st = read_batch(ctx, &b, last);
-        if (st == BS_OK)
-            st = bs_docs_update_account(ctx, canon, pay_batch, &b, NULL);
-        free(b.slots);
-        if (st != BS_OK)
-            return st;
-        bs_failpoint(who == PAYEE_SELLER ? BS_FP_CREDIT_SELLER : BS_FP_CREDIT_FEE);
+    *fits = 0;
+    *first = -1;
+    for (; *fits < p->count; (*fits)++) {
+        int64_t amount = amount_of(p->who, &p->slots[*fits]);
+
+        if (amount == 0)
+            continue;
+        if (entries == room) {
+            why = BS_LOCKED;
+            break;
+        }
+        if (balance > BS_MAX_MONEY - amount) {
+            why = BS_OVERFLOW;
+            break;
+        }
+        balance += amount;
+        if (entries++ == 0)
+            *first = p->slots[*fits].index;
     }
+    return *first < 0 && why != BS_OK ? why : BS_OK;
+}
+
+/* Step 2: post the batch's entries, only at its ledger number. */
+typedef struct apply_request {
+    const payment *p;
+    int64_t at;
+    size_t count; /* slots of the batch: from+1 .. from+count */
+} apply_request;
+
+static bs_status
+apply_batch(bs_account *a, void *arg, bool *write)
+{
+    const apply_request *r = arg;
+    const payment *p = r->p;
+
+    if (a->ledger_next != r->at) {
+        *write = false; /* applied already, or passed: the caller looks again */
+        return BS_OK;
+    }
+    if (p->who == BS_PAYEE_OPERATOR && !a->is_operator)
+        return BS_CORRUPT;
+    for (size_t i = 0; i < r->count; i++) {
+        const bs_slot *s = &p->slots[i];
+        int64_t amount = amount_of(p->who, s);
+        char ref[BS_REF_MAX];
+        bs_status st;
+
+        if (amount == 0)
+            continue;
+        bs_slot_ref_format(p->campaign, s->index, ref);
+        st = bs_books_post(a, kind_of(p->who), amount, s->time, ref, s->request, NULL);
+        if (st != BS_OK)
+            return st; /* cannot be: the account is as the batch was fitted to */
+    }
+    return BS_OK;
+}
+
+/* Step 1 (and moving a passed batch): the payee's mark goes from `expect`
+ * to `next`, only if the document still shows `expect`. */
+typedef struct mark_change {
+    bs_payee who;
+    bs_credit_mark expect;
+    bs_credit_mark next;
+    bool changed; /* out */
+} mark_change;
+
+static bool
+same_mark(const bs_credit_mark *a, const bs_credit_mark *b)
+{
+    return a->paid == b->paid && a->batch.open == b->batch.open &&
+           (!a->batch.open || (a->batch.from == b->batch.from && a->batch.first == b->batch.first &&
+                               a->batch.at == b->batch.at));
+}
+
+static bs_status
+change_mark(void *doc, void *arg, bool *write)
+{
+    bs_credit *c = doc;
+    mark_change *ch = arg;
+
+    if (!same_mark(&c->mark[ch->who], &ch->expect)) {
+        *write = false; /* someone else moved it: the caller looks again */
+        return BS_OK;
+    }
+    c->mark[ch->who] = ch->next;
+    ch->changed = true;
+    return BS_OK;
+}
+
+/* A credit document found where the first one goes: any will do (it can
+ * only be this campaign's, from the add of another payment). */
+static bool
+any_credit(const char *text, size_t len, void *arg)
+{
+    (void)text;
+    (void)len;
+    (void)arg;
+    return true;
+}
+
+static bs_status
+change(bs_ctx *ctx, const payment *p, mark_change *ch)
+{
+    char key[BS_KEY_BUF], *text;
+    bs_credit fresh;
+    size_t len;
+    bs_status st;
+
+    bs_key_credit(p->campaign, key);
+    if (ch->expect.paid == -1 && !ch->expect.batch.open) {
+        /* The campaign's first payment may find no document yet. */
+        bs_credit_init(&fresh, p->campaign);
+        text = bs_credit_encode(&fresh, &len);
+        if (text == NULL)
+            return BS_NOMEM;
+        st = bs_docs_add_same(ctx, key, text, len, any_credit, NULL);
+        free(text);
+        if (st != BS_OK && st != BS_EXISTS)
+            return st;
+    }
+    return bs_docs_update(ctx, key, &credit_type, change_mark, ch, NULL);
+}
+
+/* The batch the slots in hand make on account `a`: as many as fit. */
+static bs_status
+batch_for(const payment *p, const bs_account *a, bs_credit_mark *next)
+{
+    int64_t first;
+    size_t fits;
+    bs_status st = fit(p, a, &fits, &first);
+
+    if (st != BS_OK)
+        return st;
+    memset(next, 0, sizeof(*next));
+    next->paid = p->from + (int64_t)fits;
+    if (first >= 0) {
+        next->batch.open = true;
+        next->batch.from = p->from;
+        next->batch.first = first;
+        next->batch.at = a->ledger_next;
+    }
+    return BS_OK;
+}
+
+/* One round for one payee: look at the mark and the account, take the one
+ * step due. *done when everything up to `last` is paid. */
+static bs_status
+credit_round(bs_ctx *ctx, payment *p, int64_t last, bool *done)
+{
+    mark_change ch = {p->who, {0}, {0}, false};
+    batch_state state = BATCH_APPLIED;
+    bs_credit c;
+    bs_account a;
+    bs_status st = bs_credit_read(ctx, p->campaign, &c);
+
+    *done = false;
+    if (st != BS_OK)
+        return st;
+    ch.expect = c.mark[p->who];
+    st = bs_docs_account(ctx, p->canon, &a, NULL);
+    if (st != BS_OK)
+        return st == BS_NOTFOUND && p->who == BS_PAYEE_SELLER ? BS_CORRUPT : st;
+    if (ch.expect.batch.open)
+        st = state_of(ctx, &a, p->canon, p->who, p->campaign, &ch.expect.batch, &state);
+    if (st != BS_OK)
+        goto release;
+    if (state == BATCH_APPLIED && ch.expect.paid >= last) {
+        *done = true;
+        goto release;
+    }
+    /* The slots of the batch to apply or move, or of the next one. */
+    p->from = state == BATCH_APPLIED ? ch.expect.paid : ch.expect.batch.from;
+    st = read_slots(ctx, p,
+                    state == BATCH_APPLIED
+                        ? (size_t)(last - p->from < BS_CREDIT_BATCH ? last - p->from
+                                                                    : BS_CREDIT_BATCH)
+                        : (size_t)(ch.expect.paid - p->from));
+    if (st != BS_OK)
+        goto release;
+    if (state == BATCH_DUE) {
+        apply_request r = {p, ch.expect.batch.at, p->count};
+        bs_account_release(&a);
+        st = bs_docs_update_account(ctx, p->canon, apply_batch, &r, NULL);
+        if (st == BS_OK)
+            bs_failpoint(p->who == BS_PAYEE_SELLER ? BS_FP_CREDIT_SELLER : BS_FP_CREDIT_FEE);
+        return st;
+    }
+    /* A new batch, or a passed one moved to where the account is now. */
+    st = batch_for(p, &a, &ch.next);
+    if (st == BS_LOCKED) { /* its pending entries leave no room: copy them out */
+        bs_account_release(&a);
+        return bs_books_flush(ctx, p->canon);
+    }
+    if (st == BS_OVERFLOW && state == BATCH_PASSED) {
+        /* Not one slot fits any more: give the whole batch back, owed. */
+        memset(&ch.next, 0, sizeof(ch.next));
+        ch.next.paid = p->from;
+        (void)change(ctx, p, &ch);
+    }
+    if (st != BS_OK)
+        goto release;
+    bs_account_release(&a);
+    st = change(ctx, p, &ch);
+    if (st == BS_OK && ch.changed)
+        bs_failpoint(p->who == BS_PAYEE_SELLER ? BS_FP_CREDIT_SELLER_RESERVED
+                                               : BS_FP_CREDIT_FEE_RESERVED);
+    return st;
+release:
+    bs_account_release(&a);
+    return st;
+}
+
+static bs_status
+credit_payee(bs_ctx *ctx, bs_payee who, const bs_ref *campaign, int64_t last)
+{
+    payment p = {who, payee_of(ctx, who, campaign), campaign, NULL, -1, 0};
+    bool done = false;
+    bs_status st = BS_OK;
+
+    /* Every round takes one step or finds another process took it (a
+     * batch takes two, one more to flush); the bound only guards against a
+     * store that keeps answering the same. */
+    int64_t rounds = BS_DOCS_CAS_ATTEMPTS + 4 * (last + 1);
+
+    for (int64_t round = 0; !done && st == BS_OK; round++) {
+        if (round == rounds) {
+            st = BS_CONFLICT;
+            break;
+        }
+        st = credit_round(ctx, &p, last, &done);
+    }
+    free(p.slots);
+    return st;
 }
 
 bs_status
@@ -156,10 +432,21 @@ first_problem(bs_status a, bs_status b)
     return a != BS_OK ? a : b;
 }
 
+/* Pay one payee, then copy its entries out of its account. */
+static bs_status
+pay(bs_ctx *ctx, bs_payee who, const bs_ref *campaign, int64_t last)
+{
+    bs_status st = credit_payee(ctx, who, campaign, last);
+
+    if (st == BS_OK || !bs_status_outage(st))
+        st = first_problem(st, bs_books_flush(ctx, payee_of(ctx, who, campaign)));
+    return st;
+}
+
 bs_status
 bs_credit_campaign(bs_ctx *ctx, const bs_ref *campaign)
 {
-    bs_status seller, op;
+    bs_status seller;
     bs_campaign c;
     bs_status st = bs_docs_campaign(ctx, campaign, &c, NULL);
 
@@ -167,15 +454,10 @@ bs_credit_campaign(bs_ctx *ctx, const bs_ref *campaign)
         return st;
     /* The seller and the operator are paid apart: one's problem (a balance
      * that cannot take more) does not hold up the other. */
-    seller = credit_payee(ctx, PAYEE_SELLER, campaign->owner, campaign, c.last.index);
-    if (seller == BS_OK || !bs_status_outage(seller))
-        seller = first_problem(seller, bs_books_flush(ctx, campaign->owner));
+    seller = pay(ctx, BS_PAYEE_SELLER, campaign, c.last.index);
     if (bs_status_outage(seller))
         return seller;
-    op = bs_credit_ensure_operator(ctx);
-    if (op == BS_OK)
-        op = credit_payee(ctx, PAYEE_OPERATOR, ctx->operator_name, campaign, c.last.index);
-    if (op == BS_OK || !bs_status_outage(op))
-        op = first_problem(op, bs_books_flush(ctx, ctx->operator_name));
-    return first_problem(seller, op);
+    st = bs_credit_ensure_operator(ctx);
+    return first_problem(seller, st == BS_OK ? pay(ctx, BS_PAYEE_OPERATOR, campaign, c.last.index)
+                                             : st);
 }

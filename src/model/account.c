@@ -3,7 +3,6 @@
  *   {"name":"Alice","password":"$argon2id$...","api_key_hash":"<hex>",
  *    "created":T,"operator":false,"balance":B,"ledger_next":N,
  *    "pending":[ENTRY...],"lock":null|{"kind":"fill",...},
- *    "credited":{"bob/0":3},"fees":{"bob/0":3},
  *    "btc":{"state":"none"} | {"state":"getting","set":N,"page":Y,"request":R}
  *          | {"state":"have","address":A,"request":R},
  *    "deposits":{"<address>":credited satoshis},
@@ -43,47 +42,6 @@ fill_from_json(json_t *obj, bs_fill_intent *f)
     if (slot < 0 || slot > BS_INDEX_MAX)
         return BS_CORRUPT;
     f->slot = (uint32_t)slot;
-    return BS_OK;
-}
-
-static json_t *
-watermarks_json(const bs_watermark *marks, size_t count)
-{
-    json_t *obj = json_object();
-
-    for (size_t i = 0; obj != NULL && i < count; i++) {
-        char ref[BS_REF_MAX];
-        bs_ref_format(&marks[i].campaign, ref);
-        if (json_object_set_new(obj, ref, json_integer(marks[i].last)) != 0) {
-            json_decref(obj);
-            return NULL;
-        }
-    }
-    return obj;
-}
-
-static bs_status
-watermarks_from_json(json_t *obj, bs_watermark **marks, size_t *count)
-{
-    const char *ref;
-    json_t *value;
-
-    if (!json_is_object(obj))
-        return BS_CORRUPT;
-    json_object_foreach(obj, ref, value)
-    {
-        char canonical[BS_REF_MAX];
-        bs_ref campaign;
-        bs_status st;
-        if (bs_ref_parse(ref, &campaign) != BS_OK || !json_is_integer(value))
-            return BS_CORRUPT;
-        bs_ref_format(&campaign, canonical);
-        if (strcmp(canonical, ref) != 0) /* "Bob/0" would alias "bob/0" */
-            return BS_CORRUPT;
-        st = bs_watermark_set(marks, count, &campaign, json_integer_value(value));
-        if (st != BS_OK)
-            return st;
-    }
     return BS_OK;
 }
 
@@ -166,16 +124,22 @@ deposits_from_json(json_t *obj, bs_account *a)
 
     if (!json_is_object(obj))
         return BS_CORRUPT;
+    if (json_object_size(obj) == 0)
+        return BS_OK;
+    /* One allocation for all: decoding stays linear in the keys. */
+    a->deposits = calloc(json_object_size(obj), sizeof(*a->deposits));
+    if (a->deposits == NULL)
+        return BS_NOMEM;
     json_object_foreach(obj, address, value)
     {
-        bs_status st;
+        bs_deposit_key *d = &a->deposits[a->deposits_count];
+
         if (strlen(address) >= BS_ADDRESS_MAX || !json_is_integer(value) ||
             json_integer_value(value) < 0)
             return BS_CORRUPT;
-        st = bs_deposit_add(a, address);
-        if (st != BS_OK)
-            return st;
-        a->deposits[a->deposits_count - 1].credited = json_integer_value(value);
+        memcpy(d->address, address, strlen(address) + 1);
+        d->credited = json_integer_value(value);
+        a->deposits_count++;
     }
     return BS_OK;
 }
@@ -265,13 +229,12 @@ char *
 bs_account_encode(const bs_account *a, size_t *len)
 {
     json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name", a->name,
+        "{s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "name", a->name,
         "password", a->password, "api_key_hash", a->api_key_hash, "created", (json_int_t)a->created,
         "operator", a->is_operator, "balance", (json_int_t)a->balance, "ledger_next",
         (json_int_t)a->ledger_next, "pending", pending_json(a), "lock",
-        a->lock == BS_LOCK_FILL ? bs_fill_intent_view(&a->fill) : json_null(), "credited",
-        watermarks_json(a->credited, a->credited_count), "fees",
-        watermarks_json(a->fees, a->fees_count), "btc", btc_json(&a->btc), "deposits",
+        a->lock == BS_LOCK_FILL ? bs_fill_intent_view(&a->fill) : json_null(), "btc",
+        btc_json(&a->btc), "deposits",
         deposits_json(a), "recent", recent_json(a));
 
     return bs_codec_dump(doc, len);
@@ -322,11 +285,7 @@ bs_account_decode(const char *text, size_t len, bs_account *a)
     } else if (!json_is_null(lock)) {
         goto fail;
     }
-    st = watermarks_from_json(json_object_get(doc, "credited"), &a->credited, &a->credited_count);
-    if (st == BS_OK)
-        st = watermarks_from_json(json_object_get(doc, "fees"), &a->fees, &a->fees_count);
-    if (st == BS_OK)
-        st = btc_from_json(json_object_get(doc, "btc"), &a->btc);
+    st = btc_from_json(json_object_get(doc, "btc"), &a->btc);
     if (st == BS_OK)
         st = deposits_from_json(json_object_get(doc, "deposits"), a);
     if (st == BS_OK)
@@ -348,8 +307,6 @@ bs_account_release(bs_account *a)
     if (a == NULL)
         return;
     free(a->pending);
-    free(a->credited);
-    free(a->fees);
     free(a->deposits);
     memset(a, 0, sizeof(*a));
 }
@@ -361,34 +318,4 @@ bs_account_view(const bs_account *a)
                      (json_int_t)a->balance, "lock",
                      a->lock == BS_LOCK_FILL ? bs_fill_intent_view(&a->fill) : json_null(),
                      "created", (json_int_t)a->created, "operator", a->is_operator);
-}
-
-int64_t
-bs_watermark_get(const bs_watermark *marks, size_t count, const bs_ref *campaign)
-{
-    for (size_t i = 0; i < count; i++)
-        if (bs_ref_equal(&marks[i].campaign, campaign))
-            return marks[i].last;
-    return -1;
-}
-
-bs_status
-bs_watermark_set(bs_watermark **marks, size_t *count, const bs_ref *campaign, int64_t last)
-{
-    bs_watermark *grown;
-
-    for (size_t i = 0; i < *count; i++) {
-        if (bs_ref_equal(&(*marks)[i].campaign, campaign)) {
-            (*marks)[i].last = last;
-            return BS_OK;
-        }
-    }
-    grown = realloc(*marks, (*count + 1) * sizeof(**marks));
-    if (grown == NULL)
-        return BS_NOMEM;
-    grown[*count].campaign = *campaign;
-    grown[*count].last = last;
-    *marks = grown;
-    (*count)++;
-    return BS_OK;
 }

@@ -3,7 +3,8 @@
  *
  * It holds everything one CAS must see at once: the balance, the ledger
  * entries not yet copied out ("pending"), the lock (at most one intent in
- * progress), and the seller's and operator's crediting watermarks.
+ * progress). How far its sales are paid lives with each campaign
+ * (model/credit.h), so no account grows with the campaigns it sold in.
  *
  * Invariants (kept by src/core, checked by `bitslot check`):
  *   - balance == the balance of the last ledger entry (0 with none), and
@@ -12,9 +13,6 @@
  *   - lock is NONE or exactly one intent, with its request id.
  *   - every request of the account's own that changed it is in `recent`
  *     until BS_RECENT_MAX later ones push it out.
- *   - credited[c] == n: the sales of slots 0..n of campaign c (one the
- *     account owns) are credited to this account; fees[c] == n: the fees of
- *     slots 0..n of campaign c are credited (operator only).
  */
 #ifndef BS_MODEL_ACCOUNT_H
 #define BS_MODEL_ACCOUNT_H
@@ -86,12 +84,6 @@ typedef struct bs_recent {
     int64_t seq; /* its ledger entry; 0 when it made none */
 } bs_recent;
 
-/* The last slot index of one campaign that has been credited (-1: none). */
-typedef struct bs_watermark {
-    bs_ref campaign;
-    int64_t last;
-} bs_watermark;
-
 typedef struct bs_account {
     bs_name name;                        /* as registered */
     char password[BS_PASSWORD_HASH_MAX]; /* argon2id string; "" cannot log in */
@@ -105,11 +97,7 @@ typedef struct bs_account {
     bs_ledger_entry *pending; /* malloc'ed, pending_count entries */
     size_t pending_count;
     bs_lock_kind lock;
-    bs_fill_intent fill;    /* when lock == BS_LOCK_FILL */
-    bs_watermark *credited; /* malloc'ed */
-    size_t credited_count;
-    bs_watermark *fees; /* malloc'ed */
-    size_t fees_count;
+    bs_fill_intent fill; /* when lock == BS_LOCK_FILL */
     bs_btc_key btc;
     bs_deposit_key *deposits; /* every key ever handed out; malloc'ed */
     size_t deposits_count;
@@ -139,12 +127,6 @@ const bs_recent *bs_account_applied(const bs_account *account, const char *reque
 /* Remember `request` (and its ledger entry, or 0), forgetting the oldest
  * beyond BS_RECENT_MAX. */
 void bs_account_remember(bs_account *account, const char *request, int64_t seq);
-
-/* Watermarks: the last credited slot of `campaign` (-1 when none), and
- * setting it (BS_NOMEM possible). */
-int64_t bs_watermark_get(const bs_watermark *marks, size_t count, const bs_ref *campaign);
-bs_status bs_watermark_set(bs_watermark **marks, size_t *count, const bs_ref *campaign,
-                           int64_t last);
 
 /* The deposit record of `address` (NULL when the account never had it), and
  * adding one with nothing credited (BS_NOMEM possible). */

@@ -138,6 +138,12 @@ bs_key_slot(const bs_ref *campaign, uint32_t slot, char out[BS_KEY_BUF])
 }
 
 void
+bs_key_credit(const bs_ref *campaign, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, "credit/%s/%010u", campaign->owner, (unsigned)campaign->index);
+}
+
+void
 bs_key_ad(const bs_ref *ad, char out[BS_KEY_BUF])
 {
     snprintf(out, BS_KEY_BUF, "ad/%s/%010u", ad->owner, (unsigned)ad->index);

@@ -59,6 +59,8 @@ void bs_key_apikey(const char *hash_hex, char out[BS_KEY_BUF]);
 void bs_key_idem(const char *canon, const char *request, char out[BS_KEY_BUF]);
 void bs_key_campaign(const bs_ref *campaign, char out[BS_KEY_BUF]);
 void bs_key_slot(const bs_ref *campaign, uint32_t slot, char out[BS_KEY_BUF]);
+/* credit/<owner>/<i>: how far the campaign's sales are paid out (model/credit.h). */
+void bs_key_credit(const bs_ref *campaign, char out[BS_KEY_BUF]);
 void bs_key_ad(const bs_ref *ad, char out[BS_KEY_BUF]);
 void bs_key_ledger(const char *canon, int64_t seq, char out[BS_KEY_BUF]);
 void bs_key_image_chunk(const char *digest_hex, uint32_t chunk, char out[BS_KEY_BUF]);

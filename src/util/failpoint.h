@@ -24,8 +24,10 @@
     X(PURCHASE_DEBITED, "purchase.debited", "buy")                                                 \
     X(PURCHASE_CAMPAIGN_ADVANCED, "purchase.campaign-advanced", "buy")                             \
     X(PURCHASE_LOST_UNLOCKED, "purchase.lost-unlocked", "buy-lost")                                \
-    X(CREDIT_SELLER, "credit.seller", "buy")                                                       \
-    X(CREDIT_FEE, "credit.fee", "buy")                                                             \
+    X(CREDIT_SELLER_RESERVED, "credit.seller-reserved", "credit")                                  \
+    X(CREDIT_SELLER, "credit.seller", "credit")                                                    \
+    X(CREDIT_FEE_RESERVED, "credit.fee-reserved", "credit")                                        \
+    X(CREDIT_FEE, "credit.fee", "credit")                                                          \
     X(LEDGER_ENTRY_WRITTEN, "ledger.entry-written", "adjust")                                      \
     X(AD_IMAGE_STORED, "ad.image-stored", "ad")                                                    \
     X(KEYS_IMPORT_BEGUN, "keys.import-begun", "keys-import")                                       \

@@ -939,6 +939,9 @@ test_cli_trade_buy_refusals_change_nothing(void **state)
             "{\"name\":\"carol\",\"balance\":98000,\"lock\":null,\"created\":1700000000,"
             "\"operator\":false}",
             ARGS("account", "show", "carol"));
+    /* alice and the operator are paid off the purchase's path: alice's own
+     * look at her account pays her, and the operator, for her sales. */
+    free(run_ok(&s, NULL, ARGS("account", "show", "alice")));
     ok_line(&s,
             "ok: 4 accounts, 1 campaigns, 2 slots, 8 ledger entries; balances 101500 + owed 0 = "
             "adjustments 101500 + deposits 0 - withdrawals 0 sat",
@@ -1152,6 +1155,7 @@ test_cli_trade_sale_time_never_goes_back(void **state)
     assert_non_null(strstr(out, "\"price\":2000,"));
     free(out);
     s.now = T0;
+    free(run_ok(&s, NULL, ARGS("account", "show", "alice"))); /* pays alice and the fees */
     ok_line(&s,
             "ok: 3 accounts, 1 campaigns, 2 slots, 7 ledger entries; balances 100000 + owed 0 = "
             "adjustments 100000 + deposits 0 - withdrawals 0 sat",
@@ -1548,6 +1552,7 @@ test_cli_trade_fees_always_go_to_the_operator(void **state)
     refused(&s, NULL, 2, "bitslot: unknown option \"--operator\"; see 'bitslot --help'",
             ARGS("--operator", "boss", "buy", "bob", "alice/0", "--ad", "bob/0"));
     free(run_ok(&s, NULL, ARGS("buy", "bob", "alice/0", "--ad", "bob/0")));
+    free(run_ok(&s, NULL, ARGS("recover"))); /* fees are paid off the purchase's path */
     ok_line(&s,
             "{\"name\":\"operator\",\"balance\":45,\"lock\":null,\"created\":" T_TEXT
             ",\"operator\":true}",

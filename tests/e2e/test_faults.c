@@ -243,6 +243,30 @@ crash_in_buy(const char *failpoint, bool next_touch)
     }
 }
 
+/* alice's purchase is complete (its four writes); the crash comes while bob,
+ * looking at his account, is paid for it (a batch reserved on credit/bob/0,
+ * or applied to his account or the operator's): afterwards each is paid
+ * exactly once — also after a second sale, paid in the next batch. */
+static void
+crash_in_credit(const char *failpoint, bool next_touch)
+{
+    scenario sc;
+
+    make_scenario(&sc);
+    run(&sc, NULL, 0, BUY("alice"));
+    run(&sc, failpoint, BS_FAILPOINT_EXIT, (const char *const[]){"account", "show", "bob", NULL});
+    if (next_touch)
+        run(&sc, NULL, 0, (const char *const[]){"account", "show", "bob", NULL});
+    else
+        run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
+    assert_check_holds(&sc);
+    assert_balances(&sc, FUNDS - 1000, 985, FUNDS, 15);
+    run(&sc, NULL, 0, BUY("carol"));
+    run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
+    assert_check_holds(&sc);
+    assert_balances(&sc, FUNDS - 1000, 985 + 1970, FUNDS - 2000, 15 + 30);
+}
+
 /* alice locks slot 0 and dies; carol buys slot 0 meanwhile; alice's
  * recovery finds the slot taken and unlocks her without a debit, and dies
  * there too. */
@@ -255,10 +279,12 @@ crash_after_losing(const char *failpoint, bool next_touch)
     run(&sc, "purchase.locked", BS_FAILPOINT_EXIT, BUY("alice"));
     run(&sc, NULL, 0, BUY("carol"));
     run(&sc, failpoint, BS_FAILPOINT_EXIT, (const char *const[]){"recover", NULL});
-    if (next_touch)
+    if (next_touch) { /* alice's, and bob's to be paid for carol's purchase */
         run(&sc, NULL, 0, (const char *const[]){"account", "show", "alice", NULL});
-    else
+        run(&sc, NULL, 0, (const char *const[]){"account", "show", "bob", NULL});
+    } else {
         run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
+    }
     assert_check_holds(&sc);
     assert_balances(&sc, FUNDS, 985, FUNDS - 1000, 15);
 }
@@ -717,6 +743,7 @@ static const crash_case cases[] = {
     {"account-create", crash_in_account_create},
     {"buy", crash_in_buy},
     {"buy-lost", crash_after_losing},
+    {"credit", crash_in_credit},
     {"adjust", crash_in_adjust},
     {"ad", crash_in_ad},
     {"keys-import", crash_in_keys_import},

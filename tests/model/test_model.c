@@ -19,9 +19,10 @@
 #include <string.h>
 
 #include "model/account.h"
-#include "model/apikey.h"
 #include "model/ad.h"
+#include "model/apikey.h"
 #include "model/campaign.h"
+#include "model/credit.h"
 #include "model/ledger.h"
 #include "model/names.h"
 #include "model/stats.h"
@@ -393,8 +394,6 @@ sample_slot(void)
 }
 
 static bs_ledger_entry pending_sample[2];
-static bs_watermark credited_sample[2];
-static bs_watermark fees_sample[1];
 
 static bs_account
 sample_account(void)
@@ -432,20 +431,6 @@ sample_account(void)
     a.fill.start = T0 + 2 * 86400;
     a.fill.end = T0 + 3 * 86400;
     memcpy(a.fill.request, REQUEST2, sizeof(REQUEST2));
-
-    memcpy(credited_sample[0].campaign.owner, "alice_1", 8);
-    credited_sample[0].campaign.index = 0;
-    credited_sample[0].last = 3;
-    memcpy(credited_sample[1].campaign.owner, "alice_1", 8);
-    credited_sample[1].campaign.index = 12;
-    credited_sample[1].last = 0;
-    a.credited = credited_sample;
-    a.credited_count = 2;
-    memcpy(fees_sample[0].campaign.owner, "bob", 4);
-    fees_sample[0].campaign.index = 2;
-    fees_sample[0].last = 7;
-    a.fees = fees_sample;
-    a.fees_count = 1;
     return a;
 }
 
@@ -583,14 +568,6 @@ assert_account_equal(const bs_account *a, const bs_account *b)
         assert_int_equal(a->fill.end, b->fill.end);
         assert_string_equal(a->fill.request, b->fill.request);
     }
-    assert_int_equal(a->credited_count, b->credited_count);
-    for (size_t i = 0; i < a->credited_count; i++)
-        assert_int_equal(bs_watermark_get(b->credited, b->credited_count, &a->credited[i].campaign),
-                         a->credited[i].last);
-    assert_int_equal(a->fees_count, b->fees_count);
-    for (size_t i = 0; i < a->fees_count; i++)
-        assert_int_equal(bs_watermark_get(b->fees, b->fees_count, &a->fees[i].campaign),
-                         a->fees[i].last);
 }
 
 static void
@@ -618,45 +595,60 @@ static void
 test_account_round_trip(void **state)
 {
     bs_account a = sample_account();
-    bs_ref campaign = {.owner = "alice_1", .index = 12}, none = {.owner = "alice_1", .index = 1};
 
     (void)state;
     check_account_round_trip(&a);
-    assert_int_equal(bs_watermark_get(a.credited, a.credited_count, &campaign), 0);
-    assert_int_equal(bs_watermark_get(a.credited, a.credited_count, &none), -1);
 
-    /* Unlocked, nothing pending, no watermarks, not the operator. */
+    /* Unlocked, nothing pending, not the operator. */
     a.lock = BS_LOCK_NONE;
     memset(&a.fill, 0, sizeof(a.fill));
     a.pending = NULL;
     a.pending_count = 0;
-    a.credited = NULL;
-    a.credited_count = 0;
-    a.fees = NULL;
-    a.fees_count = 0;
     a.is_operator = false;
     a.password[0] = '\0';
     check_account_round_trip(&a);
     bs_account_release(NULL);
 }
 
+#define TEXT(s) s, strlen(s)
+
+/* The credit document of a campaign: marks with and without a batch come
+ * back as written; a batch that does not fit its mark is damage. */
 static void
-test_account_watermark_set(void **state)
+test_credit_round_trip(void **state)
 {
-    bs_watermark *marks = NULL;
-    size_t count = 0;
-    bs_ref a = {.owner = "bob", .index = 0}, b = {.owner = "bob", .index = 1};
+    bs_ref campaign = {.owner = "bob", .index = 7};
+    bs_credit c, back;
+    size_t len;
+    char *text;
 
     (void)state;
-    assert_int_equal(bs_watermark_get(marks, count, &a), -1);
-    assert_int_equal(bs_watermark_set(&marks, &count, &a, 3), BS_OK);
-    assert_int_equal(bs_watermark_set(&marks, &count, &b, 0), BS_OK);
-    assert_int_equal(count, 2);
-    assert_int_equal(bs_watermark_set(&marks, &count, &a, 5), BS_OK);
-    assert_int_equal(count, 2);
-    assert_int_equal(bs_watermark_get(marks, count, &a), 5);
-    assert_int_equal(bs_watermark_get(marks, count, &b), 0);
-    free(marks);
+    bs_credit_init(&c, &campaign);
+    c.mark[BS_PAYEE_SELLER].paid = 41;
+    c.mark[BS_PAYEE_SELLER].batch = (bs_credit_batch){true, 20, 22, 77};
+    c.mark[BS_PAYEE_OPERATOR].paid = 12;
+    text = bs_credit_encode(&c, &len);
+    assert_non_null(text);
+    assert_string_equal(text, "{\"campaign\":\"bob/7\",\"seller\":{\"paid\":41,\"batch\":"
+                              "{\"from\":20,\"first\":22,\"at\":77}},\"fee\":{\"paid\":12}}");
+    assert_int_equal(bs_credit_decode(text, len, &back), BS_OK);
+    assert_memory_equal(&back, &c, sizeof(c));
+    free(text);
+    /* first beyond paid, at 0, a field too many */
+    assert_int_equal(bs_credit_decode(TEXT("{\"campaign\":\"bob/7\",\"seller\":{\"paid\":21,"
+                                           "\"batch\":{\"from\":20,\"first\":22,\"at\":7}},"
+                                           "\"fee\":{\"paid\":-1}}"),
+                                     &back),
+                     BS_CORRUPT);
+    assert_int_equal(bs_credit_decode(TEXT("{\"campaign\":\"bob/7\",\"seller\":{\"paid\":22,"
+                                           "\"batch\":{\"from\":20,\"first\":22,\"at\":0}},"
+                                           "\"fee\":{\"paid\":-1}}"),
+                                     &back),
+                     BS_CORRUPT);
+    assert_int_equal(bs_credit_decode(TEXT("{\"campaign\":\"bob/7\",\"seller\":{\"paid\":2,"
+                                           "\"x\":1},\"fee\":{\"paid\":-1}}"),
+                                     &back),
+                     BS_CORRUPT);
 }
 
 static void
@@ -772,11 +764,8 @@ decode_account(const char *text, size_t len)
         return st;
     }
     assert_null(a.pending);
-    assert_null(a.credited);
-    assert_null(a.fees);
+    assert_null(a.deposits);
     assert_int_equal(a.pending_count, 0);
-    assert_int_equal(a.credited_count, 0);
-    assert_int_equal(a.fees_count, 0);
     return st;
 }
 
@@ -1033,7 +1022,7 @@ static void
 test_codec_decoders_refuse_missing_or_mistyped_fields(void **state)
 {
     (void)state;
-    assert_int_equal(check_each_field(&decoders[D_ACCOUNT], NULL), 14);
+    assert_int_equal(check_each_field(&decoders[D_ACCOUNT], NULL), 12);
     assert_int_equal(check_each_field(&decoders[D_ACCOUNT], "lock"), 10);
     assert_int_equal(check_each_field(&decoders[D_ACCOUNT], "pending"), 8);
     assert_int_equal(check_each_field(&decoders[D_CAMPAIGN], NULL), 10);
@@ -1260,23 +1249,20 @@ test_codec_decoders_refuse_unknown_kinds(void **state)
 }
 
 static void
-test_account_refuses_bad_watermarks(void **state)
+test_account_refuses_bad_deposits_and_pending(void **state)
 {
-    json_t *marks;
     char *text;
 
     (void)state;
-    /* A bad fee watermark after the credited ones were allocated. */
-    marks = json_pack("{s:i, s:i}", "bob/2", 7, "bob", 1);
-    text = mutate(&decoders[D_ACCOUNT], NULL, "fees", marks);
+    /* A deposit key credited a negative or non-integer amount. */
+    text = mutate(&decoders[D_ACCOUNT], NULL, "deposits",
+                  json_pack("{s:i, s:i}", "bcrt1qexample0", 7, "bcrt1qexample1", -1));
     assert_int_equal(decode_string(&decoders[D_ACCOUNT], text), BS_CORRUPT);
     free(text);
-    marks = json_pack("{s:s}", "bob/2", "7");
-    text = mutate(&decoders[D_ACCOUNT], NULL, "credited", marks);
+    text = mutate(&decoders[D_ACCOUNT], NULL, "deposits", json_pack("{s:s}", "bcrt1qexample0", "7"));
     assert_int_equal(decode_string(&decoders[D_ACCOUNT], text), BS_CORRUPT);
     free(text);
-    marks = json_pack("{s:i}", "bob/02", 7);
-    text = mutate(&decoders[D_ACCOUNT], NULL, "credited", marks);
+    text = mutate(&decoders[D_ACCOUNT], NULL, "deposits", json_pack("[i]", 1));
     assert_int_equal(decode_string(&decoders[D_ACCOUNT], text), BS_CORRUPT);
     free(text);
     /* A pending list holding something other than an entry. */
@@ -1475,7 +1461,7 @@ main(void)
         cmocka_unit_test(test_ledger_entry_round_trip),
         cmocka_unit_test(test_ledger_kind_names),
         cmocka_unit_test(test_account_round_trip),
-        cmocka_unit_test(test_account_watermark_set),
+        cmocka_unit_test(test_credit_round_trip),
         cmocka_unit_test(test_campaign_round_trip),
         cmocka_unit_test(test_campaign_slot_round_trip),
         cmocka_unit_test(test_ad_round_trip),
@@ -1487,7 +1473,7 @@ main(void)
         cmocka_unit_test(test_codec_decoders_refuse_duplicates_garbage_and_non_objects),
         cmocka_unit_test(test_codec_decoders_refuse_embedded_nul_and_huge_numbers),
         cmocka_unit_test(test_codec_decoders_refuse_unknown_kinds),
-        cmocka_unit_test(test_account_refuses_bad_watermarks),
+        cmocka_unit_test(test_account_refuses_bad_deposits_and_pending),
         cmocka_unit_test(test_apikey_round_trip_and_refuses_other_names),
         cmocka_unit_test(test_stats_round_trip_and_refuses_what_is_not_counts),
         cmocka_unit_test(test_campaign_slot_equal_sees_every_field),
