@@ -82,23 +82,38 @@ call_edit(void *doc, const edit_closure *edit, bool *write)
     return edit->generic(doc, edit->arg, write);
 }
 
+/* The loop. `known` (or NULL): the document as the caller holds it, with
+ * its CAS in *cas, used instead of the first read and taken over (released
+ * here); `cas` (or NULL) receives the CAS of the document as written (or as
+ * read, when nothing was written) on BS_OK. */
 static bs_status
 update_doc(bs_ctx *ctx, const char *key, const bs_doc_type *type, const edit_closure *edit,
-           void *after)
+           void *known, bs_cas *cas, void *after)
 {
     void *doc = calloc(1, type->size);
     bs_status st = BS_CONFLICT;
     bool uncertain = false, again = false;
+    bs_cas seen = 0, written = 0;
 
-    if (doc == NULL)
+    if (doc == NULL) {
+        if (known != NULL)
+            type->release(known);
         return BS_NOMEM;
+    }
     for (int attempt = 0; attempt < BS_DOCS_CAS_ATTEMPTS; attempt++) {
         bool write = true;
-        bs_cas cas;
         size_t len;
         char *text;
 
-        st = bs_docs_read(ctx, key, type, doc, &cas);
+        if (known != NULL) {
+            memcpy(doc, known, type->size); /* takes its arrays over */
+            memset(known, 0, type->size);
+            known = NULL;
+            seen = *cas;
+            st = BS_OK;
+        } else {
+            st = bs_docs_read(ctx, key, type, doc, &seen);
+        }
         if (st != BS_OK)
             break;
         /* The edit's own refusal is final; only a lost CAS is tried again,
@@ -106,9 +121,11 @@ update_doc(bs_ctx *ctx, const char *key, const bs_doc_type *type, const edit_clo
          * document again, sees its own request there if it was applied. */
         st = call_edit(doc, edit, &write);
         again = false;
+        written = seen;
         if (st == BS_OK && write) {
             text = type->encode(doc, &len);
-            st = text == NULL ? BS_NOMEM : bs_store_replace(ctx->store, key, text, len, cas, NULL);
+            st = text == NULL ? BS_NOMEM
+                              : bs_store_replace(ctx->store, key, text, len, seen, &written);
             free(text);
             again = st == BS_CONFLICT || st == BS_UNCERTAIN;
             uncertain |= st == BS_UNCERTAIN;
@@ -123,6 +140,8 @@ update_doc(bs_ctx *ctx, const char *key, const bs_doc_type *type, const edit_clo
         st = BS_UNCERTAIN;
     if (st == BS_OK && after != NULL)
         memcpy(after, doc, type->size); /* hands the arrays over to the caller */
+    if (st == BS_OK && cas != NULL)
+        *cas = written;
     free(doc);
     return st;
 }
@@ -133,7 +152,7 @@ bs_docs_update(bs_ctx *ctx, const char *key, const bs_doc_type *type, bs_docs_ed
 {
     if (after != NULL)
         memset(after, 0, type->size);
-    return update_doc(ctx, key, type, &(edit_closure){NULL, NULL, edit, arg}, after);
+    return update_doc(ctx, key, type, &(edit_closure){NULL, NULL, edit, arg}, NULL, NULL, after);
 }
 
 bs_status
@@ -162,12 +181,20 @@ bs_status
 bs_docs_update_account(bs_ctx *ctx, const char *canon, bs_account_edit edit, void *arg,
                        bs_account *after)
 {
+    return bs_docs_update_account_known(ctx, canon, NULL, NULL, edit, arg, after);
+}
+
+bs_status
+bs_docs_update_account_known(bs_ctx *ctx, const char *canon, bs_account *known, bs_cas *cas,
+                             bs_account_edit edit, void *arg, bs_account *after)
+{
     char key[BS_KEY_BUF];
 
     if (after != NULL)
         memset(after, 0, sizeof(*after));
     bs_key_account(canon, key);
-    return update_doc(ctx, key, &account_type, &(edit_closure){edit, NULL, NULL, arg}, after);
+    return update_doc(ctx, key, &account_type, &(edit_closure){edit, NULL, NULL, arg}, known, cas,
+                      after);
 }
 
 bs_status
@@ -183,10 +210,18 @@ bs_status
 bs_docs_update_campaign(bs_ctx *ctx, const bs_ref *id, bs_campaign_edit edit, void *arg,
                         bs_campaign *after)
 {
+    return bs_docs_update_campaign_known(ctx, id, NULL, NULL, edit, arg, after);
+}
+
+bs_status
+bs_docs_update_campaign_known(bs_ctx *ctx, const bs_ref *id, bs_campaign *known, bs_cas *cas,
+                              bs_campaign_edit edit, void *arg, bs_campaign *after)
+{
     char key[BS_KEY_BUF];
 
     bs_key_campaign(id, key);
-    return update_doc(ctx, key, &campaign_type, &(edit_closure){NULL, edit, NULL, arg}, after);
+    return update_doc(ctx, key, &campaign_type, &(edit_closure){NULL, edit, NULL, arg}, known, cas,
+                      after);
 }
 
 bs_status

@@ -62,12 +62,25 @@ bs_status bs_docs_account(bs_ctx *ctx, const char *canon, bs_account *out, bs_ca
 bs_status bs_docs_update_account(bs_ctx *ctx, const char *canon, bs_account_edit edit, void *arg,
                                  bs_account *after);
 
+/* The same, starting from `known`: the account as the caller read it, with
+ * its CAS in *cas — no read unless that CAS is lost (a read fewer on a
+ * remote store). `known` is taken over (released by the call; NULL: read
+ * first as above). On BS_OK *cas (when `cas` is not NULL) is the CAS of the
+ * account as written, or as read when nothing was written: the next update
+ * can start from `after` and it. */
+bs_status bs_docs_update_account_known(bs_ctx *ctx, const char *canon, bs_account *known,
+                                       bs_cas *cas, bs_account_edit edit, void *arg,
+                                       bs_account *after);
+
 /* BS_OK when account/<canon> exists, BS_NOTFOUND when not. */
 bs_status bs_docs_account_exists(bs_ctx *ctx, const char *canon);
 
 bs_status bs_docs_campaign(bs_ctx *ctx, const bs_ref *id, bs_campaign *out, bs_cas *cas);
 bs_status bs_docs_update_campaign(bs_ctx *ctx, const bs_ref *id, bs_campaign_edit edit, void *arg,
                                   bs_campaign *after);
+bs_status bs_docs_update_campaign_known(bs_ctx *ctx, const bs_ref *id, bs_campaign *known,
+                                        bs_cas *cas, bs_campaign_edit edit, void *arg,
+                                        bs_campaign *after);
 
 bs_status bs_docs_slot(bs_ctx *ctx, const bs_ref *campaign, uint32_t index, bs_slot *out);
 bs_status bs_docs_ad(bs_ctx *ctx, const bs_ref *id, bs_ad *out);

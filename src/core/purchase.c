@@ -88,8 +88,17 @@ advance_last(bs_campaign *c, void *arg, bool *write)
     return BS_OK;
 }
 
-bs_status
-bs_purchase_resume(bs_ctx *ctx, const char *canon, const bs_fill_intent *fill, bs_slot *out)
+/* The documents a purchase already holds, with their CASes (NULL: none;
+ * then the step reads first). Taken over by the steps. */
+typedef struct held {
+    bs_account *buyer; /* as written by the lock */
+    bs_cas buyer_cas;
+    bs_campaign *campaign; /* as read for the quote */
+    bs_cas campaign_cas;
+} held;
+
+static bs_status
+resume(bs_ctx *ctx, const char *canon, const bs_fill_intent *fill, held *h, bs_slot *out)
 {
     bs_slot slot;
     bs_status st;
@@ -97,7 +106,9 @@ bs_purchase_resume(bs_ctx *ctx, const char *canon, const bs_fill_intent *fill, b
     slot_of_intent(canon, fill, &slot);
     st = bs_docs_add_slot(ctx, &slot);
     if (st == BS_EXISTS) {
-        st = bs_docs_update_account(ctx, canon, unlock_unpaid, (void *)fill, NULL);
+        st = bs_docs_update_account_known(ctx, canon, h->buyer, &h->buyer_cas, unlock_unpaid,
+                                          (void *)fill, NULL);
+        h->buyer = NULL;
         if (st != BS_OK)
             return st;
         bs_failpoint(BS_FP_PURCHASE_LOST_UNLOCKED);
@@ -107,12 +118,16 @@ bs_purchase_resume(bs_ctx *ctx, const char *canon, const bs_fill_intent *fill, b
         return st;
     bs_failpoint(BS_FP_PURCHASE_SLOT_ADDED);
 
-    st = bs_docs_update_account(ctx, canon, debit_and_unlock, (void *)fill, NULL);
+    st = bs_docs_update_account_known(ctx, canon, h->buyer, &h->buyer_cas, debit_and_unlock,
+                                      (void *)fill, NULL);
+    h->buyer = NULL;
     if (st != BS_OK)
         return st;
     bs_failpoint(BS_FP_PURCHASE_DEBITED);
 
-    st = bs_docs_update_campaign(ctx, &fill->campaign, advance_last, &slot, NULL);
+    st = bs_docs_update_campaign_known(ctx, &fill->campaign, h->campaign, &h->campaign_cas,
+                                       advance_last, &slot, NULL);
+    h->campaign = NULL;
     if (st != BS_OK)
         return st;
     bs_failpoint(BS_FP_PURCHASE_CAMPAIGN_ADVANCED);
@@ -122,6 +137,14 @@ bs_purchase_resume(bs_ctx *ctx, const char *canon, const bs_fill_intent *fill, b
     if (out != NULL)
         *out = slot;
     return BS_OK;
+}
+
+bs_status
+bs_purchase_resume(bs_ctx *ctx, const char *canon, const bs_fill_intent *fill, bs_slot *out)
+{
+    held none = {NULL, 0, NULL, 0};
+
+    return resume(ctx, canon, fill, &none, out);
 }
 
 /* A slot exists beyond campaign.last: finish its purchase (if its buyer still
@@ -144,13 +167,14 @@ complete_sold_slot(bs_ctx *ctx, const bs_slot *slot)
     return bs_docs_update_campaign(ctx, &slot->campaign, advance_last, (void *)slot, NULL);
 }
 
-bs_status
-bs_purchase_sync(bs_ctx *ctx, const bs_ref *campaign, bs_campaign *out)
+/* bs_purchase_sync, with the CAS of the campaign as returned. */
+static bs_status
+sync_campaign(bs_ctx *ctx, const bs_ref *campaign, bs_campaign *out, bs_cas *cas)
 {
     for (;;) {
         bs_slot slot;
         uint32_t next;
-        bs_status st = bs_docs_campaign(ctx, campaign, out, NULL);
+        bs_status st = bs_docs_campaign(ctx, campaign, out, cas);
 
         if (st != BS_OK)
             return st;
@@ -163,6 +187,12 @@ bs_purchase_sync(bs_ctx *ctx, const bs_ref *campaign, bs_campaign *out)
         if (st != BS_OK)
             return st;
     }
+}
+
+bs_status
+bs_purchase_sync(bs_ctx *ctx, const bs_ref *campaign, bs_campaign *out)
+{
+    return sync_campaign(ctx, campaign, out, NULL);
 }
 
 void
@@ -184,19 +214,25 @@ bs_purchase_quote_at(const bs_campaign *campaign, int64_t now, bs_purchase_quote
     q->end = q->start + campaign->slot_seconds;
 }
 
-bs_status
-bs_purchase_quote_now(bs_ctx *ctx, const bs_ref *campaign, bs_purchase_quote *q)
+static bs_status
+quote_now(bs_ctx *ctx, const bs_ref *campaign, bs_purchase_quote *q, bs_cas *cas)
 {
     int64_t now = bs_ctx_now(ctx);
     bs_campaign c;
     bs_status st;
 
     memset(q, 0, sizeof(*q));
-    st = bs_purchase_sync(ctx, campaign, &c);
+    st = sync_campaign(ctx, campaign, &c, cas);
     if (st != BS_OK)
         return st;
     bs_purchase_quote_at(&c, now, q);
     return BS_OK;
+}
+
+bs_status
+bs_purchase_quote_now(bs_ctx *ctx, const bs_ref *campaign, bs_purchase_quote *q)
+{
+    return quote_now(ctx, campaign, q, NULL);
 }
 
 typedef struct lock_request {
@@ -314,13 +350,37 @@ check_ad(bs_ctx *ctx, const char *canon, const bs_campaign *c, const bs_ref *ad_
     return BS_OK;
 }
 
+/* The buyer's account, read once, with nothing left in the way of a new
+ * purchase: a purchase a crash interrupted (or another tab's) finished, and
+ * the ledger entries copied out once many wait. */
+static bs_status
+read_buyer(bs_ctx *ctx, const char *canon, bs_account *buyer, bs_cas *cas)
+{
+    for (int round = 0;; round++) {
+        bs_status st = bs_docs_account(ctx, canon, buyer, cas);
+
+        if (st != BS_OK || round == 2)
+            return st;
+        if (buyer->lock == BS_LOCK_FILL)
+            st = finish_earlier_purchase(ctx, canon, buyer);
+        else if (buyer->pending_count >= BS_BOOKS_FLUSH_AT)
+            st = bs_books_flush(ctx, canon);
+        else
+            return BS_OK;
+        bs_account_release(buyer);
+        if (st != BS_OK)
+            return st;
+    }
+}
+
 bs_status
 bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result *res)
 {
     bs_purchase_quote quote;
     bs_fill_intent fill;
     lock_request req = {&fill, 0};
-    bs_account buyer;
+    bs_account buyer, locked;
+    held h = {NULL, 0, NULL, 0};
     bs_name canon;
     bs_status st;
 
@@ -333,31 +393,27 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
         return BS_NOTFOUND;
     }
     bs_name_canonical(order->buyer, canon);
-    st = bs_docs_account(ctx, canon, &buyer, NULL);
+    st = read_buyer(ctx, canon, &buyer, &h.buyer_cas);
     if (st == BS_NOTFOUND)
         res->subject = "account";
     if (st != BS_OK)
         return st;
     res->balance = buyer.balance;
-    st = finish_earlier_purchase(ctx, canon, &buyer);
-    bs_account_release(&buyer);
-    if (st != BS_OK)
-        return st;
 
-    st = bs_purchase_quote_now(ctx, &order->campaign, &quote);
+    st = quote_now(ctx, &order->campaign, &quote, &h.campaign_cas);
     if (st == BS_NOTFOUND)
         res->subject = "campaign";
+    if (st == BS_OK) {
+        res->price = quote.price;
+        res->next_slot = quote.next_slot;
+        st = check_ad(ctx, canon, &quote.campaign, &order->ad, res);
+    }
+    if (st == BS_OK && order->expect_slot >= 0 && order->expect_slot != (int64_t)quote.next_slot)
+        st = BS_STALE;
+    if (st == BS_OK && order->max_price >= 0 && quote.price > order->max_price)
+        st = BS_PRICE_LIMIT;
     if (st != BS_OK)
-        return st;
-    res->price = quote.price;
-    res->next_slot = quote.next_slot;
-    st = check_ad(ctx, canon, &quote.campaign, &order->ad, res);
-    if (st != BS_OK)
-        return st;
-    if (order->expect_slot >= 0 && order->expect_slot != (int64_t)quote.next_slot)
-        return BS_STALE;
-    if (order->max_price >= 0 && quote.price > order->max_price)
-        return BS_PRICE_LIMIT;
+        goto release_buyer;
 
     memset(&fill, 0, sizeof(fill));
     fill.campaign = order->campaign;
@@ -367,7 +423,7 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
     fill.fee = bs_price_fee(quote.price, ctx->fee_bp);
     st = check_payees(ctx, canon, &quote.campaign, fill.price, fill.fee, res);
     if (st != BS_OK)
-        return st;
+        goto release_buyer;
     /* A sale is never dated before the previous one, whatever this machine's
      * clock says (several machines' clocks may differ). */
     fill.time = bs_ctx_now(ctx);
@@ -379,7 +435,7 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
         snprintf(fill.request, sizeof(fill.request), "%s", order->request);
     else
         bs_id_next(&ctx->ids, fill.request);
-    st = bs_docs_update_account(ctx, canon, take_lock, &req, NULL);
+    st = bs_docs_update_account_known(ctx, canon, &buyer, &h.buyer_cas, take_lock, &req, &locked);
     res->balance = req.balance;
     if (st == BS_EXISTS) /* this very request was finished meanwhile */
         return bs_purchase_outcome(ctx, canon, fill.request, 0, res);
@@ -387,7 +443,10 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
         return st;
     bs_failpoint(BS_FP_PURCHASE_LOCKED);
 
-    st = bs_purchase_resume(ctx, canon, &fill, &res->slot);
+    h.buyer = &locked;
+    h.campaign = &quote.campaign;
+    st = resume(ctx, canon, &fill, &h, &res->slot);
+    bs_account_release(&locked); /* taken over by resume; whatever is left */
     if (st == BS_OK) {
         res->balance -= fill.price;
         bs_metric_add(BS_METRIC_PURCHASES, 1);
@@ -400,6 +459,10 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
     /* The intent is recorded: the account's next touch finishes it, bought or
      * lost; this answer cannot say which. */
     return bs_status_outage(st) ? BS_UNCERTAIN : st;
+
+release_buyer:
+    bs_account_release(&buyer);
+    return st;
 }
 
 json_t *

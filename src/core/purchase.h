@@ -5,7 +5,9 @@
  *   account unlocked ──lock (CAS: intent, balance ≥ price)──▶ locked{fill}
  *   locked{fill} ──add slot n──▶ slot n ours ──debit + unlock (one CAS)──▶
  *       unlocked, entry "purchase" ──advance campaign.last (CAS, forward
- *       only)──▶ seller and fee credited (credit.h) ──▶ ledger flushed
+ *       only)──▶ done: four writes on the path. The seller's and the
+ *       operator's credits (credit.h) and the copy of the ledger entry
+ *       (books.h) follow off the path, in batches.
  *   locked{fill} ──add slot n: someone else's──▶ unlock, no debit (SOLD)
  *
  *   transition              function                 failpoint after it
@@ -20,6 +22,12 @@
  * times, at any moment: the buyer's next request, another process, or the
  * sweeper. Whoever finds a sold slot that campaign.last does not show yet
  * completes that purchase first (bs_purchase_sync).
+ *
+ * A purchase reads each document it needs once (on etcd every read is a
+ * round trip): the buyer's account, the campaign, the next slot's place, the
+ * ad, the payees' accounts; the lock, the debit and the campaign's advance
+ * start from the document as last read or written (docs.h, *_known) and read
+ * again only when their CAS is lost.
  */
 #ifndef BS_PURCHASE_H
 #define BS_PURCHASE_H
