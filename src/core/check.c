@@ -461,7 +461,7 @@ typedef struct campaign_walk {
     checker *ck;
     const bs_campaign *c;
     payee_mark marks[BS__PAYEE_COUNT];
-    int64_t next;     /* the index the next slot must have */
+    int64_t next; /* the index the next slot must have */
     int64_t prev_end;
     int64_t prev_time; /* when the previous slot was sold */
 } campaign_walk;
@@ -569,8 +569,8 @@ check_campaign(const bs_store_doc *doc, void *arg)
         if (st != BS_OK && st != BS_CORRUPT && st != BS_NOTFOUND)
             return st;
         if (st != BS_OK)
-            violation(ck, "campaign %s/%u: the %s's batch at entry %lld cannot be read",
-                      c.id.owner, (unsigned)c.id.index, p == BS_PAYEE_SELLER ? "seller" : "fee",
+            violation(ck, "campaign %s/%u: the %s's batch at entry %lld cannot be read", c.id.owner,
+                      (unsigned)c.id.index, p == BS_PAYEE_SELLER ? "seller" : "fee",
                       (long long)m->batch.at);
         w.marks[p].paid = m->paid;
         w.marks[p].owed_from = st == BS_OK && applied ? m->paid : m->batch.from;

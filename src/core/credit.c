@@ -338,11 +338,11 @@ credit_round(bs_ctx *ctx, payment *p, int64_t last, bool *done)
     }
     /* The slots of the batch to apply or move, or of the next one. */
     p->from = state == BATCH_APPLIED ? ch.expect.paid : ch.expect.batch.from;
-    st = read_slots(ctx, p,
-                    state == BATCH_APPLIED
-                        ? (size_t)(last - p->from < BS_CREDIT_BATCH ? last - p->from
-                                                                    : BS_CREDIT_BATCH)
-                        : (size_t)(ch.expect.paid - p->from));
+    st = read_slots(
+        ctx, p,
+        state == BATCH_APPLIED
+            ? (size_t)(last - p->from < BS_CREDIT_BATCH ? last - p->from : BS_CREDIT_BATCH)
+            : (size_t)(ch.expect.paid - p->from));
     if (st != BS_OK)
         goto release;
     if (state == BATCH_DUE) {
@@ -458,6 +458,6 @@ bs_credit_campaign(bs_ctx *ctx, const bs_ref *campaign)
     if (bs_status_outage(seller))
         return seller;
     st = bs_credit_ensure_operator(ctx);
-    return first_problem(seller, st == BS_OK ? pay(ctx, BS_PAYEE_OPERATOR, campaign, c.last.index)
-                                             : st);
+    return first_problem(seller,
+                         st == BS_OK ? pay(ctx, BS_PAYEE_OPERATOR, campaign, c.last.index) : st);
 }

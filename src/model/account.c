@@ -229,13 +229,12 @@ char *
 bs_account_encode(const bs_account *a, size_t *len)
 {
     json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "name", a->name,
-        "password", a->password, "api_key_hash", a->api_key_hash, "created", (json_int_t)a->created,
-        "operator", a->is_operator, "balance", (json_int_t)a->balance, "ledger_next",
+        "{s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "name", a->name, "password",
+        a->password, "api_key_hash", a->api_key_hash, "created", (json_int_t)a->created, "operator",
+        a->is_operator, "balance", (json_int_t)a->balance, "ledger_next",
         (json_int_t)a->ledger_next, "pending", pending_json(a), "lock",
         a->lock == BS_LOCK_FILL ? bs_fill_intent_view(&a->fill) : json_null(), "btc",
-        btc_json(&a->btc), "deposits",
-        deposits_json(a), "recent", recent_json(a));
+        btc_json(&a->btc), "deposits", deposits_json(a), "recent", recent_json(a));
 
     return bs_codec_dump(doc, len);
 }

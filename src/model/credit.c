@@ -27,9 +27,9 @@ mark_json(const bs_credit_mark *m)
 
     if (obj != NULL && m->batch.open &&
         json_object_set_new(obj, "batch",
-                            json_pack("{s:I, s:I, s:I}", "from", (json_int_t)m->batch.from,
-                                      "first", (json_int_t)m->batch.first, "at",
-                                      (json_int_t)m->batch.at)) != 0) {
+                            json_pack("{s:I, s:I, s:I}", "from", (json_int_t)m->batch.from, "first",
+                                      (json_int_t)m->batch.first, "at", (json_int_t)m->batch.at)) !=
+            0) {
         json_decref(obj);
         obj = NULL;
     }

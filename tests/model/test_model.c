@@ -638,16 +638,16 @@ test_credit_round_trip(void **state)
     assert_int_equal(bs_credit_decode(TEXT("{\"campaign\":\"bob/7\",\"seller\":{\"paid\":21,"
                                            "\"batch\":{\"from\":20,\"first\":22,\"at\":7}},"
                                            "\"fee\":{\"paid\":-1}}"),
-                                     &back),
+                                      &back),
                      BS_CORRUPT);
     assert_int_equal(bs_credit_decode(TEXT("{\"campaign\":\"bob/7\",\"seller\":{\"paid\":22,"
                                            "\"batch\":{\"from\":20,\"first\":22,\"at\":0}},"
                                            "\"fee\":{\"paid\":-1}}"),
-                                     &back),
+                                      &back),
                      BS_CORRUPT);
     assert_int_equal(bs_credit_decode(TEXT("{\"campaign\":\"bob/7\",\"seller\":{\"paid\":2,"
                                            "\"x\":1},\"fee\":{\"paid\":-1}}"),
-                                     &back),
+                                      &back),
                      BS_CORRUPT);
 }
 
@@ -1259,7 +1259,8 @@ test_account_refuses_bad_deposits_and_pending(void **state)
                   json_pack("{s:i, s:i}", "bcrt1qexample0", 7, "bcrt1qexample1", -1));
     assert_int_equal(decode_string(&decoders[D_ACCOUNT], text), BS_CORRUPT);
     free(text);
-    text = mutate(&decoders[D_ACCOUNT], NULL, "deposits", json_pack("{s:s}", "bcrt1qexample0", "7"));
+    text =
+        mutate(&decoders[D_ACCOUNT], NULL, "deposits", json_pack("{s:s}", "bcrt1qexample0", "7"));
     assert_int_equal(decode_string(&decoders[D_ACCOUNT], text), BS_CORRUPT);
     free(text);
     text = mutate(&decoders[D_ACCOUNT], NULL, "deposits", json_pack("[i]", 1));
