@@ -317,6 +317,7 @@ credit_round(bs_ctx *ctx, payment *p, int64_t last, bool *done)
 {
     mark_change ch = {p->who, {0}, {0}, false};
     batch_state state = BATCH_APPLIED;
+    int64_t want;
     bs_credit c;
     bs_account a;
     bs_status st = bs_credit_read(ctx, p->campaign, &c);
@@ -337,12 +338,14 @@ credit_round(bs_ctx *ctx, payment *p, int64_t last, bool *done)
         goto release;
     }
     /* The slots of the batch to apply or move, or of the next one. */
-    p->from = state == BATCH_APPLIED ? ch.expect.paid : ch.expect.batch.from;
-    st = read_slots(
-        ctx, p,
-        state == BATCH_APPLIED
-            ? (size_t)(last - p->from < BS_CREDIT_BATCH ? last - p->from : BS_CREDIT_BATCH)
-            : (size_t)(ch.expect.paid - p->from));
+    if (state == BATCH_APPLIED) {
+        p->from = ch.expect.paid;
+        want = last - p->from < BS_CREDIT_BATCH ? last - p->from : BS_CREDIT_BATCH;
+    } else {
+        p->from = ch.expect.batch.from;
+        want = ch.expect.paid - p->from;
+    }
+    st = read_slots(ctx, p, (size_t)want);
     if (st != BS_OK)
         goto release;
     if (state == BATCH_DUE) {

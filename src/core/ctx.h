@@ -27,14 +27,20 @@ typedef struct bs_ctx {
     bs_idsrc ids;
     int64_t fee_bp;        /* the operator's fee on a sale, in basis points */
     bs_name operator_name; /* the account fees go to: always "operator", a
-                              property of the store (its fee watermarks
-                              live on that account), not a setting */
+                              property of the store (its fees are paid to
+                              that account), not a setting */
     /* Funding with bitcoin (DESIGN.md §4). */
     bs_rpc *node;           /* the node's watch-only wallet; NULL: none set */
     bs_network network;     /* addresses and keys are checked against it */
     int64_t confirmations;  /* a deposit counts once this deep */
     int64_t min_deposit;    /* "Done" refuses less (satoshis) */
     int64_t check_interval; /* seconds between node checks per account */
+    /* Told of every sale this process completes (NULL: nobody), so that
+     * a server's background loop credits it and copies the buyer's ledger
+     * entry out soon (web/sweeper.h). A hint only: crediting never depends
+     * on it (core/credit.h). */
+    void (*sold)(void *arg, const bs_ref *campaign, const char *buyer);
+    void *sold_arg;
 } bs_ctx;
 
 /* Fill `ctx` with the defaults: system clock, random ids, 1.5 % fee to

@@ -368,15 +368,57 @@ bs_docs_collect(bs_ctx *ctx, const char *prefix, size_t elem_size, bs_docs_decod
     return BS_OK;
 }
 
+/* Is there a document at `index` under `prefix`? */
 static bs_status
-note_last_index(const bs_store_doc *doc, void *arg)
+taken(bs_ctx *ctx, const char *prefix, uint64_t index, bool *yes)
 {
-    uint32_t index;
-    bs_status st = bs_key_last_index(doc->key, &index);
+    char key[BS_KEY_BUF], *text = NULL;
+    bs_status st;
 
-    if (st == BS_OK)
-        *(uint32_t *)arg = index + 1;
-    return st;
+    bs_key_join_index(prefix, (uint32_t)index, key);
+    st = bs_store_get(ctx->store, key, &text, NULL, NULL);
+    free(text);
+    *yes = st == BS_OK;
+    return st == BS_NOTFOUND ? BS_OK : st;
+}
+
+/* The first free index under `prefix`, by O(log n) reads rather than a scan
+ * of the n documents there: indexes are contiguous from 0, so the taken
+ * ones form a prefix — double a probe until it finds a free index, then
+ * halve the gap between the last taken and the first free. */
+static bs_status
+first_free_index(bs_ctx *ctx, const char *prefix, uint32_t *out)
+{
+    uint64_t used = 0, free_at = 0; /* indexes < used are taken; free_at is free */
+    bool yes = true;
+    bs_status st = BS_OK;
+
+    for (uint64_t probe = 0; yes; probe = probe * 2 + 1) {
+        if (probe > BS_INDEX_MAX) { /* beyond the last index: as if free */
+            free_at = BS_INDEX_MAX + 1u;
+            break;
+        }
+        st = taken(ctx, prefix, probe, &yes);
+        if (st != BS_OK)
+            return st;
+        if (yes)
+            used = probe + 1;
+        else
+            free_at = probe;
+    }
+    while (used < free_at) {
+        uint64_t mid = used + (free_at - used) / 2;
+
+        st = taken(ctx, prefix, mid, &yes);
+        if (st != BS_OK)
+            return st;
+        if (yes)
+            used = mid + 1;
+        else
+            free_at = mid;
+    }
+    *out = (uint32_t)free_at;
+    return BS_OK;
 }
 
 bs_status
@@ -385,7 +427,7 @@ bs_docs_add_next(bs_ctx *ctx, const char *prefix, bs_docs_encode_at encode, bs_d
 {
     uint32_t candidate = 0;
     bool uncertain = false;
-    bs_status st = bs_docs_each(ctx, prefix, note_last_index, &candidate);
+    bs_status st = first_free_index(ctx, prefix, &candidate);
 
     for (int attempt = 0; st == BS_OK && attempt < BS_DOCS_CAS_ATTEMPTS; attempt++) {
         char key[BS_KEY_BUF], *text;

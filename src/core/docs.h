@@ -110,8 +110,9 @@ bs_status bs_docs_collect(bs_ctx *ctx, const char *prefix, size_t elem_size, bs_
                           void **out, size_t *count);
 
 /* Add a document at the first free index under `prefix` (keys made by
- * bs_key_join_index), after the highest index present: indexes stay
- * contiguous and no shared counter document is needed. `encode` makes the
+ * bs_key_join_index), after the highest index present — found in O(log n)
+ * reads, never a scan of the n documents: indexes stay contiguous and no
+ * shared counter document is needed. `encode` makes the
  * document for a candidate index (malloc'ed; NULL when out of memory).
  * `ours` tells whether a document found at a candidate index is this very
  * call's (the request id in it), written by an add whose answer was lost or

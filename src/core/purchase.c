@@ -134,6 +134,8 @@ resume(bs_ctx *ctx, const char *canon, const bs_fill_intent *fill, held *h, bs_s
 
     /* Crediting the seller and the operator, and copying the ledger entry
      * out, follow off the path (credit.h, books.h). */
+    if (ctx->sold != NULL)
+        ctx->sold(ctx->sold_arg, &fill->campaign, canon);
     if (out != NULL)
         *out = slot;
     return BS_OK;

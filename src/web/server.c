@@ -399,6 +399,7 @@ bs_web_serve(const bs_ctx *ctx, const bs_web_config *config)
     server *srv = &the_server;
     struct sockaddr_storage addr;
     bs_web_sweeper *sweeper = NULL;
+    bs_ctx worker_ctx;
     socklen_t addr_len;
     sigset_t signals;
     uint32_t prefix;
@@ -440,12 +441,17 @@ bs_web_serve(const bs_ctx *ctx, const bs_web_config *config)
     snprintf(srv->id_prefix, sizeof(srv->id_prefix), "%08x", (unsigned)prefix);
     atomic_init(&srv->next_id, 1);
     configure(srv);
-    st = bs_web_pool_start(ctx, config->node_url,
-                           config->workers > 0 ? config->workers : 2 * srv->nloops + 2, &srv->pool);
+    /* The sweeper first: the workers tell it of every sale. */
+    st = bs_web_sweeper_start(ctx, config->node_url, config->sweep_interval, &sweeper);
+    worker_ctx = *ctx;
+    worker_ctx.sold = bs_web_sweeper_sold;
+    worker_ctx.sold_arg = sweeper;
+    if (st == BS_OK)
+        st = bs_web_pool_start(&worker_ctx, config->node_url,
+                               config->workers > 0 ? config->workers : 2 * srv->nloops + 2,
+                               &srv->pool);
     if (st == BS_OK)
         st = bs_web_live_start(ctx, config, srv->pool, &srv->live);
-    if (st == BS_OK)
-        st = bs_web_sweeper_start(ctx, config->node_url, config->sweep_interval, &sweeper);
     if (st != BS_OK) {
         fprintf(stderr, "bitslot: cannot start the workers: %s\n", bs_strerror(st));
         close(fd);
@@ -469,8 +475,8 @@ bs_web_serve(const bs_ctx *ctx, const bs_web_config *config)
     fprintf(stderr, "bitslot: stopping (signal %d): finishing requests in flight\n", sig);
     for (size_t i = 0; i < srv->nloops; i++)
         h2o_multithread_send_message(&srv->loops[i].control, &srv->loops[i].stop_message);
-    bs_web_sweeper_stop(sweeper);
     drain(srv);
+    bs_web_sweeper_stop(sweeper); /* after the workers: they tell it of sales */
     bs_web_live_stop(srv->live);
     fprintf(stderr, "bitslot: stopped\n");
     return 0;

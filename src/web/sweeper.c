@@ -5,20 +5,80 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include "core/books.h"
+#include "core/credit.h"
 #include "core/funding.h"
 #include "core/recover.h"
 #include "web/sweeper.h"
+
+/* Sales since the sweeper last looked (hints, deduplicated). */
+#define SOLD_MAX 256
+
+typedef struct sale {
+    bs_ref campaign;
+    bs_name buyer;
+} sale;
 
 struct bs_web_sweeper {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    bool stopping; /* under lock */
+    bool stopping;       /* under lock */
+    sale sold[SOLD_MAX]; /* under lock */
+    size_t sold_count;   /* under lock */
     int64_t interval;
     bs_ctx ctx;
 };
+
+void
+bs_web_sweeper_sold(void *arg, const bs_ref *campaign, const char *buyer)
+{
+    bs_web_sweeper *s = arg;
+    sale *next;
+
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->sold_count; i++) {
+        if (bs_ref_equal(&s->sold[i].campaign, campaign) && strcmp(s->sold[i].buyer, buyer) == 0) {
+            pthread_mutex_unlock(&s->lock);
+            return;
+        }
+    }
+    if (s->sold_count < SOLD_MAX) {
+        next = &s->sold[s->sold_count++];
+        next->campaign = *campaign;
+        snprintf(next->buyer, sizeof(next->buyer), "%s", buyer);
+        pthread_cond_signal(&s->wake);
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Credit the sales hinted and copy their buyers' entries out (called and
+ * returning with s->lock held). */
+static void
+credit_sold(bs_web_sweeper *s)
+{
+    sale sold[SOLD_MAX];
+    size_t count = s->sold_count;
+
+    memcpy(sold, s->sold, count * sizeof(sold[0]));
+    s->sold_count = 0;
+    pthread_mutex_unlock(&s->lock);
+    for (size_t i = 0; i < count; i++) {
+        bs_status st = bs_credit_campaign(&s->ctx, &sold[i].campaign);
+
+        if (st == BS_OK)
+            st = bs_books_flush(&s->ctx, sold[i].buyer);
+        if (st != BS_OK)
+            fprintf(stderr, "bitslot: credit of a sale of %s/%u left for the sweep: %s\n",
+                    sold[i].campaign.owner, (unsigned)sold[i].campaign.index, bs_strerror(st));
+    }
+    pthread_mutex_lock(&s->lock);
+}
 
 static void
 note_problem(void *arg, const bs_recover_problem *p)
@@ -63,8 +123,12 @@ run_sweeper(void *arg)
         pthread_mutex_lock(&s->lock);
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += s->interval;
-        while (!s->stopping && pthread_cond_timedwait(&s->wake, &s->lock, &until) == 0)
-            ;
+        while (!s->stopping) {
+            if (s->sold_count > 0)
+                credit_sold(s);
+            else if (pthread_cond_timedwait(&s->wake, &s->lock, &until) != 0)
+                break; /* time for the next sweep */
+        }
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;

@@ -5,6 +5,14 @@
  * of serve processes may sweep one store at once: every step is safe to
  * repeat and to race (DESIGN.md §3-4).
  *
+ * Between sweeps it pays sellers and the operator soon after a sale: the
+ * process's purchases tell it which campaign sold to whom
+ * (bs_web_sweeper_sold, the ctx->sold hook of core/ctx.h), and it credits
+ * that campaign (core/credit.h) and copies the buyer's ledger entries out
+ * (core/books.h) at once. A hint is only a
+ * hint — lost in a crash, or beyond the queue's room, the next sweep pays
+ * the same; the store is the only truth.
+ *
  * Invariant: one log line per sweep that did or left something; a quiet
  * sweep says nothing.
  */
@@ -14,6 +22,7 @@
 #include <stdint.h>
 
 #include "core/ctx.h"
+#include "model/names.h"
 
 typedef struct bs_web_sweeper bs_web_sweeper;
 
@@ -22,6 +31,11 @@ typedef struct bs_web_sweeper bs_web_sweeper;
  * `node_url` is set. */
 bs_status bs_web_sweeper_start(const bs_ctx *ctx, const char *node_url, int64_t interval,
                                bs_web_sweeper **out);
+
+/* A sale of `campaign` to `buyer` (canonical) was made by this process:
+ * credit it soon. Cheap, never blocks on the store (a full queue drops the
+ * hint: the sweep does the same). */
+void bs_web_sweeper_sold(void *sweeper, const bs_ref *campaign, const char *buyer);
 
 /* Stop (waiting for a sweep under way) and free. NULL is a no-op. */
 void bs_web_sweeper_stop(bs_web_sweeper *sweeper);
