@@ -183,11 +183,18 @@ bench_campaigns(bs_store *store, const char *owner, size_t count, bs_ref *out)
     }
 }
 
+/* What the buyer threads of a bench_buying share. */
+typedef struct buying_shared {
+    atomic_size_t next_campaign;
+    atomic_long bought; /* so far, for the progress lines */
+    atomic_int running;
+} buying_shared;
+
 /* One buyer thread of a bench_buying. */
 typedef struct buyer_job {
     bench_buying *b;
     const bench_buyer *buyer;
-    atomic_size_t *next_campaign;
+    buying_shared *shared;
     double deadline; /* 0: none */
     long bought, lost;
     bs_status failure;
@@ -211,6 +218,7 @@ buy_next(buyer_job *job, bs_ctx *ctx, int64_t *now, const bs_ref *campaign)
     st = bs_purchase_buy(ctx, &order, &res);
     if (st == BS_OK) {
         job->bought++;
+        atomic_fetch_add(&job->shared->bought, 1);
         return BS_OK;
     }
     if (st == BS_SOLD || st == BS_STALE || st == BS_CONFLICT) {
@@ -226,17 +234,16 @@ time_is_up(const buyer_job *job)
     return job->deadline > 0 && bench_seconds() >= job->deadline;
 }
 
-static void *
-buyer_thread(void *arg)
+static void
+buy_loop(buyer_job *job)
 {
-    buyer_job *job = arg;
     bench_buying *b = job->b;
     int64_t now = BENCH_T0;
     bs_ctx ctx;
 
     bench_ctx(&ctx, b->store, &now);
     while (!time_is_up(job)) {
-        size_t c = b->race ? 0 : atomic_fetch_add(job->next_campaign, 1);
+        size_t c = b->race ? 0 : atomic_fetch_add(&job->shared->next_campaign, 1);
         long here = 0;
 
         if (c >= b->campaign_count)
@@ -247,11 +254,40 @@ buyer_thread(void *arg)
                 here++;
             else if (st != BS_SOLD) {
                 job->failure = st;
-                return NULL;
+                return;
             }
         }
     }
+}
+
+static void *
+buyer_thread(void *arg)
+{
+    buyer_job *job = arg;
+
+    buy_loop(job);
+    atomic_fetch_sub(&job->shared->running, 1);
     return NULL;
+}
+
+/* Until the threads are done, a line every b->progress seconds. */
+static void
+show_progress(const bench_buying *b, buying_shared *shared, double start)
+{
+    double last = start;
+
+    while (atomic_load(&shared->running) > 0) {
+        struct timespec nap = {0, 200 * 1000 * 1000};
+        double now = bench_seconds();
+
+        if (now - last >= b->progress) {
+            long bought = atomic_load(&shared->bought);
+            printf("    ... %ld bought in %.0f s (%.0f/s)\n", bought, now - start,
+                   (double)bought / (now - start));
+            last = now;
+        }
+        nanosleep(&nap, NULL);
+    }
 }
 
 void
@@ -259,18 +295,20 @@ bench_buy(bench_buying *b)
 {
     pthread_t tids[BENCH_BUYERS_MAX];
     buyer_job jobs[BENCH_BUYERS_MAX];
-    atomic_size_t next_campaign = 0;
+    buying_shared shared = {0, 0, b->threads};
     double start = bench_seconds();
 
     if (b->threads < 1 || b->threads > BENCH_BUYERS_MAX ||
         (b->per_campaign == 0 && b->seconds <= 0))
         bench_fail("bench_buy", BS_INVALID);
     for (int t = 0; t < b->threads; t++) {
-        jobs[t] = (buyer_job){
-            b, &b->buyers[t], &next_campaign, b->seconds > 0 ? start + b->seconds : 0, 0, 0, BS_OK};
+        jobs[t] = (buyer_job){b, &b->buyers[t], &shared, b->seconds > 0 ? start + b->seconds : 0, 0,
+                              0, BS_OK};
         if (pthread_create(&tids[t], NULL, buyer_thread, &jobs[t]) != 0)
             bench_fail("pthread_create", BS_NOMEM);
     }
+    if (b->progress > 0)
+        show_progress(b, &shared, start);
     b->bought = b->lost = 0;
     for (int t = 0; t < b->threads; t++) {
         pthread_join(tids[t], NULL);

@@ -87,6 +87,7 @@ typedef struct bench_buying {
     bool race;
     long per_campaign; /* 0: no limit (then `seconds` must be set) */
     double seconds;    /* stop after this long; 0: when every campaign is done */
+    double progress;   /* seconds between lines of progress on stdout; 0: none */
     /* What happened. */
     long bought;    /* purchases that got their slot */
     long lost;      /* SOLD, STALE or CONFLICT: beaten to the slot, retried */
