@@ -13,8 +13,8 @@
  * the `bitslot` commands, as a user would), serve on 127.0.0.1 and a free
  * port, nginx with its own configuration on another (bench/README.md says
  * which settings and why). The load is `wrk -t2 -c64 -d5s` on loopback,
- * the two servers in turn, ROUNDS times each (the machine is shared: the
- * best round of each is compared). A benchmark, not a test: it prints its
+ * the two servers back to back, in rounds: the median round by ratio is
+ * reported (the machine is shared; see compare()). A benchmark, not a test: it prints its
  * figures as bench/table.h rows and judges nothing; it exits 1 only when it
  * cannot measure (a tool missing, a server that does not answer right).
  *
@@ -43,7 +43,9 @@
 
 #include "table.h"
 
-#define ROUNDS       3
+#define EMBED_ROUNDS 5 /* odd: the median is a round */
+#define IMAGE_ROUNDS 3
+#define ROUNDS_MAX   5
 #define WRK_ARGS     "-t2", "-c64", "-d5s"
 #define LISTENERS    5000
 #define SETTLE_S     3 /* seconds the listeners stay open before serve is measured */
@@ -335,7 +337,7 @@ start_nginx(int port)
                  "    uwsgi_temp_path %s/tmp/uwsgi;\n"
                  "    scgi_temp_path %s/tmp/scgi;\n"
                  "    server {\n"
-                 "        listen 127.0.0.1:%d;\n"
+                 "        listen 127.0.0.1:%d reuseport;\n"
                  "        root %s/www;\n"
                  "    }\n"
                  "}\n",
@@ -358,50 +360,106 @@ start_nginx(int port)
 
 /* ---- wrk ---------------------------------------------------------------------------- */
 
-/* Requests/s of `wrk -t2 -c64 -d5s` on the URL; fails on any non-2xx answer
- * or socket error. */
+/* CPU time (user and system, in seconds) of process `pid` and its
+ * children that are alive (nginx's workers). */
 static double
-wrk(int port, const char *path)
+cpu_seconds(pid_t pid)
+{
+    char path[96], line[1024], *close_paren;
+    unsigned long long ticks = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if ((f = fopen(path, "r")) != NULL && fgets(line, sizeof(line), f) != NULL &&
+        (close_paren = strrchr(line, ')')) != NULL) {
+        unsigned long long utime, stime;
+        /* After "pid (comm)": state and 10 fields, then utime and stime. */
+        if (sscanf(close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                   &stime) == 2)
+            ticks = utime + stime;
+    }
+    if (f != NULL)
+        fclose(f);
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    if ((f = fopen(path, "r")) != NULL) {
+        int child;
+        double more = 0;
+        while (fscanf(f, "%d", &child) == 1)
+            more += cpu_seconds(child);
+        fclose(f);
+        return (double)ticks / (double)sysconf(_SC_CLK_TCK) + more;
+    }
+    return (double)ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* One run of `wrk -t2 -c64 -d5s` on the server `pid` at `port`: its
+ * requests/s, and the server's CPU time per request (µs) in *cpu_us. Fails
+ * on any non-2xx answer or socket error. */
+static double
+wrk(pid_t pid, int port, const char *path, double *cpu_us)
 {
     char url[512], out[8192];
-    const char *rate, *bad;
+    const char *rate, *bad, *total;
+    double cpu = cpu_seconds(pid);
     size_t have = 0;
     ssize_t n;
     int fd;
-    pid_t pid;
+    pid_t wrk_pid;
 
     snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
-    pid = spawn((char *const[]){"wrk", WRK_ARGS, url, NULL}, NULL, NULL, NULL, &fd);
+    wrk_pid = spawn((char *const[]){"wrk", WRK_ARGS, url, NULL}, NULL, NULL, NULL, &fd);
     while ((n = read(fd, out + have, sizeof(out) - 1 - have)) > 0 || (n < 0 && errno == EINTR))
         have += n > 0 ? (size_t)n : 0;
     close(fd);
     out[have] = '\0';
-    if (wait_for(pid) != 0 || (rate = strstr(out, "Requests/sec:")) == NULL)
+    if (wait_for(wrk_pid) != 0 || (rate = strstr(out, "Requests/sec:")) == NULL ||
+        (total = strstr(out, " requests in ")) == NULL)
         fail("wrk %s failed:\n%s", url, out);
     if ((bad = strstr(out, "Non-2xx")) != NULL || (bad = strstr(out, "Socket errors")) != NULL)
         fail("wrk %s: %.*s", url, (int)strcspn(bad, "\n"), bad);
+    /* "  1234567 requests in 5.00s, ...": the number before. */
+    while (total > out && total[-1] >= '0' && total[-1] <= '9')
+        total--;
+    *cpu_us = (cpu_seconds(pid) - cpu) * 1e6 / strtod(total, NULL);
     return strtod(rate + sizeof("Requests/sec:") - 1, NULL);
 }
 
-/* The best of ROUNDS runs of each server on `path`, in turns (the one
- * that starts alternates). */
+/* `rounds` rounds of a run of each server on `path`, back to back (which
+ * one starts alternates): the round whose ratio serve ÷ nginx is the
+ * median. Other programs come and go on a shared machine; the two runs of
+ * a round see about the same of them, and the median round is neither the
+ * luckiest nor the unluckiest. */
 static void
-compare(const char *what, int serve_port, int nginx_port, const char *path, double *serve_best,
-        double *nginx_best)
+compare(const char *what, int rounds, int serve_port, int nginx_port, const char *path,
+        double *serve_rate, double *nginx_rate)
 {
-    *serve_best = *nginx_best = 0;
-    for (int r = 0; r < ROUNDS; r++) {
-        for (int turn = 0; turn < 2; turn++) {
-            bool serve_now = (turn == 0) == (r % 2 == 1);
-            double rate = wrk(serve_now ? serve_port : nginx_port, path);
-            double *best = serve_now ? serve_best : nginx_best;
+    double serve[ROUNDS_MAX], nginx[ROUNDS_MAX], serve_cpu, nginx_cpu;
+    int order[ROUNDS_MAX];
 
-            fprintf(stderr, "  %s, round %d, %-6s %9.0f requests/s\n", what, r + 1,
-                    serve_now ? "serve:" : "nginx:", rate);
-            if (rate > *best)
-                *best = rate;
+    for (int r = 0; r < rounds; r++) {
+        if (r % 2 == 0) {
+            nginx[r] = wrk(nginx_pid, nginx_port, path, &nginx_cpu);
+            serve[r] = wrk(serve_pid, serve_port, path, &serve_cpu);
+        } else {
+            serve[r] = wrk(serve_pid, serve_port, path, &serve_cpu);
+            nginx[r] = wrk(nginx_pid, nginx_port, path, &nginx_cpu);
         }
+        fprintf(stderr,
+                "  %s, round %d: serve %6.0f /s (%4.1f µs CPU each), nginx %6.0f /s (%4.1f µs "
+                "CPU each), ratio %.3f\n",
+                what, r + 1, serve[r], serve_cpu, nginx[r], nginx_cpu, serve[r] / nginx[r]);
+        order[r] = r;
     }
+    for (int i = 1; i < rounds; i++) /* by ratio: a handful, insertion sort */
+        for (int j = i;
+             j > 0 && serve[order[j]] / nginx[order[j]] < serve[order[j - 1]] / nginx[order[j - 1]];
+             j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    *serve_rate = serve[order[rounds / 2]];
+    *nginx_rate = nginx[order[rounds / 2]];
 }
 
 /* ---- memory ------------------------------------------------------------------------- */
@@ -624,11 +682,11 @@ main(int argc, char **argv)
     start_nginx(nginx_port);
     check_nginx(nginx_port, EMBED_PATH, embed, embed_len);
     check_nginx(nginx_port, image_path, image, image_len);
-    fprintf(stderr, "  the embed: %zu bytes; its image: %zu bytes; wrk -t2 -c64 -d5s, %d rounds\n",
-            embed_len, image_len, ROUNDS);
+    fprintf(stderr, "  the embed: %zu bytes; its image: %zu bytes; wrk -t2 -c64 -d5s\n", embed_len,
+            image_len);
 
-    compare("embed", serve_port, nginx_port, EMBED_PATH, &serve_rate, &nginx_rate);
-    compare("image", serve_port, nginx_port, image_path, &image_serve, &image_nginx);
+    compare("embed", EMBED_ROUNDS, serve_port, nginx_port, EMBED_PATH, &serve_rate, &nginx_rate);
+    compare("image", IMAGE_ROUNDS, serve_port, nginx_port, image_path, &image_serve, &image_nginx);
     hwm_load = mib_of(serve_pid, "VmHWM");
     stop(&nginx_pid, SIGQUIT);
     listeners(serve_port, &rss_sse, &hwm_sse);
