@@ -151,24 +151,27 @@ log_access(h2o_logger_t *self, h2o_req_t *req)
 {
     ssize_t at = h2o_find_header_by_str(&req->res.headers, H2O_STRLIT("x-request-id"), -1);
     const struct timeval *begin = &req->timestamps.request_begin_at;
+    bs_web_live *live = ((route_logger *)self)->srv->live;
     bs_web_access a;
 
-    gettimeofday(&a.end, NULL);              /* the answer is sent: the request ends now */
-    req->timestamps.response_end_at = a.end; /* precise, for the metrics too */
-    bs_web_live_observe(((route_logger *)self)->srv->live, req);
-    a.micros =
-        (long long)(a.end.tv_sec - begin->tv_sec) * 1000000 + (a.end.tv_usec - begin->tv_usec);
+    if (req->res.status == BS_WEB_HANDED_OVER)
+        return;                 /* its route says when it ends */
+    gettimeofday(&a.end, NULL); /* the answer is sent: the request ends now */
+    /* Not begun: refused by h2o before our handler saw it. */
+    a.micros = begin->tv_sec == 0 ? 0
+                                  : (long long)(a.end.tv_sec - begin->tv_sec) * 1000000 +
+                                        (a.end.tv_usec - begin->tv_usec);
     if (a.micros < 0)
         a.micros = 0; /* the clock was set back meanwhile */
     a.id = at >= 0 ? req->res.headers.entries[at].value.base : NULL;
     a.id_len = at >= 0 ? req->res.headers.entries[at].value.len : 0;
-    a.method = req->method.base;
-    a.method_len = req->method.len;
-    a.path = req->path.base;
-    a.path_len = req->path.len;
+    a.method = req->method.base != NULL ? req->method.base : "-";
+    a.method_len = req->method.base != NULL ? req->method.len : 1;
+    a.path = req->path.base != NULL ? req->path.base : "-";
+    a.path_len = req->path.base != NULL ? req->path.len : 1;
     a.status = req->res.status;
     a.bytes = req->bytes_sent;
-    bs_web_accesslog_add(loop_of(req)->log, &a);
+    bs_web_live_finished(bs_web_live_loop(live, req), &a);
 }
 
 /* ---- loops ------------------------------------------------------------------------- */
@@ -276,7 +279,7 @@ loop_init(server *srv, loop *l, size_t index, int fd)
     l->accept.ctx = &l->context;
     l->accept.hosts = srv->config.hosts;
     bs_web_pool_receiver(l->context.queue, &l->jobs_back);
-    bs_web_live_loop_init(srv->live, &l->context);
+    bs_web_live_loop_init(srv->live, &l->context, l->log);
     h2o_multithread_register_receiver(l->context.queue, &l->control, on_control);
     l->listener = h2o_evloop_socket_create(l->evloop, fd, H2O_SOCKET_FLAG_DONT_READ);
     l->listener->data = l;
@@ -386,6 +389,10 @@ configure(server *srv)
     h2o_config_init(&srv->config);
     srv->config.max_request_entity_size = BS_WEB_BODY_MAX;
     srv->config.server_name = h2o_iovec_init(H2O_STRLIT("bitslot"));
+    /* HTTP/1.1 only (TLS and HTTP/2 are a reverse proxy's job): no h2c
+     * upgrade, so that every request's connection can be handed over (a
+     * live event stream takes its own: web/events.c). */
+    srv->config.http1.upgrade_to_http2 = 0;
     host = h2o_config_register_host(&srv->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     path = h2o_config_register_path(host, "/", 0);
     handler = (route_handler *)h2o_create_handler(path, sizeof(*handler));
