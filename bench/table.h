@@ -29,4 +29,14 @@ bench_row(const char *figure, double value, const char *unit, const char *baseli
     fflush(stdout);
 }
 
+/* A figure without a baseline, judged by its value: baseline "-", the
+ * ratio column the value itself, the target "≤ 64 MiB" (or "≥"). */
+static inline void
+bench_value(const char *figure, double value, const char *unit, int at_least, double target)
+{
+    printf("ROW\t%s\t%.4g %s\t-\t-\t%.3f\t%s %g %s\n", figure, value, unit, value,
+           at_least ? "≥" : "≤", target, unit);
+    fflush(stdout);
+}
+
 #endif

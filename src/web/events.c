@@ -3,20 +3,29 @@
  *
  * A stream's life:
  *
- *   connect ──start: price event──▶ open ──sale / falling price / quiet──▶ open
- *      open ──client gone (h2o calls stop)──▶ freed
+ *   connect ──start: headers and the first events, h2o_http1_upgrade──▶
+ *      handing over ──h2o wrote them and let the connection go──▶ open
+ *      open ──sale / falling price / quiet──▶ open
+ *      open ──client gone (a read or a write fails)──▶ freed
  *      open ──server stops, or the client 64 KiB behind──▶ ending
- *      ending ──its write in flight done──▶ final send, freed
+ *      ending ──its last bytes written──▶ freed
  *
- * Writes: emit() appends to `queued`; when no write is in flight the
- * queue becomes `inflight` and goes to h2o_send; h2o calls proceed() when
- * it is written, and the next queue goes. The final send's bytes are
- * copied into the request's pool, which outlives the stream.
+ * Once handed over, a stream owns its socket and nothing of h2o's HTTP/1
+ * connection is left: not its read buffer, not the request's memory pool,
+ * which h2o would otherwise keep for the whole life of the response (some
+ * 10 KiB a listener). The response is written by hand: HTTP/1.1 in chunks,
+ * HTTP/1.0 until the connection closes. It logs itself and counts for
+ * /metrics when it ends (bs_web_live_finished).
+ *
+ * Writes: emit() appends to `queued`; when no write is in flight the queue
+ * becomes `inflight`, framed as a chunk, and goes to the socket; when it is
+ * written the next queue goes.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "core/purchase.h"
 #include "core/words.h"
@@ -24,24 +33,36 @@
 #include "web/embed.h"
 #include "web/events.h"
 
+#include <h2o/http1.h> /* after h2o.h (web/events.h), which it needs */
+
 #define EVENT_MAX  512         /* bytes of one event */
 #define QUEUED_MAX (64 * 1024) /* a client this far behind is let go */
+#define PATH_KEPT  512         /* bytes of the path kept for the log line */
 
 typedef struct stream {
-    h2o_generator_t generator;
     h2o_linklist_t link; /* in loop->streams */
-    h2o_req_t *req;
+    h2o_socket_t *sock;  /* NULL while being handed over */
     bs_web_loop *loop;
     bs_web_entry *entry;
     int64_t told_last;   /* the index of the last sale told; -1: none */
     int64_t quiet_since; /* the second of the last event */
     int64_t priced;      /* the second of the last price event */
-    char *inflight;      /* being written by h2o */
+    char *inflight;      /* being written */
     char *queued;        /* to write next */
     size_t queued_len;
     size_t queued_cap;
+    char chunk_size[24]; /* the size line of the chunk in flight */
+    bool chunked;        /* HTTP/1.1; HTTP/1.0 ends the body by closing */
     bool writing;
     bool ending;
+    bool last; /* the write in flight ends the stream */
+    /* For its log line and count, when it ends: */
+    struct timeval begin;
+    size_t bytes; /* of the body, written */
+    char id[BS_WEB_REQUEST_ID_LEN];
+    size_t id_len;
+    size_t path_len;
+    char path[]; /* as asked (with the query), cut at PATH_KEPT */
 } stream;
 
 /* ---- writing ------------------------------------------------------------------------ */
@@ -50,7 +71,25 @@ static void
 stream_free(stream *st)
 {
     bs_web_live *live = st->loop->live;
+    bs_web_access a = {
+        .id = st->id,
+        .id_len = st->id_len,
+        .method = "GET",
+        .method_len = 3,
+        .path = st->path,
+        .path_len = st->path_len,
+        .status = 200,
+        .bytes = st->bytes,
+    };
 
+    gettimeofday(&a.end, NULL);
+    a.micros = (long long)(a.end.tv_sec - st->begin.tv_sec) * 1000000 +
+               (a.end.tv_usec - st->begin.tv_usec);
+    if (a.micros < 0)
+        a.micros = 0; /* the clock was set back meanwhile */
+    bs_web_live_finished(st->loop, &a);
+    if (st->sock != NULL)
+        h2o_socket_close(st->sock);
     h2o_linklist_unlink(&st->link);
     bs_web_showing_unlisten(live->showing, st->entry);
     atomic_fetch_sub(&live->listeners, 1);
@@ -59,31 +98,55 @@ stream_free(stream *st)
     free(st);
 }
 
-/* Send what is queued, unless a write is in flight; the end too when the
- * stream is ending (then the stream is gone). */
+/* Make what is queued the write in flight, framed, into bufs: how many. */
+static size_t
+frame(stream *st, h2o_iovec_t bufs[3])
+{
+    size_t n = 0, len = st->queued_len;
+
+    free(st->inflight);
+    st->inflight = st->queued;
+    st->queued = NULL;
+    st->queued_len = st->queued_cap = 0;
+    st->bytes += len;
+    st->writing = true;
+    st->last = st->ending;
+    if (!st->chunked) {
+        if (len > 0)
+            bufs[n++] = h2o_iovec_init(st->inflight, len);
+        return n;
+    }
+    if (len > 0) {
+        int size_len = snprintf(st->chunk_size, sizeof(st->chunk_size), "%zx\r\n", len);
+        bufs[n++] = h2o_iovec_init(st->chunk_size, (size_t)size_len);
+        bufs[n++] = h2o_iovec_init(st->inflight, len);
+        bufs[n++] = st->ending ? h2o_iovec_init(H2O_STRLIT("\r\n0\r\n\r\n"))
+                               : h2o_iovec_init(H2O_STRLIT("\r\n"));
+    } else if (st->ending) {
+        bufs[n++] = h2o_iovec_init(H2O_STRLIT("0\r\n\r\n"));
+    }
+    return n;
+}
+
+static void on_written(h2o_socket_t *sock, const char *err);
+
+/* Send what is queued, unless a write is in flight or the connection is
+ * still being handed over; the end too when the stream is ending (then it
+ * goes once that is written). */
 static void
 flush(stream *st)
 {
-    h2o_iovec_t buf;
+    h2o_iovec_t bufs[3];
+    size_t n;
 
-    if (st->writing || (st->queued_len == 0 && !st->ending))
+    if (st->writing || st->sock == NULL || (st->queued_len == 0 && !st->ending))
         return;
-    if (st->ending) {
-        h2o_req_t *req = st->req;
-
-        buf = h2o_strdup(&req->pool, st->queued != NULL ? st->queued : "", st->queued_len);
-        req->http1_is_persistent = 0;
+    n = frame(st, bufs);
+    if (n == 0) { /* ending, HTTP/1.0, nothing left: the close ends it */
         stream_free(st);
-        h2o_send(req, &buf, buf.len > 0 ? 1 : 0, H2O_SEND_STATE_FINAL);
         return;
     }
-    free(st->inflight);
-    st->inflight = st->queued;
-    buf = h2o_iovec_init(st->inflight, st->queued_len);
-    st->queued = NULL;
-    st->queued_len = st->queued_cap = 0;
-    st->writing = true;
-    h2o_send(st->req, &buf, 1, H2O_SEND_STATE_IN_PROGRESS);
+    h2o_socket_write(st->sock, bufs, n, on_written);
 }
 
 static void
@@ -96,7 +159,9 @@ emit(stream *st, const char *text, size_t len)
         return;
     }
     if (st->queued_len + len + 1 > st->queued_cap) {
-        size_t cap = st->queued_cap > 0 ? st->queued_cap : 1024;
+        /* An event is some 200 bytes: a small first buffer, as thousands
+         * of listeners each have one for a moment every second. */
+        size_t cap = st->queued_cap > 0 ? st->queued_cap : 256;
         char *grown;
 
         while (cap < st->queued_len + len + 1)
@@ -112,25 +177,53 @@ emit(stream *st, const char *text, size_t len)
     st->quiet_since = bs_web_live_now(st->loop->live);
 }
 
-/* h2o wrote the last send. */
+/* The write in flight is done (or failed: the client is gone). */
 static void
-on_proceed(h2o_generator_t *generator, h2o_req_t *req)
+on_written(h2o_socket_t *sock, const char *err)
 {
-    stream *st = H2O_STRUCT_FROM_MEMBER(stream, generator, generator);
+    stream *st = sock->data;
 
-    (void)req;
     free(st->inflight);
     st->inflight = NULL;
     st->writing = false;
-    flush(st);
+    if (err != NULL || st->last)
+        stream_free(st);
+    else
+        flush(st);
 }
 
-/* The client went away (or the connection failed). */
+/* A listener has nothing to say: what it sends is dropped; a read that
+ * fails means it went away. */
 static void
-on_stop(h2o_generator_t *generator, h2o_req_t *req)
+on_read(h2o_socket_t *sock, const char *err)
 {
-    (void)req;
-    stream_free(H2O_STRUCT_FROM_MEMBER(stream, generator, generator));
+    stream *st = sock->data;
+
+    if (err != NULL) {
+        stream_free(st);
+        return;
+    }
+    h2o_buffer_consume(&sock->input, sock->input->size);
+}
+
+/* h2o wrote the headers and the first events and let the connection go
+ * (sock NULL: the write failed, h2o closed it). */
+static void
+on_handed_over(void *data, h2o_socket_t *sock, size_t reqsize)
+{
+    stream *st = data;
+
+    (void)reqsize;
+    if (sock == NULL) {
+        stream_free(st);
+        return;
+    }
+    st->sock = sock;
+    sock->data = st;
+    if (sock->input->size > 0) /* the request, and whatever came after it */
+        h2o_buffer_consume(&sock->input, sock->input->size);
+    h2o_socket_read_start(sock, on_read);
+    on_written(sock, NULL);
 }
 
 /* ---- events ------------------------------------------------------------------------- */
@@ -305,30 +398,8 @@ bs_events_loop_stop(bs_web_loop *loop)
 /* ---- connect ------------------------------------------------------------------------ */
 
 static void
-start(h2o_req_t *req, bs_web_live *live, const bs_ref *campaign, bs_web_view *view)
+stream_headers(h2o_req_t *req)
 {
-    bs_web_loop *loop = bs_web_live_loop(live, req);
-    bs_web_entry *entry = bs_web_showing_listen(live->showing, campaign);
-    int64_t now = bs_web_live_now(live);
-    stream *st;
-
-    if (entry == NULL || (st = calloc(1, sizeof(*st))) == NULL) {
-        bs_web_showing_unlisten(live->showing, entry);
-        bs_web_view_release(view);
-        bs_web_send_error(req, 503, "unavailable", "cannot follow this campaign now; retry");
-        return;
-    }
-    atomic_fetch_add(&live->listeners, 1);
-    st->generator.proceed = on_proceed;
-    st->generator.stop = on_stop;
-    st->req = req;
-    st->loop = loop;
-    st->entry = entry;
-    st->told_last = view->campaign.has_last ? (int64_t)view->campaign.last.index : -1;
-    h2o_linklist_insert(&loop->streams, &st->link);
-
-    req->res.status = 200;
-    req->res.reason = "OK";
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                    H2O_STRLIT("text/event-stream; charset=utf-8"));
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
@@ -336,11 +407,61 @@ start(h2o_req_t *req, bs_web_live *live, const bs_ref *campaign, bs_web_view *vi
     bs_web_header(req, "x-accel-buffering", "no");
     bs_web_header(req, "x-content-type-options", "nosniff");
     bs_web_header(req, "access-control-allow-origin", "*");
-    h2o_start_response(req, &st->generator);
+}
+
+static void
+start(h2o_req_t *req, bs_web_live *live, const bs_ref *campaign, bs_web_view *view)
+{
+    size_t path_len = req->path.len > PATH_KEPT ? PATH_KEPT : req->path.len;
+    ssize_t id = h2o_find_header_by_str(&req->res.headers, H2O_STRLIT("x-request-id"), -1);
+    int64_t now = bs_web_live_now(live);
+    h2o_iovec_t bufs[3];
+    bs_web_entry *entry;
+    stream *st = NULL;
+
+    if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
+        bs_web_view_release(view);
+        stream_headers(req);
+        bs_web_send_bytes(req, 200, "OK", "", 0);
+        return;
+    }
+    /* Only an HTTP/1 connection can be handed over (serve speaks no
+     * HTTP/2: server.c). */
+    entry = req->version < 0x200 ? bs_web_showing_listen(live->showing, campaign) : NULL;
+    if (entry == NULL || (st = calloc(1, sizeof(*st) + path_len + 1)) == NULL) {
+        bs_web_showing_unlisten(live->showing, entry);
+        bs_web_view_release(view);
+        bs_web_send_error(req, 503, "unavailable", "cannot follow this campaign now; retry");
+        return;
+    }
+    atomic_fetch_add(&live->listeners, 1);
+    st->loop = bs_web_live_loop(live, req);
+    st->entry = entry;
+    st->told_last = view->campaign.has_last ? (int64_t)view->campaign.last.index : -1;
+    st->chunked = req->version >= 0x101;
+    st->begin = req->timestamps.request_begin_at;
+    if (id >= 0 && req->res.headers.entries[id].value.len <= sizeof(st->id)) {
+        st->id_len = req->res.headers.entries[id].value.len;
+        memcpy(st->id, req->res.headers.entries[id].value.base, st->id_len);
+    }
+    memcpy(st->path, req->path.base, path_len);
+    st->path_len = path_len;
+    h2o_linklist_insert(&st->loop->streams, &st->link);
+
+    req->res.status = 200;
+    req->res.reason = "OK";
+    stream_headers(req);
+    if (st->chunked)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_TRANSFER_ENCODING, NULL,
+                       H2O_STRLIT("chunked"));
     emit(st, "retry: 2000\n\n", sizeof("retry: 2000\n\n") - 1);
     emit_price(st, view, now);
     bs_web_view_release(view);
-    flush(st);
+    /* h2o writes the status line and headers (with "Connection: upgrade",
+     * harmless without an Upgrade header) and the first events, then lets
+     * the connection go: on_handed_over. */
+    h2o_http1_upgrade(req, bufs, frame(st, bufs), on_handed_over, st);
+    req->res.status = BS_WEB_HANDED_OVER;
 }
 
 typedef struct events_job {

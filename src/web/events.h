@@ -12,12 +12,20 @@
  *                   "end"}, then a price event
  *   : keep-alive   a comment after 15 quiet seconds
  *
+ *   HEAD answers the headers alone.
+ *
  * Invariants:
- *   - A stream is an h2o response with a generator on its loop: no thread,
- *     no worker, no store read. Every stream of a campaign is fed by the
- *     one cache of what it shows (web/showing.h), which polls a campaign
- *     someone listens to twice a second and tells every loop when a poll
- *     found a sale.
+ *   - A stream lives on its loop: no thread, no worker, no store read. Its
+ *     connection is handed over from h2o once the headers are written
+ *     (h2o_http1_upgrade, so the headers say "Connection: upgrade"): a
+ *     listener holds its socket and a few hundred bytes, not h2o's request
+ *     and read buffer. Every stream of a campaign is fed by the one cache
+ *     of what it shows (web/showing.h), which polls a campaign someone
+ *     listens to twice a second and tells every loop when a poll found a
+ *     sale.
+ *   - A listener that goes away is let go at once (its socket is read).
+ *   - A stream is logged and counted for /metrics when it ends, with its
+ *     whole life (web/live.h: BS_WEB_HANDED_OVER).
  *   - At most one write per stream is in flight; what comes meanwhile
  *     waits in the stream's queue, in order.
  *   - When the server stops, every stream ends there and then (its last

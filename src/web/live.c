@@ -127,7 +127,7 @@ bs_web_defer_submit(bs_web_live *live, h2o_req_t *req, bs_web_defer *d)
 /* ---- the loops ---------------------------------------------------------------------- */
 
 void
-bs_web_live_loop_init(bs_web_live *live, h2o_context_t *context)
+bs_web_live_loop_init(bs_web_live *live, h2o_context_t *context, bs_web_accesslog *log)
 {
     bs_web_loop *loop = calloc(1, sizeof(*loop));
 
@@ -137,6 +137,7 @@ bs_web_live_loop_init(bs_web_live *live, h2o_context_t *context)
     }
     loop->live = live;
     loop->context = context;
+    loop->log = log;
     h2o_linklist_init_anchor(&loop->streams);
     loop->requests = bs_metrics_requests_new(live->nroutes);
     if (loop->requests == NULL) {
@@ -159,9 +160,14 @@ bs_web_live_loop_stop(bs_web_live *live, h2o_context_t *context)
 }
 
 void
-bs_web_live_observe(bs_web_live *live, h2o_req_t *req)
+bs_web_live_finished(bs_web_loop *loop, const bs_web_access *a)
 {
-    bs_metrics_observe(bs_web_live_loop(live, req), req);
+    const char *query = memchr(a->path, '?', a->path_len);
+
+    bs_metrics_observe(loop, a->method, a->method_len, a->path,
+                       query != NULL ? (size_t)(query - a->path) : a->path_len, a->status,
+                       a->micros);
+    bs_web_accesslog_add(loop->log, a);
 }
 
 /* ---- start, stop -------------------------------------------------------------------- */

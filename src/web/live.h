@@ -9,7 +9,8 @@
  *                           the counters of impressions and clicks
  *                           (web/tally.h) and their writer
  *   bs_web_live_loop_init   per loop, on the main thread before it runs
- *   bs_web_live_observe     per request, when h2o logs it (for /metrics)
+ *   bs_web_live_finished    per request, when it is done: its log line and
+ *                           its count for /metrics
  *   bs_web_live_loop_stop   per loop, on that loop, when the server stops:
  *                           live event streams end there and then
  *   bs_web_live_stop        once, after the drain: the poller stops, the
@@ -31,6 +32,7 @@
 #include <stdbool.h>
 
 #include "core/ctx.h"
+#include "web/accesslog.h"
 #include "web/call.h"
 #include "web/pool.h"
 #include "web/server.h"
@@ -58,6 +60,7 @@ struct bs_web_loop {
     int64_t tick_second;       /* events: the second last ticked */
     bool stopping;             /* the server stops: no new streams */
     bs_web_requests *requests; /* this loop's request counters */
+    bs_web_accesslog *log;     /* this loop's request log (the server's) */
 };
 
 struct bs_web_live {
@@ -82,10 +85,19 @@ struct bs_web_live {
 /* Start (see above). `pool` is the server's. BS_OK, or BS_NOMEM. */
 bs_status bs_web_live_start(const bs_ctx *ctx, const bs_web_config *config, bs_web_pool *pool,
                             bs_web_live **out);
-void bs_web_live_loop_init(bs_web_live *live, h2o_context_t *context);
+void bs_web_live_loop_init(bs_web_live *live, h2o_context_t *context, bs_web_accesslog *log);
 void bs_web_live_loop_stop(bs_web_live *live, h2o_context_t *context);
-void bs_web_live_observe(bs_web_live *live, h2o_req_t *req);
 void bs_web_live_stop(bs_web_live *live);
+
+/* A request answered on `loop` is done: its line in the loop's log and its
+ * count for /metrics. */
+void bs_web_live_finished(bs_web_loop *loop, const bs_web_access *a);
+
+/* The status a request is left with once a route took its connection over
+ * (h2o_http1_upgrade; a live event stream): h2o has written its real
+ * status line already, the server's logger skips it, and the route calls
+ * bs_web_live_finished itself when it ends. */
+#define BS_WEB_HANDED_OVER 101
 
 /* The part of the loop `req` runs on. */
 bs_web_loop *bs_web_live_loop(bs_web_live *live, h2o_req_t *req);

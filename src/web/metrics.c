@@ -67,35 +67,26 @@ bump(atomic_uint_fast64_t *c, uint_fast64_t n)
 }
 
 void
-bs_metrics_observe(bs_web_loop *loop, h2o_req_t *req)
+bs_metrics_observe(bs_web_loop *loop, const char *method, size_t method_len, const char *path,
+                   size_t path_len, int status, int64_t micros)
 {
     bs_web_requests *r = loop->requests;
     char params[BS_WEB_PARAMS_MAX][BS_WEB_PARAM_MAX];
-    size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len, nparams, row,
-           status, bucket;
-    const struct timeval *begin = &req->timestamps.request_begin_at;
-    struct timeval end = req->timestamps.response_end_at;
     const bs_web_route *route;
-    int64_t micros;
+    size_t nparams, row, s, bucket;
     bool known;
 
-    if (req->method.base == NULL || req->path.base == NULL)
-        return;
-    route = bs_web_route_find(req->method.base, req->method.len, req->path.base, path_len, params,
-                              &nparams, &known);
+    route = bs_web_route_find(method, method_len, path, path_len, params, &nparams, &known);
     row = route != NULL ? (size_t)(route - bs_web_routes) : r->nroutes;
     if (row > r->nroutes)
         row = r->nroutes;
-    for (status = 0; status < NSTATUS - 1 && statuses[status] != req->res.status; status++)
+    for (s = 0; s < NSTATUS - 1 && statuses[s] != status; s++)
         ;
-    if (end.tv_sec == 0)
-        gettimeofday(&end, NULL);
-    micros = (int64_t)(end.tv_sec - begin->tv_sec) * 1000000 + (end.tv_usec - begin->tv_usec);
-    if (micros < 0 || begin->tv_sec == 0)
+    if (micros < 0)
         micros = 0;
     for (bucket = 0; bucket < NBUCKET - 1 && micros > bounds_us[bucket]; bucket++)
         ;
-    bump(&r->counts[row * NSTATUS + status], 1);
+    bump(&r->counts[row * NSTATUS + s], 1);
     bump(&r->buckets[row * NBUCKET + bucket], 1);
     bump(&r->sum_us[row], (uint_fast64_t)micros);
 }

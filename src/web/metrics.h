@@ -42,8 +42,10 @@
  * out of memory. */
 bs_web_requests *bs_metrics_requests_new(size_t nroutes);
 
-/* Count `req`, answered on `loop` (the logger's hook). */
-void bs_metrics_observe(bs_web_loop *loop, h2o_req_t *req);
+/* Count a request answered on `loop`: its method and path (without the
+ * query) find its route, `status` its answer, `micros` its duration. */
+void bs_metrics_observe(bs_web_loop *loop, const char *method, size_t method_len, const char *path,
+                        size_t path_len, int status, int64_t micros);
 
 void bs_metrics_page(h2o_req_t *req, bs_web_live *live, char params[][BS_WEB_PARAM_MAX],
                      size_t nparams);

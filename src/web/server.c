@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "util/text.h"
+#include "web/accesslog.h"
 #include "web/call.h"
 #include "web/live.h"
 #include "web/routes.h"
@@ -42,6 +43,8 @@ typedef struct loop {
     h2o_multithread_message_t stop_message;
     size_t index;
     atomic_bool connected; /* an HTTP/1 connection is open (loop writes, main reads) */
+    bs_web_accesslog *log; /* this loop's lines, written at the end of each iteration */
+    uint32_t next_id;      /* this loop's request ids: index + 1, then every nloops-th */
 } loop;
 
 typedef struct server {
@@ -50,8 +53,7 @@ typedef struct server {
     bs_web_live *live; /* what the loops answer from memory */
     loop loops[LOOPS_MAX];
     size_t nloops;
-    char id_prefix[9]; /* this process's part of every request id */
-    atomic_uint_fast64_t next_id;
+    char id_prefix[8]; /* this process's part of every request id (hex, no NUL) */
 } server;
 
 static server the_server; /* one per process: its loops point into it */
@@ -71,11 +73,30 @@ loop_of(h2o_req_t *req)
     return H2O_STRUCT_FROM_MEMBER(loop, context, req->conn->ctx);
 }
 
+/* n as 8 lowercase hex digits (no NUL). */
+static void
+hex8(char out[8], uint32_t n)
+{
+    for (int i = 7; i >= 0; i--, n >>= 4)
+        out[i] = "0123456789abcdef"[n & 0xf];
+}
+
+/* The next request id of loop `l`: the process's prefix and a number no
+ * other loop of the process hands out (until it wraps at 2^32). */
+static void
+next_request_id(server *srv, loop *l, char id[BS_WEB_REQUEST_ID_LEN + 1])
+{
+    memcpy(id, srv->id_prefix, 8);
+    hex8(id + 8, l->next_id);
+    id[BS_WEB_REQUEST_ID_LEN] = '\0';
+    l->next_id += (uint32_t)srv->nloops;
+}
+
 static int
 on_request(h2o_handler_t *self, h2o_req_t *req)
 {
     server *srv = ((route_handler *)self)->srv;
-    char id[BS_WEB_REQUEST_ID_LEN + 1], params[BS_WEB_PARAMS_MAX][BS_WEB_PARAM_MAX];
+    char id[BS_WEB_REQUEST_ID_LEN + 1], params[BS_WEB_PARAMS_MAX][BS_WEB_PARAM_MAX], *copy;
     size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
     const bs_web_route *route;
     bs_web_call *call;
@@ -85,10 +106,11 @@ on_request(h2o_handler_t *self, h2o_req_t *req)
     /* h2o's timestamps are the loop's cached time (a millisecond apart at
      * best): the log line's duration is measured from here, precisely. */
     gettimeofday(&req->timestamps.request_begin_at, NULL);
-    snprintf(id, sizeof(id), "%s%08llx", srv->id_prefix,
-             (unsigned long long)(atomic_fetch_add(&srv->next_id, 1) & 0xffffffffu));
-    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
-                          h2o_strdup(&req->pool, id, SIZE_MAX).base, strlen(id));
+    next_request_id(srv, loop_of(req), id);
+    copy = h2o_mem_alloc_pool(&req->pool, BS_WEB_REQUEST_ID_LEN);
+    memcpy(copy, id, BS_WEB_REQUEST_ID_LEN);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, copy,
+                          BS_WEB_REQUEST_ID_LEN);
     route = bs_web_route_find(req->method.base, req->method.len, req->path.base, path_len, params,
                               &nparams, &path_known);
     if (route == NULL) {
@@ -123,32 +145,33 @@ typedef struct route_logger {
     server *srv;
 } route_logger;
 
-/* One line per request: time, id, method, path, status, bytes, microseconds. */
+/* One line per request (web/accesslog.h), and its count for /metrics. */
 static void
 log_access(h2o_logger_t *self, h2o_req_t *req)
 {
     ssize_t at = h2o_find_header_by_str(&req->res.headers, H2O_STRLIT("x-request-id"), -1);
     const struct timeval *begin = &req->timestamps.request_begin_at;
-    long long micros;
-    struct timeval end;
-    char when[32];
-    struct tm tm;
-    time_t now;
+    bs_web_live *live = ((route_logger *)self)->srv->live;
+    bs_web_access a;
 
-    gettimeofday(&end, NULL);              /* the answer is sent: the request ends now */
-    req->timestamps.response_end_at = end; /* precise, for the metrics too */
-    bs_web_live_observe(((route_logger *)self)->srv->live, req);
-    micros = (long long)(end.tv_sec - begin->tv_sec) * 1000000 + (end.tv_usec - begin->tv_usec);
-    if (micros < 0)
-        micros = 0; /* the clock was set back meanwhile */
-    now = end.tv_sec;
-    gmtime_r(&now, &tm);
-    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(stderr, "%s %.*s %.*s %.*s %d %zu %lld\n", when,
-            at >= 0 ? (int)req->res.headers.entries[at].value.len : 1,
-            at >= 0 ? req->res.headers.entries[at].value.base : "-", (int)req->method.len,
-            req->method.base, (int)(req->path.len > 512 ? 512 : req->path.len), req->path.base,
-            req->res.status, req->bytes_sent, micros);
+    if (req->res.status == BS_WEB_HANDED_OVER)
+        return;                 /* its route says when it ends */
+    gettimeofday(&a.end, NULL); /* the answer is sent: the request ends now */
+    /* Not begun: refused by h2o before our handler saw it. */
+    a.micros = begin->tv_sec == 0 ? 0
+                                  : (long long)(a.end.tv_sec - begin->tv_sec) * 1000000 +
+                                        (a.end.tv_usec - begin->tv_usec);
+    if (a.micros < 0)
+        a.micros = 0; /* the clock was set back meanwhile */
+    a.id = at >= 0 ? req->res.headers.entries[at].value.base : NULL;
+    a.id_len = at >= 0 ? req->res.headers.entries[at].value.len : 0;
+    a.method = req->method.base != NULL ? req->method.base : "-";
+    a.method_len = req->method.base != NULL ? req->method.len : 1;
+    a.path = req->path.base != NULL ? req->path.base : "-";
+    a.path_len = req->path.base != NULL ? req->path.len : 1;
+    a.status = req->res.status;
+    a.bytes = req->bytes_sent;
+    bs_web_live_finished(bs_web_live_loop(live, req), &a);
 }
 
 /* ---- loops ------------------------------------------------------------------------- */
@@ -196,6 +219,7 @@ run_loop(void *arg)
 
     for (;;) {
         h2o_evloop_run(l->evloop, INT32_MAX);
+        bs_web_accesslog_flush(l->log); /* the lines of this iteration's requests */
         atomic_store(&l->connected, !h2o_linklist_is_empty(&l->context.http1._conns));
     }
     return NULL;
@@ -245,12 +269,17 @@ loop_init(server *srv, loop *l, size_t index, int fd)
 {
     l->index = index;
     l->fd = fd;
+    l->next_id = (uint32_t)index + 1;
+    if ((l->log = bs_web_accesslog_new(STDERR_FILENO)) == NULL) {
+        fprintf(stderr, "bitslot: out of memory starting a loop\n");
+        abort();
+    }
     l->evloop = h2o_evloop_create();
     h2o_context_init(&l->context, l->evloop, &srv->config);
     l->accept.ctx = &l->context;
     l->accept.hosts = srv->config.hosts;
     bs_web_pool_receiver(l->context.queue, &l->jobs_back);
-    bs_web_live_loop_init(srv->live, &l->context);
+    bs_web_live_loop_init(srv->live, &l->context, l->log);
     h2o_multithread_register_receiver(l->context.queue, &l->control, on_control);
     l->listener = h2o_evloop_socket_create(l->evloop, fd, H2O_SOCKET_FLAG_DONT_READ);
     l->listener->data = l;
@@ -360,6 +389,10 @@ configure(server *srv)
     h2o_config_init(&srv->config);
     srv->config.max_request_entity_size = BS_WEB_BODY_MAX;
     srv->config.server_name = h2o_iovec_init(H2O_STRLIT("bitslot"));
+    /* HTTP/1.1 only (TLS and HTTP/2 are a reverse proxy's job): no h2c
+     * upgrade, so that every request's connection can be handed over (a
+     * live event stream takes its own: web/events.c). */
+    srv->config.http1.upgrade_to_http2 = 0;
     host = h2o_config_register_host(&srv->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     path = h2o_config_register_path(host, "/", 0);
     handler = (route_handler *)h2o_create_handler(path, sizeof(*handler));
@@ -438,8 +471,7 @@ bs_web_serve(const bs_ctx *ctx, const bs_web_config *config)
     signal(SIGPIPE, SIG_IGN);
 
     prefix = randombytes_random();
-    snprintf(srv->id_prefix, sizeof(srv->id_prefix), "%08x", (unsigned)prefix);
-    atomic_init(&srv->next_id, 1);
+    hex8(srv->id_prefix, prefix);
     configure(srv);
     /* The sweeper first: the workers tell it of every sale. */
     st = bs_web_sweeper_start(ctx, config->node_url, config->sweep_interval, &sweeper);

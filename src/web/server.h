@@ -1,7 +1,8 @@
 /*
  * server.h — `bitslot serve`: h2o event loops, one per core, each with its
  * own SO_REUSEPORT listener, a pool of workers for whatever may block, a
- * log line per request, and a clean stop on SIGTERM or SIGINT (DESIGN.md
+ * log line per request (web/accesslog.h: each loop writes its lines once
+ * per turn of the loop), and a clean stop on SIGTERM or SIGINT (DESIGN.md
  * §5a).
  *
  * Invariants:

@@ -169,7 +169,7 @@ wait_for(const bs_test_server *s, const char *path, const char *needle, double s
 /* ---- a raw connection (for streams) ---- */
 
 static inline int
-raw_open(const bs_test_server *s, const char *path)
+raw_open_method(const bs_test_server *s, const char *method, const char *path)
 {
     struct sockaddr_in addr = {0};
     char request[512];
@@ -181,9 +181,16 @@ raw_open(const bs_test_server *s, const char *path)
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
     len = snprintf(request, sizeof(request),
-                   "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n", path);
+                   "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n", method,
+                   path);
     assert_int_equal(write(fd, request, (size_t)len), len);
     return fd;
+}
+
+static inline int
+raw_open(const bs_test_server *s, const char *path)
+{
+    return raw_open_method(s, "GET", path);
 }
 
 /* What a connection said so far. */

@@ -11,6 +11,11 @@
  *     from memory) is answered quickly while they listen;
  *   - SIGTERM with listeners connected: every stream ends cleanly and the
  *     server exits 0 at once (not after the 10 s drain);
+ *   - a listener costs the server little memory (its connection is handed
+ *     over from h2o), one that goes away is let go at once, and each
+ *     stream is logged and counted for /metrics when it ends, with its
+ *     whole life;
+ *   - HEAD answers the headers alone;
  *   - an unknown campaign is a 404.
  */
 #include <setjmp.h>
@@ -132,6 +137,38 @@ test_events_unknown_campaign_is_a_404(void **state)
 
 #define LISTENERS 500
 
+/* Enough descriptors for the listeners. */
+static void
+enough_files(void)
+{
+    struct rlimit files;
+
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &files), 0);
+    if (files.rlim_cur < LISTENERS + 64) {
+        files.rlim_cur = files.rlim_max < LISTENERS + 64 ? files.rlim_max : LISTENERS + 64;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
+}
+
+/* The server's resident memory (VmRSS), in KiB. */
+static long
+resident_kib(const bs_test_server *s)
+{
+    char path[64], line[256];
+    long kib = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", s->process.pid);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kib = strtol(line + 6, NULL, 10);
+    fclose(f);
+    assert_true(kib > 0);
+    return kib;
+}
+
 /* The time GET path takes, which must answer 200. */
 static double
 timed_get(const bs_test_server *s, const char *path)
@@ -148,7 +185,6 @@ static void
 test_events_idle_listeners_take_no_thread_and_end_on_stop(void **state)
 {
     static heard h[LISTENERS];
-    struct rlimit files;
     int fds[LISTENERS], status;
     double healthz, embed, start, stopped;
     bool stopped_line = false;
@@ -158,11 +194,7 @@ test_events_idle_listeners_take_no_thread_and_end_on_stop(void **state)
     market m;
 
     (void)state;
-    assert_int_equal(getrlimit(RLIMIT_NOFILE, &files), 0);
-    if (files.rlim_cur < LISTENERS + 64) {
-        files.rlim_cur = files.rlim_max < LISTENERS + 64 ? files.rlim_max : LISTENERS + 64;
-        setrlimit(RLIMIT_NOFILE, &files);
-    }
+    enough_files();
     market_open(&m);
     market_serve(&m, &s);
     for (int i = 0; i < LISTENERS; i++) {
@@ -203,6 +235,96 @@ test_events_idle_listeners_take_no_thread_and_end_on_stop(void **state)
     assert_true(stopped_line);
 }
 
+static void
+test_events_listeners_cost_little_go_at_once_and_are_logged_whole(void **state)
+{
+    static heard h[LISTENERS + 1];
+    static const char route[] = "{route=\"/api/v1/campaigns/{owner}/{index}/events\"";
+    char sample[256], *log, *line;
+    int fds[LISTENERS + 1], lines = 0;
+    long before = 0, after;
+    double until;
+    bs_test_output out;
+    bs_test_server s;
+    market m;
+
+    (void)state;
+    enough_files();
+    market_open(&m);
+    market_serve(&m, &s);
+    /* One first, so that what every listener shares is there before the
+     * memory is measured. */
+    for (int i = 0; i <= LISTENERS; i++) {
+        h[i].len = 0;
+        h[i].closed = false;
+        fds[i] = raw_open(&s, EVENTS);
+        assert_true(raw_wait(fds[i], &h[i], 0, "event: price", 10));
+        if (i == 0)
+            before = resident_kib(&s);
+    }
+    after = resident_kib(&s);
+    print_message("%d listeners: %ld KiB more resident, %.0f bytes each\n", LISTENERS,
+                  after - before, (after - before) * 1024.0 / LISTENERS);
+#if !defined(__SANITIZE_ADDRESS__) /* its redzones and quarantine are not the server's */
+    /* h2o's HTTP/1 connection kept some 10 KiB a listener (its read
+     * buffer, the request's pool): handed over, a listener is its socket
+     * and its stream. */
+    assert_true(after - before < LISTENERS * 2);
+#endif
+    assert_int_equal(bs_test_metric(&s, "bitslot_sse_listeners"), LISTENERS + 1);
+
+    /* Gone: noticed at once, not at the next write (up to 15 s when the
+     * price stands still, as here). */
+    usleep(300000);
+    for (int i = 0; i <= LISTENERS; i++)
+        close(fds[i]);
+    until = wall_now() + 1.0;
+    while (bs_test_metric(&s, "bitslot_sse_listeners") != 0 && wall_now() < until)
+        usleep(20000);
+    assert_int_equal(bs_test_metric(&s, "bitslot_sse_listeners"), 0);
+
+    /* Each stream counted, and logged with its whole life, when it ended. */
+    snprintf(sample, sizeof(sample), "bitslot_http_requests_total%s,status=\"200\"}", route);
+    assert_int_equal(bs_test_metric(&s, sample), LISTENERS + 1);
+    snprintf(sample, sizeof(sample), "bitslot_http_request_duration_seconds_bucket%s,le=\"0.25\"}",
+             route);
+    assert_int_equal(bs_test_metric(&s, sample), 0); /* each was open longer than that */
+    out = bs_test_server_stop(&s);
+    log = out.err;
+    for (line = strstr(log, " GET " EVENTS " 200 "); line != NULL;
+         line = strstr(line + 1, " GET " EVENTS " 200 ")) {
+        long long bytes, micros;
+        assert_int_equal(
+            sscanf(line + strlen(" GET " EVENTS " 200 "), "%lld %lld", &bytes, &micros), 2);
+        assert_true(bytes > 0);
+        assert_true(micros >= 300000); /* open that long at least */
+        lines++;
+    }
+    assert_int_equal(lines, LISTENERS + 1);
+    bs_test_output_release(&out);
+}
+
+static void
+test_events_head_answers_the_headers_alone(void **state)
+{
+    bs_test_server s;
+    heard h = {.len = 0};
+    market m;
+    int fd;
+
+    (void)state;
+    market_open(&m);
+    market_serve(&m, &s);
+    fd = raw_open_method(&s, "HEAD", EVENTS);
+    assert_true(raw_wait(fd, &h, 0, "\r\n\r\n", 5));
+    assert_int_equal(strncmp(h.text, "HTTP/1.1 200 OK\r\n", 17), 0);
+    assert_non_null(strstr(h.text, "\r\ncontent-type: text/event-stream"));
+    assert_false(raw_wait(fd, &h, 0, "event:", 1.2)); /* no stream */
+    assert_int_equal(bs_test_metric(&s, "bitslot_sse_listeners"), 0);
+    close(fd);
+    market_stop(&s);
+}
+
 int
 main(void)
 {
@@ -211,6 +333,8 @@ main(void)
         cmocka_unit_test(test_events_two_servers_tell_a_purchase),
         cmocka_unit_test(test_events_unknown_campaign_is_a_404),
         cmocka_unit_test(test_events_idle_listeners_take_no_thread_and_end_on_stop),
+        cmocka_unit_test(test_events_listeners_cost_little_go_at_once_and_are_logged_whole),
+        cmocka_unit_test(test_events_head_answers_the_headers_alone),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
