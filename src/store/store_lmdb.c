@@ -7,16 +7,23 @@
  *   "meta" "format" → "1"; "cas" → the last CAS handed out (8 bytes, BE)
  *
  * Invariants:
- *   - Every write is one LMDB write transaction, so a document is always
- *     either its old or its new value (copy-on-write B-tree; a killed writer's
- *     transaction is simply never committed).
+ *   - Every write is applied inside one LMDB write transaction, so a
+ *     document is always either its old or its new value (copy-on-write
+ *     B-tree; a killed writer's transaction is simply never committed).
+ *   - Group commit (store_group.c): the writes that this process's threads
+ *     make at the same time share one transaction and one flush, each
+ *     checked in turn against what the ones before it left and given its own
+ *     result (lmdb_apply). A lone write is a transaction of its own.
  *   - The CAS of a write is meta "cas" + 1, bumped in the same transaction.
  *     LMDB serialises writers, even across processes, so CAS values are
  *     unique and increasing store-wide and never reused for any key.
  *   - Durable by default: no MDB_NOSYNC/MDB_NOMETASYNC, so a committed write
- *     is on disk when the call returns.
+ *     is on disk when the call returns; a write returns only after the
+ *     commit of its transaction. Each commit counts in
+ *     bitslot_store_commits_total.
  *   - MDB_NOTLS: transactions are not tied to threads' TLS slots, so one
- *     handle serves any number of threads, each call in its own transaction.
+ *     handle serves any number of threads: reads each in their own
+ *     transaction, writes in the group's.
  *   - The map grows on demand. `map_lock` guards only the map size (LMDB
  *     requires that no transaction be active in this process while it
  *     changes): every transaction holds it shared, a resize holds it
@@ -34,6 +41,8 @@
 #include <sys/statvfs.h>
 
 #include "store/store_backend.h"
+#include "store/store_group.h"
+#include "util/metrics.h"
 
 #define CAS_BYTES        8
 #define FORMAT_VERSION   "1"
@@ -47,6 +56,7 @@ typedef struct lmdb_store {
     MDB_dbi doc;
     MDB_dbi meta;
     pthread_rwlock_t map_lock;
+    bs_store_group *group; /* concurrent writes share a transaction */
 } lmdb_store;
 
 static bs_status
@@ -232,13 +242,15 @@ next_cas(lmdb_store *s, MDB_txn *txn, bs_cas *cas)
     return mdb_put(txn, s->meta, &key, &val, 0);
 }
 
-/* The write itself, inside `txn`. Returns an LMDB code, or -1 with *st set
- * for a refusal by the contract (EXISTS, NOTFOUND, CONFLICT). */
+/* One write inside `txn`. Returns an LMDB code; on MDB_SUCCESS op->status
+ * is BS_OK (applied, op->new_cas set) or the contract's refusal (EXISTS,
+ * NOTFOUND, CONFLICT: nothing changed). What earlier writes of `txn` did is
+ * seen, as if they had been committed alone just before. */
 static int
-write_in_txn(lmdb_store *s, MDB_txn *txn, bs_store_write_mode mode, const char *key,
-             const void *value, size_t len, bs_cas cas, bs_cas *new_cas, bs_status *st)
+write_in_txn(lmdb_store *s, MDB_txn *txn, bs_store_group_op *op)
 {
-    MDB_val k = {strlen(key), (void *)key}, v;
+    MDB_val k = {strlen(op->key), (void *)op->key}, v;
+    bs_store_write_mode mode = op->mode;
     bs_cas old_cas = BS_STORE_CAS_NONE;
     int rc = mdb_get(txn, s->doc, &k, &v);
 
@@ -250,32 +262,33 @@ write_in_txn(lmdb_store *s, MDB_txn *txn, bs_store_write_mode mode, const char *
         return rc;
     }
 
-    *st = BS_OK;
+    op->status = BS_OK;
     if (mode == BS_STORE_WRITE_ADD && old_cas != BS_STORE_CAS_NONE)
-        *st = BS_EXISTS;
+        op->status = BS_EXISTS;
     else if ((mode == BS_STORE_WRITE_REPLACE || mode == BS_STORE_WRITE_REMOVE) &&
              old_cas == BS_STORE_CAS_NONE)
-        *st = BS_NOTFOUND;
-    else if ((mode == BS_STORE_WRITE_REPLACE || mode == BS_STORE_WRITE_REMOVE) && old_cas != cas)
-        *st = BS_CONFLICT;
-    if (*st != BS_OK)
-        return -1;
+        op->status = BS_NOTFOUND;
+    else if ((mode == BS_STORE_WRITE_REPLACE || mode == BS_STORE_WRITE_REMOVE) &&
+             old_cas != op->cas)
+        op->status = BS_CONFLICT;
+    if (op->status != BS_OK)
+        return MDB_SUCCESS;
 
     if (mode == BS_STORE_WRITE_REMOVE) {
-        *new_cas = BS_STORE_CAS_NONE;
+        op->new_cas = BS_STORE_CAS_NONE;
         return mdb_del(txn, s->doc, &k, NULL);
     }
-    rc = next_cas(s, txn, new_cas);
+    rc = next_cas(s, txn, &op->new_cas);
     if (rc != MDB_SUCCESS)
         return rc;
-    v.mv_size = CAS_BYTES + len;
+    v.mv_size = CAS_BYTES + op->len;
     v.mv_data = NULL;
     rc = mdb_put(txn, s->doc, &k, &v, MDB_RESERVE);
     if (rc != MDB_SUCCESS)
         return rc;
-    cas_encode(*new_cas, v.mv_data);
-    if (len > 0)
-        memcpy((unsigned char *)v.mv_data + CAS_BYTES, value, len);
+    cas_encode(op->new_cas, v.mv_data);
+    if (op->len > 0)
+        memcpy((unsigned char *)v.mv_data + CAS_BYTES, op->value, op->len);
     return MDB_SUCCESS;
 }
 
@@ -295,36 +308,80 @@ write_failure_status(lmdb_store *s, int rc, size_t len)
     return status_from_lmdb(rc);
 }
 
+/*
+ * Apply a batch of the group commit (store_group.h): ops[0..n) in one write
+ * transaction, one commit, one flush. Each op is checked against what the
+ * ops before it left, so each gets the result and the CAS it would have had
+ * committed alone in that order (next_cas counts up op by op).
+ *
+ * An LMDB failure ends the whole transaction, so it must not become the
+ * others' failure: a full map grows and the same ops run again; an op whose
+ * write LMDB refused otherwise is moved behind the rest, which run again
+ * without it, and it runs alone afterwards (as a batch of one, where its
+ * failure is its own). A failed begin or commit fails every op of the
+ * attempt: none of them was applied.
+ */
+static void
+lmdb_apply(void *impl, bs_store_group_op **ops, size_t n)
+{
+    lmdb_store *s = impl;
+    size_t together = n; /* ops[together..n) each run alone afterwards */
+
+    while (together > 0) {
+        size_t map_size, culprit = together;
+        MDB_txn *txn;
+        bs_status st = txn_begin(s, 0, &txn, &map_size);
+        int rc = MDB_SUCCESS;
+
+        if (st != BS_OK) {
+            for (size_t i = 0; i < together; i++)
+                ops[i]->status = st;
+            break;
+        }
+        for (size_t i = 0; i < together && rc == MDB_SUCCESS; i++) {
+            rc = write_in_txn(s, txn, ops[i]);
+            if (rc != MDB_SUCCESS)
+                culprit = i;
+        }
+        if (rc == MDB_SUCCESS) {
+            rc = txn_end(s, txn, true);
+            if (rc == MDB_SUCCESS) {
+                bs_metric_add(BS_METRIC_STORE_COMMITS, 1);
+                break;
+            }
+        } else {
+            txn_end(s, txn, false);
+        }
+        if (rc == MDB_MAP_FULL) {
+            st = map_resize(s, map_size, false);
+            if (st == BS_OK)
+                continue;
+        }
+        if (culprit < together && together > 1) {
+            bs_store_group_op *alone = ops[culprit];
+            memmove(&ops[culprit], &ops[culprit + 1], (together - culprit - 1) * sizeof(*ops));
+            ops[--together] = alone;
+            continue;
+        }
+        for (size_t i = 0; i < together; i++)
+            ops[i]->status = rc == MDB_MAP_FULL ? st : write_failure_status(s, rc, ops[i]->len);
+        break;
+    }
+    for (size_t i = together; i < n; i++)
+        lmdb_apply(s, &ops[i], 1);
+}
+
 static bs_status
 lmdb_write(void *impl, bs_store_write_mode mode, const char *key, const void *value, size_t len,
            bs_cas cas, bs_cas *new_cas)
 {
     lmdb_store *s = impl;
+    bs_store_group_op op = {.mode = mode, .key = key, .value = value, .len = len, .cas = cas};
+    bs_status st = bs_store_group_run(s->group, &op);
 
-    for (;;) {
-        bs_status refusal = BS_OK;
-        size_t map_size;
-        MDB_txn *txn;
-        bs_status st = txn_begin(s, 0, &txn, &map_size);
-        int rc;
-
-        if (st != BS_OK)
-            return st;
-        rc = write_in_txn(s, txn, mode, key, value, len, cas, new_cas, &refusal);
-        if (rc == -1) {
-            txn_end(s, txn, false);
-            return refusal;
-        }
-        if (rc == MDB_SUCCESS)
-            rc = txn_end(s, txn, true);
-        else
-            txn_end(s, txn, false);
-        if (rc != MDB_MAP_FULL)
-            return write_failure_status(s, rc, len);
-        st = map_resize(s, map_size, false);
-        if (st != BS_OK)
-            return st;
-    }
+    if (st == BS_OK)
+        *new_cas = op.new_cas;
+    return st;
 }
 
 static bs_status
@@ -462,6 +519,7 @@ lmdb_close(void *impl)
     if (s->env != NULL)
         mdb_env_close(s->env);
     pthread_rwlock_destroy(&s->map_lock);
+    bs_store_group_free(s->group);
     free(s->path);
     free(s);
 }
@@ -499,7 +557,10 @@ lmdb_open(const char *path, bool create, void **impl)
     if (s == NULL)
         return BS_NOMEM;
     s->path = strdup(path);
-    if (s->path == NULL) {
+    s->group = bs_store_group_new(lmdb_apply, s);
+    if (s->path == NULL || s->group == NULL) {
+        bs_store_group_free(s->group);
+        free(s->path);
         free(s);
         return BS_NOMEM;
     }
