@@ -1,45 +1,50 @@
 /*
- * store_group.c — group commit: a queue of pending writes and the leader
- * that applies them in batches (see store_group.h for the contract).
+ * store_group.c — group commit: a queue of pending writes and the leaders
+ * that apply and flush them in batches (see store_group.h for the contract).
  *
- * State of one op:
+ * State of one op (its `state`, changed only under the group's lock):
  *
- *   queued --taken by a leader (take_batch)--> applying --apply returned-->
- *   done (its caller wakes and returns its status)
+ *   QUEUED --a leader takes it (take_batch)--> TAKEN --its batch applied and
+ *   flushed (finish_batch)--> DONE: its caller returns its status
  *
- * State of the group: `leading` is true while one caller runs `apply` with
- * the group's lock released; every other caller waits on `changed` until its
- * op is done or nobody leads, and then returns or leads the next batch.
+ * The caller of a QUEUED op leads when nobody leads (`leading` false);
+ * otherwise, and while its op is TAKEN, it sleeps on the op's own condition
+ * variable. A leader runs `apply` with the lock released, then steps down
+ * (step_down) and wakes the caller of the oldest queued op, which leads the
+ * next batch while the old leader runs `flush` for its own batch and then
+ * wakes each caller of it. So a batch is applied while the one before it is
+ * being flushed, and only the callers that have something to do are woken.
  *
- * Invariants: `queue` holds exactly the ops that are queued, oldest first;
- * an op is done only after the `apply` that had it returned; `leading`
- * changes, and `done` is set, only under `lock`.
+ * Invariants: `queue` holds exactly the QUEUED ops, oldest first; `leading`
+ * is true exactly while some thread runs `apply`; an op is DONE only after
+ * the `apply` that had it returned and, if it succeeded, a `flush` after it.
  */
-#include <pthread.h>
 #include <stdlib.h>
 
 #include "store/store_group.h"
 
+enum { QUEUED, TAKEN, DONE };
+
 struct bs_store_group {
     pthread_mutex_t lock;
-    pthread_cond_t changed; /* an op became done, or the leader stepped down */
     bs_store_group_op *queue, **tail;
     bool leading;
     bs_store_group_apply apply;
+    bs_store_group_flush flush;
     void *ctx;
 };
 
 bs_store_group *
-bs_store_group_new(bs_store_group_apply apply, void *ctx)
+bs_store_group_new(bs_store_group_apply apply, bs_store_group_flush flush, void *ctx)
 {
     bs_store_group *group = calloc(1, sizeof(*group));
 
     if (group == NULL)
         return NULL;
     pthread_mutex_init(&group->lock, NULL);
-    pthread_cond_init(&group->changed, NULL);
     group->tail = &group->queue;
     group->apply = apply;
+    group->flush = flush;
     group->ctx = ctx;
     return group;
 }
@@ -49,7 +54,6 @@ bs_store_group_free(bs_store_group *group)
 {
     if (group == NULL)
         return;
-    pthread_cond_destroy(&group->changed);
     pthread_mutex_destroy(&group->lock);
     free(group);
 }
@@ -66,6 +70,7 @@ take_batch(bs_store_group *group, bs_store_group_op **batch)
         bs_store_group_op *op = group->queue;
 
         group->queue = op->next;
+        op->state = TAKEN;
         bytes += op->len;
         batch[n++] = op;
     }
@@ -74,20 +79,53 @@ take_batch(bs_store_group *group, bs_store_group_op **batch)
     return n;
 }
 
+/* The leader is done applying: let the oldest queued op's caller lead the
+ * next batch. Under `lock`. */
+static void
+step_down(bs_store_group *group)
+{
+    group->leading = false;
+    if (group->queue != NULL)
+        pthread_cond_signal(&group->queue->wake);
+}
+
+/* Flush what batch[0..n) committed, unless none of it was, and hand every
+ * op its result. Takes `lock`. */
+static void
+finish_batch(bs_store_group *group, bs_store_group_op **batch, size_t n)
+{
+    bs_status flushed = BS_OK;
+    size_t i = 0;
+
+    while (i < n && batch[i]->status != BS_OK)
+        i++;
+    if (i < n)
+        flushed = group->flush(group->ctx);
+    pthread_mutex_lock(&group->lock);
+    for (i = 0; i < n; i++) {
+        if (batch[i]->status == BS_OK)
+            batch[i]->status = flushed;
+        batch[i]->state = DONE;
+        pthread_cond_signal(&batch[i]->wake);
+    }
+    pthread_mutex_unlock(&group->lock);
+}
+
 bs_status
 bs_store_group_run(bs_store_group *group, bs_store_group_op *op)
 {
     bs_store_group_op *batch[BS_STORE_GROUP_MAX];
 
     op->next = NULL;
-    op->done = false;
+    op->state = QUEUED;
+    pthread_cond_init(&op->wake, NULL);
     pthread_mutex_lock(&group->lock);
     *group->tail = op;
     group->tail = &op->next;
     for (;;) {
-        while (!op->done && group->leading)
-            pthread_cond_wait(&group->changed, &group->lock);
-        if (op->done)
+        while (op->state == TAKEN || (op->state == QUEUED && group->leading))
+            pthread_cond_wait(&op->wake, &group->lock);
+        if (op->state == DONE)
             break;
         /* Nobody leads and our op is still queued: lead the next batch. It
          * may not hold our op (more than a batch was queued before it); then
@@ -97,11 +135,12 @@ bs_store_group_run(bs_store_group *group, bs_store_group_op *op)
         pthread_mutex_unlock(&group->lock);
         group->apply(group->ctx, batch, n);
         pthread_mutex_lock(&group->lock);
-        for (size_t i = 0; i < n; i++)
-            batch[i]->done = true;
-        group->leading = false;
-        pthread_cond_broadcast(&group->changed);
+        step_down(group);
+        pthread_mutex_unlock(&group->lock);
+        finish_batch(group, batch, n);
+        pthread_mutex_lock(&group->lock);
     }
     pthread_mutex_unlock(&group->lock);
+    pthread_cond_destroy(&op->wake);
     return op->status;
 }

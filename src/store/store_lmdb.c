@@ -17,10 +17,17 @@
  *   - The CAS of a write is meta "cas" + 1, bumped in the same transaction.
  *     LMDB serialises writers, even across processes, so CAS values are
  *     unique and increasing store-wide and never reused for any key.
- *   - Durable by default: no MDB_NOSYNC/MDB_NOMETASYNC, so a committed write
- *     is on disk when the call returns; a write returns only after the
- *     commit of its transaction. Each commit counts in
- *     bitslot_store_commits_total.
+ *   - Durable: a write returns only after its transaction was committed and
+ *     then flushed. A commit writes the pages, fdatasyncs them, then writes
+ *     the meta page that makes them the store's (MDB_NOMETASYNC: without a
+ *     second fdatasync of its own); lmdb_flush's fdatasync makes that meta
+ *     page durable, beside the next batch's transaction. A crash before it
+ *     loses at most commits whose writes have not returned (though readers
+ *     may have seen them, as they may see a meta page while LMDB syncs it),
+ *     never the store's integrity (LMDB keeps the previous meta page and the
+ *     pages it points to), and any later commit's fdatasync covers it, so a
+ *     write made after reading a document is durable only with it. Each
+ *     commit counts in bitslot_store_commits_total.
  *   - MDB_NOTLS: transactions are not tied to threads' TLS slots, so one
  *     handle serves any number of threads: reads each in their own
  *     transaction, writes in the group's.
@@ -310,9 +317,11 @@ write_failure_status(lmdb_store *s, int rc, size_t len)
 
 /*
  * Apply a batch of the group commit (store_group.h): ops[0..n) in one write
- * transaction, one commit, one flush. Each op is checked against what the
- * ops before it left, so each gets the result and the CAS it would have had
- * committed alone in that order (next_cas counts up op by op).
+ * transaction and one commit (flushed later by lmdb_flush). Each op is
+ * checked against what the ops before it left, so each gets the result and
+ * the CAS it would have had committed alone in that order (next_cas counts
+ * up op by op). A batch that changes nothing (refusals only) is not
+ * committed.
  *
  * An LMDB failure ends the whole transaction, so it must not become the
  * others' failure: a full map grows and the same ops run again; an op whose
@@ -329,6 +338,7 @@ lmdb_apply(void *impl, bs_store_group_op **ops, size_t n)
 
     while (together > 0) {
         size_t map_size, culprit = together;
+        bool changed = false;
         MDB_txn *txn;
         bs_status st = txn_begin(s, 0, &txn, &map_size);
         int rc = MDB_SUCCESS;
@@ -342,6 +352,12 @@ lmdb_apply(void *impl, bs_store_group_op **ops, size_t n)
             rc = write_in_txn(s, txn, ops[i]);
             if (rc != MDB_SUCCESS)
                 culprit = i;
+            else if (ops[i]->status == BS_OK)
+                changed = true;
+        }
+        if (rc == MDB_SUCCESS && !changed) {
+            txn_end(s, txn, false);
+            break;
         }
         if (rc == MDB_SUCCESS) {
             rc = txn_end(s, txn, true);
@@ -369,6 +385,18 @@ lmdb_apply(void *impl, bs_store_group_op **ops, size_t n)
     }
     for (size_t i = together; i < n; i++)
         lmdb_apply(s, &ops[i], 1);
+}
+
+/* The group's flush: one fdatasync of the data file makes every commit
+ * before it durable, its meta page included (see MDB_NOMETASYNC above). It
+ * runs beside the next batch's transaction: LMDB's writer lock is not held. */
+static bs_status
+lmdb_flush(void *impl)
+{
+    lmdb_store *s = impl;
+    int rc = mdb_env_sync(s->env, 1);
+
+    return rc == MDB_SUCCESS ? BS_OK : write_failure_status(s, rc, 0);
 }
 
 static bs_status
@@ -484,6 +512,7 @@ open_databases(lmdb_store *s, bool create)
 {
     MDB_val key = {6, "format"}, val;
     unsigned flags = create ? MDB_CREATE : 0;
+    bool created = false;
     MDB_txn *txn;
     int rc = mdb_txn_begin(s->env, NULL, create ? 0 : MDB_RDONLY, &txn);
 
@@ -498,6 +527,7 @@ open_databases(lmdb_store *s, bool create)
         val.mv_size = strlen(FORMAT_VERSION);
         val.mv_data = FORMAT_VERSION;
         rc = mdb_put(txn, s->meta, &key, &val, 0);
+        created = true;
     } else if (rc == MDB_SUCCESS && (val.mv_size != strlen(FORMAT_VERSION) ||
                                      memcmp(val.mv_data, FORMAT_VERSION, val.mv_size) != 0)) {
         rc = MDB_VERSION_MISMATCH;
@@ -506,7 +536,10 @@ open_databases(lmdb_store *s, bool create)
         mdb_txn_abort(txn);
         return rc;
     }
-    return mdb_txn_commit(txn); /* read-only too: it keeps the handles open */
+    rc = mdb_txn_commit(txn); /* read-only too: it keeps the handles open */
+    if (rc == MDB_SUCCESS && created)
+        rc = mdb_env_sync(s->env, 1); /* MDB_NOMETASYNC: a new store is durable too */
+    return rc;
 }
 
 static void
@@ -557,7 +590,7 @@ lmdb_open(const char *path, bool create, void **impl)
     if (s == NULL)
         return BS_NOMEM;
     s->path = strdup(path);
-    s->group = bs_store_group_new(lmdb_apply, s);
+    s->group = bs_store_group_new(lmdb_apply, lmdb_flush, s);
     if (s->path == NULL || s->group == NULL) {
         bs_store_group_free(s->group);
         free(s->path);
@@ -575,7 +608,7 @@ lmdb_open(const char *path, bool create, void **impl)
     if (rc == MDB_SUCCESS)
         rc = mdb_env_set_maxreaders(s->env, 1024);
     if (rc == MDB_SUCCESS)
-        rc = mdb_env_open(s->env, path, MDB_NOTLS, 0600);
+        rc = mdb_env_open(s->env, path, MDB_NOTLS | MDB_NOMETASYNC, 0600);
     if (rc != MDB_SUCCESS)
         goto fail;
     /* Readers left behind by killed processes would hold back page reuse. */
