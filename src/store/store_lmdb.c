@@ -315,72 +315,84 @@ write_failure_status(lmdb_store *s, int rc, size_t len)
     return status_from_lmdb(rc);
 }
 
+/* One attempt at ops[0..n) in one write transaction. MDB_SUCCESS: every op
+ * has its status — committed, refused by the contract, or the failure to
+ * begin (when nothing was applied). Otherwise nothing was applied, and
+ * *culprit is the op whose write LMDB failed, or n when the commit failed;
+ * *map_size the map size the attempt ran with. */
+static int
+apply_together(lmdb_store *s, bs_store_group_op **ops, size_t n, size_t *culprit, size_t *map_size)
+{
+    bool changed = false;
+    MDB_txn *txn;
+    bs_status st = txn_begin(s, 0, &txn, map_size);
+    int rc = MDB_SUCCESS;
+
+    if (st != BS_OK) {
+        for (size_t i = 0; i < n; i++)
+            ops[i]->status = st;
+        return MDB_SUCCESS;
+    }
+    for (*culprit = 0; *culprit < n; (*culprit)++) {
+        rc = write_in_txn(s, txn, ops[*culprit]);
+        if (rc != MDB_SUCCESS) {
+            txn_end(s, txn, false);
+            return rc;
+        }
+        changed |= ops[*culprit]->status == BS_OK;
+    }
+    if (!changed) {
+        txn_end(s, txn, false); /* refusals only: nothing to commit */
+        return MDB_SUCCESS;
+    }
+    rc = txn_end(s, txn, true);
+    if (rc == MDB_SUCCESS)
+        bs_metric_add(BS_METRIC_STORE_COMMITS, 1);
+    return rc;
+}
+
 /*
  * Apply a batch of the group commit (store_group.h): ops[0..n) in one write
  * transaction and one commit (flushed later by lmdb_flush). Each op is
  * checked against what the ops before it left, so each gets the result and
  * the CAS it would have had committed alone in that order (next_cas counts
- * up op by op). A batch that changes nothing (refusals only) is not
- * committed.
+ * up op by op).
  *
  * An LMDB failure ends the whole transaction, so it must not become the
  * others' failure: a full map grows and the same ops run again; an op whose
- * write LMDB refused otherwise is moved behind the rest, which run again
+ * write LMDB failed otherwise is moved behind the rest, which run again
  * without it, and it runs alone afterwards (as a batch of one, where its
- * failure is its own). A failed begin or commit fails every op of the
- * attempt: none of them was applied.
+ * failure is its own); when the commit of several fails (say, a disk too
+ * full for all of them), each runs alone.
  */
 static void
 lmdb_apply(void *impl, bs_store_group_op **ops, size_t n)
 {
     lmdb_store *s = impl;
-    size_t together = n; /* ops[together..n) each run alone afterwards */
+    size_t together = n; /* ops[together..n) run alone afterwards */
 
     while (together > 0) {
-        size_t map_size, culprit = together;
-        bool changed = false;
-        MDB_txn *txn;
-        bs_status st = txn_begin(s, 0, &txn, &map_size);
-        int rc = MDB_SUCCESS;
+        size_t culprit, map_size;
+        bs_status grown = BS_OK;
+        int rc = apply_together(s, ops, together, &culprit, &map_size);
 
-        if (st != BS_OK) {
-            for (size_t i = 0; i < together; i++)
-                ops[i]->status = st;
+        if (rc == MDB_SUCCESS)
             break;
-        }
-        for (size_t i = 0; i < together && rc == MDB_SUCCESS; i++) {
-            rc = write_in_txn(s, txn, ops[i]);
-            if (rc != MDB_SUCCESS)
-                culprit = i;
-            else if (ops[i]->status == BS_OK)
-                changed = true;
-        }
-        if (rc == MDB_SUCCESS && !changed) {
-            txn_end(s, txn, false);
-            break;
-        }
-        if (rc == MDB_SUCCESS) {
-            rc = txn_end(s, txn, true);
-            if (rc == MDB_SUCCESS) {
-                bs_metric_add(BS_METRIC_STORE_COMMITS, 1);
-                break;
-            }
-        } else {
-            txn_end(s, txn, false);
-        }
         if (rc == MDB_MAP_FULL) {
-            st = map_resize(s, map_size, false);
-            if (st == BS_OK)
+            grown = map_resize(s, map_size, false);
+            if (grown == BS_OK)
                 continue;
         }
-        if (culprit < together && together > 1) {
+        if (together == 1) {
+            ops[0]->status = grown != BS_OK ? grown : write_failure_status(s, rc, ops[0]->len);
+        } else if (culprit == together) {
+            together = 0;
+        } else {
             bs_store_group_op *alone = ops[culprit];
             memmove(&ops[culprit], &ops[culprit + 1], (together - culprit - 1) * sizeof(*ops));
             ops[--together] = alone;
             continue;
         }
-        for (size_t i = 0; i < together; i++)
-            ops[i]->status = rc == MDB_MAP_FULL ? st : write_failure_status(s, rc, ops[i]->len);
         break;
     }
     for (size_t i = together; i < n; i++)
