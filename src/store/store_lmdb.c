@@ -7,16 +7,30 @@
  *   "meta" "format" → "1"; "cas" → the last CAS handed out (8 bytes, BE)
  *
  * Invariants:
- *   - Every write is one LMDB write transaction, so a document is always
- *     either its old or its new value (copy-on-write B-tree; a killed writer's
- *     transaction is simply never committed).
+ *   - Every write is applied inside one LMDB write transaction, so a
+ *     document is always either its old or its new value (copy-on-write
+ *     B-tree; a killed writer's transaction is simply never committed).
+ *   - Group commit (store_group.c): the writes that this process's threads
+ *     make at the same time share one transaction and one flush, each
+ *     checked in turn against what the ones before it left and given its own
+ *     result (lmdb_apply). A lone write is a transaction of its own.
  *   - The CAS of a write is meta "cas" + 1, bumped in the same transaction.
  *     LMDB serialises writers, even across processes, so CAS values are
  *     unique and increasing store-wide and never reused for any key.
- *   - Durable by default: no MDB_NOSYNC/MDB_NOMETASYNC, so a committed write
- *     is on disk when the call returns.
+ *   - Durable: a write returns only after its transaction was committed and
+ *     then flushed. A commit writes the pages, fdatasyncs them, then writes
+ *     the meta page that makes them the store's (MDB_NOMETASYNC: without a
+ *     second fdatasync of its own); lmdb_flush's fdatasync makes that meta
+ *     page durable, beside the next batch's transaction. A crash before it
+ *     loses at most commits whose writes have not returned (though readers
+ *     may have seen them, as they may see a meta page while LMDB syncs it),
+ *     never the store's integrity (LMDB keeps the previous meta page and the
+ *     pages it points to), and any later commit's fdatasync covers it, so a
+ *     write made after reading a document is durable only with it. Each
+ *     commit counts in bitslot_store_commits_total.
  *   - MDB_NOTLS: transactions are not tied to threads' TLS slots, so one
- *     handle serves any number of threads, each call in its own transaction.
+ *     handle serves any number of threads: reads each in their own
+ *     transaction, writes in the group's.
  *   - The map grows on demand. `map_lock` guards only the map size (LMDB
  *     requires that no transaction be active in this process while it
  *     changes): every transaction holds it shared, a resize holds it
@@ -34,6 +48,8 @@
 #include <sys/statvfs.h>
 
 #include "store/store_backend.h"
+#include "store/store_group.h"
+#include "util/metrics.h"
 
 #define CAS_BYTES        8
 #define FORMAT_VERSION   "1"
@@ -47,6 +63,7 @@ typedef struct lmdb_store {
     MDB_dbi doc;
     MDB_dbi meta;
     pthread_rwlock_t map_lock;
+    bs_store_group *group; /* concurrent writes share a transaction */
 } lmdb_store;
 
 static bs_status
@@ -232,13 +249,15 @@ next_cas(lmdb_store *s, MDB_txn *txn, bs_cas *cas)
     return mdb_put(txn, s->meta, &key, &val, 0);
 }
 
-/* The write itself, inside `txn`. Returns an LMDB code, or -1 with *st set
- * for a refusal by the contract (EXISTS, NOTFOUND, CONFLICT). */
+/* One write inside `txn`. Returns an LMDB code; on MDB_SUCCESS op->status
+ * is BS_OK (applied, op->new_cas set) or the contract's refusal (EXISTS,
+ * NOTFOUND, CONFLICT: nothing changed). What earlier writes of `txn` did is
+ * seen, as if they had been committed alone just before. */
 static int
-write_in_txn(lmdb_store *s, MDB_txn *txn, bs_store_write_mode mode, const char *key,
-             const void *value, size_t len, bs_cas cas, bs_cas *new_cas, bs_status *st)
+write_in_txn(lmdb_store *s, MDB_txn *txn, bs_store_group_op *op)
 {
-    MDB_val k = {strlen(key), (void *)key}, v;
+    MDB_val k = {strlen(op->key), (void *)op->key}, v;
+    bs_store_write_mode mode = op->mode;
     bs_cas old_cas = BS_STORE_CAS_NONE;
     int rc = mdb_get(txn, s->doc, &k, &v);
 
@@ -250,32 +269,33 @@ write_in_txn(lmdb_store *s, MDB_txn *txn, bs_store_write_mode mode, const char *
         return rc;
     }
 
-    *st = BS_OK;
+    op->status = BS_OK;
     if (mode == BS_STORE_WRITE_ADD && old_cas != BS_STORE_CAS_NONE)
-        *st = BS_EXISTS;
+        op->status = BS_EXISTS;
     else if ((mode == BS_STORE_WRITE_REPLACE || mode == BS_STORE_WRITE_REMOVE) &&
              old_cas == BS_STORE_CAS_NONE)
-        *st = BS_NOTFOUND;
-    else if ((mode == BS_STORE_WRITE_REPLACE || mode == BS_STORE_WRITE_REMOVE) && old_cas != cas)
-        *st = BS_CONFLICT;
-    if (*st != BS_OK)
-        return -1;
+        op->status = BS_NOTFOUND;
+    else if ((mode == BS_STORE_WRITE_REPLACE || mode == BS_STORE_WRITE_REMOVE) &&
+             old_cas != op->cas)
+        op->status = BS_CONFLICT;
+    if (op->status != BS_OK)
+        return MDB_SUCCESS;
 
     if (mode == BS_STORE_WRITE_REMOVE) {
-        *new_cas = BS_STORE_CAS_NONE;
+        op->new_cas = BS_STORE_CAS_NONE;
         return mdb_del(txn, s->doc, &k, NULL);
     }
-    rc = next_cas(s, txn, new_cas);
+    rc = next_cas(s, txn, &op->new_cas);
     if (rc != MDB_SUCCESS)
         return rc;
-    v.mv_size = CAS_BYTES + len;
+    v.mv_size = CAS_BYTES + op->len;
     v.mv_data = NULL;
     rc = mdb_put(txn, s->doc, &k, &v, MDB_RESERVE);
     if (rc != MDB_SUCCESS)
         return rc;
-    cas_encode(*new_cas, v.mv_data);
-    if (len > 0)
-        memcpy((unsigned char *)v.mv_data + CAS_BYTES, value, len);
+    cas_encode(op->new_cas, v.mv_data);
+    if (op->len > 0)
+        memcpy((unsigned char *)v.mv_data + CAS_BYTES, op->value, op->len);
     return MDB_SUCCESS;
 }
 
@@ -295,36 +315,113 @@ write_failure_status(lmdb_store *s, int rc, size_t len)
     return status_from_lmdb(rc);
 }
 
+/* One attempt at ops[0..n) in one write transaction. MDB_SUCCESS: every op
+ * has its status — committed, refused by the contract, or the failure to
+ * begin (when nothing was applied). Otherwise nothing was applied, and
+ * *culprit is the op whose write LMDB failed, or n when the commit failed;
+ * *map_size the map size the attempt ran with. */
+static int
+apply_together(lmdb_store *s, bs_store_group_op **ops, size_t n, size_t *culprit, size_t *map_size)
+{
+    bool changed = false;
+    MDB_txn *txn;
+    bs_status st = txn_begin(s, 0, &txn, map_size);
+    int rc = MDB_SUCCESS;
+
+    if (st != BS_OK) {
+        for (size_t i = 0; i < n; i++)
+            ops[i]->status = st;
+        return MDB_SUCCESS;
+    }
+    for (*culprit = 0; *culprit < n; (*culprit)++) {
+        rc = write_in_txn(s, txn, ops[*culprit]);
+        if (rc != MDB_SUCCESS) {
+            txn_end(s, txn, false);
+            return rc;
+        }
+        changed |= ops[*culprit]->status == BS_OK;
+    }
+    if (!changed) {
+        txn_end(s, txn, false); /* refusals only: nothing to commit */
+        return MDB_SUCCESS;
+    }
+    rc = txn_end(s, txn, true);
+    if (rc == MDB_SUCCESS)
+        bs_metric_add(BS_METRIC_STORE_COMMITS, 1);
+    return rc;
+}
+
+/*
+ * Apply a batch of the group commit (store_group.h): ops[0..n) in one write
+ * transaction and one commit (flushed later by lmdb_flush). Each op is
+ * checked against what the ops before it left, so each gets the result and
+ * the CAS it would have had committed alone in that order (next_cas counts
+ * up op by op).
+ *
+ * An LMDB failure ends the whole transaction, so it must not become the
+ * others' failure: a full map grows and the same ops run again; an op whose
+ * write LMDB failed otherwise is moved behind the rest, which run again
+ * without it, and it runs alone afterwards (as a batch of one, where its
+ * failure is its own); when the commit of several fails (say, a disk too
+ * full for all of them), each runs alone.
+ */
+static void
+lmdb_apply(void *impl, bs_store_group_op **ops, size_t n)
+{
+    lmdb_store *s = impl;
+    size_t together = n; /* ops[together..n) run alone afterwards */
+
+    while (together > 0) {
+        size_t culprit, map_size;
+        bs_status grown = BS_OK;
+        int rc = apply_together(s, ops, together, &culprit, &map_size);
+
+        if (rc == MDB_SUCCESS)
+            break;
+        if (rc == MDB_MAP_FULL) {
+            grown = map_resize(s, map_size, false);
+            if (grown == BS_OK)
+                continue;
+        }
+        if (together == 1) {
+            ops[0]->status = grown != BS_OK ? grown : write_failure_status(s, rc, ops[0]->len);
+        } else if (culprit == together) {
+            together = 0;
+        } else {
+            bs_store_group_op *alone = ops[culprit];
+            memmove(&ops[culprit], &ops[culprit + 1], (together - culprit - 1) * sizeof(*ops));
+            ops[--together] = alone;
+            continue;
+        }
+        break;
+    }
+    for (size_t i = together; i < n; i++)
+        lmdb_apply(s, &ops[i], 1);
+}
+
+/* The group's flush: one fdatasync of the data file makes every commit
+ * before it durable, its meta page included (see MDB_NOMETASYNC above). It
+ * runs beside the next batch's transaction: LMDB's writer lock is not held. */
+static bs_status
+lmdb_flush(void *impl)
+{
+    lmdb_store *s = impl;
+    int rc = mdb_env_sync(s->env, 1);
+
+    return rc == MDB_SUCCESS ? BS_OK : write_failure_status(s, rc, 0);
+}
+
 static bs_status
 lmdb_write(void *impl, bs_store_write_mode mode, const char *key, const void *value, size_t len,
            bs_cas cas, bs_cas *new_cas)
 {
     lmdb_store *s = impl;
+    bs_store_group_op op = {.mode = mode, .key = key, .value = value, .len = len, .cas = cas};
+    bs_status st = bs_store_group_run(s->group, &op);
 
-    for (;;) {
-        bs_status refusal = BS_OK;
-        size_t map_size;
-        MDB_txn *txn;
-        bs_status st = txn_begin(s, 0, &txn, &map_size);
-        int rc;
-
-        if (st != BS_OK)
-            return st;
-        rc = write_in_txn(s, txn, mode, key, value, len, cas, new_cas, &refusal);
-        if (rc == -1) {
-            txn_end(s, txn, false);
-            return refusal;
-        }
-        if (rc == MDB_SUCCESS)
-            rc = txn_end(s, txn, true);
-        else
-            txn_end(s, txn, false);
-        if (rc != MDB_MAP_FULL)
-            return write_failure_status(s, rc, len);
-        st = map_resize(s, map_size, false);
-        if (st != BS_OK)
-            return st;
-    }
+    if (st == BS_OK)
+        *new_cas = op.new_cas;
+    return st;
 }
 
 static bs_status
@@ -427,6 +524,7 @@ open_databases(lmdb_store *s, bool create)
 {
     MDB_val key = {6, "format"}, val;
     unsigned flags = create ? MDB_CREATE : 0;
+    bool created = false;
     MDB_txn *txn;
     int rc = mdb_txn_begin(s->env, NULL, create ? 0 : MDB_RDONLY, &txn);
 
@@ -441,6 +539,7 @@ open_databases(lmdb_store *s, bool create)
         val.mv_size = strlen(FORMAT_VERSION);
         val.mv_data = FORMAT_VERSION;
         rc = mdb_put(txn, s->meta, &key, &val, 0);
+        created = true;
     } else if (rc == MDB_SUCCESS && (val.mv_size != strlen(FORMAT_VERSION) ||
                                      memcmp(val.mv_data, FORMAT_VERSION, val.mv_size) != 0)) {
         rc = MDB_VERSION_MISMATCH;
@@ -449,7 +548,10 @@ open_databases(lmdb_store *s, bool create)
         mdb_txn_abort(txn);
         return rc;
     }
-    return mdb_txn_commit(txn); /* read-only too: it keeps the handles open */
+    rc = mdb_txn_commit(txn); /* read-only too: it keeps the handles open */
+    if (rc == MDB_SUCCESS && created)
+        rc = mdb_env_sync(s->env, 1); /* MDB_NOMETASYNC: a new store is durable too */
+    return rc;
 }
 
 static void
@@ -462,6 +564,7 @@ lmdb_close(void *impl)
     if (s->env != NULL)
         mdb_env_close(s->env);
     pthread_rwlock_destroy(&s->map_lock);
+    bs_store_group_free(s->group);
     free(s->path);
     free(s);
 }
@@ -499,7 +602,10 @@ lmdb_open(const char *path, bool create, void **impl)
     if (s == NULL)
         return BS_NOMEM;
     s->path = strdup(path);
-    if (s->path == NULL) {
+    s->group = bs_store_group_new(lmdb_apply, lmdb_flush, s);
+    if (s->path == NULL || s->group == NULL) {
+        bs_store_group_free(s->group);
+        free(s->path);
         free(s);
         return BS_NOMEM;
     }
@@ -514,7 +620,7 @@ lmdb_open(const char *path, bool create, void **impl)
     if (rc == MDB_SUCCESS)
         rc = mdb_env_set_maxreaders(s->env, 1024);
     if (rc == MDB_SUCCESS)
-        rc = mdb_env_open(s->env, path, MDB_NOTLS, 0600);
+        rc = mdb_env_open(s->env, path, MDB_NOTLS | MDB_NOMETASYNC, 0600);
     if (rc != MDB_SUCCESS)
         goto fail;
     /* Readers left behind by killed processes would hold back page reuse. */

@@ -13,6 +13,8 @@
     X(NODE_ERRORS, "bitslot_node_errors_total", "calls to the bitcoin node that failed")           \
     X(STORE_READS, "bitslot_store_reads_total", "store reads: gets, and pages of scans")           \
     X(STORE_WRITES, "bitslot_store_writes_total", "store writes: adds, replaces, sets, removes")   \
+    X(STORE_COMMITS, "bitslot_store_commits_total",                                                \
+      "durable commits of an LMDB store, each one flush; concurrent writes share one")             \
     X(STORE_ERRORS, "bitslot_store_errors_total",                                                  \
       "store calls that failed for the store's own reasons (unavailable, I/O, full, damaged)")     \
     X(PURCHASES, "bitslot_purchases_total", "slots bought through this process")                   \

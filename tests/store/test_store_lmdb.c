@@ -2,10 +2,10 @@
  * test_store_lmdb.c — what only the LMDB backend has to prove, beyond the
  * conformance suite: the map grows on demand (in this process and when
  * another process grew it), a full disk is a clear BS_NOSPACE that leaves
- * every acknowledged document intact, an unusable path is refused, a
- * store of another format is not opened, and opening an existing store
- * where there is none (no data.mdb, an empty one, an LMDB environment that
- * is not a bitslot store) changes nothing on disk.
+ * every acknowledged document intact (for one writer and for 16 at once), an unusable path is
+ * refused, a store of another format is not opened, and opening an existing store where there is
+ * none (no data.mdb, an empty one, an LMDB environment that is not a bitslot store) changes nothing
+ * on disk.
  */
 #define _GNU_SOURCE /* unshare */
 #include <sched.h>
@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,15 +131,44 @@ test_store_lmdb_adopts_map_grown_by_another_process(void **state)
     bs_store_close(s);
 }
 
-/* In the child: fill a small tmpfs, then check what is left. Returns the
- * child's exit code: 0 when the full disk gave BS_NOSPACE and every
- * acknowledged document survived; 20 when mounts are not permitted here. */
+#define FILL_MAX 64  /* documents per writer: more than the disk holds */
+#define FILLED   100 /* exit code of a child that filled the disk, + documents */
+
+/* One of the writers that fill the disk: documents i·FILL_MAX + 0, 1, ...
+ * until the first failure. */
+typedef struct filler {
+    bs_store *store;
+    int writer;
+    int written;
+    bs_status failure;
+} filler;
+
+static void *
+fill_thread(void *arg)
+{
+    filler *f = arg;
+
+    while (f->failure == BS_OK && f->written < FILL_MAX) {
+        int i = f->writer * FILL_MAX + f->written;
+        f->failure = write_big_docs(f->store, i, i + 1);
+        if (f->failure == BS_OK)
+            f->written++;
+    }
+    return NULL;
+}
+
+/* In the child: fill a small tmpfs with `writers` threads at once, then
+ * check what is left. Returns the child's exit code: FILLED + the number of
+ * documents written when the full disk gave every writer BS_NOSPACE and
+ * every acknowledged document survived; 20 when mounts are not permitted
+ * here; another code for what went wrong. */
 static int
-fill_small_disk(const char *dir)
+fill_small_disk(const char *dir, int writers)
 {
     char url[URL_SIZE + 16];
+    filler fillers[16];
+    pthread_t tids[16];
     bs_store *s;
-    bs_status st = BS_OK;
     int written = 0;
 
     if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
@@ -147,57 +177,88 @@ fill_small_disk(const char *dir)
     snprintf(url, sizeof(url), "lmdb:%s/store", dir);
     if (bs_store_open(url, &s) != BS_OK)
         return 10;
-    while (st == BS_OK && written < 64) {
-        st = write_big_docs(s, written, written + 1);
-        if (st == BS_OK)
-            written++;
+    for (int w = 0; w < writers; w++) {
+        fillers[w] = (filler){.store = s, .writer = w};
+        if (pthread_create(&tids[w], NULL, fill_thread, &fillers[w]) != 0)
+            return 16;
+    }
+    for (int w = 0; w < writers; w++) {
+        pthread_join(tids[w], NULL);
+        if (fillers[w].failure != BS_NOSPACE) {
+            fprintf(stderr, "a full disk gave writer %d %s after %d documents\n", w,
+                    bs_status_name(fillers[w].failure), fillers[w].written);
+            return 11;
+        }
+        written += fillers[w].written;
     }
     bs_store_close(s);
-    if (st != BS_NOSPACE) {
-        fprintf(stderr, "a full disk gave %s after %d documents\n", bs_status_name(st), written);
-        return 11;
-    }
-    if (written < 1 || written >= 8)
-        return 12;
     /* Reopened, every acknowledged document is whole. */
     if (bs_store_open(url, &s) != BS_OK)
         return 13;
-    for (int i = 0; i < written; i++) {
-        char key[32], *v = big_value(i), *got = NULL;
-        size_t len = 0;
-        snprintf(key, sizeof(key), "big/%03d", i);
-        if (bs_store_get(s, key, &got, &len, NULL) != BS_OK || len != MIB ||
-            memcmp(got, v, MIB) != 0)
-            return 14;
-        free(got);
-        free(v);
+    for (int w = 0; w < writers; w++) {
+        for (int n = 0; n < fillers[w].written; n++) {
+            int i = w * FILL_MAX + n;
+            char key[32], *v = big_value(i), *got = NULL;
+            size_t len = 0;
+            snprintf(key, sizeof(key), "big/%03d", i);
+            if (bs_store_get(s, key, &got, &len, NULL) != BS_OK || len != MIB ||
+                memcmp(got, v, MIB) != 0)
+                return 14;
+            free(got);
+            free(v);
+        }
     }
     /* The store still takes a small write. */
     if (bs_store_set(s, "big/000", "x", 1, NULL) != BS_OK)
         return 15;
     bs_store_close(s);
-    return 0;
+    return FILLED + written;
 }
 
-static void
-test_store_lmdb_full_disk_is_nospace(void **state)
+/* Fill a small disk with `writers` threads at once; return how many
+ * documents it took. */
+static int
+full_disk_documents(int writers)
 {
     const char *dir = bs_test_tmpdir();
     int status;
     pid_t child;
 
-    (void)state;
     child = fork();
     assert_true(child >= 0);
     if (child == 0)
-        _exit(fill_small_disk(dir));
+        _exit(fill_small_disk(dir, writers));
     assert_int_equal(waitpid(child, &status, 0), child);
     assert_true(WIFEXITED(status));
     if (WEXITSTATUS(status) == 20) {
         print_message("skipped: mounting a small tmpfs needs root and a mount namespace\n");
         skip();
     }
-    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_in_range(WEXITSTATUS(status), FILLED + 1, FILLED + 7);
+    return WEXITSTATUS(status) - FILLED;
+}
+
+static void
+test_store_lmdb_full_disk_is_nospace(void **state)
+{
+    (void)state;
+    full_disk_documents(1);
+}
+
+/* Writers that the group commit batches: a batch too large for the disk is
+ * not the end of the writes in it, which are tried alone and fill the disk
+ * as far as a lone writer does (give or take the pages of a failed commit). */
+static void
+test_store_lmdb_full_disk_is_nospace_for_concurrent_writers(void **state)
+{
+    int alone, together;
+
+    (void)state;
+    alone = full_disk_documents(1);
+    together = full_disk_documents(16);
+    print_message("a lone writer filled the disk with %d documents, 16 writers with %d\n", alone,
+                  together);
+    assert_true(together >= alone - 1);
 }
 
 static void
@@ -361,6 +422,7 @@ main(void)
         cmocka_unit_test(test_store_lmdb_map_grows_on_demand),
         cmocka_unit_test(test_store_lmdb_adopts_map_grown_by_another_process),
         cmocka_unit_test(test_store_lmdb_full_disk_is_nospace),
+        cmocka_unit_test(test_store_lmdb_full_disk_is_nospace_for_concurrent_writers),
         cmocka_unit_test(test_store_lmdb_refuses_unusable_paths),
         cmocka_unit_test(test_store_lmdb_creates_missing_parents),
         cmocka_unit_test(test_store_lmdb_open_existing_without_a_store_changes_nothing),
