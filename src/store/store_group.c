@@ -5,21 +5,28 @@
  * State of one op (its `state`, changed only under the group's lock):
  *
  *   QUEUED --a leader takes it (take_batch)--> TAKEN --its batch applied and
- *   flushed (finish_batch)--> DONE: its caller returns its status
+ *   durable (finish)--> DONE: its caller returns its status
  *
- * The caller of a QUEUED op leads when nobody leads (`leading` false);
- * otherwise, and while its op is TAKEN, it sleeps on the op's own condition
- * variable. A leader runs `apply` with the lock released, then steps down
- * (step_down) and wakes the caller of the oldest queued op, which leads the
- * next batch while the old leader runs `flush` for its own batch and then
- * wakes each caller of it. So a batch is applied while the one before it is
- * being flushed, and only the callers that have something to do are woken.
+ * The caller of a QUEUED op leads when nobody leads (`leading` false) or
+ * the lead was handed to it (`heir`); otherwise, and while its op is TAKEN,
+ * it sleeps on the op's own condition variable, so that only callers with
+ * something to do are woken. A leader:
+ *
+ *   take_batch --> apply (lock released) --> the batch it committed becomes
+ *   `pending` (after the previous pending one is finished: this commit made
+ *   it durable) --> step_down: hand the lead to the caller of the oldest
+ *   queued op, whose commit will make `pending` durable; or, with nobody
+ *   queued, flush `pending` itself (flush_pending).
  *
  * Invariants: `queue` holds exactly the QUEUED ops, oldest first; `leading`
- * is true exactly while some thread runs `apply`; an op is DONE only after
- * the `apply` that had it returned and, if it succeeded, a `flush` after it.
+ * is true exactly while some thread runs a leader's steps or `heir` (then
+ * the head of the queue) is about to; a batch is `pending` only while
+ * `leading`, so some leader will finish or flush it; an op is DONE only
+ * after the `apply` that had it returned and, if it succeeded, a commit or
+ * a flush began after that.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/store_group.h"
 
@@ -29,6 +36,10 @@ struct bs_store_group {
     pthread_mutex_t lock;
     bs_store_group_op *queue, **tail;
     bool leading;
+    bs_store_group_op *heir; /* the queued op whose caller leads next */
+    /* a batch committed but not yet durable: pending[0..npending) */
+    bs_store_group_op *pending[BS_STORE_GROUP_MAX];
+    size_t npending;
     bs_store_group_apply apply;
     bs_store_group_flush flush;
     void *ctx;
@@ -79,36 +90,71 @@ take_batch(bs_store_group *group, bs_store_group_op **batch)
     return n;
 }
 
-/* The leader is done applying: let the oldest queued op's caller lead the
- * next batch. Under `lock`. */
+/* Hand every op of batch[0..n) its result, `flushed` for those applied
+ * when they could not be made durable. Under `lock`. */
 static void
-step_down(bs_store_group *group)
+finish(bs_store_group_op **batch, size_t n, bs_status flushed)
 {
-    group->leading = false;
-    if (group->queue != NULL)
-        pthread_cond_signal(&group->queue->wake);
-}
-
-/* Flush what batch[0..n) committed, unless none of it was, and hand every
- * op its result. Takes `lock`. */
-static void
-finish_batch(bs_store_group *group, bs_store_group_op **batch, size_t n)
-{
-    bs_status flushed = BS_OK;
-    size_t i = 0;
-
-    while (i < n && batch[i]->status != BS_OK)
-        i++;
-    if (i < n)
-        flushed = group->flush(group->ctx);
-    pthread_mutex_lock(&group->lock);
-    for (i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (batch[i]->status == BS_OK)
             batch[i]->status = flushed;
         batch[i]->state = DONE;
         pthread_cond_signal(&batch[i]->wake);
     }
+}
+
+/* After a leader applied batch[0..n): when it committed writes (those with
+ * BS_OK), that commit made the pending batch durable: finish that, and make
+ * this batch pending. Otherwise there is nothing of it to flush: finish it.
+ * Under `lock`. */
+static void
+settle(bs_store_group *group, bs_store_group_op **batch, size_t n)
+{
+    bool committed = false;
+
+    for (size_t i = 0; i < n; i++)
+        committed |= batch[i]->status == BS_OK;
+    if (!committed) {
+        finish(batch, n, BS_OK);
+        return;
+    }
+    finish(group->pending, group->npending, BS_OK);
+    memcpy(group->pending, batch, n * sizeof(*batch));
+    group->npending = n;
+}
+
+/* Nobody is queued to lead next: flush the pending batch and finish it,
+ * releasing `lock` meanwhile (a new leader may commit beside the flush).
+ * Under `lock`. */
+static void
+flush_pending(bs_store_group *group)
+{
+    bs_store_group_op *batch[BS_STORE_GROUP_MAX];
+    size_t n = group->npending;
+    bs_status flushed;
+
+    memcpy(batch, group->pending, n * sizeof(*batch));
+    group->npending = 0;
     pthread_mutex_unlock(&group->lock);
+    flushed = group->flush(group->ctx);
+    pthread_mutex_lock(&group->lock);
+    finish(batch, n, flushed);
+}
+
+/* The leader is done applying: hand the lead to the oldest queued op's
+ * caller (`leading` stays true), or, with nobody queued, step down and
+ * flush what is pending. Under `lock`. */
+static void
+step_down(bs_store_group *group)
+{
+    group->heir = group->queue;
+    if (group->heir != NULL) {
+        pthread_cond_signal(&group->heir->wake);
+        return;
+    }
+    group->leading = false;
+    if (group->npending > 0)
+        flush_pending(group);
 }
 
 bs_status
@@ -123,22 +169,23 @@ bs_store_group_run(bs_store_group *group, bs_store_group_op *op)
     *group->tail = op;
     group->tail = &op->next;
     for (;;) {
-        while (op->state == TAKEN || (op->state == QUEUED && group->leading))
+        while (op->state == TAKEN || (op->state == QUEUED && group->leading && group->heir != op))
             pthread_cond_wait(&op->wake, &group->lock);
         if (op->state == DONE)
             break;
-        /* Nobody leads and our op is still queued: lead the next batch. It
-         * may not hold our op (more than a batch was queued before it); then
-         * we lead again, or another caller does. */
+        /* Our op is still queued and nobody leads, or the lead was handed to
+         * us: lead the next batch. It may not hold our op (more than a batch
+         * was queued before it); then we lead again, or another caller
+         * does. */
         size_t n = take_batch(group, batch);
+
+        group->heir = NULL;
         group->leading = true;
         pthread_mutex_unlock(&group->lock);
         group->apply(group->ctx, batch, n);
         pthread_mutex_lock(&group->lock);
+        settle(group, batch, n);
         step_down(group);
-        pthread_mutex_unlock(&group->lock);
-        finish_batch(group, batch, n);
-        pthread_mutex_lock(&group->lock);
     }
     pthread_mutex_unlock(&group->lock);
     pthread_cond_destroy(&op->wake);

@@ -8,18 +8,21 @@
  * first caller that finds nobody applying writes becomes the leader: it
  * takes the writes queued so far (up to BS_STORE_GROUP_MAX of them, and
  * BS_STORE_GROUP_BYTES of values unless one write alone is larger), applies
- * them through the backend's `apply` and steps down; then, while the writes
- * queued meanwhile are applied as the next batch (led by one of their own
- * callers), it makes its batch durable through the backend's `flush` and
- * hands every write of it its result. A lone writer never waits: it leads a
- * batch of one at once.
+ * them through the backend's `apply` and hands the lead to the caller of
+ * the oldest write queued meanwhile, which leads the next batch. The batch
+ * must then become durable: the backend's next commit flushes what came
+ * before it, so the next leader hands the batch's writes their results
+ * after its `apply`; when nobody is queued to lead next, the leader calls
+ * the backend's `flush` itself. A lone writer never waits: it leads a batch
+ * of one at once, and flushes it at once.
  *
  * Invariants:
  *   - Writes are taken in the order they were queued; each is applied in
  *     exactly one call of `apply`, and its caller returns only after that
- *     call and, when the write succeeded, a `flush` begun after it returned.
- *   - At most one `apply` runs at a time per group; `flush` runs beside the
- *     next batch's `apply`, and beside other flushes.
+ *     call and, when the write succeeded, after a flush that began later (a
+ *     `flush`, or the commit of a later `apply`).
+ *   - At most one `apply` runs at a time per group; a `flush` may run
+ *     beside the next batch's `apply`.
  *   - The group's lock guards only the queue, never data: what each write
  *     does is decided by the backend, inside its transaction, by CAS.
  */
@@ -51,14 +54,15 @@ typedef struct bs_store_group_op {
 } bs_store_group_op;
 
 /* Apply ops[0..n) (n ≥ 1, in queue order; it may reorder the array) and set
- * each one's status and new_cas; BS_OK only for a write that is committed,
- * so that the next `flush` makes it durable. Called by one thread at a
- * time. */
+ * each one's status and new_cas; BS_OK only for a write that it committed.
+ * Its commit must make every write committed before it durable, and needs
+ * a later commit or `flush` to make its own durable (LMDB's commit
+ * fdatasyncs the file, then writes its meta page). Called by one thread at
+ * a time. */
 typedef void (*bs_store_group_apply)(void *ctx, bs_store_group_op **ops, size_t n);
 
-/* Make every write applied so far durable; BS_OK or why not. Called after
- * an `apply` whose batch has a write with BS_OK, from any thread, at any
- * time (beside `apply` and other flushes). */
+/* Make every write committed so far durable; BS_OK or why not. Called
+ * after an `apply` that committed, from any thread, beside `apply`. */
 typedef bs_status (*bs_store_group_flush)(void *ctx);
 
 typedef struct bs_store_group bs_store_group;

@@ -20,14 +20,15 @@
  *   - Durable: a write returns only after its transaction was committed and
  *     then flushed. A commit writes the pages, fdatasyncs them, then writes
  *     the meta page that makes them the store's (MDB_NOMETASYNC: without a
- *     second fdatasync of its own); lmdb_flush's fdatasync makes that meta
- *     page durable, beside the next batch's transaction. A crash before it
- *     loses at most commits whose writes have not returned (though readers
- *     may have seen them, as they may see a meta page while LMDB syncs it),
- *     never the store's integrity (LMDB keeps the previous meta page and the
- *     pages it points to), and any later commit's fdatasync covers it, so a
- *     write made after reading a document is durable only with it. Each
- *     commit counts in bitslot_store_commits_total.
+ *     second fdatasync of its own); the next commit's first fdatasync, or
+ *     lmdb_flush's when no commit follows at once, makes that meta page
+ *     durable. A crash before then loses at most commits whose writes have
+ *     not returned (though readers may have seen them, as they may see a
+ *     meta page while LMDB syncs it), never the store's integrity (LMDB
+ *     keeps the previous meta page and the pages it points to); and since
+ *     any later commit's fdatasync covers it, a write made after reading a
+ *     document is durable only with it. Each commit counts in
+ *     bitslot_store_commits_total.
  *   - MDB_NOTLS: transactions are not tied to threads' TLS slots, so one
  *     handle serves any number of threads: reads each in their own
  *     transaction, writes in the group's.
@@ -353,10 +354,12 @@ apply_together(lmdb_store *s, bs_store_group_op **ops, size_t n, size_t *culprit
 
 /*
  * Apply a batch of the group commit (store_group.h): ops[0..n) in one write
- * transaction and one commit (flushed later by lmdb_flush). Each op is
- * checked against what the ops before it left, so each gets the result and
- * the CAS it would have had committed alone in that order (next_cas counts
- * up op by op).
+ * transaction and one commit, whose meta page the next commit's or
+ * lmdb_flush's fdatasync makes durable. Each op is checked against what the
+ * ops before it left, so each gets the result and the CAS it would have had
+ * committed alone in that order (next_cas counts up op by op). A commit
+ * fdatasyncs the file before it writes its meta page, so every commit
+ * before it is durable then.
  *
  * An LMDB failure ends the whole transaction, so it must not become the
  * others' failure: a full map grows and the same ops run again; an op whose
@@ -401,7 +404,7 @@ lmdb_apply(void *impl, bs_store_group_op **ops, size_t n)
 
 /* The group's flush: one fdatasync of the data file makes every commit
  * before it durable, its meta page included (see MDB_NOMETASYNC above). It
- * runs beside the next batch's transaction: LMDB's writer lock is not held. */
+ * may run beside a transaction: LMDB's writer lock is not held. */
 static bs_status
 lmdb_flush(void *impl)
 {
