@@ -103,24 +103,27 @@ finish(bs_store_group_op **batch, size_t n, bs_status flushed)
     }
 }
 
-/* After a leader applied batch[0..n): when it committed writes (those with
- * BS_OK), that commit made the pending batch durable: finish that, and make
- * this batch pending. Otherwise there is nothing of it to flush: finish it.
- * Under `lock`. */
+/* After a leader applied batch[0..n): its refusals are finished at once —
+ * they have nothing to make durable, and their callers (a lost CAS reads
+ * again) see the batch's writes, committed, already. When it committed
+ * writes (those with BS_OK), that commit made the pending batch durable:
+ * finish that, and make these writes pending. Under `lock`. */
 static void
 settle(bs_store_group *group, bs_store_group_op **batch, size_t n)
 {
-    bool committed = false;
+    size_t committed = 0;
 
-    for (size_t i = 0; i < n; i++)
-        committed |= batch[i]->status == BS_OK;
-    if (!committed) {
-        finish(batch, n, BS_OK);
-        return;
+    for (size_t i = 0; i < n; i++) {
+        if (batch[i]->status == BS_OK)
+            batch[committed++] = batch[i];
+        else
+            finish(&batch[i], 1, BS_OK);
     }
+    if (committed == 0)
+        return;
     finish(group->pending, group->npending, BS_OK);
-    memcpy(group->pending, batch, n * sizeof(*batch));
-    group->npending = n;
+    memcpy(group->pending, batch, committed * sizeof(*batch));
+    group->npending = committed;
 }
 
 /* Nobody is queued to lead next: flush the pending batch and finish it,
