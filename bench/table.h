@@ -29,4 +29,15 @@ bench_row(const char *figure, double value, const char *unit, const char *baseli
     fflush(stdout);
 }
 
+/* A figure judged by its value alone, with no baseline (the start-up
+ * floor, "≤ 4 ms"): baseline and its value are "-", the ratio column is the
+ * value, and the target carries the unit. */
+static inline void
+bench_value(const char *figure, double value, const char *unit, int at_least, double target)
+{
+    printf("ROW\t%s\t%.4g %s\t-\t-\t%.3f\t%s %g %s\n", figure, value, unit, value,
+           at_least ? "≥" : "≤", target, unit);
+    fflush(stdout);
+}
+
 #endif
