@@ -451,7 +451,6 @@ inspect(const uint8_t *p, size_t len, struct probe *pr)
  * library libgd itself would use) and handlers that say nothing, into a
  * libgd image; the rest of the pipeline is the same for every format. */
 struct png_source {
-    const bs_codecs *c;
     const uint8_t *data;
     size_t len;
     size_t pos;
@@ -495,7 +494,7 @@ png_quiet_warning(png_structp png, png_const_charp message)
 static bs_image_reason
 decode_png(const bs_codecs *c, const uint8_t *data, size_t len, gdImagePtr *out)
 {
-    struct png_source src = {c, data, len, 0};
+    struct png_source src = {data, len, 0};
     png_structp png;
     png_infop info = NULL;
     unsigned char *volatile pixels = NULL; /* volatile: set after setjmp */
