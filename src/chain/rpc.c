@@ -19,7 +19,9 @@
  * Invariants:
  *   - libcurl is opened (and its global state initialised) at the first
  *     bs_rpc_open(), through util/libcurl.h, which the etcd store shares: a
- *     command that never talks to the node never loads it.
+ *     command that never talks to the node never loads it. The URL is read
+ *     by chain/node_url.c, without libcurl, by the same rule the settings
+ *     check uses.
  *   - A handle's buffers are reused between calls and freed only by
  *     bs_rpc_close(); nothing a call returns points into them.
  */
@@ -33,6 +35,7 @@
 #include <time.h>
 
 #include "chain/amount.h"
+#include "chain/node_url.h"
 #include "util/libcurl.h"
 
 /* Integers with more digits than this are quoted (json_int_t holds 18). */
@@ -251,81 +254,18 @@ bs_rpc_wallet_name_valid(const char *name)
            strspn(name, allowed) == len;
 }
 
-/* The wallet name of an "/wallet/<encoded>" path, decoded into *wallet
- * (NULL for "" and "/"). The rule is checked on the decoded name, so that
- * no escape can carry anything past it. */
-static bs_status
-rpc_parse_path(const bs_libcurl *lib, const char *path, char **wallet)
-{
-    static const char prefix[] = "/wallet/";
-    const char *encoded;
-    char *decoded;
-    int len = 0;
-
-    *wallet = NULL;
-    if (path[0] == '\0' || strcmp(path, "/") == 0)
-        return BS_OK;
-    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
-        return BS_INVALID;
-    encoded = path + sizeof(prefix) - 1;
-    if (encoded[0] == '\0' || strchr(encoded, '/') != NULL)
-        return BS_INVALID;
-    decoded = lib->easy_unescape(NULL, encoded, 0, &len); /* NULL: curl >= 7.82 */
-    if (decoded == NULL)
-        return BS_NOMEM;
-    if (len <= 0 || (size_t)len != strlen(decoded) || !bs_rpc_wallet_name_valid(decoded)) {
-        lib->free(decoded); /* empty, a NUL inside, or against the rule */
-        return BS_INVALID;
-    }
-    *wallet = rpc_strdup(decoded);
-    lib->free(decoded);
-    return *wallet != NULL ? BS_OK : BS_NOMEM;
-}
-
-/* Fetch one part of a parsed URL into *part (lib->free() it), NULL when the
- * URL has none. */
-static bs_status
-rpc_url_part(const bs_libcurl *lib, CURLU *u, CURLUPart which, unsigned int flags, char **part)
-{
-    CURLUcode rc;
-
-    *part = NULL;
-    rc = lib->url_get(u, which, part, flags);
-    switch (rc) {
-    case CURLUE_OK:
-        return BS_OK;
-    case CURLUE_NO_USER:
-    case CURLUE_NO_PASSWORD:
-    case CURLUE_NO_QUERY:
-    case CURLUE_NO_FRAGMENT:
-    case CURLUE_NO_OPTIONS:
-        *part = NULL;
-        return BS_OK;
-    case CURLUE_OUT_OF_MEMORY:
-        return BS_NOMEM;
-    default:
-        return BS_INVALID;
-    }
-}
-
 bs_status
 bs_rpc_open(const char *url, const bs_rpc_options *opts, bs_rpc **out)
 {
+    bs_node_url u;
     const bs_libcurl *lib;
-    CURLU *u = NULL;
-    char *scheme = NULL, *host = NULL, *port = NULL, *user = NULL, *password = NULL;
-    char *path = NULL, *query = NULL, *fragment = NULL, *options = NULL, *wallet = NULL;
-    char *base = NULL;
-    const char *eff_user, *eff_password;
+    const char *user, *password;
     long connect_timeout_ms = BS_RPC_CONNECT_TIMEOUT_MS, timeout_ms = BS_RPC_TIMEOUT_MS;
-    size_t base_size;
-    bs_status st = BS_INVALID;
+    bs_status st;
 
     if (out == NULL)
         return BS_INVALID;
     *out = NULL;
-    if (url == NULL)
-        return BS_INVALID;
     if (opts != NULL) {
         if (opts->connect_timeout_ms < 0 || opts->timeout_ms < 0)
             return BS_INVALID;
@@ -334,89 +274,42 @@ bs_rpc_open(const char *url, const bs_rpc_options *opts, bs_rpc **out)
         if (opts->timeout_ms > 0)
             timeout_ms = opts->timeout_ms;
     }
-    if (bs_libcurl_load(&lib) != BS_OK)
-        return BS_UNAVAILABLE;
-    u = lib->url();
-    if (u == NULL) {
-        st = BS_NOMEM;
-        goto done_parts;
-    }
-    if (lib->url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
-        goto done_parts;
-    if ((st = rpc_url_part(lib, u, CURLUPART_SCHEME, 0, &scheme)) != BS_OK ||
-        (st = rpc_url_part(lib, u, CURLUPART_HOST, 0, &host)) != BS_OK ||
-        (st = rpc_url_part(lib, u, CURLUPART_PORT, CURLU_DEFAULT_PORT, &port)) != BS_OK ||
-        (st = rpc_url_part(lib, u, CURLUPART_USER, CURLU_URLDECODE, &user)) != BS_OK ||
-        (st = rpc_url_part(lib, u, CURLUPART_PASSWORD, CURLU_URLDECODE, &password)) != BS_OK ||
-        (st = rpc_url_part(lib, u, CURLUPART_OPTIONS, 0, &options)) != BS_OK ||
-        (st = rpc_url_part(lib, u, CURLUPART_PATH, 0, &path)) != BS_OK ||
-        (st = rpc_url_part(lib, u, CURLUPART_QUERY, 0, &query)) != BS_OK ||
-        (st = rpc_url_part(lib, u, CURLUPART_FRAGMENT, 0, &fragment)) != BS_OK)
-        goto done_parts;
-    st = BS_INVALID;
-    if (scheme == NULL || host == NULL || port == NULL || path == NULL || query != NULL ||
-        fragment != NULL || options != NULL)
-        goto done_parts;
-    if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
-        goto done_parts;
-    st = rpc_parse_path(lib, path, &wallet);
+    st = bs_node_url_parse(url, &u);
     if (st != BS_OK)
-        goto done_parts;
-    base_size = strlen(scheme) + strlen(host) + strlen(port) + 5;
-    base = malloc(base_size);
-    if (base == NULL) {
-        st = BS_NOMEM;
-        goto done_parts;
+        goto done;
+    if (bs_libcurl_load(&lib) != BS_OK) {
+        st = BS_UNAVAILABLE;
+        goto done;
     }
-    snprintf(base, base_size, "%s://%s:%s", scheme, host, port);
-    eff_user = opts != NULL && opts->user != NULL ? opts->user : user;
-    eff_password = opts != NULL && opts->password != NULL ? opts->password : password;
-    if (eff_user == NULL && eff_password != NULL)
-        eff_user = ""; /* a password alone is sent with an empty user */
-    st = rpc_create(lib, base, wallet ? path : "/", wallet, eff_user, eff_password,
-                    connect_timeout_ms, timeout_ms, out);
+    user = opts != NULL && opts->user != NULL ? opts->user : u.user;
+    password = opts != NULL && opts->password != NULL ? opts->password : u.password;
+    if (user == NULL && password != NULL)
+        user = ""; /* a password alone is sent with an empty user */
+    st = rpc_create(lib, u.base, u.path, u.wallet, user, password, connect_timeout_ms, timeout_ms,
+                    out);
 
-done_parts:
-    free(base);
-    free(wallet);
-    lib->free(scheme);
-    lib->free(host);
-    lib->free(port);
-    lib->free(user);
-    lib->free(password);
-    lib->free(options);
-    lib->free(path);
-    lib->free(query);
-    lib->free(fragment);
-    lib->url_cleanup(u);
+done:
+    bs_node_url_release(&u);
     return st;
 }
 
 bs_status
 bs_rpc_open_wallet(const bs_rpc *base, const char *wallet, bs_rpc **out)
 {
-    char *escaped = NULL, *path = NULL;
-    bs_status st = BS_INVALID;
+    char *path;
+    bs_status st;
 
     if (out == NULL)
         return BS_INVALID;
     *out = NULL;
     if (base == NULL || !bs_rpc_wallet_name_valid(wallet))
         return BS_INVALID;
-    escaped = base->lib->easy_escape(base->curl, wallet, 0);
-    if (escaped == NULL)
+    path = rpc_concat("/wallet/", wallet); /* unreserved characters only: no escaping */
+    if (path == NULL)
         return BS_NOMEM;
-    path = rpc_concat("/wallet/", escaped);
-    if (path == NULL) {
-        st = BS_NOMEM;
-        goto done_escaped;
-    }
     st = rpc_create(base->lib, base->base, path, wallet, base->user, base->password,
                     base->connect_timeout_ms, base->timeout_ms, out);
     free(path);
-
-done_escaped:
-    base->lib->free(escaped);
     return st;
 }
 

@@ -113,6 +113,19 @@ test_cli_startup_show_loads_no_http_image_or_server_library(void **state)
         assert_false(loaded(r.err, heavy[i]));
     bs_test_output_release(&r);
 
+    /* Every command checks a node URL it is given, without libcurl: a
+     * command that does not talk to the node does not load it. */
+    r = bs_test_run(ARGS("--store", url, "campaign", "show", "seller/0"),
+                    ENV("LD_DEBUG=files", "BITSLOT_NODE=http://u:p@127.0.0.1:1/wallet/w"), NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_false(loaded(r.err, "libcurl"));
+    bs_test_output_release(&r);
+    r = bs_test_run(ARGS("--store", url, "campaign", "show", "seller/0"),
+                    ENV("LD_DEBUG=files", "BITSLOT_NODE=http://u:p@127.0.0.1:1/"), NULL);
+    assert_int_equal(r.exit_code, 2); /* no wallet: refused all the same */
+    assert_false(loaded(r.err, "libcurl"));
+    bs_test_output_release(&r);
+
     /* The command that decodes an image loads the image libraries, and
      * still no HTTP client or server. */
     snprintf(image, sizeof(image), "%s/ad-300x250.png", examples);
