@@ -17,9 +17,11 @@
  * escaping), and keeps the rest of the answer a normal jansson tree.
  *
  * Invariants:
- *   - libcurl's global state is initialised once per process
- *     (pthread_once), never cleaned up here: other users of libcurl in the
- *     process (the etcd store) share it.
+ *   - libcurl is opened (and its global state initialised) at the first
+ *     bs_rpc_open(), through util/libcurl.h, which the etcd store shares: a
+ *     command that never talks to the node never loads it. The URL is read
+ *     by chain/node_url.c, without libcurl, by the same rule the settings
+ *     check uses.
  *   - A handle's buffers are reused between calls and freed only by
  *     bs_rpc_close(); nothing a call returns points into them.
  */
@@ -32,14 +34,15 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
 #include "chain/amount.h"
+#include "chain/node_url.h"
+#include "util/libcurl.h"
 
 /* Integers with more digits than this are quoted (json_int_t holds 18). */
 #define RPC_INT_DIGITS_MAX 18
 
 struct bs_rpc {
+    const bs_libcurl *lib; /* libcurl's functions */
     CURL *curl;
     struct curl_slist *headers;
     char *base;     /* "scheme://host:port", no credentials */
@@ -57,18 +60,6 @@ struct bs_rpc {
     bool body_nomem; /* the write callback failed on memory, not size */
     char curl_error[CURL_ERROR_SIZE];
 };
-
-/* ---- libcurl global init ---- */
-
-static pthread_once_t rpc_curl_once = PTHREAD_ONCE_INIT;
-/* Written once under rpc_curl_once; read after it. */
-static CURLcode rpc_curl_init_rc = CURLE_FAILED_INIT;
-
-static void
-rpc_curl_init(void)
-{
-    rpc_curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* ---- small helpers ---- */
 
@@ -170,6 +161,7 @@ rpc_write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 static bs_status
 rpc_setup_curl(bs_rpc *rpc)
 {
+    const bs_libcurl *lib = rpc->lib;
     CURL *c = rpc->curl;
     CURLcode rc = CURLE_OK;
     struct curl_slist *list = NULL, *next;
@@ -180,47 +172,47 @@ rpc_setup_curl(bs_rpc *rpc)
     size_t i;
 
     for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
-        next = curl_slist_append(list, headers[i]);
+        next = lib->slist_append(list, headers[i]);
         if (next == NULL) {
-            curl_slist_free_all(list);
+            lib->slist_free_all(list);
             return BS_NOMEM;
         }
         list = next;
     }
     rpc->headers = list;
-    rc |= curl_easy_setopt(c, CURLOPT_URL, rpc->url);
-    rc |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    rc |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-    rc |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, rpc->connect_timeout_ms);
-    rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, rpc->timeout_ms);
-    rc |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, rpc->headers);
-    rc |= curl_easy_setopt(c, CURLOPT_POST, 1L);
-    rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, rpc_write_cb);
-    rc |= curl_easy_setopt(c, CURLOPT_WRITEDATA, rpc);
-    rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, rpc->curl_error);
+    rc |= lib->easy_setopt(c, CURLOPT_URL, rpc->url);
+    rc |= lib->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    rc |= lib->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    rc |= lib->easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    rc |= lib->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, rpc->connect_timeout_ms);
+    rc |= lib->easy_setopt(c, CURLOPT_TIMEOUT_MS, rpc->timeout_ms);
+    rc |= lib->easy_setopt(c, CURLOPT_HTTPHEADER, rpc->headers);
+    rc |= lib->easy_setopt(c, CURLOPT_POST, 1L);
+    rc |= lib->easy_setopt(c, CURLOPT_WRITEFUNCTION, rpc_write_cb);
+    rc |= lib->easy_setopt(c, CURLOPT_WRITEDATA, rpc);
+    rc |= lib->easy_setopt(c, CURLOPT_ERRORBUFFER, rpc->curl_error);
     if (rpc->user != NULL) {
-        rc |= curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        rc |= curl_easy_setopt(c, CURLOPT_USERNAME, rpc->user);
-        rc |= curl_easy_setopt(c, CURLOPT_PASSWORD, rpc->password ? rpc->password : "");
+        rc |= lib->easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        rc |= lib->easy_setopt(c, CURLOPT_USERNAME, rpc->user);
+        rc |= lib->easy_setopt(c, CURLOPT_PASSWORD, rpc->password ? rpc->password : "");
     }
     return rc == CURLE_OK ? BS_OK : BS_NOMEM;
 }
 
 /* Make a handle from parts (all copied). wallet may be NULL. */
 static bs_status
-rpc_create(const char *base, const char *path, const char *wallet, const char *user,
-           const char *password, long connect_timeout_ms, long timeout_ms, bs_rpc **out)
+rpc_create(const bs_libcurl *lib, const char *base, const char *path, const char *wallet,
+           const char *user, const char *password, long connect_timeout_ms, long timeout_ms,
+           bs_rpc **out)
 {
     bs_rpc *rpc;
     bs_status st = BS_NOMEM;
 
     *out = NULL;
-    if (pthread_once(&rpc_curl_once, rpc_curl_init) != 0 || rpc_curl_init_rc != CURLE_OK)
-        return BS_UNAVAILABLE;
     rpc = calloc(1, sizeof(*rpc));
     if (rpc == NULL)
         return BS_NOMEM;
+    rpc->lib = lib;
     rpc->connect_timeout_ms = connect_timeout_ms;
     rpc->timeout_ms = timeout_ms;
     rpc->next_id = 1;
@@ -237,7 +229,7 @@ rpc_create(const char *base, const char *path, const char *wallet, const char *u
         goto fail_rpc;
     if (password != NULL && (rpc->password = rpc_strdup(password)) == NULL)
         goto fail_rpc;
-    rpc->curl = curl_easy_init();
+    rpc->curl = lib->easy_init();
     if (rpc->curl == NULL)
         goto fail_rpc;
     st = rpc_setup_curl(rpc);
@@ -262,80 +254,18 @@ bs_rpc_wallet_name_valid(const char *name)
            strspn(name, allowed) == len;
 }
 
-/* The wallet name of an "/wallet/<encoded>" path, decoded into *wallet
- * (NULL for "" and "/"). The rule is checked on the decoded name, so that
- * no escape can carry anything past it. */
-static bs_status
-rpc_parse_path(const char *path, char **wallet)
-{
-    static const char prefix[] = "/wallet/";
-    const char *encoded;
-    char *decoded;
-    int len = 0;
-
-    *wallet = NULL;
-    if (path[0] == '\0' || strcmp(path, "/") == 0)
-        return BS_OK;
-    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
-        return BS_INVALID;
-    encoded = path + sizeof(prefix) - 1;
-    if (encoded[0] == '\0' || strchr(encoded, '/') != NULL)
-        return BS_INVALID;
-    decoded = curl_easy_unescape(NULL, encoded, 0, &len); /* NULL: curl >= 7.82 */
-    if (decoded == NULL)
-        return BS_NOMEM;
-    if (len <= 0 || (size_t)len != strlen(decoded) || !bs_rpc_wallet_name_valid(decoded)) {
-        curl_free(decoded); /* empty, a NUL inside, or against the rule */
-        return BS_INVALID;
-    }
-    *wallet = rpc_strdup(decoded);
-    curl_free(decoded);
-    return *wallet != NULL ? BS_OK : BS_NOMEM;
-}
-
-/* Fetch one part of a parsed URL into *part (curl_free() it), NULL when the
- * URL has none. */
-static bs_status
-rpc_url_part(CURLU *u, CURLUPart which, unsigned int flags, char **part)
-{
-    CURLUcode rc;
-
-    *part = NULL;
-    rc = curl_url_get(u, which, part, flags);
-    switch (rc) {
-    case CURLUE_OK:
-        return BS_OK;
-    case CURLUE_NO_USER:
-    case CURLUE_NO_PASSWORD:
-    case CURLUE_NO_QUERY:
-    case CURLUE_NO_FRAGMENT:
-    case CURLUE_NO_OPTIONS:
-        *part = NULL;
-        return BS_OK;
-    case CURLUE_OUT_OF_MEMORY:
-        return BS_NOMEM;
-    default:
-        return BS_INVALID;
-    }
-}
-
 bs_status
 bs_rpc_open(const char *url, const bs_rpc_options *opts, bs_rpc **out)
 {
-    CURLU *u = NULL;
-    char *scheme = NULL, *host = NULL, *port = NULL, *user = NULL, *password = NULL;
-    char *path = NULL, *query = NULL, *fragment = NULL, *options = NULL, *wallet = NULL;
-    char *base = NULL;
-    const char *eff_user, *eff_password;
+    bs_node_url u;
+    const bs_libcurl *lib;
+    const char *user, *password;
     long connect_timeout_ms = BS_RPC_CONNECT_TIMEOUT_MS, timeout_ms = BS_RPC_TIMEOUT_MS;
-    size_t base_size;
-    bs_status st = BS_INVALID;
+    bs_status st;
 
     if (out == NULL)
         return BS_INVALID;
     *out = NULL;
-    if (url == NULL)
-        return BS_INVALID;
     if (opts != NULL) {
         if (opts->connect_timeout_ms < 0 || opts->timeout_ms < 0)
             return BS_INVALID;
@@ -344,89 +274,42 @@ bs_rpc_open(const char *url, const bs_rpc_options *opts, bs_rpc **out)
         if (opts->timeout_ms > 0)
             timeout_ms = opts->timeout_ms;
     }
-    if (pthread_once(&rpc_curl_once, rpc_curl_init) != 0 || rpc_curl_init_rc != CURLE_OK)
-        return BS_UNAVAILABLE;
-    u = curl_url();
-    if (u == NULL) {
-        st = BS_NOMEM;
-        goto done_parts;
-    }
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
-        goto done_parts;
-    if ((st = rpc_url_part(u, CURLUPART_SCHEME, 0, &scheme)) != BS_OK ||
-        (st = rpc_url_part(u, CURLUPART_HOST, 0, &host)) != BS_OK ||
-        (st = rpc_url_part(u, CURLUPART_PORT, CURLU_DEFAULT_PORT, &port)) != BS_OK ||
-        (st = rpc_url_part(u, CURLUPART_USER, CURLU_URLDECODE, &user)) != BS_OK ||
-        (st = rpc_url_part(u, CURLUPART_PASSWORD, CURLU_URLDECODE, &password)) != BS_OK ||
-        (st = rpc_url_part(u, CURLUPART_OPTIONS, 0, &options)) != BS_OK ||
-        (st = rpc_url_part(u, CURLUPART_PATH, 0, &path)) != BS_OK ||
-        (st = rpc_url_part(u, CURLUPART_QUERY, 0, &query)) != BS_OK ||
-        (st = rpc_url_part(u, CURLUPART_FRAGMENT, 0, &fragment)) != BS_OK)
-        goto done_parts;
-    st = BS_INVALID;
-    if (scheme == NULL || host == NULL || port == NULL || path == NULL || query != NULL ||
-        fragment != NULL || options != NULL)
-        goto done_parts;
-    if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
-        goto done_parts;
-    st = rpc_parse_path(path, &wallet);
+    st = bs_node_url_parse(url, &u);
     if (st != BS_OK)
-        goto done_parts;
-    base_size = strlen(scheme) + strlen(host) + strlen(port) + 5;
-    base = malloc(base_size);
-    if (base == NULL) {
-        st = BS_NOMEM;
-        goto done_parts;
+        goto done;
+    if (bs_libcurl_load(&lib) != BS_OK) {
+        st = BS_UNAVAILABLE;
+        goto done;
     }
-    snprintf(base, base_size, "%s://%s:%s", scheme, host, port);
-    eff_user = opts != NULL && opts->user != NULL ? opts->user : user;
-    eff_password = opts != NULL && opts->password != NULL ? opts->password : password;
-    if (eff_user == NULL && eff_password != NULL)
-        eff_user = ""; /* a password alone is sent with an empty user */
-    st = rpc_create(base, wallet ? path : "/", wallet, eff_user, eff_password, connect_timeout_ms,
-                    timeout_ms, out);
+    user = opts != NULL && opts->user != NULL ? opts->user : u.user;
+    password = opts != NULL && opts->password != NULL ? opts->password : u.password;
+    if (user == NULL && password != NULL)
+        user = ""; /* a password alone is sent with an empty user */
+    st = rpc_create(lib, u.base, u.path, u.wallet, user, password, connect_timeout_ms, timeout_ms,
+                    out);
 
-done_parts:
-    free(base);
-    free(wallet);
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_free(user);
-    curl_free(password);
-    curl_free(options);
-    curl_free(path);
-    curl_free(query);
-    curl_free(fragment);
-    curl_url_cleanup(u);
+done:
+    bs_node_url_release(&u);
     return st;
 }
 
 bs_status
 bs_rpc_open_wallet(const bs_rpc *base, const char *wallet, bs_rpc **out)
 {
-    char *escaped = NULL, *path = NULL;
-    bs_status st = BS_INVALID;
+    char *path;
+    bs_status st;
 
     if (out == NULL)
         return BS_INVALID;
     *out = NULL;
     if (base == NULL || !bs_rpc_wallet_name_valid(wallet))
         return BS_INVALID;
-    escaped = curl_easy_escape(base->curl, wallet, 0);
-    if (escaped == NULL)
+    path = rpc_concat("/wallet/", wallet); /* unreserved characters only: no escaping */
+    if (path == NULL)
         return BS_NOMEM;
-    path = rpc_concat("/wallet/", escaped);
-    if (path == NULL) {
-        st = BS_NOMEM;
-        goto done_escaped;
-    }
-    st = rpc_create(base->base, path, wallet, base->user, base->password, base->connect_timeout_ms,
-                    base->timeout_ms, out);
+    st = rpc_create(base->lib, base->base, path, wallet, base->user, base->password,
+                    base->connect_timeout_ms, base->timeout_ms, out);
     free(path);
-
-done_escaped:
-    curl_free(escaped);
     return st;
 }
 
@@ -435,8 +318,8 @@ bs_rpc_close(bs_rpc *rpc)
 {
     if (rpc == NULL)
         return;
-    curl_easy_cleanup(rpc->curl);
-    curl_slist_free_all(rpc->headers);
+    rpc->lib->easy_cleanup(rpc->curl);
+    rpc->lib->slist_free_all(rpc->headers);
     free(rpc->base);
     free(rpc->path);
     free(rpc->url);
@@ -715,31 +598,31 @@ rpc_call_text(bs_rpc *rpc, const char *method, const char *params_text, bool fre
     rpc->body_len = 0;
     rpc->body_nomem = false;
     rpc->curl_error[0] = '\0';
-    if (curl_easy_setopt(rpc->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n) != CURLE_OK ||
-        curl_easy_setopt(rpc->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK) {
+    if (rpc->lib->easy_setopt(rpc->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n) != CURLE_OK ||
+        rpc->lib->easy_setopt(rpc->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK) {
         st = BS_NOMEM;
         goto done_body;
     }
-    if (fresh && curl_easy_setopt(rpc->curl, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK) {
+    if (fresh && rpc->lib->easy_setopt(rpc->curl, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK) {
         st = BS_NOMEM;
         goto done_body;
     }
-    rc = curl_easy_perform(rpc->curl);
-    curl_easy_setopt(rpc->curl, CURLOPT_FRESH_CONNECT, 0L);
-    if (curl_easy_getinfo(rpc->curl, CURLINFO_RESPONSE_CODE, &http) != CURLE_OK)
+    rc = rpc->lib->easy_perform(rpc->curl);
+    rpc->lib->easy_setopt(rpc->curl, CURLOPT_FRESH_CONNECT, 0L);
+    if (rpc->lib->easy_getinfo(rpc->curl, CURLINFO_RESPONSE_CODE, &http) != CURLE_OK)
         http = 0;
     if (err != NULL)
         err->http_status = (int)http;
     if (rc != CURLE_OK) {
         st = rpc_curl_status(rc, rpc->body_nomem);
-        rpc_error_message(err, rpc->curl_error[0] ? rpc->curl_error : curl_easy_strerror(rc));
+        rpc_error_message(err, rpc->curl_error[0] ? rpc->curl_error : rpc->lib->easy_strerror(rc));
         goto done_body;
     }
     st = rpc_interpret(rpc, http, id, result, err);
 
 done_body:
     /* curl keeps only the pointer; the next call sets a new one. */
-    curl_easy_setopt(rpc->curl, CURLOPT_POSTFIELDS, NULL);
+    rpc->lib->easy_setopt(rpc->curl, CURLOPT_POSTFIELDS, NULL);
     free(body);
 done_method:
     free(method_text);

@@ -113,14 +113,15 @@ bool bs_rpc_wallet_name_valid(const char *name);
 /* Make a client for url (see the top of this file). opts may be NULL.
  * BS_INVALID for a URL that is not http(s)://[user[:pass]@]host[:port][path]
  * with path "", "/" or "/wallet/NAME" (NAME URL-encoded; decoded, it follows
- * bs_rpc_wallet_name_valid), or for a negative timeout; BS_NOMEM;
- * BS_UNAVAILABLE if libcurl cannot initialise. Nothing is sent. On BS_OK
- * *out is a handle to free with bs_rpc_close(). */
+ * bs_rpc_wallet_name_valid; the whole rule: chain/node_url.h), or for a
+ * negative timeout; BS_NOMEM; BS_UNAVAILABLE if libcurl cannot be loaded or
+ * initialised (it is opened here, at the first call). Nothing is sent. On
+ * BS_OK *out is a handle to free with bs_rpc_close(). */
 bs_status bs_rpc_open(const char *url, const bs_rpc_options *opts, bs_rpc **out);
 
 /* Make a client for the same node, credentials and timeouts as base, but
- * for the wallet `wallet` (bs_rpc_wallet_name_valid, else BS_INVALID;
- * URL-encoded here). Same errors and ownership. */
+ * for the wallet `wallet` (bs_rpc_wallet_name_valid, else BS_INVALID; its
+ * characters need no escaping in a URL). Same errors and ownership. */
 bs_status bs_rpc_open_wallet(const bs_rpc *base, const char *wallet, bs_rpc **out);
 
 /* Free the handle and close its connection. NULL is a no-op. */

@@ -81,6 +81,7 @@ typedef struct bs_cli_setting {
 } bs_cli_setting;
 
 typedef struct bs_cli {
+    char **argv;                          /* the command line as given, NULL-terminated */
     bs_cli_setting settings[BS_CLI_KEYS]; /* what was given, and where */
     const char *config_path;              /* the config file; NULL: none */
     char *config_text;                    /* its contents, which settings point into */
@@ -155,6 +156,14 @@ extern const bs_cli_command bs_cli_ad_commands[];
 extern const bs_cli_command bs_cli_trade_commands[];
 extern const bs_cli_command bs_cli_funds_commands[];
 extern const bs_cli_command bs_cli_serve_commands[];
+
+/* What `serve` runs (cli_serve.c has its table entry). Two programs are
+ * built from the same commands and differ only here: `bitslot-serve`
+ * (cli_serve_run.c) runs the web server in the process, and links h2o;
+ * `bitslot` (cli_serve_exec.c) links no server, and replaces itself with
+ * the `bitslot-serve` beside it, given the same command line, so that no
+ * other command loads h2o and what it pulls in (issue 9). */
+int bs_cli_serve_run(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv);
 
 /* Open the store on first use and make the context. On failure prints the
  * error and returns the exit code to return; BS_EXIT_OK otherwise. */

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/node_url.h"
 #include "chain/rpc.h"
 #include "cli/cli.h"
 #include "util/grow.h"
@@ -68,17 +69,18 @@ check_fee_bp(bs_cli *cli, const char *text, char *why, size_t size)
                                 why, size);
 }
 
-/* The URL as bs_rpc_open reads it (nothing is sent), with a wallet: the
- * rule bs_cli_ctx_with_node meets later. When libcurl cannot even start,
+/* The URL as bs_rpc_open reads it (chain/node_url.h: nothing is sent, no
+ * library loaded, so a command that never talks to the node stays light),
+ * with a wallet: the rule bs_cli_ctx_with_node meets later. Out of memory,
  * the URL is let through: opening the node says why. */
 static bool
 check_node(bs_cli *cli, const char *text, char *why, size_t size)
 {
-    bs_rpc *rpc;
-    bs_status st = bs_rpc_open(text, NULL, &rpc);
-    bool ok = st == BS_OK ? bs_rpc_wallet(rpc) != NULL : st != BS_INVALID;
+    bs_node_url url;
+    bs_status st = bs_node_url_parse(text, &url);
+    bool ok = st == BS_OK ? url.wallet != NULL : st != BS_INVALID;
 
-    bs_rpc_close(rpc);
+    bs_node_url_release(&url);
     if (!ok) {
         bs_cli_bad_node_url(text, why, size);
         return false;

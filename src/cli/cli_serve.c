@@ -3,50 +3,12 @@
  *   serve [--listen HOST:PORT] [--public-url URL] [--sweep-interval SECONDS]
  * Its options are settings of the BS_CLI_SERVE scope (cli_config.c): each
  * may also come from the environment (BITSLOT_LISTEN, BITSLOT_PUBLIC_URL,
- * BITSLOT_SWEEP_INTERVAL) or the config file; a flag wins.
+ * BITSLOT_SWEEP_INTERVAL) or the config file; a flag wins. The table entry
+ * is here; what runs is bs_cli_serve_run (cli.h): in `bitslot-serve` the
+ * server itself (cli_serve_run.c), in `bitslot` an exec of `bitslot-serve`
+ * (cli_serve_exec.c).
  */
-#include <stdio.h>
-
 #include "cli/cli.h"
-#include "web/server.h"
-
-static int
-run_serve(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
-{
-    bs_cli_option opts[BS_CLI_KEYS];
-    bs_cli_key keys[BS_CLI_KEYS];
-    bs_web_config config = {0};
-    size_t n = 0, npos;
-    bs_ctx *ctx;
-    int rc;
-
-    for (bs_cli_key key = 0; key < BS_CLI_KEYS; key++) {
-        if (bs_cli_key_scope(key) == BS_CLI_SERVE) {
-            keys[n] = key;
-            opts[n++] = (bs_cli_option){bs_cli_key_name(key), true, NULL};
-        }
-    }
-    rc = bs_cli_parse(cmd, argc, argv, opts, n, NULL, 0, &npos);
-    if (rc != BS_EXIT_OK)
-        return rc;
-    for (size_t i = 0; i < n; i++)
-        if (opts[i].value != NULL)
-            bs_cli_flag(cli, keys[i], opts[i].value);
-    rc = bs_cli_settings_apply(cli, BS_CLI_SERVE);
-    if (rc != BS_EXIT_OK)
-        return rc;
-    config.listen = cli->listen;
-    config.public_url = cli->public_url;
-    config.sweep_interval = cli->sweep_interval;
-    config.node_url = cli->node_url;
-    /* The store must be one `init` made, its deposit keys of --network, and
-     * the node (when given) must answer with its wallet, before anything is
-     * served. */
-    rc = bs_cli_keys_ctx(cli, cli->node_url != NULL, &ctx);
-    if (rc != BS_EXIT_OK)
-        return rc;
-    return bs_web_serve(ctx, &config);
-}
 
 const bs_cli_command bs_cli_serve_commands[] = {
     {"serve", "[--listen HOST:PORT] [--public-url URL] [--sweep-interval SECONDS]",
@@ -61,6 +23,6 @@ const bs_cli_command bs_cli_serve_commands[] = {
      "request on stderr. SIGTERM or SIGINT: stops accepting, finishes the requests in\n"
      "flight (at most 10 s) and exits 0. Any number of serve processes may share a store.\n"
      "Each option may also be a key of the config file (bitslot --config FILE serve).",
-     run_serve},
+     bs_cli_serve_run},
     {NULL, NULL, NULL, NULL, NULL},
 };

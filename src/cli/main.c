@@ -1,8 +1,14 @@
 /*
  * main.c — the `bitslot` command: parses the global options, answers
- * --help, and hands the rest to the subcommand from the command tables.
- * No business logic lives here or in the cli_*.c files: they parse
- * arguments, call the library and print its results.
+ * --help and --version, and hands the rest to the subcommand from the
+ * command tables. No business logic lives here or in the cli_*.c files:
+ * they parse arguments, call the library and print its results.
+ *
+ * Invariants:
+ *   - --version and --help read no setting and open nothing: they are the
+ *     baseline of the start-up figure (bench/bench_startup).
+ *   - A command that failed because a library it needed could not be loaded
+ *     (util/dynlib.h) ends with one more line saying which and why.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -11,9 +17,11 @@
 
 #include "cli/cli.h"
 #include "core/ctx.h"
+#include "util/dynlib.h"
+#include "version.h"
 
 /* getopt's value for each long option: the settings' after the others. */
-enum { OPT_CONFIG = 256, OPT_SETTING };
+enum { OPT_CONFIG = 256, OPT_VERSION, OPT_SETTING };
 
 static const bs_cli_command *const command_tables[] = {
     bs_cli_store_commands, bs_cli_account_commands, bs_cli_campaign_commands, bs_cli_ad_commands,
@@ -64,6 +72,7 @@ print_help(void)
            "                  the environment, which beats the file, which beats the\n"
            "                  default. A wrong line stops every command\n"
            "  --help          this text; `bitslot COMMAND --help` for a command\n"
+           "  --version       print \"bitslot VERSION\" and exit\n"
            "\n"
            "Commands:\n",
            BS_CLI_STORE_DEFAULT, BS_FEE_BP_DEFAULT);
@@ -157,8 +166,8 @@ option_name(const struct option *options, int val)
 }
 
 /* The long options of `bitslot`: a setting of BS_CLI_GLOBAL scope each
- * (cli_config.c), --config and --help; `options` has room for all of them
- * and the zero entry that ends them. */
+ * (cli_config.c), --config, --help and --version; `options` has room for
+ * all of them and the zero entry that ends them. */
 static void
 long_options(struct option *options)
 {
@@ -168,15 +177,16 @@ long_options(struct option *options)
                                          OPT_SETTING + (int)key};
     *options++ = (struct option){"config", required_argument, NULL, OPT_CONFIG};
     *options++ = (struct option){"help", no_argument, NULL, 'h'};
+    *options++ = (struct option){"version", no_argument, NULL, OPT_VERSION};
     *options = (struct option){NULL, 0, NULL, 0};
 }
 
 int
 main(int argc, char **argv)
 {
-    struct option options[BS_CLI_KEYS + 3];
+    struct option options[BS_CLI_KEYS + 4];
     const char *config = getenv("BITSLOT_CONFIG");
-    bs_cli cli = {.now = getenv("BITSLOT_NOW")};
+    bs_cli cli = {.argv = argv, .now = getenv("BITSLOT_NOW")};
     const bs_cli_command *cmd;
     int opt, rc, words;
 
@@ -198,6 +208,9 @@ main(int argc, char **argv)
             break;
         case 'h':
             print_help();
+            return BS_EXIT_OK;
+        case OPT_VERSION:
+            printf("bitslot %s\n", BS_VERSION);
             return BS_EXIT_OK;
         case ':':
             bs_cli_error("option \"--%s\" needs a value", option_name(options, optopt));
@@ -244,6 +257,8 @@ main(int argc, char **argv)
                             &cli.now_value);
     if (rc == BS_EXIT_OK)
         rc = cmd->run(&cli, cmd, argc, argv);
+    if (rc != BS_EXIT_OK && bs_dynlib_failure() != NULL)
+        bs_cli_error("%s", bs_dynlib_failure());
     bs_cli_release(&cli);
     if (fflush(stdout) != 0 && rc == BS_EXIT_OK) {
         bs_cli_error("cannot write the output");

@@ -423,11 +423,12 @@ bs_say_ad(bs_ad_problem problem, bs_image_reason reason, const char *name, const
                 file, (long long)ad->image_len, BS_IMAGE_MAX_BYTES);
         else if (reason == BS_IMAGE_FILE_TOO_LARGE || reason == BS_IMAGE_ENCODED_TOO_LARGE)
             say(out, 413, "image_too_large", "image \"%s\": %s", file, bs_image_explain(reason));
-        else if (reason == BS_IMAGE_NO_MEMORY)
+        else if (reason == BS_IMAGE_NO_MEMORY || reason == BS_IMAGE_NO_LIBRARY)
             say(out, 503, "unavailable", "image \"%s\": %s", file, bs_image_explain(reason));
         else
             say(out, 415, "not_an_image", "image \"%s\": %s", file, bs_image_explain(reason));
-        out->exit = 1;
+        /* Not the image's fault when its decoder cannot be loaded. */
+        out->exit = reason == BS_IMAGE_NO_LIBRARY ? 3 : 1;
         break;
     }
     if (problem == BS_AD_BAD_SIZE)

@@ -21,16 +21,18 @@
  *     so the first image's data blocks must end with their terminator.
  *     decode_png reads a PNG up to its IEND; libwebp and the BMP reader fail
  *     on truncation by themselves.
- *   - Nothing is printed: libgd's error method is silenced (see
- *     install_quiet_errors) and libpng gets silent handlers (decode_png).
- *   - The only process-global state touched is libgd's error method;
- *     everything else is on the caller's stack or in the libgd and libpng
- *     objects of one call, so calls on many threads are safe.
+ *   - Nothing is printed: libgd's error method is silenced (media/codecs.c)
+ *     and libpng gets silent handlers (decode_png).
+ *   - libgd and libpng are opened at the first image that gets past
+ *     inspect() (media/codecs.h), never before: a refusal by the header
+ *     alone, and every command that decodes no image, never loads them.
+ *   - Besides the libraries' tables (written once), everything is on the
+ *     caller's stack or in the libgd and libpng objects of one call, so calls
+ *     on many threads are safe.
  *   - libgd reads a 32-bit BMP's fourth byte as padding: such a BMP comes out
  *     opaque.
  */
 #include <assert.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -38,9 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gd.h>
-#include <png.h>
-
+#include "media/codecs.h"
 #include "media/image.h"
 
 /* What the header says, before any pixel is decoded. */
@@ -73,31 +73,6 @@ static const char *const format_mime[] = {
     [BS_IMAGE_FORMAT_PNG] = "image/png",   [BS_IMAGE_FORMAT_GIF] = "image/gif",
     [BS_IMAGE_FORMAT_WEBP] = "image/webp", [BS_IMAGE_FORMAT_BMP] = "image/bmp",
 };
-
-/* --- libgd's messages ---------------------------------------------------- */
-
-/* libgd reports problems through one process-global error method
- * (gdSetErrorMethod) whose default prints to stderr. Bad uploads are normal
- * input here and their reason goes back to the caller, so the method is set
- * to one that drops every message. It is set once per process, through
- * pthread_once, so that concurrent first calls are safe and no thread sees a
- * half-made change. bitslot uses libgd nowhere else; a future user that
- * wants the messages must share this decision. */
-static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
-
-static void
-quiet_gd_error(int priority, const char *format, va_list args)
-{
-    (void)priority;
-    (void)format;
-    (void)args;
-}
-
-static void
-install_quiet_errors(void)
-{
-    gdSetErrorMethod(quiet_gd_error);
-}
 
 /* --- byte readers --------------------------------------------------------- */
 
@@ -484,10 +459,13 @@ struct png_source {
 static void
 png_read_source(png_structp png, png_bytep out, size_t n)
 {
-    struct png_source *src = png_get_io_ptr(png);
+    const bs_codecs *c;
+    struct png_source *src;
 
+    (void)bs_codecs_load(&c); /* loaded before any png struct was made */
+    src = c->png.get_io_ptr(png);
     if (n > src->len - src->pos)
-        png_error(png, "truncated");
+        c->png.error(png, "truncated");
     memcpy(out, src->data + src->pos, n);
     src->pos += n;
 }
@@ -495,8 +473,11 @@ png_read_source(png_structp png, png_bytep out, size_t n)
 static void
 png_quiet_error(png_structp png, png_const_charp message)
 {
+    const bs_codecs *c;
+
     (void)message;
-    png_longjmp(png, 1);
+    (void)bs_codecs_load(&c); /* loaded before any png struct was made */
+    c->png.longjmp(png, 1);
 }
 
 static void
@@ -511,7 +492,7 @@ png_quiet_warning(png_structp png, png_const_charp message)
  * RGB or RGBA PNG). Ancillary chunks other than tRNS are not even parsed. The
  * whole file up to IEND must be readable: a cut anywhere is CORRUPT. */
 static bs_image_reason
-decode_png(const uint8_t *data, size_t len, gdImagePtr *out)
+decode_png(const bs_codecs *c, const uint8_t *data, size_t len, gdImagePtr *out)
 {
     struct png_source src = {data, len, 0};
     png_structp png;
@@ -523,45 +504,46 @@ decode_png(const uint8_t *data, size_t len, gdImagePtr *out)
     uint32_t width, height;
 
     *out = NULL;
-    png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, png_quiet_error, png_quiet_warning);
+    png =
+        c->png.create_read_struct(PNG_LIBPNG_VER_STRING, NULL, png_quiet_error, png_quiet_warning);
     if (png == NULL)
         return BS_IMAGE_NO_MEMORY;
-    info = png_create_info_struct(png);
+    info = c->png.create_info_struct(png);
     if (info == NULL) {
         why = BS_IMAGE_NO_MEMORY;
         goto destroy_png;
     }
-    if (setjmp(png_jmpbuf(png)) != 0)
+    if (setjmp(*c->png.set_longjmp_fn(png, longjmp, sizeof(jmp_buf))) != 0) /* png_jmpbuf */
         goto free_pixels; /* `why` says CORRUPT or NO_MEMORY */
 
-    png_set_read_fn(png, &src, png_read_source);
-    png_set_user_limits(png, BS_IMAGE_MAX_SIDE, BS_IMAGE_MAX_SIDE);
+    c->png.set_read_fn(png, &src, png_read_source);
+    c->png.set_user_limits(png, BS_IMAGE_MAX_SIDE, BS_IMAGE_MAX_SIDE);
 #ifdef PNG_HANDLE_AS_UNKNOWN_SUPPORTED
-    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+    c->png.set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
 #endif
-    png_read_info(png, info);
-    png_set_expand(png); /* palette -> RGB, gray < 8 bits -> 8, tRNS -> alpha */
-    png_set_strip_16(png);
-    png_set_gray_to_rgb(png);
-    png_set_add_alpha(png, 0xFF, PNG_FILLER_AFTER);
-    (void)png_set_interlace_handling(png);
-    png_read_update_info(png, info);
-    width = png_get_image_width(png, info);
-    height = png_get_image_height(png, info);
-    if (png_get_rowbytes(png, info) != (size_t)width * 4)
+    c->png.read_info(png, info);
+    c->png.set_expand(png); /* palette -> RGB, gray < 8 bits -> 8, tRNS -> alpha */
+    c->png.set_strip_16(png);
+    c->png.set_gray_to_rgb(png);
+    c->png.set_add_alpha(png, 0xFF, PNG_FILLER_AFTER);
+    (void)c->png.set_interlace_handling(png);
+    c->png.read_update_info(png, info);
+    width = c->png.get_image_width(png, info);
+    height = c->png.get_image_height(png, info);
+    if (c->png.get_rowbytes(png, info) != (size_t)width * 4)
         goto free_pixels;
 
     why = BS_IMAGE_NO_MEMORY;
     pixels = malloc((size_t)height * width * 4);
     rows = malloc((size_t)height * sizeof(*rows));
-    im = gdImageCreateTrueColor((int)width, (int)height);
+    im = c->gd.ImageCreateTrueColor((int)width, (int)height);
     if (pixels == NULL || rows == NULL || im == NULL)
         goto free_pixels;
     for (uint32_t y = 0; y < height; y++)
         rows[y] = pixels + (size_t)y * width * 4;
     why = BS_IMAGE_CORRUPT;
-    png_read_image(png, rows);
-    png_read_end(png, NULL);
+    c->png.read_image(png, rows);
+    c->png.read_end(png, NULL);
 
     for (uint32_t y = 0; y < height; y++) {
         const unsigned char *p = rows[y];
@@ -574,17 +556,17 @@ decode_png(const uint8_t *data, size_t len, gdImagePtr *out)
 
 free_pixels:
     if (im != NULL)
-        gdImageDestroy(im);
+        c->gd.ImageDestroy(im);
     free(rows);
     free(pixels);
 destroy_png:
-    png_destroy_read_struct(&png, &info, NULL);
+    c->png.destroy_read_struct(&png, &info, NULL);
     return why;
 }
 
 /* Decode with libgd (PNG: see decode_png). */
 static bs_image_reason
-decode(bs_image_format format, const void *data, size_t len, gdImagePtr *im)
+decode(const bs_codecs *c, bs_image_format format, const void *data, size_t len, gdImagePtr *im)
 {
     /* libgd only reads the buffer, but its API is not const-correct. The size
      * fits an int: len <= BS_IMAGE_MAX_BYTES. */
@@ -594,18 +576,18 @@ decode(bs_image_format format, const void *data, size_t len, gdImagePtr *im)
     *im = NULL;
     switch (format) {
     case BS_IMAGE_FORMAT_PNG:
-        return decode_png(data, len, im);
+        return decode_png(c, data, len, im);
     case BS_IMAGE_FORMAT_JPEG:
-        *im = gdImageCreateFromJpegPtr(size, bytes);
+        *im = c->gd.ImageCreateFromJpegPtr(size, bytes);
         break;
     case BS_IMAGE_FORMAT_GIF:
-        *im = gdImageCreateFromGifPtr(size, bytes);
+        *im = c->gd.ImageCreateFromGifPtr(size, bytes);
         break;
     case BS_IMAGE_FORMAT_WEBP:
-        *im = gdImageCreateFromWebpPtr(size, bytes);
+        *im = c->gd.ImageCreateFromWebpPtr(size, bytes);
         break;
     case BS_IMAGE_FORMAT_BMP:
-        *im = gdImageCreateFromBmpPtr(size, bytes);
+        *im = c->gd.ImageCreateFromBmpPtr(size, bytes);
         break;
     case BS_IMAGE_FORMAT_NONE:
         break;
@@ -619,18 +601,18 @@ decode(bs_image_format format, const void *data, size_t len, gdImagePtr *im)
  * transparent canvas the size of the logical screen: that is what a browser
  * shows, and the size the campaign's is compared with. */
 static bs_image_reason
-place_on_canvas(gdImagePtr *im, const struct probe *pr)
+place_on_canvas(const bs_codecs *c, gdImagePtr *im, const struct probe *pr)
 {
-    gdImagePtr canvas = gdImageCreateTrueColor((int)pr->width, (int)pr->height);
+    gdImagePtr canvas = c->gd.ImageCreateTrueColor((int)pr->width, (int)pr->height);
 
     if (canvas == NULL)
         return BS_IMAGE_NO_MEMORY;
-    gdImageAlphaBlending(canvas, 0);
-    gdImageFilledRectangle(canvas, 0, 0, (int)pr->width - 1, (int)pr->height - 1,
-                           gdTrueColorAlpha(0, 0, 0, gdAlphaTransparent));
-    gdImageCopy(canvas, *im, (int)pr->frame_left, (int)pr->frame_top, 0, 0, (int)pr->frame_width,
-                (int)pr->frame_height);
-    gdImageDestroy(*im);
+    c->gd.ImageAlphaBlending(canvas, 0);
+    c->gd.ImageFilledRectangle(canvas, 0, 0, (int)pr->width - 1, (int)pr->height - 1,
+                               gdTrueColorAlpha(0, 0, 0, gdAlphaTransparent));
+    c->gd.ImageCopy(canvas, *im, (int)pr->frame_left, (int)pr->frame_top, 0, 0,
+                    (int)pr->frame_width, (int)pr->frame_height);
+    c->gd.ImageDestroy(*im);
     *im = canvas;
     return BS_IMAGE_OK;
 }
@@ -655,23 +637,23 @@ output_format(bs_image_format input)
 /* Encode with libgd: a buffer to gdFree, or NULL (libgd's encoders fail only
  * for lack of memory once given a decoded image). */
 static void *
-encode(gdImagePtr im, bs_image_format format, bool lossless, int *size)
+encode(const bs_codecs *c, gdImagePtr im, bs_image_format format, bool lossless, int *size)
 {
-    gdImageInterlace(im, 0); /* baseline JPEG, non-interlaced PNG */
+    c->gd.ImageInterlace(im, 0); /* baseline JPEG, non-interlaced PNG */
     switch (format) {
     case BS_IMAGE_FORMAT_JPEG:
-        return gdImageJpegPtr(im, size, BS_IMAGE_JPEG_QUALITY);
+        return c->gd.ImageJpegPtr(im, size, BS_IMAGE_JPEG_QUALITY);
     case BS_IMAGE_FORMAT_WEBP:
-        return gdImageWebpPtrEx(im, size, lossless ? gdWebpLossless : BS_IMAGE_WEBP_QUALITY);
+        return c->gd.ImageWebpPtrEx(im, size, lossless ? gdWebpLossless : BS_IMAGE_WEBP_QUALITY);
     case BS_IMAGE_FORMAT_PNG:
         /* Palette images are written as truecolor: libgd 2.3.3 can decode a
          * damaged GIF or BMP into a palette whose index 0 is marked unused,
          * and its PNG writer then fails (leaking its row copy) on the index
          * 255 it writes for it (found by fuzz/fuzz_image.c). */
-        if (!gdImageTrueColor(im) && !gdImagePaletteToTrueColor(im))
+        if (!gdImageTrueColor(im) && !c->gd.ImagePaletteToTrueColor(im))
             return NULL;
-        gdImageSaveAlpha(im, has_transparency(im));
-        return gdImagePngPtr(im, size);
+        c->gd.ImageSaveAlpha(im, has_transparency(im));
+        return c->gd.ImagePngPtr(im, size);
     case BS_IMAGE_FORMAT_GIF:
     case BS_IMAGE_FORMAT_BMP:
     case BS_IMAGE_FORMAT_NONE:
@@ -686,6 +668,7 @@ bs_status
 bs_image_normalize(const void *data, size_t len, bs_image *out, bs_image_reason *reason)
 {
     struct probe pr = {0};
+    const bs_codecs *c;
     gdImagePtr im = NULL;
     bs_image_format format;
     void *bytes = NULL;
@@ -702,8 +685,11 @@ bs_image_normalize(const void *data, size_t len, bs_image *out, bs_image_reason 
     if (why != BS_IMAGE_OK)
         goto refused;
 
-    (void)pthread_once(&quiet_once, install_quiet_errors);
-    why = decode(pr.format, data, len, &im);
+    if (bs_codecs_load(&c) != BS_OK) {
+        why = BS_IMAGE_NO_LIBRARY;
+        goto refused;
+    }
+    why = decode(c, pr.format, data, len, &im);
     if (why != BS_IMAGE_OK)
         goto destroy_image;
     if ((uint32_t)gdImageSX(im) != pr.frame_width || (uint32_t)gdImageSY(im) != pr.frame_height) {
@@ -711,14 +697,14 @@ bs_image_normalize(const void *data, size_t len, bs_image *out, bs_image_reason 
         goto destroy_image;
     }
     if (pr.frame_width != pr.width || pr.frame_height != pr.height) {
-        why = place_on_canvas(&im, &pr);
+        why = place_on_canvas(c, &im, &pr);
         if (why != BS_IMAGE_OK)
             goto destroy_image;
     }
     format = output_format(pr.format);
-    bytes = encode(im, format, pr.lossless, &size);
+    bytes = encode(c, im, format, pr.lossless, &size);
     if (bytes == NULL || size <= 0) {
-        gdFree(bytes);
+        c->gd.Free(bytes);
         why = BS_IMAGE_NO_MEMORY;
         goto destroy_image;
     }
@@ -730,7 +716,7 @@ bs_image_normalize(const void *data, size_t len, bs_image *out, bs_image_reason 
     out->output_format = format;
     out->mime = format_mime[format];
     if (out->len > BS_IMAGE_MAX_BYTES) { /* what is stored obeys the upload limit too */
-        gdFree(bytes);
+        c->gd.Free(bytes);
         why = BS_IMAGE_ENCODED_TOO_LARGE;
         goto destroy_image;
     }
@@ -738,7 +724,7 @@ bs_image_normalize(const void *data, size_t len, bs_image *out, bs_image_reason 
 
 destroy_image:
     if (im != NULL)
-        gdImageDestroy(im);
+        c->gd.ImageDestroy(im);
 refused:
     if (reason != NULL)
         *reason = why;
@@ -748,9 +734,13 @@ refused:
 void
 bs_image_release(bs_image *img)
 {
+    const bs_codecs *c;
+
     if (img == NULL)
         return;
-    gdFree(img->data);
+    /* Only an image libgd made has data: the libraries are loaded then. */
+    if (img->data != NULL && bs_codecs_load(&c) == BS_OK)
+        c->gd.Free(img->data);
     memset(img, 0, sizeof(*img));
 }
 

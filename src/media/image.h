@@ -72,7 +72,8 @@ typedef enum bs_image_format {
     X(NO_PIXELS, INVALID, "the image has a width or height of zero")                               \
     X(ANIMATED_WEBP, UNSUPPORTED, "animated WebP images are not supported")                        \
     X(CORRUPT, INVALID, "the image is truncated or damaged")                                       \
-    X(NO_MEMORY, NOMEM, "out of memory")
+    X(NO_MEMORY, NOMEM, "out of memory")                                                           \
+    X(NO_LIBRARY, UNAVAILABLE, "the image libraries (libgd, libpng) cannot be loaded")
 
 typedef enum bs_image_reason {
 #define BS__IMAGE_REASON_ENUM(name, status, msg) BS_IMAGE_##name,
@@ -103,6 +104,9 @@ typedef struct bs_image {
  *   BS_TOOLARGE    FILE_TOO_LARGE, TOO_MANY_PIXELS, ENCODED_TOO_LARGE
  *   BS_UNSUPPORTED ANIMATED_WEBP
  *   BS_NOMEM       NO_MEMORY
+ *   BS_UNAVAILABLE NO_LIBRARY: libgd or libpng cannot be loaded (they are
+ *                  opened at the first image that passes the header checks;
+ *                  bs_dynlib_failure() says why)
  * On any status but BS_OK, out->data is NULL and nothing is left allocated
  * (so bs_image_release on *out is a no-op); *out is all zero, except after
  * ENCODED_TOO_LARGE, where len, width, height and the formats describe the

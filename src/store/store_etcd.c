@@ -33,8 +33,9 @@
  *     to the read, is BS_UNCERTAIN.
  *   - Easy handles (kept-alive connections) sit in a small pool whose mutex
  *     guards only the pool, never data.
+ *   - libcurl is opened at the first etcd URL checked or opened
+ *     (util/libcurl.h): a process on LMDB never loads it.
  */
-#include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -42,6 +43,7 @@
 #include <string.h>
 
 #include "store/store_backend.h"
+#include "util/libcurl.h"
 
 #define ENDPOINTS_MAX 16
 #define POOL_MAX      32
@@ -56,6 +58,7 @@ typedef struct handle {
 } handle;
 
 typedef struct etcd_store {
+    const bs_libcurl *lib; /* libcurl's functions */
     char *endpoints[ENDPOINTS_MAX];
     size_t endpoint_count;
     pthread_mutex_t pool_lock; /* guards `pool` only */
@@ -69,15 +72,6 @@ typedef struct response {
     size_t len;
     bool too_large;
 } response;
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_code;
-
-static void
-init_curl(void)
-{
-    curl_init_code = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static size_t
 collect(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -112,7 +106,7 @@ take_handle(etcd_store *s, handle *h)
     }
     pthread_mutex_unlock(&s->pool_lock);
     if (!pooled)
-        *h = (handle){curl_easy_init(), false};
+        *h = (handle){s->lib->easy_init(), false};
     return h->curl != NULL;
 }
 
@@ -126,7 +120,7 @@ give_handle(etcd_store *s, handle h)
     }
     pthread_mutex_unlock(&s->pool_lock);
     if (h.curl != NULL)
-        curl_easy_cleanup(h.curl);
+        s->lib->easy_cleanup(h.curl);
 }
 
 /* Could this transfer have sent the request before the attempt that
@@ -134,11 +128,11 @@ give_handle(etcd_store *s, handle h)
  * before any answer; a warm handle that needed a new connection may have
  * done so. */
 static bool
-maybe_resent(CURL *c, bool warm)
+maybe_resent(const bs_libcurl *lib, CURL *c, bool warm)
 {
     long connects = 0;
 
-    return warm && curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK &&
+    return warm && lib->easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK &&
            connects > 0;
 }
 
@@ -172,20 +166,20 @@ post(etcd_store *s, const char *path, json_t *body, json_t **answer, bool *sent_
         CURLcode rc;
 
         snprintf(url, sizeof(url), "%s%s", s->endpoints[i], path);
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, s->headers);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(text));
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, TIMEOUT_MS);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, TIMEOUT_MS);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-        rc = curl_easy_perform(c);
+        s->lib->easy_setopt(c, CURLOPT_URL, url);
+        s->lib->easy_setopt(c, CURLOPT_HTTPHEADER, s->headers);
+        s->lib->easy_setopt(c, CURLOPT_POSTFIELDS, text);
+        s->lib->easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(text));
+        s->lib->easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+        s->lib->easy_setopt(c, CURLOPT_WRITEDATA, &r);
+        s->lib->easy_setopt(c, CURLOPT_TIMEOUT_MS, TIMEOUT_MS);
+        s->lib->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, TIMEOUT_MS);
+        s->lib->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        s->lib->easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+        rc = s->lib->easy_perform(c);
         if (rc == CURLE_OK)
-            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        ambiguous |= maybe_resent(c, h.warm);
+            s->lib->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        ambiguous |= maybe_resent(s->lib, c, h.warm);
         h.warm = rc == CURLE_OK; /* a failed transfer leaves no connection to reuse */
         if (r.too_large) {
             st = BS_TOOLARGE;
@@ -475,37 +469,42 @@ etcd_close(void *impl)
     if (s == NULL)
         return;
     for (size_t i = 0; i < s->pooled; i++)
-        curl_easy_cleanup(s->pool[i].curl);
+        s->lib->easy_cleanup(s->pool[i].curl);
     for (size_t i = 0; i < s->endpoint_count; i++)
         free(s->endpoints[i]);
-    curl_slist_free_all(s->headers);
+    if (s->lib != NULL)
+        s->lib->slist_free_all(s->headers);
     pthread_mutex_destroy(&s->pool_lock);
     free(s);
 }
 
 /* An http(s) URL of a host (and port), nothing after it: libcurl's own URL
  * parser must read it, so a malformed one is a usage error here, not a
- * connection failure later. */
+ * connection failure later. When libcurl cannot be loaded the URL is let
+ * through: opening the store says why. */
 static bool
 endpoint_valid(const char *e)
 {
+    const bs_libcurl *lib;
     CURLU *u;
     char *host = NULL, *path = NULL, *query = NULL;
     bool ok;
 
     if (strncmp(e, "http://", 7) != 0 && strncmp(e, "https://", 8) != 0)
         return false;
-    u = curl_url();
+    if (bs_libcurl_load(&lib) != BS_OK)
+        return true;
+    u = lib->url();
     if (u == NULL)
         return false;
-    ok = curl_url_set(u, CURLUPART_URL, e, 0) == CURLUE_OK &&
-         curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host[0] != '\0' &&
-         curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && strcmp(path, "/") == 0 &&
-         curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_NO_QUERY;
-    curl_free(host);
-    curl_free(path);
-    curl_free(query);
-    curl_url_cleanup(u);
+    ok = lib->url_set(u, CURLUPART_URL, e, 0) == CURLUE_OK &&
+         lib->url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host[0] != '\0' &&
+         lib->url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && strcmp(path, "/") == 0 &&
+         lib->url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_NO_QUERY;
+    lib->free(host);
+    lib->free(path);
+    lib->free(query);
+    lib->url_cleanup(u);
     return ok;
 }
 
@@ -547,8 +546,7 @@ etcd_open(const char *location, bool create, void **impl)
     if (s == NULL)
         return BS_NOMEM;
     pthread_mutex_init(&s->pool_lock, NULL);
-    pthread_once(&curl_once, init_curl);
-    if (curl_init_code != CURLE_OK) {
+    if (bs_libcurl_load(&s->lib) != BS_OK) {
         st = BS_UNAVAILABLE;
         goto fail;
     }
@@ -568,11 +566,11 @@ etcd_open(const char *location, bool create, void **impl)
             break;
         p = comma + 1;
     }
-    s->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    s->headers = s->lib->slist_append(NULL, "Content-Type: application/json");
     if (s->headers != NULL)
-        s->headers = curl_slist_append(s->headers, "Grpc-Metadata-hasleader: true");
+        s->headers = s->lib->slist_append(s->headers, "Grpc-Metadata-hasleader: true");
     if (s->headers != NULL)
-        s->headers = curl_slist_append(s->headers, "Expect:");
+        s->headers = s->lib->slist_append(s->headers, "Expect:");
     if (s->headers == NULL) {
         st = BS_NOMEM;
         goto fail;

@@ -24,6 +24,7 @@
 #include "util/text.h"
 #include "web/accesslog.h"
 #include "web/call.h"
+#include "web/listen.h"
 #include "web/live.h"
 #include "web/routes.h"
 #include "web/server.h"
@@ -288,51 +289,13 @@ loop_init(server *srv, loop *l, size_t index, int fd)
 
 /* ---- the address ------------------------------------------------------------------- */
 
-/* "HOST:PORT" or "[V6]:PORT" into host and port (1 to 65535, one spelling). */
-static bool
-split_listen(const char *listen, char *host, size_t host_size, char *port, size_t port_size)
-{
-    const char *colon, *h = listen;
-    size_t hlen, plen;
-
-    if (listen[0] == '[') {
-        const char *close = strchr(listen, ']');
-        if (close == NULL || close[1] != ':')
-            return false;
-        h = listen + 1;
-        hlen = (size_t)(close - h);
-        colon = close + 1;
-    } else {
-        colon = strchr(listen, ':');
-        if (colon == NULL || strchr(colon + 1, ':') != NULL)
-            return false;
-        hlen = (size_t)(colon - listen);
-    }
-    plen = strlen(colon + 1);
-    if (hlen == 0 || hlen >= host_size || plen >= port_size || plen > 5 ||
-        !bs_text_decimal(colon + 1, plen) || strtol(colon + 1, NULL, 10) > 65535)
-        return false;
-    memcpy(host, h, hlen);
-    host[hlen] = '\0';
-    memcpy(port, colon + 1, plen + 1);
-    return true;
-}
-
-bool
-bs_web_listen_valid(const char *listen)
-{
-    char host[256], port[8];
-
-    return split_listen(listen, host, sizeof(host), port, sizeof(port));
-}
-
 static int
 resolve(const char *listen, struct sockaddr_storage *addr, socklen_t *len)
 {
     char host[256], port[8];
     struct addrinfo hints = {0}, *res;
 
-    if (!split_listen(listen, host, sizeof(host), port, sizeof(port))) {
+    if (!bs_web_listen_split(listen, host, sizeof(host), port, sizeof(port))) {
         fprintf(stderr, "bitslot: invalid --listen \"%s\" (" BS_WEB_LISTEN_RULE ")\n", listen);
         return 2;
     }

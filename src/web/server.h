@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "core/ctx.h"
+#include "web/listen.h"
 
 #define BS_WEB_DRAIN_SECONDS  10
 #define BS_WEB_BODY_MAX       (5 * 1024 * 1024) /* an ad image and its form */
@@ -35,12 +36,6 @@ typedef struct bs_web_config {
     size_t workers;         /* worker threads; 0: the default */
     int64_t sweep_interval; /* seconds between background recoveries */
 } bs_web_config;
-
-/* Whether `listen` is an address bs_web_serve can read: HOST:PORT or
- * [V6]:PORT, the port 0 to 65535 in one spelling. Whether the host is this
- * machine's is learnt only when serving. */
-#define BS_WEB_LISTEN_RULE "HOST:PORT, e.g. 127.0.0.1:8080"
-bool bs_web_listen_valid(const char *listen);
 
 /* Serve until SIGTERM or SIGINT. `ctx` is the template every worker copies
  * (store, clock, settings); its node is not used (each worker opens its
