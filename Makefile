@@ -35,9 +35,13 @@ test:
 	@$(MAKE) --no-print-directory build build-asan
 	@tools/run-tests build build-asan
 
+# One table of every figure of issue 9, each with its baseline from the same
+# run (bench/README.md says how each is measured).
 bench: build
-	./build/bench/bench_store
-	./build/bench/bench_purchase
+	@tools/install-deps bench
+	@bench/run ./build/bench/bench_store ./build/bench/bench_purchase \
+	    "tools/with-etcd ./build/bench/bench_purchase_etcd" \
+	    "./build/bench/bench_embed ./build/bitslot" "./build/bench/bench_startup ./build/bitslot"
 
 fuzz:
 	@tools/install-deps build
