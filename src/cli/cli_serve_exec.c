@@ -44,6 +44,8 @@ bs_cli_serve_run(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     memcpy(slash + 1, SERVE_PROGRAM, sizeof(SERVE_PROGRAM));
     fflush(NULL);
     execv(path, cli->argv);
-    bs_cli_error("cannot run \"%s\": %s", path, strerror(errno));
+    bs_cli_error("cannot run \"%s\": %s (bitslot serve runs the program " SERVE_PROGRAM
+                 ", installed beside bitslot)",
+                 path, strerror(errno));
     return BS_EXIT_UNAVAILABLE;
 }

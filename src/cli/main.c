@@ -190,6 +190,9 @@ main(int argc, char **argv)
     const bs_cli_command *cmd;
     int opt, rc, words;
 
+    /* One write per line of stderr, so that the lines of processes sharing
+     * it (a log file, a terminal) never mix. */
+    setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
     if (config != NULL && config[0] == '\0')
         config = NULL;
     if (cli.now != NULL && cli.now[0] == '\0')
