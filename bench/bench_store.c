@@ -14,8 +14,6 @@
  * usage: bench_store [STORE-URL]   (default: a fresh LMDB store in $TMPDIR)
  *        BENCH_SCALE=N multiplies the operation counts and times (default 1).
  */
-#define _XOPEN_SOURCE 700 /* nftw */
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +22,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "support.h"
 #include "table.h"
 #include "util/metrics.h"
 
@@ -51,24 +50,6 @@ typedef struct bench_job {
 
 static char doc[DOC_BYTES];
 
-static int
-remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static double
-now_seconds(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *
 bench_thread(void *arg)
 {
@@ -79,7 +60,7 @@ bench_thread(void *arg)
         char key[64], *value;
         int k = job->op == OP_GET ? rand_r(&seed) % job->keys : i % job->keys;
 
-        if (job->deadline != 0 && now_seconds() >= job->deadline)
+        if (job->deadline != 0 && bench_seconds() >= job->deadline)
             break;
         snprintf(key, sizeof(key), "bench/r%d/t%02d/%06d", job->round, job->thread, k);
         switch (job->op) {
@@ -109,7 +90,7 @@ run(bs_store *store, bench_op op, int threads, int per_thread, double seconds, i
 {
     pthread_t tids[MAX_THREADS];
     bench_job jobs[MAX_THREADS];
-    double start = now_seconds(), elapsed;
+    double start = bench_seconds(), elapsed;
     int64_t done = 0;
 
     for (int t = 0; t < threads; t++) {
@@ -132,7 +113,7 @@ run(bs_store *store, bench_op op, int threads, int per_thread, double seconds, i
             exit(1);
         }
     }
-    elapsed = now_seconds() - start;
+    elapsed = bench_seconds() - start;
     return (double)done / elapsed;
 }
 
@@ -177,7 +158,7 @@ main(int argc, char **argv)
 {
     const char *scale_env = getenv("BENCH_SCALE");
     int scale = scale_env ? (int)strtol(scale_env, NULL, 10) : 1;
-    char url[4200], dir[4096] = "";
+    char url[4200], *dir = NULL;
     const int thread_counts[] = {1, 16};
     double rate[3][2];
     bs_cas *cas[2][MAX_THREADS];
@@ -189,12 +170,7 @@ main(int argc, char **argv)
     if (argc > 1) {
         snprintf(url, sizeof(url), "%s", argv[1]);
     } else {
-        snprintf(dir, sizeof(dir), "%s/bitslot-bench-XXXXXX",
-                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-        if (mkdtemp(dir) == NULL) {
-            perror("mkdtemp");
-            return 1;
-        }
+        dir = bench_tmpdir(NULL);
         snprintf(url, sizeof(url), "lmdb:%s", dir);
     }
     if (bs_store_open(url, &store) != BS_OK) {
@@ -234,7 +210,8 @@ main(int argc, char **argv)
         for (int t = 0; t < thread_counts[i]; t++)
             free(cas[i][t]);
     bs_store_close(store);
-    if (dir[0] != '\0')
-        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (dir != NULL)
+        bench_remove_tree(dir);
+    free(dir);
     return 0;
 }

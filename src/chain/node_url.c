@@ -15,21 +15,10 @@
 #include <strings.h>
 
 #include "chain/rpc.h"
+#include "util/text.h"
 
 #define HOST_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 #define V6_CHARS   "0123456789abcdefABCDEF:."
-
-static int
-hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* s[0..n) percent-decoded into a new string *out. BS_INVALID for a '%' not
  * followed by two hex digits, or a control character once decoded (a NUL
@@ -47,8 +36,8 @@ decode(const char *s, size_t n, char **out)
         unsigned char c = (unsigned char)s[i];
 
         if (c == '%') {
-            int hi = i + 2 < n ? hex_value(s[i + 1]) : -1;
-            int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
+            int hi = i + 2 < n ? bs_text_hex_value(s[i + 1]) : -1;
+            int lo = hi >= 0 ? bs_text_hex_value(s[i + 2]) : -1;
 
             if (lo < 0) {
                 free(d);

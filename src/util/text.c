@@ -239,3 +239,15 @@ bs_text_lower_hex(const char *s, size_t len)
             return false;
     return true;
 }
+
+int
+bs_text_hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -37,6 +37,9 @@ bool bs_text_http_url(const char *url, size_t max);
  * "5.0" and "1e3" are not, and every number has one text. */
 bool bs_text_decimal(const char *s, size_t len);
 
+/* The value of the hex digit c (either case), or -1 when it is none. */
+int bs_text_hex_value(char c);
+
 /* True when s[0..len) is lowercase hex digits (0-9, a-f), at least one: the
  * one spelling of a key or a digest in hex. */
 bool bs_text_lower_hex(const char *s, size_t len);

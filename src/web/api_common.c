@@ -56,23 +56,6 @@ bs_api_authenticate(bs_web_call *call, bs_ctx *ctx, bs_name canon)
     return true;
 }
 
-/* "a, b and c" of a NULL-ended list, quoted, into out. */
-static void
-list_names(const char *const *names, char *out, size_t size)
-{
-    size_t used = 0, n = 0;
-
-    out[0] = '\0';
-    while (names[n] != NULL)
-        n++;
-    for (size_t i = 0; i < n && used < size; i++)
-        used += (size_t)snprintf(out + used, size - used, "%s\"%s\"",
-                                 i == 0       ? ""
-                                 : i + 1 == n ? " and "
-                                              : ", ",
-                                 names[i]);
-}
-
 static bool
 known_name(const char *const *known, const char *name, size_t len)
 {
@@ -139,7 +122,7 @@ bs_api_body_object(bs_web_call *call, const char *const *known)
     json_object_foreach(body, key, value)
     {
         if (!known_name(known, key, strlen(key))) {
-            list_names(known, names, sizeof(names));
+            bs_web_list_names(known, names, sizeof(names));
             bs_web_call_error(call, 400, "unknown_field", "unknown field \"%s\" (known: %s)",
                               shown(key, strlen(key), buf, sizeof(buf)), names);
             json_decref(body);

@@ -220,9 +220,8 @@ bs_web_call_new(h2o_req_t *req, const char *request_id, char params[][BS_WEB_PAR
     return call;
 }
 
-/* "a", "b" and "c" of a NULL-ended list, into out. */
-static void
-list_names(const char *const *names, char *out, size_t size)
+void
+bs_web_list_names(const char *const *names, char *out, size_t size)
 {
     size_t used = 0, n = 0;
 
@@ -265,7 +264,7 @@ query_known(bs_web_call *call)
     for (size_t i = 0; i < form.count; i++) {
         if (is_one_of(call->query_names, form.fields[i].name))
             continue;
-        list_names(call->query_names, names, sizeof(names));
+        bs_web_list_names(call->query_names, names, sizeof(names));
         if (call->query_names == NULL)
             bs_web_call_error(call, 400, "unknown_parameter",
                               "unknown query parameter \"%s\" (this path takes none)",

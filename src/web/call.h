@@ -73,6 +73,10 @@ void bs_web_call_json(bs_web_call *call, int status, json_t *body);
 void bs_web_call_error(bs_web_call *call, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* "a", "b" and "c" of a NULL-ended list (NULL: none), into out[size], for
+ * messages that name what is known. */
+void bs_web_list_names(const char *const *names, char *out, size_t size);
+
 /* Answer `req` on the loop at once (no worker): JSON, or a JSON error. */
 void bs_web_send_json(h2o_req_t *req, int status, json_t *body);
 void bs_web_send_error(h2o_req_t *req, int status, const char *code, const char *message);

@@ -46,6 +46,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/text.h"
 #include "web/form.h"
 
 /* ---- refusals ---- */
@@ -235,18 +236,6 @@ bs_form_release(bs_form *form)
 
 /* ---- application/x-www-form-urlencoded ---- */
 
-static int
-hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 enum { DECODE_OK, DECODE_ESCAPE, DECODE_NUL, DECODE_LONG };
 
 /* Percent-decode s[0..n) ('+' is a space) into dst, which has room for n
@@ -263,8 +252,8 @@ percent_decode(const char *s, size_t n, char *dst, size_t max, size_t *len)
         if (c == '+') {
             c = ' ';
         } else if (c == '%') {
-            int hi = i + 2 < n ? hex_value(s[i + 1]) : -1;
-            int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
+            int hi = i + 2 < n ? bs_text_hex_value(s[i + 1]) : -1;
+            int lo = i + 2 < n ? bs_text_hex_value(s[i + 2]) : -1;
 
             if (hi < 0 || lo < 0) {
                 *len = out;
