@@ -26,8 +26,10 @@
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define ENV(...)  ((const char *const[]){__VA_ARGS__, NULL})
 
-/* The libraries no command on LMDB without an image may load. */
-static const char *const heavy[] = {"libcurl", "libgd", "libpng", "libh2o", "libssl", "libheif"};
+/* The libraries no command on LMDB without an image may load (libqrencode
+ * is linked only into bitslot-serve: no command ever loads it). */
+static const char *const heavy[] = {"libcurl", "libgd",   "libpng",     "libh2o",
+                                    "libssl",  "libheif", "libqrencode"};
 
 /* A store with account "seller" and campaign seller/0, in *url. */
 static void
