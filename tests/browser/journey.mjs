@@ -96,7 +96,7 @@ await runTest('browser_journey', async (h) => {
   h.step('the buyer uploads an ad on /ads/new');
   const ad = await uploadAd(h, bp, { url: 'https://buyer.example/', hover: "Buyer's shop", nickname: 'spring' }, true);
   equal(ad, 'buyer/0', 'the new ad');
-  await checkImage(bp.locator('#preview'), 300, 250, 'the #preview of the new ad');
+  await checkImage(bp.locator('img#preview, #preview img').first(), 300, 250, 'the #preview of the new ad');
   const card = bp.locator('.ad#ad-buyer-0');
   equal(await card.count(), 1, 'the ad on /ads');
   equal(await textOf(bp, '#ad-buyer-0 .url'), 'https://buyer.example/', "the ad's URL on /ads");

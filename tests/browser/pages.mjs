@@ -14,7 +14,13 @@ export async function submit(page, form, re, ms = 10000) {
   } catch {
     throw new CheckFailed(`no button in form${form} on ${page.url()}`);
   }
+  // A navigation must happen: the page a form leads to may have the same
+  // address as the one it is on (Get Key, Done: back to /account/funds).
+  const navigated = page
+    .waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: ms })
+    .catch(() => null);
   await button.click();
+  if (!(await navigated)) throw new CheckFailed(`form${form} on ${page.url()} led nowhere within ${ms} ms`);
   await arrived(page, re, ms);
 }
 
