@@ -112,8 +112,10 @@ bs_sessions_create(bs_ctx *ctx, const char *canon, char id_out[BS_SESSION_ID_LEN
     session_key(id_out, key);
     st = bs_store_add(ctx->store, key, text, len, NULL);
     free(text);
-    if (st != BS_OK)
+    if (st != BS_OK) {
         sodium_memzero(id_out, BS_SESSION_ID_LEN + 1);
+        sodium_memzero(out, sizeof(*out));
+    }
     return st;
 }
 
@@ -130,8 +132,10 @@ bs_sessions_find(bs_ctx *ctx, const char *id, bs_session *out)
         return BS_NOTFOUND;
     session_key(id, key);
     st = load_live(ctx, key, out, &cas);
-    if (st != BS_OK)
+    if (st != BS_OK) {
+        sodium_memzero(out, sizeof(*out)); /* no half of an expired session */
         return st;
+    }
     now = bs_ctx_now(ctx);
     if (now - out->seen > BS_SESSION_SEEN_STEP) {
         seen = *out;

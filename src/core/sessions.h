@@ -54,7 +54,8 @@
  * BS_OK id_out holds the new id (for the cookie) and *out the session as
  * stored (created = seen = now, a new CSRF token, no flash). BS_INVALID:
  * `canon` is not a canonical name. BS_EXISTS: the id's hash is taken (a
- * clash of 256-bit random ids: not in practice). On failure id_out is "". */
+ * clash of 256-bit random ids: not in practice). On failure id_out is ""
+ * and *out zeroed. */
 bs_status bs_sessions_create(bs_ctx *ctx, const char *canon, char id_out[BS_SESSION_ID_LEN + 1],
                              bs_session *out);
 

@@ -261,7 +261,9 @@ test_sessions_idle_expiry(void **state)
     assert_int_equal(s.seen, T0 + BS_SESSION_IDLE_SECONDS);
 
     f.now += BS_SESSION_IDLE_SECONDS + 1; /* idle one second longer */
-    assert_not_found(&f, id);
+    assert_int_equal(bs_sessions_find(&f.ctx, id, &s), BS_NOTFOUND);
+    assert_string_equal(s.account, ""); /* nothing of it is handed out */
+    assert_string_equal(s.csrf, "");
     assert_int_equal(count_docs(&f, "session/"), 0); /* removed */
     f.now -= BS_SESSION_IDLE_SECONDS + 1;            /* even going back does not bring it */
     assert_not_found(&f, id);
