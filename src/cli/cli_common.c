@@ -93,6 +93,7 @@ bs_cli_exit_code(bs_status st)
     case BS_FORBIDDEN:
     case BS_EXHAUSTED:
     case BS_OVERFLOW:
+    case BS_THROTTLED:
         return BS_EXIT_REFUSED;
     default:
         return BS_EXIT_UNAVAILABLE;

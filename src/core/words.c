@@ -65,10 +65,20 @@ bs_say_failure(bs_status st, const char *what, bs_said *out)
     case BS_FORBIDDEN:
         say(out, 403, "forbidden", "%s: %s", what, bs_strerror(st));
         break;
+    case BS_THROTTLED:
+        say(out, 429, "too_many_attempts", "%s: %s", what, bs_strerror(st));
+        break;
     default:
         say(out, 503, "unavailable", "%s: %s", what, bs_strerror(st));
         break;
     }
+}
+
+void
+bs_say_throttled(int64_t retry_after, bs_said *out)
+{
+    say(out, 429, "too_many_attempts", "too many attempts, try again in %lld s",
+        (long long)(retry_after < 1 ? 1 : retry_after));
 }
 
 void

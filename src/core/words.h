@@ -18,7 +18,7 @@
 #include "util/status.h"
 
 typedef struct bs_said {
-    int http;         /* 400, 401, 402, 403, 404, 409, 413, 415, 422, 423 or 503 */
+    int http;         /* 400, 401, 402, 403, 404, 409, 413, 415, 422, 423, 429 or 503 */
     const char *code; /* a stable snake_case name for programs */
     char text[768];   /* the sentence */
     int exit;         /* the command's exit code: see bs_said_exit_code */
@@ -46,6 +46,11 @@ void bs_say_failure(bs_status st, const char *what, bs_said *out);
 
 /* `account create NAME` / POST /api/v1/accounts refused with `st`. */
 void bs_say_account_create(bs_status st, const char *name, bs_said *out);
+
+/* A login or registration refused by its throttle (core/throttle.h):
+ * "too many attempts, try again in N s", N = `retry_after` (at least 1),
+ * 429. */
+void bs_say_throttled(int64_t retry_after, bs_said *out);
 
 /* The password's length is not BS_PASSWORD_MIN..MAX; `where` says where it
  * was read from ("read from standard input", or "" for the API). */

@@ -108,6 +108,18 @@ bs_key_idem(const char *canon, const char *request, char out[BS_KEY_BUF])
     snprintf(out, BS_KEY_BUF, BS_PREFIX_IDEM "%s/%s", canon, request);
 }
 
+void
+bs_key_session(const char *hash_hex, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, BS_PREFIX_SESSIONS "%s", hash_hex);
+}
+
+void
+bs_key_throttle(const char *kind, const char *hash_hex, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, BS_PREFIX_THROTTLE "%s/%s", kind, hash_hex);
+}
+
 bs_status
 bs_slot_ref_parse(const char *text, bs_ref *campaign, uint32_t *slot)
 {

@@ -57,6 +57,13 @@ void bs_key_apikey(const char *hash_hex, char out[BS_KEY_BUF]);
 /* idem/<canon>/<request>: a purchase sent with an Idempotency-Key
  * (model/idem.h); `request` is the purchase's request id. */
 void bs_key_idem(const char *canon, const char *request, char out[BS_KEY_BUF]);
+/* session/<hash>: a web session (model/session.h); `hash_hex` is the
+ * lowercase hex of the SHA-256 of the session id, which is never stored. */
+void bs_key_session(const char *hash_hex, char out[BS_KEY_BUF]);
+/* throttle/<kind>/<hash>: the attempts of one kind counted for one subject
+ * (model/throttle.h); `hash_hex` is the lowercase hex of the SHA-256 of the
+ * subject (an account name, a client address), so no subject is stored. */
+void bs_key_throttle(const char *kind, const char *hash_hex, char out[BS_KEY_BUF]);
 void bs_key_campaign(const bs_ref *campaign, char out[BS_KEY_BUF]);
 void bs_key_slot(const bs_ref *campaign, uint32_t slot, char out[BS_KEY_BUF]);
 /* credit/<owner>/<i>: how far the campaign's sales are paid out (model/credit.h). */
@@ -74,6 +81,8 @@ void bs_key_stats(const bs_ref *campaign, uint32_t slot, const char *process, ch
 #define BS_PREFIX_CAMPAIGNS "campaign/"
 #define BS_PREFIX_IDEM      "idem/"
 #define BS_PREFIX_STATS     "stats/"
+#define BS_PREFIX_SESSIONS  "session/"
+#define BS_PREFIX_THROTTLE  "throttle/"
 void bs_prefix_campaigns_of(const char *canon, char out[BS_KEY_BUF]);
 void bs_prefix_slots_of(const bs_ref *campaign, char out[BS_KEY_BUF]);
 void bs_prefix_ads_of(const char *canon, char out[BS_KEY_BUF]);

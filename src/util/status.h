@@ -42,7 +42,8 @@
     X(EXHAUSTED, "none left")                                                                      \
     X(OVERFLOW, "a balance cannot pass 21 million BTC")                                            \
     X(NODE_DOWN, "the bitcoin node is unavailable")                                                \
-    X(UNCERTAIN, "the outcome is unknown")
+    X(UNCERTAIN, "the outcome is unknown")                                                         \
+    X(THROTTLED, "too many attempts; try again later")
 
 typedef enum bs_status {
 #define BS__STATUS_ENUM(name, msg) BS_##name,

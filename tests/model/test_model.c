@@ -25,7 +25,9 @@
 #include "model/credit.h"
 #include "model/ledger.h"
 #include "model/names.h"
+#include "model/session.h"
 #include "model/stats.h"
+#include "model/throttle.h"
 
 #define T0       INT64_C(1700000000)
 #define REQUEST  "0123456789abcdef0123456789abcdef"
@@ -1444,6 +1446,153 @@ test_ledger_entry_equal_sees_every_field(void **state)
     assert_int_equal(differ, 8);
 }
 
+/* ---- sessions and throttle windows ---- */
+
+#define CSRF "aa00000000000000000000000000000000000000000000000000000000000000"
+
+static void
+test_session_round_trip_and_refuses_malformed(void **state)
+{
+    static const char *const bad[] = {
+        /* each field missing, mistyped or out of range */
+        "{\"csrf\":\"" CSRF "\",\"created\":1,\"seen\":1,\"rev\":\"" REQUEST "\"}",
+        "{\"account\":\"Bob\",\"csrf\":\"" CSRF "\",\"created\":1,\"seen\":1,\"rev\":\"" REQUEST
+        "\"}",
+        "{\"account\":\"bob\",\"csrf\":\"AA" CSRF "\",\"created\":1,\"seen\":1,\"rev\":\"" REQUEST
+        "\"}",
+        "{\"account\":\"bob\",\"csrf\":\"0\",\"created\":1,\"seen\":1,\"rev\":\"" REQUEST "\"}",
+        "{\"account\":\"bob\",\"csrf\":\"" CSRF "\",\"created\":-1,\"seen\":1,\"rev\":\"" REQUEST
+        "\"}",
+        "{\"account\":\"bob\",\"csrf\":\"" CSRF "\",\"created\":1,\"seen\":\"1\",\"rev\":\"" REQUEST
+        "\"}",
+        "{\"account\":\"bob\",\"csrf\":\"" CSRF "\",\"created\":1,\"seen\":1}",
+        "{\"account\":\"bob\",\"csrf\":\"" CSRF "\",\"created\":1,\"seen\":1,\"rev\":\"x\"}",
+        /* an empty or unclean notice, a short or upper-case key */
+        "{\"account\":\"bob\",\"csrf\":\"" CSRF "\",\"created\":1,\"seen\":1,\"notice\":\"\","
+        "\"rev\":\"" REQUEST "\"}",
+        "{\"account\":\"bob\",\"csrf\":\"" CSRF
+        "\",\"created\":1,\"seen\":1,\"notice\":\"a\\u0007\","
+        "\"rev\":\"" REQUEST "\"}",
+        "{\"account\":\"bob\",\"csrf\":\"" CSRF "\",\"created\":1,\"seen\":1,\"api_key\":\"00\","
+        "\"rev\":\"" REQUEST "\"}",
+        "{\"account\":\"bob\",\"csrf\":\"" CSRF "\",\"created\":1,\"seen\":1,\"api_key\":\"AA" CSRF
+        "\",\"rev\":\"" REQUEST "\"}",
+        /* an unknown field, a duplicate, not an object */
+        "{\"account\":\"bob\",\"csrf\":\"" CSRF "\",\"created\":1,\"seen\":1,\"rev\":\"" REQUEST
+        "\",\"id\":\"x\"}",
+        "{\"account\":\"bob\",\"account\":\"bob\",\"csrf\":\"" CSRF
+        "\",\"created\":1,\"seen\":1,\"rev\":\"" REQUEST "\"}",
+        "[]",
+        "",
+    };
+    bs_session s = {.account = "bob",
+                    .csrf = CSRF,
+                    .created = T0,
+                    .seen = T0 + 61,
+                    .notice = "account \"bob\" created",
+                    .api_key = DIGEST,
+                    .rev = REQUEST};
+    bs_session back;
+    char *text, key[BS_KEY_BUF], big[BS_SESSION_NOTICE_MAX + 2];
+    const char *good;
+    size_t len;
+
+    (void)state;
+    text = bs_session_encode(&s, &len);
+    assert_non_null(text);
+    assert_string_equal(text, "{\"account\":\"bob\",\"csrf\":\"" CSRF
+                              "\",\"created\":1700000000,\"seen\":1700000061,\"notice\":"
+                              "\"account \\\"bob\\\" created\",\"api_key\":\"" DIGEST
+                              "\",\"rev\":\"" REQUEST "\"}");
+    assert_int_equal(bs_session_decode(text, len, &back), BS_OK);
+    assert_string_equal(back.account, s.account);
+    assert_string_equal(back.csrf, s.csrf);
+    assert_int_equal(back.created, s.created);
+    assert_int_equal(back.seen, s.seen);
+    assert_string_equal(back.notice, s.notice);
+    assert_string_equal(back.api_key, s.api_key);
+    assert_string_equal(back.rev, s.rev);
+    free(text);
+    /* No flash: the fields are absent, and read back as "". */
+    s.notice[0] = '\0';
+    s.api_key[0] = '\0';
+    text = bs_session_encode(&s, &len);
+    assert_null(strstr(text, "notice"));
+    assert_null(strstr(text, "api_key"));
+    assert_int_equal(bs_session_decode(text, len, &back), BS_OK);
+    assert_string_equal(back.notice, "");
+    assert_string_equal(back.api_key, "");
+    free(text);
+    /* The documents below differ from this one in one way each. */
+    good = "{\"account\":\"bob\",\"csrf\":\"" CSRF "\",\"created\":1,\"seen\":1,\"rev\":\"" REQUEST
+           "\"}";
+    assert_int_equal(bs_session_decode(good, strlen(good), &back), BS_OK);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (bs_session_decode(bad[i], strlen(bad[i]), &back) != BS_CORRUPT)
+            fail_msg("session accepted: %s", bad[i]);
+    /* The longest notice decodes; one byte more does not. */
+    memset(big, 'n', sizeof(big));
+    big[BS_SESSION_NOTICE_MAX] = '\0';
+    assert_true(bs_session_notice_valid(big));
+    memcpy(s.notice, big, sizeof(s.notice));
+    text = bs_session_encode(&s, &len);
+    assert_int_equal(bs_session_decode(text, len, &back), BS_OK);
+    free(text);
+    big[BS_SESSION_NOTICE_MAX] = 'n';
+    big[BS_SESSION_NOTICE_MAX + 1] = '\0';
+    assert_false(bs_session_notice_valid(big));
+    text = bs_session_encode(&s, &len);
+    assert_non_null(text);
+    {
+        json_t *doc = json_loads(text, 0, NULL);
+        char *longer;
+        json_object_set_new(doc, "notice", json_string(big));
+        longer = json_dumps(doc, JSON_COMPACT);
+        assert_int_equal(bs_session_decode(longer, strlen(longer), &back), BS_CORRUPT);
+        free(longer);
+        json_decref(doc);
+    }
+    free(text);
+    bs_key_session(DIGEST, key);
+    assert_string_equal(key, "session/" DIGEST);
+    assert_memory_equal(key, BS_PREFIX_SESSIONS, strlen(BS_PREFIX_SESSIONS));
+}
+
+static void
+test_throttle_round_trip_and_refuses_malformed(void **state)
+{
+    static const char *const bad[] = {
+        "{\"start\":1,\"count\":0,\"rev\":\"" REQUEST "\"}",
+        "{\"start\":-1,\"count\":1,\"rev\":\"" REQUEST "\"}",
+        "{\"start\":1,\"count\":1}",
+        "{\"start\":1,\"count\":1,\"rev\":\"" REQUEST "\",\"kind\":\"x\"}",
+        "{\"start\":1.5,\"count\":1,\"rev\":\"" REQUEST "\"}",
+        "{\"count\":1,\"rev\":\"" REQUEST "\"}",
+    };
+    bs_throttle_window w = {.start = T0, .count = 10, .rev = REQUEST}, back;
+    char *text, key[BS_KEY_BUF];
+    const char *good;
+    size_t len;
+
+    (void)state;
+    text = bs_throttle_encode(&w, &len);
+    assert_non_null(text);
+    assert_string_equal(text, "{\"start\":1700000000,\"count\":10,\"rev\":\"" REQUEST "\"}");
+    assert_int_equal(bs_throttle_decode(text, len, &back), BS_OK);
+    assert_int_equal(back.start, w.start);
+    assert_int_equal(back.count, w.count);
+    assert_string_equal(back.rev, w.rev);
+    free(text);
+    good = "{\"start\":1,\"count\":1,\"rev\":\"" REQUEST "\"}"; /* each below differs once */
+    assert_int_equal(bs_throttle_decode(good, strlen(good), &back), BS_OK);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (bs_throttle_decode(bad[i], strlen(bad[i]), &back) != BS_CORRUPT)
+            fail_msg("throttle window accepted: %s", bad[i]);
+    bs_key_throttle("login-ip", DIGEST, key);
+    assert_string_equal(key, "throttle/login-ip/" DIGEST);
+    assert_memory_equal(key, BS_PREFIX_THROTTLE, strlen(BS_PREFIX_THROTTLE));
+}
+
 int
 main(void)
 {
@@ -1477,6 +1626,8 @@ main(void)
         cmocka_unit_test(test_account_refuses_bad_deposits_and_pending),
         cmocka_unit_test(test_apikey_round_trip_and_refuses_other_names),
         cmocka_unit_test(test_stats_round_trip_and_refuses_what_is_not_counts),
+        cmocka_unit_test(test_session_round_trip_and_refuses_malformed),
+        cmocka_unit_test(test_throttle_round_trip_and_refuses_malformed),
         cmocka_unit_test(test_campaign_slot_equal_sees_every_field),
         cmocka_unit_test(test_ledger_entry_equal_sees_every_field),
     };
