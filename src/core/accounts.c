@@ -21,6 +21,7 @@
  * overwritten.
  */
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,6 +215,51 @@ bs_accounts_authenticate(bs_ctx *ctx, const char *api_key, bs_name canon_out)
     if (st == BS_OK)
         memcpy(canon_out, canon, strlen(canon) + 1);
     return st;
+}
+
+/* The edit of bs_accounts_new_api_key: the new hash in, the old one out. */
+typedef struct key_change {
+    const char *hash;
+    char old[BS_API_KEY_HASH_LEN + 1];
+} key_change;
+
+static bs_status
+replace_key_hash(bs_account *a, void *arg, bool *write)
+{
+    key_change *change = arg;
+
+    snprintf(change->old, sizeof(change->old), "%s", a->api_key_hash);
+    snprintf(a->api_key_hash, sizeof(a->api_key_hash), "%s", change->hash);
+    *write = true;
+    return BS_OK;
+}
+
+bs_status
+bs_accounts_new_api_key(bs_ctx *ctx, const char *canon, char api_key[BS_API_KEY_LEN + 1])
+{
+    unsigned char key[BS_API_KEY_LEN / 2];
+    char hash[BS_API_KEY_HASH_LEN + 1];
+    key_change change = {.hash = hash};
+    bs_status st;
+
+    randombytes_buf(key, sizeof(key));
+    sodium_bin2hex(api_key, BS_API_KEY_LEN + 1, key, sizeof(key));
+    sodium_memzero(key, sizeof(key));
+    api_key_hash(api_key, hash);
+    st = bs_docs_account_exists(ctx, canon);
+    if (st == BS_OK)
+        st = index_add(ctx, hash, canon);
+    if (st == BS_OK)
+        st = bs_docs_update_account(ctx, canon, replace_key_hash, &change, NULL);
+    if (st != BS_OK) {
+        if (st != BS_UNCERTAIN) /* else the account may hold it now */
+            index_remove(ctx, hash, canon);
+        sodium_memzero(api_key, BS_API_KEY_LEN + 1);
+        return st;
+    }
+    if (change.old[0] != '\0' && strcmp(change.old, hash) != 0)
+        index_remove(ctx, change.old, canon);
+    return BS_OK;
 }
 
 bs_status

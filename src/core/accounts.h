@@ -44,6 +44,14 @@ bs_status bs_accounts_create(bs_ctx *ctx, const char *name, const char *password
  * interrupted work is not recovered here. */
 bs_status bs_accounts_authenticate(bs_ctx *ctx, const char *api_key, bs_name canon_out);
 
+/* A new API key for account `canon` (canonical), into api_key, shown this
+ * once; the old key stops working. The new index is added first, then the
+ * account's hash is replaced by CAS (the account decides, as for
+ * registration), then the old index removed (best effort: a leftover names
+ * an account whose hash differs, so it authenticates nobody).
+ * BS_NOTFOUND: no such account. */
+bs_status bs_accounts_new_api_key(bs_ctx *ctx, const char *canon, char api_key[BS_API_KEY_LEN + 1]);
+
 /* BS_OK when `password` is the account's; BS_AUTH otherwise (also for an
  * unknown account, so as not to tell which names exist). */
 bs_status bs_accounts_verify(bs_ctx *ctx, const char *name, const char *password, size_t len);

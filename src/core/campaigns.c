@@ -101,3 +101,25 @@ bs_campaigns_list(bs_ctx *ctx, const char *owner, bs_campaign **out, size_t *cou
     }
     return bs_docs_collect(ctx, prefix, sizeof(**out), decode_campaign, (void **)out, count);
 }
+
+bs_status
+bs_campaigns_slots(bs_ctx *ctx, const bs_campaign *campaign, int64_t after, size_t max,
+                   bs_slot *out, size_t *count)
+{
+    *count = 0;
+    if (!campaign->has_last)
+        return BS_OK;
+    for (int64_t i = campaign->last.index; i >= 0 && *count < max; i--) {
+        bs_slot slot;
+        bs_status st = i == campaign->last.index
+                           ? (slot = campaign->last, BS_OK)
+                           : bs_docs_slot(ctx, &campaign->id, (uint32_t)i, &slot);
+
+        if (st != BS_OK)
+            return st;
+        if (slot.end <= after)
+            break;
+        out[(*count)++] = slot;
+    }
+    return BS_OK;
+}

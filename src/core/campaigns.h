@@ -47,4 +47,13 @@ bs_status bs_campaigns_create(bs_ctx *ctx, const bs_campaign_terms *terms, bs_re
  * *out is malloc'ed (free it). */
 bs_status bs_campaigns_list(bs_ctx *ctx, const char *owner, bs_campaign **out, size_t *count);
 
+/* The slots sold of `campaign` (as read: its `last` says how far they go),
+ * newest first: at most `max` of them, and only those that end after
+ * `after` (INT64_MIN: any). With after = now they are the queue: the slots
+ * still to show, the last of them the one showing now (when its start is
+ * not after now). Slots are back to back, so the walk stops at the first
+ * that ended. */
+bs_status bs_campaigns_slots(bs_ctx *ctx, const bs_campaign *campaign, int64_t after, size_t max,
+                             bs_slot *out, size_t *count);
+
 #endif

@@ -298,7 +298,9 @@ bs_say_buy(bs_status st, const bs_purchase_order *o, const bs_purchase_result *r
             "answering); if it began, your next action finishes it: see %s%s%s before you buy "
             "again",
             next, campaign,
-            voice == BS_VOICE_COMMAND ? "'bitslot account show " : "GET /api/v1/account",
+            voice == BS_VOICE_COMMAND ? "'bitslot account show "
+            : voice == BS_VOICE_API   ? "GET /api/v1/account"
+                                      : "your account page",
             voice == BS_VOICE_COMMAND ? o->buyer : "", voice == BS_VOICE_COMMAND ? "'" : "");
         return;
     case BS_EXISTS:
@@ -355,7 +357,9 @@ bs_say_funds(bs_status st, const char *name, bs_voice voice, bs_said *out)
     case BS_UNCERTAIN:
         say(out, 503, "outcome_unknown",
             "the outcome is unknown (the store stopped answering): see %s%s%s before you retry",
-            voice == BS_VOICE_COMMAND ? "'bitslot account history " : "GET /api/v1/account/history",
+            voice == BS_VOICE_COMMAND ? "'bitslot account history "
+            : voice == BS_VOICE_API   ? "GET /api/v1/account/history"
+                                      : "your account page",
             voice == BS_VOICE_COMMAND ? name : "", voice == BS_VOICE_COMMAND ? "'" : "");
         break;
     case BS_MISMATCH:
@@ -378,8 +382,17 @@ bs_say_funds_no_key(const char *name, bs_voice voice, bs_said *out)
     if (voice == BS_VOICE_COMMAND)
         say(out, 404, "no_key", "\"%s\" has no key: get one with 'bitslot funds get-key %s'", name,
             name);
+    else if (voice == BS_VOICE_PAGE)
+        say(out, 404, "no_key", "\"%s\" has no key: press Get Key first", name);
     else
         say(out, 404, "no_key", "\"%s\" has no key: get one with POST /api/v1/account/key", name);
+}
+
+void
+bs_say_one_tab(const char *what, bs_said *out)
+{
+    say(out, 409, "one_tab",
+        "use one tab at a time: %s was changed in another tab or window; look again", what);
 }
 
 void

@@ -33,6 +33,7 @@ typedef struct bs_said {
 typedef enum bs_voice {
     BS_VOICE_COMMAND,
     BS_VOICE_API,
+    BS_VOICE_PAGE, /* a user of the web pages: "your account page" */
 } bs_voice;
 
 /* The exit code of a command for what was said: 2 for bad input (400), 3
@@ -92,6 +93,11 @@ void bs_say_funds(bs_status st, const char *name, bs_voice voice, bs_said *out);
 
 /* A check of `name`'s key when it has none. */
 void bs_say_funds_no_key(const char *name, bs_voice voice, bs_said *out);
+
+/* A form sent from a page that another tab or window of the same user
+ * made stale (`what`: "this key", "slot 3 of \"bob/0\""): the seed's "use
+ * one tab at a time". */
+void bs_say_one_tab(const char *what, bs_said *out);
 
 /* Done when `name` has no key to be done with. */
 void bs_say_funds_nothing_to_finish(const char *name, bs_said *out);

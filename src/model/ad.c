@@ -67,3 +67,18 @@ bs_ad_decode(const char *text, size_t len, bs_ad *ad)
     json_decref(obj);
     return st;
 }
+
+const char *
+bs_ad_ext(const char *mime)
+{
+    static const char *const known[][2] = {{"image/png", "png"},
+                                           {"image/jpeg", "jpg"},
+                                           {"image/gif", "gif"},
+                                           {"image/webp", "webp"},
+                                           {"image/bmp", "bmp"}};
+
+    for (size_t i = 0; mime != NULL && i < sizeof(known) / sizeof(known[0]); i++)
+        if (strcmp(mime, known[i][0]) == 0)
+            return known[i][1];
+    return NULL;
+}

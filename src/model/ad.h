@@ -42,6 +42,11 @@ typedef struct bs_ad {
 char *bs_ad_encode(const bs_ad *ad, size_t *len);
 bs_status bs_ad_decode(const char *text, size_t len, bs_ad *ad);
 
+/* The file extension of an ad image's MIME type ("png" for
+ * "image/png"; static storage), or NULL for a type ads never have: the
+ * ".EXT" of its address /img/DIGEST.EXT. */
+const char *bs_ad_ext(const char *mime);
+
 /* The JSON shown to people. New reference or NULL. */
 json_t *bs_ad_view(const bs_ad *ad);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
 
 #include "web/call.h"
 #include "web/form.h"
@@ -22,6 +23,8 @@ reason_phrase(int status)
         return "OK";
     case 201:
         return "Created";
+    case 303:
+        return "See Other";
     case 400:
         return "Bad Request";
     case 401:
@@ -44,11 +47,34 @@ reason_phrase(int status)
         return "Unprocessable Entity";
     case 423:
         return "Locked";
+    case 429:
+        return "Too Many Requests";
     case 503:
         return "Service Unavailable";
     default:
         return "Internal Server Error";
     }
+}
+
+/* Only this server's script, style, images and frames (the embed's
+ * preview on the sell page); no framing of our pages by anyone; forms post
+ * only here. */
+#define SAFETY_CSP                                                                                 \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "                    \
+    "connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; "                  \
+    "frame-ancestors 'none'"
+
+void
+bs_web_safety_headers(h2o_req_t *req)
+{
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("content-security-policy"), 0,
+                          NULL, H2O_STRLIT(SAFETY_CSP));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0,
+                          NULL, H2O_STRLIT("nosniff"));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("referrer-policy"), 0, NULL,
+                          H2O_STRLIT("same-origin"));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-frame-options"), 0, NULL,
+                          H2O_STRLIT("DENY"));
 }
 
 static void
@@ -64,6 +90,7 @@ send_body(h2o_req_t *req, int status, json_t *body)
     len = text != NULL ? strlen(text) : 0;
     req->res.status = status;
     req->res.reason = reason_phrase(status);
+    bs_web_safety_headers(req);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                    H2O_STRLIT("application/json"));
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
@@ -92,12 +119,51 @@ bs_web_send_error(h2o_req_t *req, int status, const char *code, const char *mess
     send_body(req, status, error_body(code, message));
 }
 
+/* Forget an answer set before (a page, a redirect or JSON). */
+static void
+clear_answer(bs_web_call *call)
+{
+    json_decref(call->answer);
+    call->answer = NULL;
+    free(call->page);
+    call->page = NULL;
+    free(call->location);
+    call->location = NULL;
+}
+
 void
 bs_web_call_json(bs_web_call *call, int status, json_t *body)
 {
-    json_decref(call->answer);
+    clear_answer(call);
     call->status = status;
     call->answer = body;
+}
+
+void
+bs_web_call_page(bs_web_call *call, int status, char *html, size_t len)
+{
+    clear_answer(call);
+    call->status = status;
+    call->page = html;
+    call->page_len = len;
+}
+
+void
+bs_web_call_redirect(bs_web_call *call, const char *location)
+{
+    clear_answer(call);
+    call->status = 303;
+    call->location = strdup(location);
+}
+
+bool
+bs_web_call_set_cookie(bs_web_call *call, const char *value)
+{
+    if (call->ncookies == BS_WEB_COOKIES_MAX ||
+        (call->set_cookie[call->ncookies] = strdup(value)) == NULL)
+        return false;
+    call->ncookies++;
+    return true;
 }
 
 void
@@ -115,7 +181,12 @@ bs_web_call_error(bs_web_call *call, int status, const char *code, const char *f
 static void
 call_free(bs_web_call *call)
 {
-    json_decref(call->answer);
+    clear_answer(call);
+    for (size_t i = 0; i < call->ncookies; i++)
+        free(call->set_cookie[i]);
+    free(call->cookie);
+    free(call->host);
+    free(call->path);
     free(call->query);
     free(call->body);
     free(call->content_type);
@@ -173,6 +244,24 @@ copy_header(h2o_req_t *req, const h2o_token_t *token, const char *name, bool *pr
     return out;
 }
 
+/* The client's address as text ("" when h2o cannot say). */
+static void
+copy_peer(bs_web_call *call, h2o_req_t *req)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = req->conn->callbacks->get_peername != NULL
+                        ? req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss)
+                        : 0;
+    char host[NI_MAXHOST];
+    size_t n = len > 0 ? h2o_socket_getnumerichost((struct sockaddr *)&ss, len, host) : SIZE_MAX;
+
+    call->peer[0] = '\0';
+    if (n != SIZE_MAX && n < sizeof(call->peer)) {
+        memcpy(call->peer, host, n);
+        call->peer[n] = '\0';
+    }
+}
+
 static char *
 copy_bytes(const char *base, size_t len)
 {
@@ -213,6 +302,17 @@ bs_web_call_new(h2o_req_t *req, const char *request_id, char params[][BS_WEB_PAR
     call->idempotency_key = copy_header(req, NULL, "idempotency-key", &present);
     if (present && call->idempotency_key == NULL)
         call->body = NULL;
+    call->cookie = copy_header(req, H2O_TOKEN_COOKIE, NULL, &present);
+    if (present && call->cookie == NULL)
+        call->body = NULL;
+    if (req->authority.len > 0 &&
+        (call->host = copy_bytes(req->authority.base, req->authority.len)) == NULL)
+        call->body = NULL;
+    call->path =
+        copy_bytes(req->path.base, req->query_at != SIZE_MAX ? req->query_at : req->path.len);
+    if (call->path == NULL)
+        call->body = NULL;
+    copy_peer(call, req);
     if (call->query == NULL || call->body == NULL) {
         call_free(call);
         return NULL;
@@ -287,8 +387,37 @@ run_call(bs_web_job *job, bs_ctx *ctx)
 
     if (query_known(call))
         call->work(call, ctx);
-    if (call->answer == NULL)
+    if (call->answer == NULL && call->page == NULL && call->location == NULL)
         bs_web_call_error(call, 500, "internal", "the server could not answer");
+    if (call->answer != NULL && call->as_page != NULL)
+        call->as_page(call, ctx);
+}
+
+/* A page or a redirect, with the cookies the work set. */
+static void
+send_page(bs_web_call *call)
+{
+    h2o_req_t *req = call->req;
+
+    req->res.status = call->status;
+    req->res.reason = reason_phrase(call->status);
+    bs_web_safety_headers(req);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-store"));
+    for (size_t i = 0; i < call->ncookies; i++)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL,
+                       h2o_strdup(&req->pool, call->set_cookie[i], SIZE_MAX).base,
+                       strlen(call->set_cookie[i]));
+    if (call->location != NULL) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LOCATION, NULL,
+                       h2o_strdup(&req->pool, call->location, SIZE_MAX).base,
+                       strlen(call->location));
+        h2o_send_inline(req, "", 0);
+        return;
+    }
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("text/html; charset=utf-8"));
+    h2o_send_inline(req, call->page, call->page_len);
 }
 
 static void
@@ -298,7 +427,10 @@ answer_call(bs_web_job *job)
 
     if (call->req != NULL) {
         call->anchor->call = NULL;
-        send_body(call->req, call->status, call->answer);
+        if (call->page != NULL || call->location != NULL)
+            send_page(call);
+        else
+            send_body(call->req, call->status, call->answer);
         call->answer = NULL;
     }
     call_free(call);

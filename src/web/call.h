@@ -10,8 +10,12 @@
  * been had the answer been lost on the network).
  *
  * Invariants:
- *   - A call is answered exactly once, with a JSON body: either what
+ *   - A call is answered exactly once: with a page (bs_web_call_page), a
+ *     redirect (bs_web_call_redirect), or a JSON body: either what
  *     bs_web_call_json set, or {"error":{"code","message"}}.
+ *   - Every answer but the embed's (web/embed.h) carries the safety
+ *     headers: a Content-Security-Policy that allows only this server's
+ *     script, style and images and no framing, nosniff, Referrer-Policy.
  *   - Every answer carries the request's id (header X-Request-Id), which the
  *     log line of the request shows too.
  */
@@ -30,6 +34,8 @@
 #define BS_WEB_PARAM_MAX      128
 #define BS_WEB_REQUEST_ID_LEN 16
 #define BS_WEB_QUERY_MAX      8192 /* bytes of a query string */
+#define BS_WEB_COOKIES_MAX    2    /* Set-Cookie headers of one answer */
+#define BS_WEB_PEER_MAX       64   /* the client's address as text */
 
 typedef struct bs_web_call bs_web_call;
 typedef void (*bs_web_work)(bs_web_call *call, bs_ctx *ctx);
@@ -53,9 +59,20 @@ struct bs_web_call {
     bool has_authorization;
     char *content_type;    /* the Content-Type header, or NULL */
     char *idempotency_key; /* the Idempotency-Key header, or NULL */
+    char *cookie;          /* the Cookie header, or NULL */
+    char *host;            /* the Host header, or NULL */
+    char *path;            /* the path, without the query */
+    /* A page's route: turns a JSON error into a page (web/page.h). */
+    void (*as_page)(bs_web_call *call, bs_ctx *ctx);
+    char peer[BS_WEB_PEER_MAX]; /* the client's address ("127.0.0.1"), or "" */
     /* The answer, set by the work: */
     int status;
-    json_t *answer; /* owned */
+    json_t *answer; /* owned; or, for a page: */
+    char *page;     /* owned HTML, page_len bytes */
+    size_t page_len;
+    char *location;                       /* owned: a redirect's target (303) */
+    char *set_cookie[BS_WEB_COOKIES_MAX]; /* owned Set-Cookie values */
+    size_t ncookies;
 };
 
 /* Copy what a call needs from `req` (the route's parameters already split
@@ -72,6 +89,20 @@ void bs_web_call_submit(bs_web_call *call, bs_web_pool *pool, h2o_multithread_re
 void bs_web_call_json(bs_web_call *call, int status, json_t *body);
 void bs_web_call_error(bs_web_call *call, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Answer with the HTML page `html` (taken, len bytes), status `status`;
+ * replaces an answer set before. */
+void bs_web_call_page(bs_web_call *call, int status, char *html, size_t len);
+
+/* Answer "303 See Other" to `location` (a path from the root). */
+void bs_web_call_redirect(bs_web_call *call, const char *location);
+
+/* Add a Set-Cookie header (`value` copied) to the answer; false when it
+ * has BS_WEB_COOKIES_MAX already or memory ran out. */
+bool bs_web_call_set_cookie(bs_web_call *call, const char *value);
+
+/* Add the safety headers every answer but the embed carries (see above). */
+void bs_web_safety_headers(h2o_req_t *req);
 
 /* "a", "b" and "c" of a NULL-ended list (NULL: none), into out[size], for
  * messages that name what is known. */

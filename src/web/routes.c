@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "web/api.h"
+#include "web/assets.h"
 #include "web/embed.h"
 #include "web/events.h"
 #include "web/metrics.h"
+#include "web/pages.h"
 #include "web/routes.h"
 
 /* Routes of the worker pool leave `on_loop` out. */
@@ -15,6 +17,10 @@
 
 static const char *const history_query[] = {"after", "limit", NULL};
 static const char *const campaigns_query[] = {"owner", NULL};
+static const char *const login_query[] = {"next", NULL};
+static const char *const funds_query[] = {"check", NULL};
+static const char *const ads_query[] = {"added", NULL};
+static const char *const campaign_query[] = {"new", NULL}; /* just created */
 
 const bs_web_route bs_web_routes[] = {
     /* Answered on the loop, from memory (web/live.h). */
@@ -23,6 +29,26 @@ const bs_web_route bs_web_routes[] = {
     {"GET", "/go/{owner}/{index}/{slot}", NULL, bs_embed_go},
     {"GET", "/api/v1/campaigns/{owner}/{index}/events", NULL, bs_events_stream},
     {"GET", "/metrics", NULL, bs_metrics_page},
+    {"GET", "/static/{file}", NULL, bs_assets_static},
+    /* The pages (web/pages.h), on a worker. */
+    {"GET", "/", bs_page_home, .page = true},
+    {"GET", "/register", bs_page_register_form, .page = true},
+    {"POST", "/register", bs_page_register, .page = true},
+    {"GET", "/login", bs_page_login_form, .query = login_query, .page = true},
+    {"POST", "/login", bs_page_login_post, .page = true},
+    {"POST", "/logout", bs_page_logout_post, .page = true},
+    {"GET", "/account", bs_page_account, .page = true},
+    {"POST", "/account/key", bs_page_account_key, .page = true},
+    {"GET", "/account/funds", bs_page_funds, .query = funds_query, .page = true},
+    {"POST", "/account/funds/key", bs_page_funds_key, .page = true},
+    {"POST", "/account/funds/done", bs_page_funds_done, .page = true},
+    {"GET", "/ads", bs_page_ads, .query = ads_query, .page = true},
+    {"GET", "/ads/new", bs_page_ads_new, .page = true},
+    {"POST", "/ads/new", bs_page_ads_upload, .page = true},
+    {"GET", "/sell", bs_page_sell, .page = true},
+    {"POST", "/sell", bs_page_sell_post, .page = true},
+    {"GET", "/campaigns/{owner}/{index}", bs_page_campaign, .query = campaign_query, .page = true},
+    {"POST", "/campaigns/{owner}/{index}/buy", bs_page_buy, .page = true},
     /* On a worker (web/call.h). */
     {"GET", "/healthz", bs_api_health},
     {"GET", "/api/v1/openapi.json", bs_api_openapi},

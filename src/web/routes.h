@@ -33,6 +33,8 @@ typedef struct bs_web_route {
      * runs. Routes answered on the loop take any query (an embed's URL may
      * carry a publisher's cache-buster). */
     const char *const *query;
+    /* An HTML page (web/page.h): its refusals are pages too. */
+    bool page;
 } bs_web_route;
 
 /* The table, ended by a route with a NULL method. */

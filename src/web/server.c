@@ -23,8 +23,10 @@
 
 #include "util/text.h"
 #include "web/accesslog.h"
+#include "web/assets.h"
 #include "web/call.h"
 #include "web/listen.h"
+#include "web/page.h"
 #include "web/live.h"
 #include "web/routes.h"
 #include "web/server.h"
@@ -93,6 +95,16 @@ next_request_id(server *srv, loop *l, char id[BS_WEB_REQUEST_ID_LEN + 1])
     l->next_id += (uint32_t)srv->nloops;
 }
 
+/* A path of the API (or /healthz, /metrics): programs, answered in JSON;
+ * every other path is a page, answered in HTML. */
+static bool
+is_api(const char *path, size_t len)
+{
+    return (len >= 8 && memcmp(path, "/api/v1/", 8) == 0) ||
+           (len == 8 && memcmp(path, "/healthz", 8) == 0) ||
+           (len == 8 && memcmp(path, "/metrics", 8) == 0);
+}
+
 static int
 on_request(h2o_handler_t *self, h2o_req_t *req)
 {
@@ -120,10 +132,16 @@ on_request(h2o_handler_t *self, h2o_req_t *req)
             bs_web_route_allowed(req->path.base, path_len, allow, sizeof(allow));
             h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
                            h2o_strdup(&req->pool, allow, SIZE_MAX).base, strlen(allow));
-            bs_web_send_error(req, 405, "method_not_allowed",
-                              "this path does not take that method");
-        } else
+            if (is_api(req->path.base, path_len))
+                bs_web_send_error(req, 405, "method_not_allowed",
+                                  "this path does not take that method");
+            else
+                bs_assets_no_page(req, 405, "this page does not take that method");
+        } else if (is_api(req->path.base, path_len)) {
             bs_web_send_error(req, 404, "not_found", "no such page");
+        } else {
+            bs_assets_no_page(req, 404, "no such page");
+        }
         return 0;
     }
     if (route->on_loop != NULL) {
@@ -137,6 +155,7 @@ on_request(h2o_handler_t *self, h2o_req_t *req)
     }
     call->work = route->work;
     call->query_names = route->query;
+    call->as_page = route->page ? bs_page_as_page : NULL;
     bs_web_call_submit(call, srv->pool, &loop_of(req)->jobs_back);
     return 0;
 }
@@ -436,6 +455,7 @@ bs_web_serve(const bs_ctx *ctx, const bs_web_config *config)
     prefix = randombytes_random();
     hex8(srv->id_prefix, prefix);
     configure(srv);
+    bs_page_configure(config->public_url);
     /* The sweeper first: the workers tell it of every sale. */
     st = bs_web_sweeper_start(ctx, config->node_url, config->sweep_interval, &sweeper);
     worker_ctx = *ctx;

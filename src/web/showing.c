@@ -180,21 +180,6 @@ bs_web_view_at(const bs_web_view *view, int64_t now)
     return view->phases[view->nphases - 1];
 }
 
-static const char *
-ext_of(const char *mime)
-{
-    static const char *const known[][2] = {{"image/png", "png"},
-                                           {"image/jpeg", "jpg"},
-                                           {"image/gif", "gif"},
-                                           {"image/webp", "webp"},
-                                           {"image/bmp", "bmp"}};
-
-    for (size_t i = 0; mime != NULL && i < sizeof(known) / sizeof(known[0]); i++)
-        if (strcmp(mime, known[i][0]) == 0)
-            return known[i][1];
-    return NULL;
-}
-
 /* Under lock. */
 static image_box *
 image_lookup(bs_web_showing *s, const char *digest)
@@ -235,7 +220,7 @@ image_get(bs_web_showing *s, bs_ctx *ctx, const char *digest, int64_t chunks, co
     else if (bs_image_mime_of(data, len) == NULL || strcmp(bs_image_mime_of(data, len), mime) != 0)
         mime = NULL; /* the bytes are not what the ad says they are */
     box = calloc(1, sizeof(*box));
-    if (box == NULL || ext_of(mime) == NULL) {
+    if (box == NULL || bs_ad_ext(mime) == NULL) {
         free(data);
         free(box);
         return box == NULL ? BS_NOMEM : BS_CORRUPT;
@@ -244,7 +229,7 @@ image_get(bs_web_showing *s, bs_ctx *ctx, const char *digest, int64_t chunks, co
     atomic_init(&box->last_use, now_ms());
     memcpy(box->image.digest, digest, BS_DIGEST_HEX_LEN + 1);
     box->image.mime = bs_image_mime_of(data, len);
-    box->image.ext = ext_of(box->image.mime);
+    box->image.ext = bs_ad_ext(box->image.mime);
     snprintf(box->image.etag, sizeof(box->image.etag), "\"%s\"", digest);
     box->image.data = data;
     box->image.len = len;

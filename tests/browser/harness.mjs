@@ -352,6 +352,8 @@ export class Harness {
       const p = execFile(this.bin, args, { env: this.env(), timeout: 60000 }, (err, stdout, stderr) =>
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
       );
+      // A command that exits without reading its input is not an error.
+      p.stdin.on('error', () => {});
       p.stdin.end(stdin ?? '');
     });
   }
