@@ -135,8 +135,9 @@ test_template_shipped_pages_render_hostile_values_as_text(void **state)
     /* Each "H" becomes the hostile text. */
     for (const char *p = data; *p != '\0'; p++) {
         if (p[0] == '"' && p[1] == 'H' && p[2] == '"') {
-            strcpy(o, "\"<script>alert(1)</script>\\\"'&\"");
-            o += strlen(o);
+            static const char h[] = "\"<script>alert(1)</script>\\\"'&\"";
+            memcpy(o, h, sizeof(h) - 1);
+            o += sizeof(h) - 1;
             p += 2;
         } else {
             *o++ = *p;
