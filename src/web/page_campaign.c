@@ -231,11 +231,21 @@ number_field(const bs_form *form, const char *name)
     return *end == '\0' && v >= 0 ? v : -1;
 }
 
+/* Was the slot the order expected sold to the order's buyer? */
+static bool
+bought_by(bs_ctx *ctx, const bs_purchase_order *order)
+{
+    bs_slot slot;
+
+    return bs_docs_slot(ctx, &order->campaign, (uint32_t)order->expect_slot, &slot) == BS_OK &&
+           strcmp(slot.buyer, order->buyer) == 0;
+}
+
 void
 bs_page_buy(bs_web_call *call, bs_ctx *ctx)
 {
     bs_purchase_order order = {.max_price = -1, .expect_slot = -1};
-    char ref[BS_REF_MAX], notice[160], location[BS_REF_MAX + 16];
+    char ref[BS_REF_MAX], notice[160], location[BS_REF_MAX + 16], what[BS_REF_MAX + 32];
     bs_purchase_result res;
     bs_purchase_quote q;
     bs_page_user user;
@@ -277,20 +287,17 @@ bs_page_buy(bs_web_call *call, bs_ctx *ctx)
         bs_page_redirect(call, ctx, &user, location, notice, NULL);
         goto done;
     }
-    if (st == BS_STALE || st == BS_SOLD) {
-        /* Bought by this account from another tab? */
-        bs_slot slot;
-        char what[BS_REF_MAX + 32];
-        if (bs_docs_slot(ctx, &order.campaign, (uint32_t)order.expect_slot, &slot) == BS_OK &&
-            strcmp(slot.buyer, user.canon) == 0) {
-            snprintf(what, sizeof(what), "slot %lld of \"%s\"", (long long)order.expect_slot, ref);
-            bs_say_one_tab(what, &said);
-        } else {
-            bs_say_buy(st, &order, &res, ref, ad, BS_VOICE_PAGE, &said);
-        }
-    } else {
+    /* The account in the middle of another purchase, or the slot bought
+     * by this very account: another tab (a page makes one purchase at a
+     * time). */
+    if (st == BS_LOCKED)
+        snprintf(what, sizeof(what), "your account");
+    else
+        snprintf(what, sizeof(what), "slot %lld of \"%s\"", (long long)order.expect_slot, ref);
+    if (st == BS_LOCKED || ((st == BS_STALE || st == BS_SOLD) && bought_by(ctx, &order)))
+        bs_say_one_tab(what, &said);
+    else
         bs_say_buy(st, &order, &res, ref, ad, BS_VOICE_PAGE, &said);
-    }
     /* The page again, as it is now, with the sentence. */
     if (campaign_of(call, ctx, &user, &q, ref))
         bs_page_form_error(call, ctx, &user, "campaign", ref,

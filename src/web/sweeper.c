@@ -12,6 +12,8 @@
 #include "core/credit.h"
 #include "core/funding.h"
 #include "core/recover.h"
+#include "core/sessions.h"
+#include "core/throttle.h"
 #include "web/sweeper.h"
 
 /* Sales since the sweeper last looked (hints, deduplicated). */
@@ -99,8 +101,17 @@ sweep_once(bs_web_sweeper *s)
     bs_sweep_report f = {0, 0, 0};
     bs_status st = bs_recover_all(&s->ctx, &r, note_problem, NULL);
 
+    size_t sessions = 0, damaged = 0, throttles = 0;
+
     if (st == BS_OK && s->ctx.node != NULL)
         st = bs_funding_sweep(&s->ctx, &f, note_problem, NULL);
+    /* Sessions nobody came back to, and throttle windows long over. */
+    if (st == BS_OK)
+        st = bs_sessions_sweep(&s->ctx, &sessions, &damaged);
+    if (st == BS_OK)
+        st = bs_throttle_sweep(&s->ctx, 2 * BS_THROTTLE_WINDOW, &throttles);
+    if (damaged > 0)
+        fprintf(stderr, "bitslot: sweep: %zu damaged session documents left alone\n", damaged);
     if (st != BS_OK)
         fprintf(stderr, "bitslot: sweep: stopped: %s\n", bs_strerror(st));
     else if (r.purchases + r.imports + f.keys_finished + f.credits + r.problems + f.problems > 0)

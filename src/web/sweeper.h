@@ -1,7 +1,8 @@
 /*
  * sweeper.h — the background loop of `bitslot serve`: every interval, the
  * same recovery as `bitslot recover` (purchases, credits, ledgers, key
- * imports; with a node, key hand-outs, fills and late deposits). Any number
+ * imports; with a node, key hand-outs, fills and late deposits), and the
+ * removal of sessions that expired and throttle windows long over. Any number
  * of serve processes may sweep one store at once: every step is safe to
  * repeat and to race (DESIGN.md §3-4).
  *
