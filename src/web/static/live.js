@@ -37,10 +37,35 @@
     if (d.slot < current()) return;
     setPrice(d.price, d.slot);
   });
+  function time(seconds) {
+    return new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+  }
+  // The slot just sold joins the queue of slots to come.
+  function queue(d) {
+    var body = document.querySelector('#queue tbody');
+    if (!body) return;
+    var shown = body.querySelectorAll('td.slot');
+    for (var i = 0; i < shown.length; i++)
+      if (shown[i].textContent === String(d.slot)) return; // the page had it
+
+    var row = document.createElement('tr');
+    row.className = 'slot';
+    [['slot', d.slot], ['start', time(d.start)], ['end', time(d.end)], ['buyer', d.buyer],
+      ['price', d.price]].forEach(function (cell) {
+      var td = document.createElement('td');
+      td.className = cell[0];
+      td.textContent = String(cell[1]);
+      row.appendChild(td);
+    });
+    body.appendChild(row);
+    var none = document.getElementById('no-queue');
+    if (none) none.hidden = true;
+  }
   source.addEventListener('sold', function (e) {
     var d = JSON.parse(e.data);
     if (d.slot + 1 < current()) return;
     setPrice(d.new_price, d.slot + 1);
+    queue(d);
     var who = String(d.buyer || '').toLowerCase();
     set('live', who && who === myName
       ? 'you just bought slot ' + d.slot + '; the next slot costs ' + d.new_price + ' sat'
