@@ -652,6 +652,7 @@ test_pages_get_changes_nothing(void **state)
         r = get(&f.alice, p->path);
         expect_page(&r, 405);
         expect_header(&r, "allow", "POST");
+        expect_in(r.body, "<h1>Method not allowed</h1>");
         expect_in(r.body, "<p class=\"error\" id=\"error\">this page does not take that "
                           "method</p>");
         bs_test_response_release(&r);
@@ -783,6 +784,7 @@ test_pages_safety_headers(void **state)
     expect_in(r.body, "<p class=\"error\" id=\"error\">no campaign &quot;nobody/0&quot;</p>");
     bs_test_response_release(&r);
     r = get(&f.alice, "/no/such/page");
+    expect_in(r.body, "<h1>Not found</h1>");
     expect_in(r.body, "<p class=\"error\" id=\"error\">no such page</p>");
     bs_test_response_release(&r);
     /* Publishers frame the embed. */
