@@ -45,8 +45,9 @@ bs_assets_static(h2o_req_t *req, bs_web_live *live, char params[][BS_WEB_PARAM_M
 void
 bs_assets_no_page(h2o_req_t *req, int status, const char *message)
 {
+    const char *title = status == 405 ? "Method not allowed" : "Not found";
     json_t *data =
-        json_pack("{s:s, s:s, s:n, s:s}", "title", "Not found", "error", message, "me", "csrf", "");
+        json_pack("{s:s, s:s, s:n, s:s}", "title", title, "error", message, "me", "csrf", "");
     bs_html h = BS_HTML_INIT;
     size_t len = 0;
     char *page = NULL;

@@ -88,14 +88,16 @@ bs_page_login_form(bs_web_call *call, bs_ctx *ctx)
     show_form(call, ctx, "login", "Log in", json_pack("{s:s}", "next", next));
 }
 
-/* Where to go after logging in: a path of ours, never another site. */
+/* Where to go after logging in: a path of ours, never another site. Only
+ * visible ASCII: browsers drop tabs and line breaks from a Location before
+ * reading it, so "/<TAB>/evil.example" would become "//evil.example". */
 static const char *
 safe_next(const char *next)
 {
-    return next[0] == '/' && next[1] != '/' && next[1] != '\\' && strchr(next, '\r') == NULL &&
-                   strchr(next, '\n') == NULL
-               ? next
-               : "/account";
+    for (const char *p = next; *p != '\0'; p++)
+        if (*p < '!' || *p > '~')
+            return "/account";
+    return next[0] == '/' && next[1] != '/' && next[1] != '\\' ? next : "/account";
 }
 
 void

@@ -115,14 +115,16 @@ bs_test_server_port(const bs_test_server *s)
     return colon != NULL ? (int)strtol(colon + 1, NULL, 10) : -1;
 }
 
-bs_test_response
-bs_test_http_with(const bs_test_server *s, const char *method, const char *path,
-                  const char *api_key, const char *body, const char *const *more, bool must_answer)
+/* One request: `content_type` names the body's type when body is not NULL. */
+static bs_test_response
+perform(const bs_test_server *s, const char *method, const char *path, const char *api_key,
+        const char *content_type, const char *body, size_t body_len, const char *const *more,
+        bool must_answer)
 {
     bs_test_response r = {0, NULL, NULL};
     buffer out = {calloc(1, 1), 0}, head = {calloc(1, 1), 0};
     struct curl_slist *headers = NULL;
-    char url[4200], auth[256];
+    char url[4200], auth[256], type[256];
     CURL *curl = curl_easy_init();
     CURLcode rc;
 
@@ -143,9 +145,11 @@ bs_test_http_with(const bs_test_server *s, const char *method, const char *path,
         headers = curl_slist_append(headers, auth);
     }
     if (body != NULL) {
-        headers = curl_slist_append(headers, "Content-Type: application/json");
+        snprintf(type, sizeof(type), "Content-Type: %s", content_type);
+        headers = curl_slist_append(headers, type);
+        headers = curl_slist_append(headers, "Expect:"); /* send the body at once */
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)body_len);
     }
     for (size_t i = 0; more != NULL && more[i] != NULL; i++)
         headers = curl_slist_append(headers, more[i]);
@@ -162,6 +166,22 @@ bs_test_http_with(const bs_test_server *s, const char *method, const char *path,
     r.body = out.data;
     r.headers = head.data;
     return r;
+}
+
+bs_test_response
+bs_test_http_with(const bs_test_server *s, const char *method, const char *path,
+                  const char *api_key, const char *body, const char *const *more, bool must_answer)
+{
+    return perform(s, method, path, api_key, "application/json", body,
+                   body != NULL ? strlen(body) : 0, more, must_answer);
+}
+
+bs_test_response
+bs_test_http_body(const bs_test_server *s, const char *method, const char *path,
+                  const char *content_type, const char *body, size_t body_len,
+                  const char *const *headers)
+{
+    return perform(s, method, path, NULL, content_type, body, body_len, headers, true);
 }
 
 bs_test_response

@@ -47,6 +47,14 @@ bs_test_response bs_test_http_with(const bs_test_server *s, const char *method, 
                                    const char *api_key, const char *body,
                                    const char *const *headers, bool must_answer);
 
+/* METHOD base+path with a body of body_len bytes of type `content_type`
+ * (a form as a browser sends it) and the header lines `headers` ("Name:
+ * value", NULL-ended; may be NULL: a Cookie, say). Aborts the test when the
+ * server does not answer. */
+bs_test_response bs_test_http_body(const bs_test_server *s, const char *method, const char *path,
+                                   const char *content_type, const char *body, size_t body_len,
+                                   const char *const *headers);
+
 /* POST a multipart/form-data form to base+path, as `curl -F` sends it:
  * text fields from `fields` (name, value, name, value..., NULL-ended) and,
  * when `file_field` is not NULL, the file at `file_path` under that name. */
