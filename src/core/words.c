@@ -396,6 +396,15 @@ bs_say_one_tab(const char *what, bs_said *out)
 }
 
 void
+bs_say_already_yours(int64_t slot, const char *campaign, bs_said *out)
+{
+    say(out, 409, "already_yours",
+        "use one tab at a time: slot %lld of \"%s\" is already yours (bought from another tab "
+        "or window, or by sending the form twice); nothing more was charged",
+        (long long)slot, campaign);
+}
+
+void
 bs_say_funds_nothing_to_finish(const char *name, bs_said *out)
 {
     say(out, 404, "no_key", "\"%s\" has no key to be done with", name);

@@ -99,6 +99,11 @@ void bs_say_funds_no_key(const char *name, bs_voice voice, bs_said *out);
  * one tab at a time". */
 void bs_say_one_tab(const char *what, bs_said *out);
 
+/* A purchase from a page of slot `slot` of `campaign` that the same
+ * account already bought: from another tab, or the same form sent twice
+ * (an answer lost on the way). Nothing more was charged. */
+void bs_say_already_yours(int64_t slot, const char *campaign, bs_said *out);
+
 /* Done when `name` has no key to be done with. */
 void bs_say_funds_nothing_to_finish(const char *name, bs_said *out);
 

@@ -362,7 +362,9 @@ query_known(bs_web_call *call)
         return false;
     }
     for (size_t i = 0; i < form.count; i++) {
-        if (is_one_of(call->query_names, form.fields[i].name))
+        /* A page's link may carry what others add (utm_source=...): a
+         * person's browser, not a program to be told of a misspelling. */
+        if (is_one_of(call->query_names, form.fields[i].name) || call->as_page != NULL)
             continue;
         bs_web_list_names(call->query_names, names, sizeof(names));
         if (call->query_names == NULL)

@@ -13,6 +13,7 @@
 #include "core/docs.h"
 #include "model/ad.h"
 #include "web/page.h"
+#include "web/routes.h"
 #include "web/server.h"
 #include "web/template.h"
 
@@ -120,8 +121,12 @@ bs_page_need_user(bs_web_call *call, bs_ctx *ctx, bs_page_user *user)
     }
     if (user->in)
         return true;
-    /* Back here after logging in: only our own paths (no open redirect). */
+    /* Back here after logging in: only our own paths (no open redirect),
+     * and only a page one can GET (a form sent after the session ended
+     * comes back to the account, not to a path that only takes POST). */
     snprintf(path, sizeof(path), "%s", call->path != NULL ? call->path : "/account");
+    if (!bs_web_route_gettable(path, strlen(path)))
+        snprintf(path, sizeof(path), "/account");
     snprintf(location, sizeof(location), "/login?next=%s", path);
     for (char *p = location + 12; *p != '\0'; p++)
         if (*p == '?' || *p == '&' || *p == '#' || *p == '%' || *p == '+' || *p == ' ')

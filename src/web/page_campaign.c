@@ -15,6 +15,7 @@
 #include "core/campaigns.h"
 #include "core/docs.h"
 #include "core/purchase.h"
+#include "util/text.h"
 #include "web/page.h"
 #include "web/pages.h"
 
@@ -217,7 +218,7 @@ static const bs_form_limit buy_fields[] = {{"ad", BS_REF_MAX, false},
                                            {"confirm", 8, false},
                                            {NULL, 0, false}};
 
-/* A whole number of the form, or -1. */
+/* A whole number of the form in its one spelling (util/text.h), or -1. */
 static int64_t
 number_field(const bs_form *form, const char *name)
 {
@@ -225,10 +226,20 @@ number_field(const bs_form *form, const char *name)
     char *end;
     long long v;
 
-    if (text[0] < '0' || text[0] > '9')
+    if (!bs_text_decimal(text, strlen(text)) || strlen(text) > 18)
         return -1;
     v = strtoll(text, &end, 10);
-    return *end == '\0' && v >= 0 ? v : -1;
+    return *end == '\0' ? v : -1;
+}
+
+/* Is `ad` one of `canon`'s ads that fit the campaign? */
+static bool
+fits(bs_ctx *ctx, const char *canon, const bs_ref *ad, const bs_campaign *c)
+{
+    bs_ad found;
+
+    return strcmp(ad->owner, canon) == 0 && bs_docs_ad(ctx, ad, &found) == BS_OK &&
+           found.width == c->width && found.height == c->height;
 }
 
 /* Was the slot the order expected sold to the order's buyer? */
@@ -245,7 +256,7 @@ void
 bs_page_buy(bs_web_call *call, bs_ctx *ctx)
 {
     bs_purchase_order order = {.max_price = -1, .expect_slot = -1};
-    char ref[BS_REF_MAX], notice[160], location[BS_REF_MAX + 16], what[BS_REF_MAX + 32];
+    char ref[BS_REF_MAX], notice[160], location[BS_REF_MAX + 16];
     bs_purchase_result res;
     bs_purchase_quote q;
     bs_page_user user;
@@ -264,19 +275,27 @@ bs_page_buy(bs_web_call *call, bs_ctx *ctx)
     order.buyer = user.canon;
     order.expect_slot = number_field(&form, "slot");
     order.max_price = number_field(&form, "price");
-    if (order.expect_slot < 0 || order.max_price < 0 || bs_ref_parse(ad, &order.ad) != BS_OK) {
+    if (order.expect_slot < 0 || order.max_price < 0 || bs_ref_parse(ad, &order.ad) != BS_OK ||
+        !fits(ctx, user.canon, &order.ad, &q.campaign)) {
         said = (bs_said){.http = 400, .code = "bad_order", .slot = -1, .price = -1};
         snprintf(said.text, sizeof(said.text),
-                 "choose one of your ads; the form needs the slot and the price you saw");
+                 "choose one of your ads of %lldx%lld pixels; the form needs the slot and the "
+                 "price you saw",
+                 (long long)q.campaign.width, (long long)q.campaign.height);
         bs_page_form_error(call, ctx, &user, "campaign", ref,
                            campaign_data(call, ctx, &user, &q, ref), &said);
         goto done;
     }
     if (strcmp(bs_page_field(&form, "confirm"), "yes") != 0) {
+        /* "Are you sure?" about the slot for sale and its price now (the
+         * page may have been open a while), never a slot or price the
+         * form made up. */
         bs_page_render(call, ctx, &user, 200, "confirm", "Are you sure?",
-                       json_pack("{s:s, s:s, s:s, s:I, s:I}", "id", ref, "title", q.campaign.title,
-                                 "ad", ad, "slot", (json_int_t)order.expect_slot, "price",
-                                 (json_int_t)order.max_price));
+                       json_pack("{s:s, s:s, s:s, s:I, s:I, s:b}", "id", ref, "campaign_title",
+                                 q.campaign.title[0] != '\0' ? q.campaign.title : ref, "ad", ad,
+                                 "slot", (json_int_t)q.next_slot, "price", (json_int_t)q.price,
+                                 "moved",
+                                 q.next_slot != order.expect_slot || q.price > order.max_price));
         goto done;
     }
     st = bs_purchase_buy(ctx, &order, &res);
@@ -289,13 +308,11 @@ bs_page_buy(bs_web_call *call, bs_ctx *ctx)
     }
     /* The account in the middle of another purchase, or the slot bought
      * by this very account: another tab (a page makes one purchase at a
-     * time). */
+     * time), or this form sent twice. */
     if (st == BS_LOCKED)
-        snprintf(what, sizeof(what), "your account");
-    else
-        snprintf(what, sizeof(what), "slot %lld of \"%s\"", (long long)order.expect_slot, ref);
-    if (st == BS_LOCKED || ((st == BS_STALE || st == BS_SOLD) && bought_by(ctx, &order)))
-        bs_say_one_tab(what, &said);
+        bs_say_one_tab("your account", &said);
+    else if ((st == BS_STALE || st == BS_SOLD) && bought_by(ctx, &order))
+        bs_say_already_yours(order.expect_slot, ref, &said);
     else
         bs_say_buy(st, &order, &res, ref, ad, BS_VOICE_PAGE, &said);
     /* The page again, as it is now, with the sentence. */

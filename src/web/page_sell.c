@@ -38,8 +38,9 @@ whole(const bs_form *form, const char *name, int64_t *out, bs_said *said)
 
     errno = 0;
     v = strtoll(text, &end, 10);
-    if (bs_text_decimal(text, strlen(text)) && errno == 0 && *end == '\0') {
-        *out = v;
+    if (bs_text_decimal(text, strlen(text)) && *end == '\0') {
+        /* Too large for any rule: the campaign's rule says how large. */
+        *out = errno == ERANGE ? INT64_MAX : v;
         return true;
     }
     *said = (bs_said){.http = 400, .code = "invalid_field", .slot = -1, .price = -1};

@@ -125,6 +125,16 @@ bs_web_route_find(const char *method, size_t method_len, const char *path, size_
     return NULL;
 }
 
+bool
+bs_web_route_gettable(const char *path, size_t path_len)
+{
+    char params[BS_WEB_PARAMS_MAX][BS_WEB_PARAM_MAX];
+    size_t nparams;
+    bool path_known;
+
+    return bs_web_route_find("GET", 3, path, path_len, params, &nparams, &path_known) != NULL;
+}
+
 void
 bs_web_route_allowed(const char *path, size_t path_len, char *out, size_t size)
 {

@@ -47,6 +47,9 @@ const bs_web_route *bs_web_route_find(const char *method, size_t method_len, con
                                       size_t path_len, char params[][BS_WEB_PARAM_MAX],
                                       size_t *nparams, bool *path_known);
 
+/* Does some route answer GET on `path`? */
+bool bs_web_route_gettable(const char *path, size_t path_len);
+
 /* The methods the routes of `path` take, "GET, HEAD, POST" (HEAD with
  * every GET), into out[size]: the Allow header of a 405. */
 void bs_web_route_allowed(const char *path, size_t path_len, char *out, size_t size);
