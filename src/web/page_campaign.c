@@ -3,9 +3,9 @@
  * and buying its slot from the page: "Buy at N sat" → "are you sure?" with
  * the slot and price → bought. The order carries the slot and price the
  * visitor saw (expect_slot and max_price of core/purchase.h), so a slot
- * that moved meanwhile is never bought by surprise; the same slot bought
- * from another tab of the same account gets the seed's "use one tab at a
- * time".
+ * that moved meanwhile is never bought by surprise; the same slot bought,
+ * or being bought, from another tab of the same account gets the seed's
+ * "use one tab at a time".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,6 +231,27 @@ number_field(const bs_form *form, const char *name)
     return *end == '\0' && v >= 0 ? v : -1;
 }
 
+/* Is the order's slot bought by `canon` already, or being bought by it
+ * right now (its account locked on that very slot)? Then another tab of
+ * the same person got there first. The account is read before the slot: a
+ * purchase that finishes between the two reads is seen in the second. */
+static bool
+other_tab_bought(bs_ctx *ctx, const bs_purchase_order *order, const char *canon)
+{
+    bool same = false;
+    bs_account a;
+    bs_slot slot;
+
+    if (bs_docs_account(ctx, canon, &a, NULL) == BS_OK) {
+        same = a.lock == BS_LOCK_FILL && bs_ref_equal(&a.fill.campaign, &order->campaign) &&
+               (int64_t)a.fill.slot == order->expect_slot;
+        bs_account_release(&a);
+    }
+    return same ||
+           (bs_docs_slot(ctx, &order->campaign, (uint32_t)order->expect_slot, &slot) == BS_OK &&
+            strcmp(slot.buyer, canon) == 0);
+}
+
 void
 bs_page_buy(bs_web_call *call, bs_ctx *ctx)
 {
@@ -277,17 +298,13 @@ bs_page_buy(bs_web_call *call, bs_ctx *ctx)
         bs_page_redirect(call, ctx, &user, location, notice, NULL);
         goto done;
     }
-    if (st == BS_STALE || st == BS_SOLD) {
-        /* Bought by this account from another tab? */
-        bs_slot slot;
+    /* Moved on, lost, or locked by a purchase in progress: bought (or
+     * being bought) by this account from another tab? */
+    if ((st == BS_STALE || st == BS_SOLD || st == BS_LOCKED) &&
+        other_tab_bought(ctx, &order, user.canon)) {
         char what[BS_REF_MAX + 32];
-        if (bs_docs_slot(ctx, &order.campaign, (uint32_t)order.expect_slot, &slot) == BS_OK &&
-            strcmp(slot.buyer, user.canon) == 0) {
-            snprintf(what, sizeof(what), "slot %lld of \"%s\"", (long long)order.expect_slot, ref);
-            bs_say_one_tab(what, &said);
-        } else {
-            bs_say_buy(st, &order, &res, ref, ad, BS_VOICE_PAGE, &said);
-        }
+        snprintf(what, sizeof(what), "slot %lld of \"%s\"", (long long)order.expect_slot, ref);
+        bs_say_one_tab(what, &said);
     } else {
         bs_say_buy(st, &order, &res, ref, ad, BS_VOICE_PAGE, &said);
     }
