@@ -399,8 +399,8 @@ void
 bs_say_already_yours(int64_t slot, const char *campaign, bs_said *out)
 {
     say(out, 409, "already_yours",
-        "use one tab at a time: slot %lld of \"%s\" is already yours (bought from another tab "
-        "or window, or by sending the form twice); nothing more was charged",
+        "use one tab at a time: slot %lld of \"%s\" was bought in another tab or window (or this "
+        "form was sent twice); nothing more was charged",
         (long long)slot, campaign);
 }
 

@@ -100,8 +100,8 @@ void bs_say_funds_no_key(const char *name, bs_voice voice, bs_said *out);
 void bs_say_one_tab(const char *what, bs_said *out);
 
 /* A purchase from a page of slot `slot` of `campaign` that the same
- * account already bought: from another tab, or the same form sent twice
- * (an answer lost on the way). Nothing more was charged. */
+ * account already bought, or is buying: from another tab, or the same form
+ * sent twice (an answer lost on the way). Nothing more was charged. */
 void bs_say_already_yours(int64_t slot, const char *campaign, bs_said *out);
 
 /* Done when `name` has no key to be done with. */

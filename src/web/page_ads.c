@@ -12,11 +12,15 @@
 #include "model/ad.h"
 #include "web/page.h"
 #include "web/pages.h"
+#include "web/server.h"
 
 #define TEXT_FIELD_MAX 4096
 
+/* The image is bounded by the whole body's limit, not BS_IMAGE_MAX_BYTES:
+ * a file over 4 MiB gets media/image.h's own refusal on the upload form,
+ * with what was typed, instead of the form parser's on an error page. */
 static const bs_form_limit ad_fields[] = {
-    {"image", BS_IMAGE_MAX_BYTES, true},   {"url", TEXT_FIELD_MAX, false},
+    {"image", BS_WEB_BODY_MAX, true},      {"url", TEXT_FIELD_MAX, false},
     {"hover", TEXT_FIELD_MAX, false},      {"nickname", TEXT_FIELD_MAX, false},
     {"categories", TEXT_FIELD_MAX, false}, {NULL, 0, false},
 };

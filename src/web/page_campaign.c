@@ -3,9 +3,9 @@
  * and buying its slot from the page: "Buy at N sat" → "are you sure?" with
  * the slot and price → bought. The order carries the slot and price the
  * visitor saw (expect_slot and max_price of core/purchase.h), so a slot
- * that moved meanwhile is never bought by surprise; the same slot bought
- * from another tab of the same account gets the seed's "use one tab at a
- * time".
+ * that moved meanwhile is never bought by surprise; the same slot bought,
+ * or being bought, from another tab of the same account gets the seed's
+ * "use one tab at a time".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,14 +242,25 @@ fits(bs_ctx *ctx, const char *canon, const bs_ref *ad, const bs_campaign *c)
            found.width == c->width && found.height == c->height;
 }
 
-/* Was the slot the order expected sold to the order's buyer? */
+/* Is the order's slot bought by `canon` already, or being bought by it
+ * right now (its account locked on that very slot)? Then another tab of
+ * the same person got there first. The account is read before the slot: a
+ * purchase that finishes between the two reads is seen in the second. */
 static bool
-bought_by(bs_ctx *ctx, const bs_purchase_order *order)
+other_tab_bought(bs_ctx *ctx, const bs_purchase_order *order, const char *canon)
 {
+    bool same = false;
+    bs_account a;
     bs_slot slot;
 
-    return bs_docs_slot(ctx, &order->campaign, (uint32_t)order->expect_slot, &slot) == BS_OK &&
-           strcmp(slot.buyer, order->buyer) == 0;
+    if (bs_docs_account(ctx, canon, &a, NULL) == BS_OK) {
+        same = a.lock == BS_LOCK_FILL && bs_ref_equal(&a.fill.campaign, &order->campaign) &&
+               (int64_t)a.fill.slot == order->expect_slot;
+        bs_account_release(&a);
+    }
+    return same ||
+           (bs_docs_slot(ctx, &order->campaign, (uint32_t)order->expect_slot, &slot) == BS_OK &&
+            strcmp(slot.buyer, canon) == 0);
 }
 
 void
@@ -306,12 +317,11 @@ bs_page_buy(bs_web_call *call, bs_ctx *ctx)
         bs_page_redirect(call, ctx, &user, location, notice, NULL);
         goto done;
     }
-    /* The account in the middle of another purchase, or the slot bought
-     * by this very account: another tab (a page makes one purchase at a
-     * time), or this form sent twice. */
-    if (st == BS_LOCKED)
-        bs_say_one_tab("your account", &said);
-    else if ((st == BS_STALE || st == BS_SOLD) && bought_by(ctx, &order))
+    /* Moved on, lost, or locked by a purchase in progress: bought (or
+     * being bought) by this account from another tab, or this very form
+     * sent twice? */
+    if ((st == BS_STALE || st == BS_SOLD || st == BS_LOCKED) &&
+        other_tab_bought(ctx, &order, user.canon))
         bs_say_already_yours(order.expect_slot, ref, &said);
     else
         bs_say_buy(st, &order, &res, ref, ad, BS_VOICE_PAGE, &said);
