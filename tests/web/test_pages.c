@@ -946,6 +946,87 @@ test_pages_user_text_escaped(void **state)
     free(bs_test_site_close(&site));
 }
 
+/* The buyer's balance, as the CLI shows it, must be `want`. */
+static void
+expect_balance(const bs_test_site *s, const char *who, long long want)
+{
+    char text[64], *out = bs_test_site_run(s, 0, ARGS("account", "show", who));
+
+    snprintf(text, sizeof(text), "\"balance\":%lld", want);
+    expect_in(out, text);
+    free(out);
+}
+
+/* Outside test: the are-you-sure page named the page instead of the
+ * campaign and confirmed whatever slot, price and ad the form made up; a
+ * confirmed Buy sent twice (its answer lost) was told another tab changed
+ * it; a link with a tracking parameter was refused. */
+static void
+test_pages_buy_confirm_and_resend(void **state)
+{
+    char image[4200];
+    bs_test_site site;
+    browser b;
+    bs_test_response r;
+
+    (void)state;
+    site_open(&site, "buying", NULL);
+    cli_account(&site, "seller");
+    cli_account(&site, "buyer");
+    cli_account(&site, "other");
+    free(bs_test_site_run(&site, 0,
+                          ARGS("campaign", "create", "seller", "--min-price", "1000",
+                               "--slot-seconds", "3600", "--size", "300x250", "--title",
+                               "Front page")));
+    png("ads", image, sizeof(image));
+    free(bs_test_site_run(
+        &site, 0, ARGS("ad", "add", "buyer", "--image", image, "--url", "https://buyer.example/")));
+    free(bs_test_site_run(
+        &site, 0, ARGS("ad", "add", "other", "--image", image, "--url", "https://other.example/")));
+    fund(&site, "buyer", "100000");
+    browser_init(&b, &site, false);
+    login_as(&b, "buyer");
+    r = get(&b, "/campaigns/seller/0?utm_source=newsletter");
+    expect_page(&r, 200);
+    expect_in(r.body, "<span id=\"price\">1000</span>");
+    bs_test_response_release(&r);
+
+    /* A made-up slot and price: asked about the slot for sale now. */
+    r = post(&b, "/campaigns/seller/0/buy", "ad=buyer/0&slot=7&price=1", b.csrf);
+    expect_page(&r, 200);
+    expect_in(r.body, "of “Front page” (seller/0)");
+    expect_in(r.body, "<strong id=\"confirm-slot\">0</strong>");
+    expect_in(r.body, "<strong id=\"confirm-price\">1000</strong>");
+    expect_in(r.body, "id=\"moved\"");
+    bs_test_response_release(&r);
+    /* Someone else's ad, a slot in another spelling: refused at once. */
+    r = post(&b, "/campaigns/seller/0/buy", "ad=other/0&slot=0&price=1000", b.csrf);
+    expect_page(&r, 400);
+    expect_in(r.body, "choose one of your ads of 300x250 pixels; the form needs the slot and the "
+                      "price you saw");
+    bs_test_response_release(&r);
+    r = post(&b, "/campaigns/seller/0/buy", "ad=buyer/0&slot=00&price=1000&confirm=yes", b.csrf);
+    expect_page(&r, 400);
+    bs_test_response_release(&r);
+    expect_balance(&site, "buyer", 100000);
+
+    /* Bought; the same form again buys nothing and says so. */
+    expect_redirect(
+        post(&b, "/campaigns/seller/0/buy", "ad=buyer/0&slot=0&price=1000&confirm=yes", b.csrf),
+        "/campaigns/seller/0");
+    expect_balance(&site, "buyer", 99000);
+    r = post(&b, "/campaigns/seller/0/buy", "ad=buyer/0&slot=0&price=1000&confirm=yes", b.csrf);
+    expect_page(&r, 409);
+    expect_in(r.body, "use one tab at a time: slot 0 of &quot;seller/0&quot; was bought in another "
+                      "tab or window (or this form was sent twice); nothing more was charged");
+    bs_test_response_release(&r);
+    expect_balance(&site, "buyer", 99000);
+    r = get(&b, "/campaigns/seller/0");
+    expect_in(r.body, "<span id=\"for-sale\">1</span>");
+    bs_test_response_release(&r);
+    free(bs_test_site_close(&site));
+}
+
 int
 main(void)
 {
@@ -960,6 +1041,7 @@ main(void)
         cmocka_unit_test(test_pages_login_next_stays_on_site),
         cmocka_unit_test(test_pages_form_error_keeps_what_was_typed),
         cmocka_unit_test(test_pages_user_text_escaped),
+        cmocka_unit_test(test_pages_buy_confirm_and_resend),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
