@@ -158,7 +158,6 @@ bs_page_pre_csrf(bs_web_call *call, bs_page_user *user)
     snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=Lax%s", csrf_cookie(),
              user->pre_csrf, settings.secure ? "; Secure" : "");
     bs_web_call_set_cookie(call, cookie);
-    user->new_pre_csrf = true;
 }
 
 /* The page (layout fields added to data) as the call's answer. */

@@ -37,7 +37,6 @@ typedef struct bs_page_user {
     char session_id[BS_SESSION_ID_LEN + 1]; /* the cookie's id, when in */
     bs_session session;
     char pre_csrf[BS_SESSION_ID_LEN + 1]; /* the pre-login token ("" when none) */
-    bool new_pre_csrf;                    /* set by this answer */
 } bs_page_user;
 
 /* Settings every page reads, set once before the server starts:
