@@ -115,6 +115,28 @@ bs_test_server_port(const bs_test_server *s)
     return colon != NULL ? (int)strtol(colon + 1, NULL, 10) : -1;
 }
 
+/* A request the server did not answer: is it still running, and the end
+ * of what it wrote to stderr (a sanitizer's report, a crash), so that the
+ * failure says why. */
+static void
+server_said(const bs_test_server *s)
+{
+    char tail[4096];
+    FILE *f = fopen(s->process.err_path, "r");
+    size_t n = 0;
+
+    fprintf(stderr, "the server (pid %d) is %s; the end of its stderr:\n", s->process.pid,
+            kill(s->process.pid, 0) == 0 ? "still running" : "gone");
+    if (f == NULL)
+        return;
+    if (fseek(f, -(long)sizeof(tail) + 1, SEEK_END) != 0)
+        rewind(f);
+    n = fread(tail, 1, sizeof(tail) - 1, f);
+    tail[n] = '\0';
+    fclose(f);
+    fprintf(stderr, "%s\n", tail);
+}
+
 /* One request: `content_type` names the body's type when body is not NULL. */
 static bs_test_response
 perform(const bs_test_server *s, const char *method, const char *path, const char *api_key,
@@ -157,6 +179,7 @@ perform(const bs_test_server *s, const char *method, const char *path, const cha
     rc = curl_easy_perform(curl);
     if (rc != CURLE_OK && must_answer) {
         fprintf(stderr, "%s %s: %s\n", method, url, curl_easy_strerror(rc));
+        server_said(s);
         abort();
     }
     if (rc == CURLE_OK)
@@ -227,6 +250,7 @@ bs_test_http_form(const bs_test_server *s, const char *path, const char *api_key
     rc = curl_easy_perform(curl);
     if (rc != CURLE_OK) {
         fprintf(stderr, "POST %s: %s\n", url, curl_easy_strerror(rc));
+        server_said(s);
         abort();
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
