@@ -330,6 +330,14 @@ bs_say_buy(bs_status st, const bs_purchase_order *o, const bs_purchase_result *r
 }
 
 void
+bs_say_no_node(bs_said *out)
+{
+    say(out, 503, "no_node",
+        "this server has no bitcoin node (the operator starts it with --node), so it cannot hand "
+        "out or check deposit keys");
+}
+
+void
 bs_say_funds(bs_status st, const char *name, bs_voice voice, bs_said *out)
 {
     switch (st) {

@@ -88,6 +88,9 @@ void bs_say_buy(bs_status st, const bs_purchase_order *order, const bs_purchase_
 void bs_say_ad(bs_ad_problem problem, bs_image_reason reason, const char *file,
                const bs_ad_upload *up, const bs_ad *ad, bs_said *out);
 
+/* Funding asked of a server started without a bitcoin node (--node). */
+void bs_say_no_node(bs_said *out);
+
 /* Get Key, check or Done refused with `st` for account `name`. */
 void bs_say_funds(bs_status st, const char *name, bs_voice voice, bs_said *out);
 

@@ -220,11 +220,12 @@ bs_api_campaign_ref(bs_web_call *call, bs_ref *ref, char text[BS_REF_MAX])
 bool
 bs_api_need_node(bs_web_call *call, bs_ctx *ctx)
 {
+    bs_said said;
+
     if (ctx->node != NULL)
         return true;
-    bs_web_call_error(call, 503, "no_node",
-                      "this server has no bitcoin node (the operator starts it with --node), so it "
-                      "cannot hand out or check deposit keys");
+    bs_say_no_node(&said);
+    bs_api_said(call, &said);
     return false;
 }
 

@@ -85,8 +85,9 @@ cookie_value(const char *header, const char *name, char out[BS_SESSION_ID_LEN + 
     return false;
 }
 
-bool
-bs_page_visitor(bs_web_call *call, bs_ctx *ctx, bs_page_user *user, bs_said *said)
+/* Who sent the call; false with *said when the store failed. */
+static bool
+visitor(bs_web_call *call, bs_ctx *ctx, bs_page_user *user, bs_said *said)
 {
     bs_status st;
 
@@ -110,15 +111,23 @@ bs_page_visitor(bs_web_call *call, bs_ctx *ctx, bs_page_user *user, bs_said *sai
 }
 
 bool
+bs_page_visitor(bs_web_call *call, bs_ctx *ctx, bs_page_user *user)
+{
+    bs_said said;
+
+    if (visitor(call, ctx, user, &said))
+        return true;
+    bs_page_said(call, ctx, user, &said);
+    return false;
+}
+
+bool
 bs_page_need_user(bs_web_call *call, bs_ctx *ctx, bs_page_user *user)
 {
     char location[512], path[256];
-    bs_said said;
 
-    if (!bs_page_visitor(call, ctx, user, &said)) {
-        bs_page_said(call, ctx, user, &said);
+    if (!bs_page_visitor(call, ctx, user))
         return false;
-    }
     if (user->in)
         return true;
     /* Back here after logging in: only our own paths (no open redirect),
@@ -358,7 +367,7 @@ bs_page_as_page(bs_web_call *call, bs_ctx *ctx)
 
     if (call->answer == NULL || message == NULL)
         return;
-    if (!bs_page_visitor(call, ctx, &user, &said))
+    if (!visitor(call, ctx, &user, &said))
         memset(&user, 0, sizeof(user));
     bs_page_error(call, ctx, &user, call->status, "%s", message);
 }

@@ -48,9 +48,9 @@ void bs_page_configure(const char *public_url);
  * URL's, else http://HOST of the request. */
 void bs_page_absolute(const bs_web_call *call, const char *path, char *out, size_t size);
 
-/* Who sent the call. Never answers; a missing, unknown or expired session
- * is "not in". False when the store failed (then *said says so). */
-bool bs_page_visitor(bs_web_call *call, bs_ctx *ctx, bs_page_user *user, bs_said *said);
+/* Who sent the call: a missing, unknown or expired session is "not in".
+ * False after answering when the store failed. */
+bool bs_page_visitor(bs_web_call *call, bs_ctx *ctx, bs_page_user *user);
 
 /* The visitor, who must be logged in: false after answering (303 to
  * /login?next=PATH, or the store's error page). */

@@ -52,11 +52,9 @@ static void
 show_form(bs_web_call *call, bs_ctx *ctx, const char *name, const char *title, json_t *data)
 {
     bs_page_user user;
-    bs_said said;
 
-    if (!bs_page_visitor(call, ctx, &user, &said)) {
+    if (!bs_page_visitor(call, ctx, &user)) {
         json_decref(data);
-        bs_page_said(call, ctx, &user, &said);
         return;
     }
     bs_page_pre_csrf(call, &user);
@@ -111,10 +109,8 @@ bs_page_register(bs_web_call *call, bs_ctx *ctx)
     bs_said said;
     size_t len;
 
-    if (!bs_page_visitor(call, ctx, &user, &said)) {
-        bs_page_said(call, ctx, &user, &said);
+    if (!bs_page_visitor(call, ctx, &user))
         return;
-    }
     if (!bs_page_form(call, ctx, &user, auth_fields, false, &form))
         return;
     name = bs_page_field(&form, "name");
@@ -157,10 +153,8 @@ bs_page_login_post(bs_web_call *call, bs_ctx *ctx)
     bs_status st;
     bs_said said;
 
-    if (!bs_page_visitor(call, ctx, &user, &said)) {
-        bs_page_said(call, ctx, &user, &said);
+    if (!bs_page_visitor(call, ctx, &user))
         return;
-    }
     if (!bs_page_form(call, ctx, &user, auth_fields, false, &form))
         return;
     name = bs_page_field(&form, "name");
@@ -201,12 +195,9 @@ bs_page_logout_post(bs_web_call *call, bs_ctx *ctx)
 {
     bs_page_user user;
     bs_form form;
-    bs_said said;
 
-    if (!bs_page_visitor(call, ctx, &user, &said)) {
-        bs_page_said(call, ctx, &user, &said);
+    if (!bs_page_visitor(call, ctx, &user))
         return;
-    }
     if (!user.in) {
         bs_web_call_redirect(call, "/");
         return;

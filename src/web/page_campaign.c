@@ -59,10 +59,8 @@ bs_page_home(bs_web_call *call, bs_ctx *ctx)
     bs_status st;
     bs_said said;
 
-    if (!bs_page_visitor(call, ctx, &user, &said)) {
-        bs_page_said(call, ctx, &user, &said);
+    if (!bs_page_visitor(call, ctx, &user))
         return;
-    }
     st = bs_campaigns_list(ctx, NULL, &list, &count);
     if (st != BS_OK) {
         bs_say_failure(st, "cannot list campaigns", &said);
@@ -200,12 +198,9 @@ bs_page_campaign(bs_web_call *call, bs_ctx *ctx)
     char ref[BS_REF_MAX];
     bs_purchase_quote q;
     bs_page_user user;
-    bs_said said;
 
-    if (!bs_page_visitor(call, ctx, &user, &said)) {
-        bs_page_said(call, ctx, &user, &said);
+    if (!bs_page_visitor(call, ctx, &user))
         return;
-    }
     if (!campaign_of(call, ctx, &user, &q, ref))
         return;
     bs_page_render(call, ctx, &user, 200, "campaign", q.campaign.title[0] ? q.campaign.title : ref,

@@ -90,9 +90,8 @@ bs_page_funds(bs_web_call *call, bs_ctx *ctx)
     if (!bs_page_need_user(call, ctx, &user))
         return;
     if (ctx->node == NULL) {
-        bs_page_error(call, ctx, &user, 503,
-                      "this server has no bitcoin node (the operator starts it with --node), so it "
-                      "cannot hand out or check deposit keys");
+        bs_say_no_node(&said);
+        bs_page_said(call, ctx, &user, &said);
         return;
     }
     if (!current_key(call, ctx, &user, address))
@@ -142,10 +141,11 @@ funds_post(bs_web_call *call, bs_ctx *ctx, bs_page_user *user, bs_form *form,
     if (!bs_page_need_user(call, ctx, user) ||
         !bs_page_form(call, ctx, user, key_fields, false, form))
         return false;
+    bs_said said;
+
     if (ctx->node == NULL) {
-        bs_page_error(call, ctx, user, 503,
-                      "this server has no bitcoin node (the operator starts it with --node), so it "
-                      "cannot hand out or check deposit keys");
+        bs_say_no_node(&said);
+        bs_page_said(call, ctx, user, &said);
     } else if (current_key(call, ctx, user, address) && same_key(call, ctx, user, form, address)) {
         return true;
     }

@@ -108,6 +108,29 @@ next_slot(const shop *s, const char *path)
     return n;
 }
 
+/* Wait until the server's background loop has done what a sale asks of
+ * it (crediting the seller, copying the buyer's ledger entry out: at once,
+ * but on its own thread), so that a refusal after a sale can be shown to
+ * change nothing: two dumps 200 ms apart alike, for at most 10 s. */
+static void
+settle(const shop *s)
+{
+    char *before = bs_test_site_dump(&s->site);
+
+    for (int i = 0; i < 50; i++) {
+        char *after;
+        usleep(200000);
+        after = bs_test_site_dump(&s->site);
+        if (strcmp(before, after) == 0) {
+            free(after);
+            break;
+        }
+        free(before);
+        before = after;
+    }
+    free(before);
+}
+
 static void
 check_holds(const shop *s)
 {
@@ -273,6 +296,7 @@ test_api_buy_says_each_status(void **state)
                    "\"price\":1000,\"fee\":15,\"time\":1800000000,\"start\":1800000000,\"end\":"
                    "1800003600}");
     assert_int_equal(balance(&s, s.buyer), 99000);
+    settle(&s);
     bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
                     "{\"ad\":\"buyer/0\",\"slot\":0}", 409,
                     "{\"error\":{\"code\":\"slot_changed\",\"message\":\"slot 0 of "
