@@ -20,6 +20,8 @@ bs_ctx_init(bs_ctx *ctx, bs_store *store)
     ctx->confirmations = BS_CONFIRMATIONS_DEFAULT;
     ctx->min_deposit = BS_MIN_DEPOSIT_DEFAULT;
     ctx->check_interval = BS_CHECK_INTERVAL_DEFAULT;
+    ctx->min_withdrawal = BS_MIN_WITHDRAWAL_DEFAULT;
+    ctx->withdraw_fee_bp = BS_WITHDRAW_FEE_BP_DEFAULT;
 }
 
 bs_status

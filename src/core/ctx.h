@@ -20,6 +20,8 @@
 #define BS_MIN_DEPOSIT_DEFAULT    10000 /* satoshis */
 #define BS_CHECK_INTERVAL_DEFAULT 10    /* seconds */
 #define BS_OPERATOR_DEFAULT       "operator"
+#define BS_MIN_WITHDRAWAL_DEFAULT 100000 /* satoshis */
+#define BS_WITHDRAW_FEE_BP_DEFAULT 150   /* 1.5 % */
 
 typedef struct bs_ctx {
     bs_store *store;
@@ -35,6 +37,10 @@ typedef struct bs_ctx {
     int64_t confirmations;  /* a deposit counts once this deep */
     int64_t min_deposit;    /* "Done" refuses less (satoshis) */
     int64_t check_interval; /* seconds between node checks per account */
+    /* Withdrawals (core/withdraw.h, core/payout.h). */
+    bs_rpc *payout;          /* the node's payout wallet; NULL: none set */
+    int64_t min_withdrawal;  /* satoshis */
+    int64_t withdraw_fee_bp; /* the operator's fee on a withdrawal */
     /* Told of every sale this process completes (NULL: nobody), so that
      * a server's background loop credits it and copies the buyer's ledger
      * entry out soon (web/sweeper.h). A hint only: crediting never depends

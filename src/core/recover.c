@@ -9,6 +9,7 @@
 #include "core/keyimport.h"
 #include "core/purchase.h"
 #include "core/recover.h"
+#include "core/withdraw.h"
 #include "util/log.h"
 #include "util/metrics.h"
 
@@ -31,6 +32,8 @@ recover_one(bs_ctx *ctx, const char *canon, bool *finished)
         if (st == BS_OK)
             bs_metric_add(BS_METRIC_RECOVERIES, 1);
     }
+    if (st == BS_OK)
+        st = bs_withdraw_record_holds(ctx, canon, &a);
     bs_account_release(&a);
     if (st == BS_OK)
         st = bs_books_flush(ctx, canon);

@@ -474,3 +474,91 @@ bs_say_ad(bs_ad_problem problem, bs_image_reason reason, const char *name, const
     if (problem == BS_AD_BAD_SIZE)
         out->exit = 1;
 }
+
+/* The networks of `set` (BS_NETWORK_BIT), as "main, test and signet". */
+static void
+network_names(unsigned set, char *out, size_t size)
+{
+    size_t used = 0, n = 0, total = 0;
+
+    for (int net = BS_NETWORK_MAIN; net < BS_NETWORK__END; net++)
+        total += (set & BS_NETWORK_BIT(net)) != 0;
+    out[0] = '\0';
+    for (int net = BS_NETWORK_MAIN; net < BS_NETWORK__END && used < size; net++) {
+        if ((set & BS_NETWORK_BIT(net)) == 0)
+            continue;
+        n++;
+        used += (size_t)snprintf(out + used, size - used, "%s%s",
+                                 n == 1 ? "" : n == total ? " and " : ", ",
+                                 bs_network_name((bs_network)net));
+    }
+}
+
+void
+bs_say_withdraw(bs_status st, const bs_ctx *ctx, const bs_withdraw_order *order,
+                const bs_withdraw_result *res, bs_voice voice, bs_said *out)
+{
+    char buf[BS_ADDRESS_MAX * 5 + 8], nets[64];
+    const char *address = escaped(order->address, buf, sizeof(buf));
+
+    if (address == NULL)
+        address = "(too long to show)";
+    switch (res->problem) {
+    case BS_WITHDRAW_BELOW_MIN:
+        say(out, 422, "below_minimum",
+            "%lld sat is below the smallest withdrawal, %lld sat", (long long)order->amount,
+            (long long)ctx->min_withdrawal);
+        return;
+    case BS_WITHDRAW_TOO_MUCH:
+        say(out, 422, "amount_too_large", "%lld sat is more than all the bitcoin there will ever be",
+            (long long)order->amount);
+        return;
+    case BS_WITHDRAW_NOT_ADDRESS:
+        say(out, 422, "invalid_address", "\"%s\" is not a bitcoin address", address);
+        return;
+    case BS_WITHDRAW_OTHER_NETWORK:
+        network_names(res->networks, nets, sizeof(nets));
+        say(out, 422, "wrong_network",
+            "\"%s\" is an address of %s, not of %s, the network this service pays on", address,
+            nets, bs_network_name(ctx->network));
+        return;
+    case BS_WITHDRAW_UNSPENDABLE:
+        say(out, 422, "unspendable_address",
+            "\"%s\" is a kind of address nobody can spend from safely yet; give another",
+            address);
+        return;
+    case BS_WITHDRAW_TOO_MANY:
+        say(out, 409, "too_many_withdrawals",
+            "\"%s\" already has %d withdrawals waiting to be paid; ask again once one is paid",
+            order->name, BS_HOLDS_MAX);
+        return;
+    case BS_WITHDRAW_OK:
+        break;
+    }
+    switch (st) {
+    case BS_INSUFFICIENT:
+        say(out, 402, "insufficient_funds",
+            "\"%s\" has %lld sat; withdrawing %lld sat costs %lld sat with the fee of %lld sat",
+            order->name, (long long)res->balance, (long long)order->amount,
+            (long long)(order->amount + res->fee), (long long)res->fee);
+        break;
+    case BS_MISMATCH:
+        say(out, 409, "request_reused",
+            "this request id was already used for another withdrawal or another change; use a "
+            "new one");
+        break;
+    case BS_INVALID:
+        say(out, 400, "invalid_request", "invalid request id");
+        break;
+    default:
+        bs_say_funds(st, order->name, voice, out);
+        break;
+    }
+}
+
+void
+bs_say_no_payout_wallet(bs_said *out)
+{
+    say(out, 503, "no_payout_wallet",
+        "withdrawals are not paid by this server: it was started without --payout-wallet");
+}

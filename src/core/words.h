@@ -14,6 +14,7 @@
 #include "core/ads.h"
 #include "core/campaigns.h"
 #include "core/purchase.h"
+#include "core/withdraw.h"
 #include "model/field.h"
 #include "util/status.h"
 
@@ -112,5 +113,13 @@ void bs_say_funds_nothing_to_finish(const char *name, bs_said *out);
 
 /* Done refused: `confirmed` sat is less than the minimum deposit. */
 void bs_say_below_min_deposit(const char *name, int64_t confirmed, int64_t minimum, bs_said *out);
+
+/* A withdrawal request refused with `st` (core/withdraw.h); `address` as
+ * the user typed it. */
+void bs_say_withdraw(bs_status st, const bs_ctx *ctx, const bs_withdraw_order *order,
+                     const bs_withdraw_result *res, bs_voice voice, bs_said *out);
+
+/* Withdrawals asked of a server or command without a payout wallet. */
+void bs_say_no_payout_wallet(bs_said *out);
 
 #endif

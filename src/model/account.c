@@ -6,7 +6,8 @@
  *    "btc":{"state":"none"} | {"state":"getting","set":N,"page":Y,"request":R}
  *          | {"state":"have","address":A,"request":R},
  *    "deposits":{"<address>":credited satoshis},
- *    "recent":[{"request":R,"seq":N}...]}
+ *    "recent":[{"request":R,"seq":N}...],
+ *    "withdrawals":[HOLD...]}   (model/withdrawal.c; absent when none)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,63 @@ bs_account_remember(bs_account *a, const char *request, int64_t seq)
     a->recent_count++;
 }
 
+static json_t *
+holds_json(const bs_account *a)
+{
+    json_t *array = json_array();
+
+    for (size_t i = 0; array != NULL && i < a->holds_count; i++) {
+        if (json_array_append_new(array, bs_withdrawal_hold_json(&a->holds[i])) != 0) {
+            json_decref(array);
+            return NULL;
+        }
+    }
+    return array;
+}
+
+static bs_status
+holds_from_json(json_t *array, bs_account *a)
+{
+    json_t *item;
+    size_t i;
+
+    if (array == NULL)
+        return BS_OK; /* written before withdrawals existed, or none */
+    if (!json_is_array(array) || json_array_size(array) > BS_HOLDS_MAX)
+        return BS_CORRUPT;
+    json_array_foreach(array, i, item)
+    {
+        if (bs_withdrawal_hold_from_json(item, &a->holds[i]) != BS_OK ||
+            bs_account_hold(a, a->holds[i].id) != NULL)
+            return BS_CORRUPT;
+        a->holds_count++;
+    }
+    return BS_OK;
+}
+
+const bs_withdrawal_hold *
+bs_account_hold(const bs_account *a, const char *id)
+{
+    for (size_t i = 0; i < a->holds_count; i++)
+        if (strcmp(a->holds[i].id, id) == 0)
+            return &a->holds[i];
+    return NULL;
+}
+
+bool
+bs_account_drop_hold(bs_account *a, const char *id)
+{
+    for (size_t i = 0; i < a->holds_count; i++) {
+        if (strcmp(a->holds[i].id, id) == 0) {
+            memmove(&a->holds[i], &a->holds[i + 1], (a->holds_count - i - 1) * sizeof(a->holds[0]));
+            a->holds_count--;
+            memset(&a->holds[a->holds_count], 0, sizeof(a->holds[0]));
+            return true;
+        }
+    }
+    return false;
+}
+
 bs_deposit_key *
 bs_deposit_find(bs_account *a, const char *address)
 {
@@ -236,6 +294,11 @@ bs_account_encode(const bs_account *a, size_t *len)
         a->lock == BS_LOCK_FILL ? bs_fill_intent_view(&a->fill) : json_null(), "btc",
         btc_json(&a->btc), "deposits", deposits_json(a), "recent", recent_json(a));
 
+    if (doc != NULL && a->holds_count > 0 &&
+        json_object_set_new(doc, "withdrawals", holds_json(a)) != 0) {
+        json_decref(doc);
+        return NULL;
+    }
     return bs_codec_dump(doc, len);
 }
 
@@ -289,6 +352,8 @@ bs_account_decode(const char *text, size_t len, bs_account *a)
         st = deposits_from_json(json_object_get(doc, "deposits"), a);
     if (st == BS_OK)
         st = recent_from_json(json_object_get(doc, "recent"), a);
+    if (st == BS_OK)
+        st = holds_from_json(json_object_get(doc, "withdrawals"), a);
     if (st != BS_OK)
         goto fail;
     json_decref(doc);

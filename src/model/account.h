@@ -13,6 +13,8 @@
  *   - lock is NONE or exactly one intent, with its request id.
  *   - every request of the account's own that changed it is in `recent`
  *     until BS_RECENT_MAX later ones push it out.
+ *   - each hold (a withdrawal reserved, not yet paid or refunded) has a
+ *     distinct id; at most BS_HOLDS_MAX.
  */
 #ifndef BS_MODEL_ACCOUNT_H
 #define BS_MODEL_ACCOUNT_H
@@ -24,6 +26,7 @@
 #include "chain/address.h"
 #include "model/ledger.h"
 #include "model/names.h"
+#include "model/withdrawal.h"
 #include "util/id.h"
 #include "util/status.h"
 
@@ -103,6 +106,9 @@ typedef struct bs_account {
     size_t deposits_count;
     bs_recent recent[BS_RECENT_MAX]; /* oldest first */
     size_t recent_count;
+    /* withdrawals reserved and not yet paid or refunded (model/withdrawal.h) */
+    bs_withdrawal_hold holds[BS_HOLDS_MAX];
+    size_t holds_count;
 } bs_account;
 
 /* The document (malloc'ed, length in *len) or NULL when out of memory. */
@@ -127,6 +133,12 @@ const bs_recent *bs_account_applied(const bs_account *account, const char *reque
 /* Remember `request` (and its ledger entry, or 0), forgetting the oldest
  * beyond BS_RECENT_MAX. */
 void bs_account_remember(bs_account *account, const char *request, int64_t seq);
+
+/* The hold of withdrawal `id`, or NULL. */
+const bs_withdrawal_hold *bs_account_hold(const bs_account *account, const char *id);
+
+/* Remove the hold of withdrawal `id`; false when the account has none. */
+bool bs_account_drop_hold(bs_account *account, const char *id);
 
 /* The deposit record of `address` (NULL when the account never had it), and
  * adding one with nothing credited (BS_NOMEM possible). */

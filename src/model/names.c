@@ -181,6 +181,18 @@ bs_key_stats(const bs_ref *campaign, uint32_t slot, const char *process, char ou
 }
 
 void
+bs_key_withdrawal(const char *canon, const char *id, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, BS_PREFIX_WITHDRAWALS "%s/%s", canon, id);
+}
+
+void
+bs_prefix_withdrawals_of(const char *canon, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, BS_PREFIX_WITHDRAWALS "%s/", canon);
+}
+
+void
 bs_prefix_campaigns_of(const char *canon, char out[BS_KEY_BUF])
 {
     snprintf(out, BS_KEY_BUF, "campaign/%s/", canon);

@@ -75,6 +75,11 @@ void bs_key_image_chunk(const char *digest_hex, uint32_t chunk, char out[BS_KEY_
  * (model/stats.h); `process` is that process's id (util/id.h). */
 void bs_key_stats(const bs_ref *campaign, uint32_t slot, const char *process, char out[BS_KEY_BUF]);
 
+/* withdrawal/<canon>/<id>: a withdrawal request (model/withdrawal.h). */
+void bs_key_withdrawal(const char *canon, const char *id, char out[BS_KEY_BUF]);
+/* The one document of the payout batch being built (model/withdrawal.h). */
+#define BS_KEY_PAYOUT "payout"
+
 /* Key prefixes for scans. */
 #define BS_PREFIX_ACCOUNTS  "account/"
 #define BS_PREFIX_APIKEYS   "apikey/"
@@ -83,10 +88,12 @@ void bs_key_stats(const bs_ref *campaign, uint32_t slot, const char *process, ch
 #define BS_PREFIX_STATS     "stats/"
 #define BS_PREFIX_SESSIONS  "session/"
 #define BS_PREFIX_THROTTLE  "throttle/"
+#define BS_PREFIX_WITHDRAWALS "withdrawal/"
 void bs_prefix_campaigns_of(const char *canon, char out[BS_KEY_BUF]);
 void bs_prefix_slots_of(const bs_ref *campaign, char out[BS_KEY_BUF]);
 void bs_prefix_ads_of(const char *canon, char out[BS_KEY_BUF]);
 void bs_prefix_ledger_of(const char *canon, char out[BS_KEY_BUF]);
+void bs_prefix_withdrawals_of(const char *canon, char out[BS_KEY_BUF]);
 /* Every process's counts of one slot. */
 void bs_prefix_stats_of(const bs_ref *campaign, uint32_t slot, char out[BS_KEY_BUF]);
 

@@ -44,7 +44,17 @@
     X(FILL_RANGE_CLAIMED, "fill.range-claimed", "get-key")                                         \
     X(FILL_PAGE_ADDED, "fill.page-added", "get-key")                                               \
     X(FUNDS_CREDITED, "funds.credited", "done")                                                    \
-    X(FUNDS_SWEPT, "funds.swept", "sweep")
+    X(FUNDS_SWEPT, "funds.swept", "sweep")                                                         \
+    X(WITHDRAW_RESERVED, "withdraw.reserved", "withdraw")                                          \
+    X(WITHDRAW_RECORDED, "withdraw.recorded", "withdraw")                                          \
+    X(PAYOUT_CLAIMED, "payout.claimed", "payout")                                                  \
+    X(PAYOUT_SIGNED, "payout.signed", "payout")                                                    \
+    X(PAYOUT_MARKED, "payout.marked", "payout")                                                    \
+    X(PAYOUT_FEES, "payout.fees", "payout")                                                        \
+    X(PAYOUT_RELEASED, "payout.released", "payout")                                                \
+    X(PAYOUT_BROADCAST, "payout.broadcast", "payout")                                              \
+    X(PAYOUT_REFUSED, "payout.refused", "payout-refused")                                          \
+    X(PAYOUT_REFUNDED, "payout.refunded", "payout-refused")
 
 typedef enum bs_failpoint_id {
 #define BS__FAILPOINT_ENUM(id, name, op) BS_FP_##id,

@@ -1,0 +1,660 @@
+/*
+ * payout.c — see payout.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/spend.h"
+#include "core/books.h"
+#include "core/credit.h"
+#include "core/docs.h"
+#include "core/payout.h"
+#include "core/withdraw.h"
+#include "util/failpoint.h"
+#include "util/log.h"
+
+static bs_status
+decode_payout(const char *text, size_t len, void *doc)
+{
+    return bs_payout_decode(text, len, doc);
+}
+
+static char *
+encode_payout(const void *doc, size_t *len)
+{
+    return bs_payout_encode(doc, len);
+}
+
+static void
+release_payout(void *doc)
+{
+    bs_payout_release(doc);
+}
+
+static const bs_doc_type payout_doc = {sizeof(bs_payout), decode_payout, encode_payout,
+                                       release_payout};
+
+/* The batch document; an absent one is idle. */
+static bs_status
+read_payout(bs_ctx *ctx, bs_payout *p)
+{
+    bs_status st = bs_docs_read(ctx, BS_KEY_PAYOUT, &payout_doc, p, NULL);
+
+    if (st == BS_NOTFOUND) {
+        memset(p, 0, sizeof(*p));
+        st = BS_OK;
+    }
+    return st;
+}
+
+/* A node failure: a refusal of the payment itself, or the node down. */
+static bool
+refusal(bs_status st, const bs_rpc_error *err)
+{
+    if (st != BS_REMOTE)
+        return false;
+    switch (err->code) {
+    case BS_RPC_ERR_TYPE:
+    case BS_RPC_ERR_WALLET:
+    case BS_RPC_ERR_INVALID_ADDRESS:
+    case BS_RPC_ERR_WALLET_INSUFFICIENT:
+    case BS_RPC_ERR_INVALID_PARAMETER:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bs_status
+node_down(bs_status st, const bs_rpc_error *err, const char *what, const char *subject)
+{
+    return bs_ctx_node_failed(st, err, what, subject);
+}
+
+/* ---- one withdrawal document --------------------------------------------- */
+
+typedef struct step {
+    bs_wd_state from, to;
+    const bs_payout *p; /* SIGNED: the batch */
+    const char *reason; /* REFUSED */
+    int64_t confirmations;
+    int64_t now;
+    bool done; /* out: the document is (now) in `to` */
+} step;
+
+static bs_status
+edit_step(void *doc, void *arg, bool *write)
+{
+    bs_withdrawal *w = doc;
+    step *s = arg;
+
+    s->done = false;
+    if (w->state == s->to && (s->to != BS_WD_BROADCAST || w->confirmations == s->confirmations)) {
+        s->done = true;
+        *write = false;
+        return BS_OK;
+    }
+    if (w->state != s->from) {
+        *write = false;
+        return BS_OK;
+    }
+    w->state = s->to;
+    w->updated = s->now;
+    if (s->to == BS_WD_SIGNED) {
+        snprintf(w->batch, sizeof(w->batch), "%s", s->p->batch);
+        snprintf(w->txid, sizeof(w->txid), "%s", s->p->txid);
+        w->hex = strdup(s->p->hex);
+        if (w->hex == NULL)
+            return BS_NOMEM;
+        w->confirmations = 0;
+    } else if (s->to == BS_WD_REFUSED) {
+        snprintf(w->reason, sizeof(w->reason), "%s", s->reason);
+    } else {
+        w->confirmations = s->confirmations;
+    }
+    s->done = true;
+    return BS_OK;
+}
+
+static bs_status
+move(bs_ctx *ctx, const char *canon, const char *id, step *s)
+{
+    char key[BS_KEY_BUF];
+
+    bs_key_withdrawal(canon, id, key);
+    s->now = bs_ctx_now(ctx);
+    return bs_docs_update(ctx, key, &bs_withdrawal_doc, edit_step, s, NULL);
+}
+
+/* ---- the accounts --------------------------------------------------------- */
+
+typedef struct release {
+    const char *id;
+    const char *reason; /* non-NULL: a refund */
+    int64_t now;
+} release;
+
+static bs_status
+drop_hold(bs_account *a, void *arg, bool *write)
+{
+    release *r = arg;
+    const bs_withdrawal_hold *h = bs_account_hold(a, r->id);
+    bs_withdrawal_hold hold;
+    char memo[BS_MEMO_MAX + 1];
+    bs_status st;
+
+    if (h == NULL) { /* released before */
+        *write = false;
+        return BS_OK;
+    }
+    hold = *h;
+    bs_account_drop_hold(a, r->id);
+    if (r->reason == NULL)
+        return BS_OK;
+    snprintf(memo, sizeof(memo), "refused by the node: %s", r->reason);
+    st = bs_books_post(a, BS_ENTRY_WITHDRAWAL, hold.amount + hold.fee, r->now, NULL, r->id, memo);
+    return st;
+}
+
+static bs_status
+release_hold(bs_ctx *ctx, const char *canon, const char *id, const char *reason)
+{
+    release r = {id, reason, bs_ctx_now(ctx)};
+
+    return bs_docs_update_account(ctx, canon, drop_hold, &r, NULL);
+}
+
+/* ---- the operator's fees, exactly once (as core/credit.h) ------------------ */
+
+typedef struct fee_mark {
+    const char *batch;
+    int64_t expect, at;
+} fee_mark;
+
+static bs_status
+edit_fee_at(void *doc, void *arg, bool *write)
+{
+    bs_payout *p = doc;
+    fee_mark *m = arg;
+
+    if (p->state != BS_PAYOUT_SIGNED || strcmp(p->batch, m->batch) != 0)
+        return BS_STALE;
+    if (p->fee_at != m->expect) {
+        *write = false;
+        return BS_OK;
+    }
+    p->fee_at = m->at;
+    return BS_OK;
+}
+
+static bool
+fee_entry_is(const bs_ledger_entry *e, const char *batch)
+{
+    return e->kind == BS_ENTRY_WITHDRAWAL && e->amount > 0 && strcmp(e->request, batch) == 0;
+}
+
+static bs_status
+credit_fees(bs_ctx *ctx, bs_payout *p)
+{
+    const char *op = ctx->operator_name;
+    bs_status st = p->fees == 0 ? BS_OK : bs_credit_ensure_operator(ctx);
+
+    for (int attempt = 0; p->fees > 0 && st == BS_OK && attempt < BS_DOCS_CAS_ATTEMPTS;
+         attempt++) {
+        bs_account o;
+        bs_cas cas;
+        bs_ledger_entry e;
+        char key[BS_KEY_BUF], *text, memo[BS_MEMO_MAX + 1];
+        size_t len;
+
+        st = bs_docs_account(ctx, op, &o, &cas);
+        if (st != BS_OK)
+            return st;
+        if (p->fee_at > 0 && o.ledger_next > p->fee_at) {
+            st = bs_books_entry_of(ctx, &o, op, p->fee_at, &e);
+            if (st == BS_OK && fee_entry_is(&e, p->batch)) {
+                bs_account_release(&o);
+                return BS_OK; /* applied */
+            }
+        }
+        if (st == BS_OK && (p->fee_at == 0 || o.ledger_next > p->fee_at)) {
+            /* Nobody can ever apply it at fee_at now: choose the next entry. */
+            fee_mark m = {p->batch, p->fee_at, o.ledger_next};
+            bs_payout after;
+
+            bs_account_release(&o);
+            st = bs_docs_update(ctx, BS_KEY_PAYOUT, &payout_doc, edit_fee_at, &m, &after);
+            if (st == BS_OK) {
+                p->fee_at = after.fee_at;
+                bs_payout_release(&after);
+            }
+            continue;
+        }
+        if (st == BS_OK && o.ledger_next != p->fee_at)
+            st = BS_CORRUPT;
+        snprintf(memo, sizeof(memo), "fees of withdrawals paid by transaction %s", p->txid);
+        if (st == BS_OK)
+            st = bs_books_post(&o, BS_ENTRY_WITHDRAWAL, p->fees, bs_ctx_now(ctx), NULL, p->batch,
+                               memo);
+        text = st == BS_OK ? bs_account_encode(&o, &len) : NULL;
+        if (st == BS_OK && text == NULL)
+            st = BS_NOMEM;
+        if (st == BS_OK) {
+            bs_key_account(op, key);
+            st = bs_store_replace(ctx->store, key, text, len, cas, NULL);
+            if (st == BS_CONFLICT || st == BS_UNCERTAIN)
+                st = BS_OK; /* look again: the next turn finds the entry, or not */
+        }
+        free(text);
+        bs_account_release(&o);
+    }
+    return st == BS_OK ? BS_CONFLICT : st;
+}
+
+/* ---- the batch ------------------------------------------------------------ */
+
+typedef struct batch_edit {
+    const bs_payout *expect; /* the batch as read */
+    bs_payout *next;         /* what to write */
+} batch_edit;
+
+static bs_status
+edit_batch(void *doc, void *arg, bool *write)
+{
+    bs_payout *p = doc;
+    batch_edit *b = arg;
+
+    (void)write;
+    if (p->state != b->expect->state || strcmp(p->batch, b->expect->batch) != 0)
+        return BS_STALE;
+    bs_payout_release(p);
+    *p = *b->next;
+    /* The arrays stay the caller's: copy them. */
+    if (p->count > 0) {
+        p->items = malloc(p->count * sizeof(*p->items));
+        if (p->items == NULL)
+            return BS_NOMEM;
+        memcpy(p->items, b->next->items, p->count * sizeof(*p->items));
+    }
+    if (b->next->hex != NULL && (p->hex = strdup(b->next->hex)) == NULL)
+        return BS_NOMEM;
+    return BS_OK;
+}
+
+/* CAS payout from `expect` to `next`; BS_STALE when someone moved it on. */
+static bs_status
+write_batch(bs_ctx *ctx, const bs_payout *expect, bs_payout *next)
+{
+    batch_edit b = {expect, next};
+
+    return bs_docs_update(ctx, BS_KEY_PAYOUT, &payout_doc, edit_batch, &b, NULL);
+}
+
+static bs_status
+to_idle(bs_ctx *ctx, const bs_payout *p)
+{
+    bs_payout idle = {0};
+
+    return write_batch(ctx, p, &idle);
+}
+
+/* Steps 4–6 of a recorded batch. */
+static bs_status
+finish_signed(bs_ctx *ctx, bs_payout *p, bs_payout_report *report)
+{
+    bs_status st = BS_OK;
+
+    for (size_t i = 0; st == BS_OK && i < p->count; i++) {
+        step s = {BS_WD_REQUESTED, BS_WD_SIGNED, p, NULL, 0, 0, false};
+
+        st = move(ctx, p->items[i].account, p->items[i].id, &s);
+    }
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_PAYOUT_MARKED);
+    st = credit_fees(ctx, p);
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_PAYOUT_FEES);
+    for (size_t i = 0; st == BS_OK && i < p->count; i++)
+        st = release_hold(ctx, p->items[i].account, p->items[i].id, NULL);
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_PAYOUT_RELEASED);
+    report->paid += p->count;
+    return to_idle(ctx, p);
+}
+
+/* Refuse the requests of `p` that `refuse` marks (all when NULL) with the
+ * node's reason and refund them; then the batch is over. Requests already
+ * refused (a run a crash interrupted) are refunded too. */
+static bs_status
+refuse(bs_ctx *ctx, const bs_payout *p, const bool *refuse_it, const char *reason,
+       bs_payout_report *report)
+{
+    bs_status st = BS_OK;
+
+    for (size_t i = 0; st == BS_OK && i < p->count; i++) {
+        step s = {BS_WD_REQUESTED, BS_WD_REFUSED, NULL, reason, 0, 0, false};
+
+        if (refuse_it == NULL || refuse_it[i])
+            st = move(ctx, p->items[i].account, p->items[i].id, &s);
+    }
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_PAYOUT_REFUSED);
+    for (size_t i = 0; st == BS_OK && i < p->count; i++) {
+        char key[BS_KEY_BUF];
+        bs_withdrawal w;
+
+        bs_key_withdrawal(p->items[i].account, p->items[i].id, key);
+        st = bs_docs_read(ctx, key, &bs_withdrawal_doc, &w, NULL);
+        if (st != BS_OK)
+            break;
+        if (w.state == BS_WD_REFUSED) {
+            st = release_hold(ctx, w.account, w.hold.id, w.reason);
+            report->refused++;
+        }
+        bs_withdrawal_release(&w);
+    }
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_PAYOUT_REFUNDED);
+    return to_idle(ctx, p);
+}
+
+/* Steps 2 and 3 of an open batch (or, when a crash came in the middle of
+ * refusing it, the rest of the refusal). */
+static bs_status
+build(bs_ctx *ctx, bs_payout *p, bs_payout_report *report)
+{
+    bs_withdrawal *docs = calloc(p->count, sizeof(*docs));
+    bs_spend_output *outs = calloc(p->count, sizeof(*outs));
+    bool *refuse_it = calloc(p->count, sizeof(*refuse_it)), refusing = false, matched = false;
+    bs_rpc_error err = {0};
+    bs_payout next;
+    char *hex = NULL, txid[BS_RPC_TXID_SIZE];
+    int64_t fees = 0;
+    size_t n = 0;
+    bs_status st = docs && outs && refuse_it ? BS_OK : BS_NOMEM;
+
+    for (; st == BS_OK && n < p->count; n++) {
+        char key[BS_KEY_BUF];
+
+        bs_key_withdrawal(p->items[n].account, p->items[n].id, key);
+        st = bs_docs_read(ctx, key, &bs_withdrawal_doc, &docs[n], NULL);
+        if (st != BS_OK)
+            break;
+        refusing |= docs[n].state == BS_WD_REFUSED;
+        outs[n] = (bs_spend_output){docs[n].hold.address, docs[n].hold.amount};
+        fees += docs[n].hold.fee;
+    }
+    if (st != BS_OK)
+        goto done;
+    if (refusing) {
+        st = refuse(ctx, p, NULL, "", report);
+        goto done;
+    }
+    st = bs_spend_build(ctx->payout, outs, p->count, &hex, txid, &err);
+    if (refusal(st, &err)) {
+        /* An address the node rejects: refuse only the requests to it. */
+        for (size_t i = 0; err.code == BS_RPC_ERR_INVALID_ADDRESS && i < p->count; i++)
+            matched |= refuse_it[i] = strstr(err.message, docs[i].hold.address) != NULL;
+        snprintf(report->reason, sizeof(report->reason), "%s", err.message);
+        bs_log_warning("payout: the node refused batch %s: %s", p->batch, err.message);
+        st = refuse(ctx, p, matched ? refuse_it : NULL, err.message, report);
+        goto done;
+    }
+    if (st != BS_OK) {
+        st = node_down(st, &err, "build payout", p->batch);
+        goto done;
+    }
+    next = *p;
+    next.state = BS_PAYOUT_SIGNED;
+    memcpy(next.txid, txid, sizeof(next.txid));
+    next.hex = hex;
+    next.fees = fees;
+    next.fee_at = 0;
+    st = write_batch(ctx, p, &next);
+    if (st != BS_OK) {
+        /* Another processor recorded its own: ours is never sent. */
+        (void)bs_spend_release(ctx->payout, hex, NULL);
+        goto done;
+    }
+    bs_failpoint(BS_FP_PAYOUT_SIGNED);
+    memcpy(report->txid, txid, sizeof(report->txid));
+    p->state = BS_PAYOUT_SIGNED;
+    memcpy(p->txid, txid, sizeof(p->txid));
+    p->hex = hex;
+    hex = NULL;
+    p->fees = fees;
+    st = finish_signed(ctx, p, report);
+done:
+    for (size_t i = 0; docs != NULL && i < n; i++)
+        bs_withdrawal_release(&docs[i]);
+    free(docs);
+    free(outs);
+    free(refuse_it);
+    free(hex);
+    return st;
+}
+
+/* Whatever batch `payout` holds, finished. */
+static bs_status
+finish_batch(bs_ctx *ctx, bs_payout_report *report)
+{
+    bs_payout p;
+    bs_status st = read_payout(ctx, &p);
+
+    if (st != BS_OK)
+        return st;
+    if (p.state == BS_PAYOUT_OPEN)
+        st = build(ctx, &p, report);
+    else if (p.state == BS_PAYOUT_SIGNED)
+        st = finish_signed(ctx, &p, report);
+    bs_payout_release(&p);
+    return st == BS_STALE ? BS_OK : st; /* someone else moved it on */
+}
+
+/* Step 1: claim what waits; BS_NOTFOUND when nothing does. */
+static bs_status
+claim(bs_ctx *ctx, bs_payout_report *report)
+{
+    const bs_wd_state requested = BS_WD_REQUESTED;
+    bs_withdrawal *list;
+    size_t count;
+    bs_payout p = {0}, idle;
+    bs_status st = bs_withdraw_list(ctx, NULL, &requested, &list, &count);
+
+    if (st != BS_OK)
+        return st;
+    if (count == 0) {
+        bs_withdraw_list_free(list, count);
+        return BS_NOTFOUND;
+    }
+    p.items = calloc(count < BS_PAYOUT_MAX ? count : BS_PAYOUT_MAX, sizeof(*p.items));
+    if (p.items == NULL) {
+        bs_withdraw_list_free(list, count);
+        return BS_NOMEM;
+    }
+    for (size_t i = 0; i < count && p.count < BS_PAYOUT_MAX; i++) {
+        bool twice = false; /* one output per address: a second waits */
+
+        for (size_t j = 0; j < i && !twice; j++)
+            twice = strcmp(list[j].hold.address, list[i].hold.address) == 0;
+        if (twice)
+            continue;
+        snprintf(p.items[p.count].account, sizeof(p.items[0].account), "%s", list[i].account);
+        snprintf(p.items[p.count].id, sizeof(p.items[0].id), "%s", list[i].hold.id);
+        p.count++;
+    }
+    report->waiting = count - p.count;
+    bs_withdraw_list_free(list, count);
+    p.state = BS_PAYOUT_OPEN;
+    bs_id_next(&ctx->ids, p.batch);
+    p.started = bs_ctx_now(ctx);
+    memset(&idle, 0, sizeof(idle));
+    st = read_payout(ctx, &idle);
+    if (st == BS_OK && idle.state != BS_PAYOUT_IDLE)
+        st = BS_STALE;
+    if (st == BS_OK)
+        st = write_batch(ctx, &idle, &p);
+    if (st == BS_NOTFOUND) { /* the first batch ever */
+        char *text;
+        size_t len;
+
+        text = bs_payout_encode(&p, &len);
+        st = text == NULL ? BS_NOMEM : bs_store_add(ctx->store, BS_KEY_PAYOUT, text, len, NULL);
+        free(text);
+    }
+    bs_payout_release(&idle);
+    if (st == BS_OK) {
+        bs_failpoint(BS_FP_PAYOUT_CLAIMED);
+        st = build(ctx, &p, report);
+    }
+    bs_payout_release(&p);
+    return st == BS_STALE || st == BS_EXISTS ? BS_OK : st;
+}
+
+/* ---- following ------------------------------------------------------------- */
+
+typedef struct follow_state {
+    bs_ctx *ctx;
+    bs_payout_report *report;
+    char (*seen)[BS_TXID_LEN + 1]; /* txids handled in this run */
+    size_t seen_count, seen_cap;
+    bool unsent; /* a recorded transaction the node did not take */
+    bs_status outage;
+} follow_state;
+
+static bool
+seen_before(follow_state *f, const char *txid)
+{
+    for (size_t i = 0; i < f->seen_count; i++)
+        if (strcmp(f->seen[i], txid) == 0)
+            return true;
+    if (f->seen_count == f->seen_cap) {
+        size_t cap = f->seen_cap == 0 ? 8 : 2 * f->seen_cap;
+        void *grown = realloc(f->seen, cap * sizeof(*f->seen));
+
+        if (grown == NULL)
+            return false;
+        f->seen = grown;
+        f->seen_cap = cap;
+    }
+    memcpy(f->seen[f->seen_count++], txid, BS_TXID_LEN + 1);
+    return false;
+}
+
+/* Every request paid by txid to `to`, `confirmations` deep. */
+static bs_status
+move_all(follow_state *f, const char *txid, bs_wd_state to, int64_t confirmations)
+{
+    const bs_wd_state states[] = {BS_WD_SIGNED, BS_WD_BROADCAST};
+    bs_status st = BS_OK;
+
+    for (size_t k = 0; st == BS_OK && k < 2; k++) {
+        bs_withdrawal *list;
+        size_t count;
+
+        st = bs_withdraw_list(f->ctx, NULL, &states[k], &list, &count);
+        for (size_t i = 0; st == BS_OK && i < count; i++) {
+            step s = {states[k], to, NULL, NULL, confirmations, 0, false};
+
+            if (strcmp(list[i].txid, txid) != 0 || (states[k] == to && to != BS_WD_BROADCAST))
+                continue;
+            st = move(f->ctx, list[i].account, list[i].hold.id, &s);
+            if (st == BS_OK && s.done && to == BS_WD_CONFIRMED)
+                f->report->confirmed++;
+        }
+        if (st == BS_OK)
+            bs_withdraw_list_free(list, count);
+    }
+    return st;
+}
+
+static bs_status
+follow_one(follow_state *f, const bs_withdrawal *w)
+{
+    bs_ctx *ctx = f->ctx;
+    int64_t deep = ctx->confirmations > 1 ? ctx->confirmations : 1, confirmations = 0;
+    bs_rpc_error err = {0};
+    bs_status st;
+
+    if (seen_before(f, w->txid))
+        return BS_OK;
+    st = bs_spend_confirmations(ctx->payout, w->txid, &confirmations, &err);
+    if (st != BS_OK && st != BS_NOTFOUND)
+        return node_down(st, &err, "gettransaction", w->txid);
+    if (confirmations < 0) {
+        bs_log_error("payout: transaction %s conflicts with one in the chain", w->txid);
+        f->report->stuck++;
+        return BS_OK;
+    }
+    if (confirmations > 0)
+        return move_all(f, w->txid, confirmations >= deep ? BS_WD_CONFIRMED : BS_WD_BROADCAST,
+                        confirmations);
+    /* In the mempool or dropped from it: the same transaction again. */
+    st = bs_spend_broadcast(ctx->payout, w->hex, &err);
+    if (st == BS_REMOTE) {
+        bs_log_error("payout: the node will not take transaction %s: %s", w->txid, err.message);
+        f->report->stuck++;
+        f->unsent |= w->state == BS_WD_SIGNED;
+        return BS_OK;
+    }
+    if (st != BS_OK)
+        return node_down(st, &err, "sendrawtransaction", w->txid);
+    bs_failpoint(BS_FP_PAYOUT_BROADCAST);
+    if (w->state == BS_WD_SIGNED)
+        f->report->broadcast++;
+    return move_all(f, w->txid, BS_WD_BROADCAST, 0);
+}
+
+static bs_status
+follow_doc(const bs_store_doc *doc, void *arg)
+{
+    follow_state *f = arg;
+    bs_withdrawal w;
+    bs_status st = bs_withdrawal_decode(doc->value, doc->len, &w);
+
+    if (st != BS_OK)
+        return st;
+    if (w.state == BS_WD_SIGNED || w.state == BS_WD_BROADCAST)
+        st = follow_one(f, &w);
+    bs_withdrawal_release(&w);
+    return st;
+}
+
+static bs_status
+follow(bs_ctx *ctx, bs_payout_report *report, bool *unsent)
+{
+    follow_state f = {ctx, report, NULL, 0, 0, false, BS_OK};
+    bs_status st = bs_docs_each(ctx, BS_PREFIX_WITHDRAWALS, follow_doc, &f);
+
+    free(f.seen);
+    *unsent = f.unsent;
+    return st;
+}
+
+bs_status
+bs_payout_process(bs_ctx *ctx, bs_payout_report *report)
+{
+    bool unsent = false;
+    bs_status st;
+
+    memset(report, 0, sizeof(*report));
+    if (ctx->payout == NULL)
+        return BS_NODE_DOWN;
+    st = finish_batch(ctx, report);
+    if (st == BS_OK)
+        st = follow(ctx, report, &unsent);
+    if (st == BS_OK && !unsent) {
+        st = claim(ctx, report);
+        if (st == BS_NOTFOUND)
+            st = BS_OK;
+        else if (st == BS_OK && report->txid[0] != '\0')
+            st = follow(ctx, report, &unsent);
+    }
+    return st;
+}

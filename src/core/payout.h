@@ -1,0 +1,70 @@
+/*
+ * payout.h — paying the waiting withdrawals (issue 11): every waiting
+ * request in one transaction, built and signed by the node's payout wallet
+ * (ctx->payout), recorded before it is broadcast, so that no request is
+ * ever paid by two transactions.
+ *
+ * The batch lives in the one document `payout` (model/withdrawal.h):
+ *
+ *   idle ──claim──▶ open{batch, requests} ──record──▶ signed{txid, hex} ──▶ idle
+ *                        │ the node refuses
+ *                        ▼
+ *                   requests refused, each refunded once ──▶ idle
+ *
+ *   1. claim: the requests waiting (up to BS_PAYOUT_MAX, one per address),
+ *      by the add or CAS that makes `payout` open. Only one batch is open at
+ *      a time; whoever finds one open finishes it.     failpoint payout.claimed
+ *   2. build: the wallet makes and signs one transaction, one output per
+ *      request, change back to itself, its inputs locked in the wallet.
+ *   3. record: CAS payout open → signed{txid, hex}. Of two processors that
+ *      built at once, one records; the other unlocks its inputs and its
+ *      transaction is never sent.                       failpoint payout.signed
+ *   4. mark: each request requested → signed{batch, txid, hex}: the
+ *      transaction is recorded on each request before it is broadcast.
+ *                                                       failpoint payout.marked
+ *   5. fees: the operator's account gets the batch's fees in one ledger
+ *      entry, exactly once (the entry number is chosen first and recorded in
+ *      `payout`, as credit.h does for sales).             failpoint payout.fees
+ *   6. release: each account's hold is dropped (the money left with the
+ *      transaction); then `payout` back to idle.       failpoint payout.released
+ *   A refusal (insufficient funds, an address the node rejects) instead
+ *   marks the requests refused with the node's reason (payout.refused), then
+ *   gives each account amount + fee back in the CAS that drops its hold
+ *   (payout.refunded): exactly once, because the hold goes with it.
+ *
+ * Following: every request signed or broadcast is looked up by its txid in
+ * the wallet; one with no confirmation is broadcast again — the same
+ * recorded transaction, never one rebuilt from other inputs (the node takes
+ * it again if it dropped it, and answers the same txid if it still has it);
+ * signed → broadcast (failpoint payout.broadcast is between the node taking
+ * it and the documents saying so), then confirmed once ctx->confirmations
+ * deep (at least 1). No new batch is claimed while a recorded transaction
+ * is not yet taken by the node, so a new one can never spend its inputs.
+ */
+#ifndef BS_PAYOUT_H
+#define BS_PAYOUT_H
+
+#include <stddef.h>
+
+#include "chain/rpc.h"
+#include "core/ctx.h"
+#include "model/withdrawal.h"
+
+typedef struct bs_payout_report {
+    size_t paid;      /* requests put in a recorded transaction by this run */
+    size_t refused;   /* requests refused (and refunded) by this run */
+    size_t broadcast; /* transactions the node took from this run */
+    size_t confirmed; /* requests confirmed by this run */
+    size_t waiting;   /* requests still waiting for a batch */
+    size_t stuck;     /* transactions the node will not take (see the log) */
+    char txid[BS_TXID_LEN + 1];        /* the transaction this run recorded, or "" */
+    char reason[BS_WD_REASON_MAX + 1]; /* the node's reason when it refused */
+} bs_payout_report;
+
+/* Finish the open batch, follow what was paid, and pay what waits. Safe to
+ * run anywhere, any number of times, concurrently. BS_NODE_DOWN: the node
+ * (or its payout wallet) cannot be reached, or no payout wallet is set;
+ * what was done before stands and the rest is done by the next run. */
+bs_status bs_payout_process(bs_ctx *ctx, bs_payout_report *report);
+
+#endif
