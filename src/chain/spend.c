@@ -74,13 +74,13 @@ static bs_status
 decode(bs_rpc *wallet, const char *hex, json_t **tx, bs_rpc_error *err)
 {
     json_t *params = one_string(hex);
-    bs_status st = params == NULL ? BS_NOMEM
-                                  : bs_rpc_call(wallet, "decoderawtransaction", params, tx, err);
+    bs_status st =
+        params == NULL ? BS_NOMEM : bs_rpc_call(wallet, "decoderawtransaction", params, tx, err);
 
     json_decref(params);
-    if (st == BS_OK && (hex_field(*tx, "txid") == NULL ||
-                        strlen(hex_field(*tx, "txid")) != BS_RPC_TXID_SIZE - 1 ||
-                        !json_is_array(json_object_get(*tx, "vin")))) {
+    if (st == BS_OK &&
+        (hex_field(*tx, "txid") == NULL || strlen(hex_field(*tx, "txid")) != BS_RPC_TXID_SIZE - 1 ||
+         !json_is_array(json_object_get(*tx, "vin")))) {
         json_decref(*tx);
         *tx = NULL;
         st = BS_CORRUPT;
@@ -110,8 +110,8 @@ bs_spend_build(bs_rpc *wallet, const bs_spend_output *outputs, size_t count, cha
         return BS_CORRUPT;
     }
     params = json_pack("[O, {s:b}]", raw, "lockUnspents", 1);
-    st = params == NULL ? BS_NOMEM
-                        : bs_rpc_call(wallet, "fundrawtransaction", params, &funded, err);
+    st =
+        params == NULL ? BS_NOMEM : bs_rpc_call(wallet, "fundrawtransaction", params, &funded, err);
     json_decref(params);
     json_decref(raw);
     if (st != BS_OK)
@@ -185,9 +185,8 @@ bs_status
 bs_spend_broadcast(bs_rpc *wallet, const char *hex, bs_rpc_error *err)
 {
     json_t *params = one_string(hex), *result = NULL;
-    bs_status st = params == NULL
-                       ? BS_NOMEM
-                       : bs_rpc_call(wallet, "sendrawtransaction", params, &result, err);
+    bs_status st =
+        params == NULL ? BS_NOMEM : bs_rpc_call(wallet, "sendrawtransaction", params, &result, err);
 
     json_decref(params);
     json_decref(result);
@@ -197,12 +196,11 @@ bs_spend_broadcast(bs_rpc *wallet, const char *hex, bs_rpc_error *err)
 }
 
 bs_status
-bs_spend_confirmations(bs_rpc *wallet, const char *txid, int64_t *confirmations,
-                       bs_rpc_error *err)
+bs_spend_confirmations(bs_rpc *wallet, const char *txid, int64_t *confirmations, bs_rpc_error *err)
 {
     json_t *params = one_string(txid), *result = NULL, *c;
-    bs_status st = params == NULL ? BS_NOMEM
-                                  : bs_rpc_call(wallet, "gettransaction", params, &result, err);
+    bs_status st =
+        params == NULL ? BS_NOMEM : bs_rpc_call(wallet, "gettransaction", params, &result, err);
 
     json_decref(params);
     if (st == BS_REMOTE && err != NULL && err->code == BS_RPC_ERR_INVALID_ADDRESS)

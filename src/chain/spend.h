@@ -29,10 +29,10 @@ typedef struct bs_spend_output {
 
 /* Core's codes for what a refusal of a payment looks like. */
 enum {
-    BS_RPC_ERR_TYPE = -3,           /* an amount of the wrong type */
+    BS_RPC_ERR_TYPE = -3, /* an amount of the wrong type */
     BS_RPC_ERR_INVALID_PARAMETER = -8,
     BS_RPC_ERR_DESERIALIZATION = -22,
-    BS_RPC_ERR_VERIFY = -25,        /* inputs missing or spent */
+    BS_RPC_ERR_VERIFY = -25, /* inputs missing or spent */
     BS_RPC_ERR_VERIFY_REJECTED = -26,
     BS_RPC_ERR_VERIFY_ALREADY_IN_CHAIN = -27,
 };

@@ -15,13 +15,13 @@
 #include "util/clock.h"
 #include "util/id.h"
 
-#define BS_FEE_BP_DEFAULT         150 /* 1.5 % */
-#define BS_CONFIRMATIONS_DEFAULT  1
-#define BS_MIN_DEPOSIT_DEFAULT    10000 /* satoshis */
-#define BS_CHECK_INTERVAL_DEFAULT 10    /* seconds */
-#define BS_OPERATOR_DEFAULT       "operator"
-#define BS_MIN_WITHDRAWAL_DEFAULT 100000 /* satoshis */
-#define BS_WITHDRAW_FEE_BP_DEFAULT 150   /* 1.5 % */
+#define BS_FEE_BP_DEFAULT          150 /* 1.5 % */
+#define BS_CONFIRMATIONS_DEFAULT   1
+#define BS_MIN_DEPOSIT_DEFAULT     10000 /* satoshis */
+#define BS_CHECK_INTERVAL_DEFAULT  10    /* seconds */
+#define BS_OPERATOR_DEFAULT        "operator"
+#define BS_MIN_WITHDRAWAL_DEFAULT  100000 /* satoshis */
+#define BS_WITHDRAW_FEE_BP_DEFAULT 150    /* 1.5 % */
 
 typedef struct bs_ctx {
     bs_store *store;

@@ -200,8 +200,7 @@ credit_fees(bs_ctx *ctx, bs_payout *p)
     const char *op = ctx->operator_name;
     bs_status st = p->fees == 0 ? BS_OK : bs_credit_ensure_operator(ctx);
 
-    for (int attempt = 0; p->fees > 0 && st == BS_OK && attempt < BS_DOCS_CAS_ATTEMPTS;
-         attempt++) {
+    for (int attempt = 0; p->fees > 0 && st == BS_OK && attempt < BS_DOCS_CAS_ATTEMPTS; attempt++) {
         bs_account o;
         bs_cas cas;
         bs_ledger_entry e;

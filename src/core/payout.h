@@ -51,12 +51,12 @@
 #include "model/withdrawal.h"
 
 typedef struct bs_payout_report {
-    size_t paid;      /* requests put in a recorded transaction by this run */
-    size_t refused;   /* requests refused (and refunded) by this run */
-    size_t broadcast; /* transactions the node took from this run */
-    size_t confirmed; /* requests confirmed by this run */
-    size_t waiting;   /* requests still waiting for a batch */
-    size_t stuck;     /* transactions the node will not take (see the log) */
+    size_t paid;                       /* requests put in a recorded transaction by this run */
+    size_t refused;                    /* requests refused (and refunded) by this run */
+    size_t broadcast;                  /* transactions the node took from this run */
+    size_t confirmed;                  /* requests confirmed by this run */
+    size_t waiting;                    /* requests still waiting for a batch */
+    size_t stuck;                      /* transactions the node will not take (see the log) */
     char txid[BS_TXID_LEN + 1];        /* the transaction this run recorded, or "" */
     char reason[BS_WD_REASON_MAX + 1]; /* the node's reason when it refused */
 } bs_payout_report;

@@ -41,8 +41,8 @@ release_withdrawal(void *doc)
     bs_withdrawal_release(doc);
 }
 
-const bs_doc_type bs_withdrawal_doc = {sizeof(bs_withdrawal), decode_withdrawal,
-                                       encode_withdrawal, release_withdrawal};
+const bs_doc_type bs_withdrawal_doc = {sizeof(bs_withdrawal), decode_withdrawal, encode_withdrawal,
+                                       release_withdrawal};
 
 static bool
 same_hold(const bs_withdrawal_hold *a, const bs_withdrawal_hold *b)
@@ -130,8 +130,8 @@ reserve(bs_account *a, void *arg, bool *write)
     r->balance = a->balance;
     if (held != NULL || bs_account_applied(a, r->hold.id) != NULL) {
         /* Sent before, its answer lost: the same withdrawal, if it is. */
-        if (held != NULL && !(held->amount == r->hold.amount &&
-                              strcmp(held->address, r->hold.address) == 0))
+        if (held != NULL &&
+            !(held->amount == r->hold.amount && strcmp(held->address, r->hold.address) == 0))
             return BS_MISMATCH;
         if (held != NULL)
             r->hold = *held;
@@ -146,8 +146,8 @@ reserve(bs_account *a, void *arg, bool *write)
         return BS_EXHAUSTED;
     snprintf(memo, sizeof(memo), "to %s: %lld sat and a fee of %lld sat", r->hold.address,
              (long long)r->hold.amount, (long long)r->hold.fee);
-    st = bs_books_post(a, BS_ENTRY_WITHDRAWAL, -(r->hold.amount + r->hold.fee), r->hold.time,
-                       NULL, r->hold.id, memo);
+    st = bs_books_post(a, BS_ENTRY_WITHDRAWAL, -(r->hold.amount + r->hold.fee), r->hold.time, NULL,
+                       r->hold.id, memo);
     if (st != BS_OK)
         return st;
     a->holds[a->holds_count++] = r->hold;

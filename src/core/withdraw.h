@@ -68,8 +68,7 @@ int64_t bs_withdraw_fee(const bs_ctx *ctx, int64_t amount);
  * BS_LOCKED: a purchase is in progress; BS_MISMATCH: this request id was
  * already used for another withdrawal or another change of the account.
  * Nothing is changed on any refusal. */
-bs_status bs_withdraw_request(bs_ctx *ctx, const bs_withdraw_order *order,
-                              bs_withdraw_result *res);
+bs_status bs_withdraw_request(bs_ctx *ctx, const bs_withdraw_order *order, bs_withdraw_result *res);
 
 /* Add the document of each hold of `a` (account/<canon> as read) that has
  * none: step 2 for a request a crash interrupted. */

@@ -489,7 +489,9 @@ network_names(unsigned set, char *out, size_t size)
             continue;
         n++;
         used += (size_t)snprintf(out + used, size - used, "%s%s",
-                                 n == 1 ? "" : n == total ? " and " : ", ",
+                                 n == 1       ? ""
+                                 : n == total ? " and "
+                                              : ", ",
                                  bs_network_name((bs_network)net));
     }
 }
@@ -505,13 +507,12 @@ bs_say_withdraw(bs_status st, const bs_ctx *ctx, const bs_withdraw_order *order,
         address = "(too long to show)";
     switch (res->problem) {
     case BS_WITHDRAW_BELOW_MIN:
-        say(out, 422, "below_minimum",
-            "%lld sat is below the smallest withdrawal, %lld sat", (long long)order->amount,
-            (long long)ctx->min_withdrawal);
+        say(out, 422, "below_minimum", "%lld sat is below the smallest withdrawal, %lld sat",
+            (long long)order->amount, (long long)ctx->min_withdrawal);
         return;
     case BS_WITHDRAW_TOO_MUCH:
-        say(out, 422, "amount_too_large", "%lld sat is more than all the bitcoin there will ever be",
-            (long long)order->amount);
+        say(out, 422, "amount_too_large",
+            "%lld sat is more than all the bitcoin there will ever be", (long long)order->amount);
         return;
     case BS_WITHDRAW_NOT_ADDRESS:
         say(out, 422, "invalid_address", "\"%s\" is not a bitcoin address", address);
@@ -524,8 +525,7 @@ bs_say_withdraw(bs_status st, const bs_ctx *ctx, const bs_withdraw_order *order,
         return;
     case BS_WITHDRAW_UNSPENDABLE:
         say(out, 422, "unspendable_address",
-            "\"%s\" is a kind of address nobody can spend from safely yet; give another",
-            address);
+            "\"%s\" is a kind of address nobody can spend from safely yet; give another", address);
         return;
     case BS_WITHDRAW_TOO_MANY:
         say(out, 409, "too_many_withdrawals",

@@ -81,13 +81,13 @@ void bs_key_withdrawal(const char *canon, const char *id, char out[BS_KEY_BUF]);
 #define BS_KEY_PAYOUT "payout"
 
 /* Key prefixes for scans. */
-#define BS_PREFIX_ACCOUNTS  "account/"
-#define BS_PREFIX_APIKEYS   "apikey/"
-#define BS_PREFIX_CAMPAIGNS "campaign/"
-#define BS_PREFIX_IDEM      "idem/"
-#define BS_PREFIX_STATS     "stats/"
-#define BS_PREFIX_SESSIONS  "session/"
-#define BS_PREFIX_THROTTLE  "throttle/"
+#define BS_PREFIX_ACCOUNTS    "account/"
+#define BS_PREFIX_APIKEYS     "apikey/"
+#define BS_PREFIX_CAMPAIGNS   "campaign/"
+#define BS_PREFIX_IDEM        "idem/"
+#define BS_PREFIX_STATS       "stats/"
+#define BS_PREFIX_SESSIONS    "session/"
+#define BS_PREFIX_THROTTLE    "throttle/"
 #define BS_PREFIX_WITHDRAWALS "withdrawal/"
 void bs_prefix_campaigns_of(const char *canon, char out[BS_KEY_BUF]);
 void bs_prefix_slots_of(const bs_ref *campaign, char out[BS_KEY_BUF]);

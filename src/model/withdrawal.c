@@ -57,8 +57,7 @@ json_t *
 bs_withdrawal_hold_json(const bs_withdrawal_hold *h)
 {
     return json_pack("{s:s, s:I, s:I, s:I, s:s}", "id", h->id, "amount", (json_int_t)h->amount,
-                     "fee", (json_int_t)h->fee, "time", (json_int_t)h->time, "address",
-                     h->address);
+                     "fee", (json_int_t)h->fee, "time", (json_int_t)h->time, "address", h->address);
 }
 
 bs_status
@@ -86,15 +85,14 @@ char *
 bs_withdrawal_encode(const bs_withdrawal *w, size_t *len)
 {
     json_t *doc = json_pack("{s:s, s:o, s:s, s:I}", "account", w->account, "hold",
-                            bs_withdrawal_hold_json(&w->hold), "state",
-                            bs_wd_state_name(w->state), "updated", (json_int_t)w->updated);
+                            bs_withdrawal_hold_json(&w->hold), "state", bs_wd_state_name(w->state),
+                            "updated", (json_int_t)w->updated);
     bool failed = doc == NULL;
 
     if (!failed && w->state != BS_WD_REQUESTED && w->state != BS_WD_REFUSED)
         failed = json_object_set_new(doc, "batch", json_string(w->batch)) != 0 ||
                  json_object_set_new(doc, "txid", json_string(w->txid)) != 0 ||
-                 json_object_set_new(doc, "hex", json_string(w->hex != NULL ? w->hex : "")) !=
-                     0 ||
+                 json_object_set_new(doc, "hex", json_string(w->hex != NULL ? w->hex : "")) != 0 ||
                  json_object_set_new(doc, "confirmations", json_integer(w->confirmations)) != 0;
     if (!failed && w->state == BS_WD_REFUSED)
         failed = json_object_set_new(doc, "reason", json_string(w->reason)) != 0;
@@ -136,8 +134,7 @@ bs_withdrawal_decode(const char *text, size_t len, bs_withdrawal *w)
             goto done;
     } else if (w->state != BS_WD_REQUESTED) {
         if (bs_codec_string(doc, "batch", w->batch, sizeof(w->batch), false) ||
-            bs_codec_string(doc, "txid", w->txid, sizeof(w->txid), false) ||
-            !txid_valid(w->txid) ||
+            bs_codec_string(doc, "txid", w->txid, sizeof(w->txid), false) || !txid_valid(w->txid) ||
             bs_codec_int(doc, "confirmations", &w->confirmations) || w->confirmations < 0)
             goto done;
         st = read_hex(doc, &w->hex);
@@ -164,11 +161,11 @@ bs_withdrawal_release(bs_withdrawal *w)
 json_t *
 bs_withdrawal_view(const bs_withdrawal *w)
 {
-    json_t *view = json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:s, s:I}", "id", w->hold.id,
-                             "account", w->account, "amount", (json_int_t)w->hold.amount, "fee",
-                             (json_int_t)w->hold.fee, "address", w->hold.address, "requested",
-                             (json_int_t)w->hold.time, "state", bs_wd_state_name(w->state),
-                             "updated", (json_int_t)w->updated);
+    json_t *view =
+        json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:s, s:I}", "id", w->hold.id, "account",
+                  w->account, "amount", (json_int_t)w->hold.amount, "fee", (json_int_t)w->hold.fee,
+                  "address", w->hold.address, "requested", (json_int_t)w->hold.time, "state",
+                  bs_wd_state_name(w->state), "updated", (json_int_t)w->updated);
     bool failed = view == NULL;
 
     if (!failed && w->txid[0] != '\0')
@@ -195,17 +192,16 @@ bs_payout_encode(const bs_payout *p, size_t *len)
         return failed ? NULL : bs_codec_dump(doc, len);
     items = json_array();
     for (size_t i = 0; items != NULL && i < p->count && !failed; i++)
-        failed = json_array_append_new(items, json_pack("{s:s, s:s}", "account",
-                                                        p->items[i].account, "id",
-                                                        p->items[i].id)) != 0;
+        failed =
+            json_array_append_new(items, json_pack("{s:s, s:s}", "account", p->items[i].account,
+                                                   "id", p->items[i].id)) != 0;
     failed = failed || items == NULL ||
              json_object_set_new(doc, "batch", json_string(p->batch)) != 0 ||
              json_object_set_new(doc, "started", json_integer(p->started)) != 0 ||
              json_object_set_new(doc, "items", items) != 0;
     if (!failed && p->state == BS_PAYOUT_SIGNED)
         failed = json_object_set_new(doc, "txid", json_string(p->txid)) != 0 ||
-                 json_object_set_new(doc, "hex", json_string(p->hex != NULL ? p->hex : "")) !=
-                     0 ||
+                 json_object_set_new(doc, "hex", json_string(p->hex != NULL ? p->hex : "")) != 0 ||
                  json_object_set_new(doc, "fees", json_integer(p->fees)) != 0 ||
                  json_object_set_new(doc, "fee_at", json_integer(p->fee_at)) != 0;
     if (failed) {

@@ -72,12 +72,12 @@ typedef struct bs_withdrawal {
     bs_name account; /* canonical */
     bs_withdrawal_hold hold;
     bs_wd_state state;
-    int64_t updated;                      /* unix seconds of the last change */
-    char batch[BS_ID_LEN + 1];            /* SIGNED and later */
-    char txid[BS_TXID_LEN + 1];           /* SIGNED and later */
-    char *hex;                            /* SIGNED and later; malloc'ed */
-    int64_t confirmations;                /* BROADCAST, CONFIRMED: as last seen */
-    char reason[BS_WD_REASON_MAX + 1];    /* REFUSED */
+    int64_t updated;                   /* unix seconds of the last change */
+    char batch[BS_ID_LEN + 1];         /* SIGNED and later */
+    char txid[BS_TXID_LEN + 1];        /* SIGNED and later */
+    char *hex;                         /* SIGNED and later; malloc'ed */
+    int64_t confirmations;             /* BROADCAST, CONFIRMED: as last seen */
+    char reason[BS_WD_REASON_MAX + 1]; /* REFUSED */
 } bs_withdrawal;
 
 /* The document (malloc'ed, length in *len), or NULL when out of memory. */
