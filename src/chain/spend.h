@@ -11,7 +11,7 @@
  *     them for a transaction that will never be sent.
  *   - Broadcasting is idempotent: the node answers the txid again for a
  *     transaction already in its mempool, and BS_OK is also what a
- *     transaction already in the chain gets ("outputs already in utxo set").
+ *     transaction already in the chain is answered with ("outputs already in utxo set").
  *   - Amounts go out as exact 8-decimal numbers, never through a double.
  */
 #ifndef BS_CHAIN_SPEND_H
