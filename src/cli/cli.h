@@ -53,9 +53,13 @@ typedef enum bs_cli_key {
     BS_CLI_CONFIRMATIONS,
     BS_CLI_MIN_DEPOSIT,
     BS_CLI_CHECK_INTERVAL,
+    BS_CLI_PAYOUT_WALLET,
+    BS_CLI_MIN_WITHDRAWAL,
+    BS_CLI_WITHDRAW_FEE_BP,
     BS_CLI_LISTEN, /* serve's from here on */
     BS_CLI_PUBLIC_URL,
     BS_CLI_SWEEP_INTERVAL,
+    BS_CLI_PAYOUTS,
     BS_CLI_KEYS
 } bs_cli_key;
 
@@ -86,17 +90,21 @@ typedef struct bs_cli {
     const char *config_path;              /* the config file; NULL: none */
     char *config_text;                    /* its contents, which settings point into */
     /* The values of the settings, set by bs_cli_settings_apply(): */
-    const char *store_url;  /* --store */
-    int64_t fee_bp;         /* --fee-bp */
-    const char *node_url;   /* --node; NULL: none */
-    bs_network network;     /* --network */
-    int64_t confirmations;  /* --confirmations */
-    int64_t min_deposit;    /* --min-deposit */
-    int64_t check_interval; /* --check-interval */
-    const char *listen;     /* serve --listen */
-    const char *public_url; /* serve --public-url; NULL: none */
-    int64_t sweep_interval; /* serve --sweep-interval */
-    const char *now;        /* BITSLOT_NOW: a fixed clock (tests, replay) */
+    const char *store_url;     /* --store */
+    int64_t fee_bp;            /* --fee-bp */
+    const char *node_url;      /* --node; NULL: none */
+    bs_network network;        /* --network */
+    int64_t confirmations;     /* --confirmations */
+    int64_t min_deposit;       /* --min-deposit */
+    int64_t check_interval;    /* --check-interval */
+    const char *payout_wallet; /* --payout-wallet; NULL: none */
+    int64_t min_withdrawal;    /* --min-withdrawal */
+    int64_t withdraw_fee_bp;   /* --withdraw-fee-bp */
+    const char *listen;        /* serve --listen */
+    const char *public_url;    /* serve --public-url; NULL: none */
+    int64_t sweep_interval;    /* serve --sweep-interval */
+    bool payouts;              /* serve --payouts on|off */
+    const char *now;           /* BITSLOT_NOW: a fixed clock (tests, replay) */
     int64_t now_value;
     bs_cli_store_need store_need; /* set by the command before bs_cli_ctx() */
     bool have_ctx;
@@ -155,6 +163,7 @@ extern const bs_cli_command bs_cli_campaign_commands[];
 extern const bs_cli_command bs_cli_ad_commands[];
 extern const bs_cli_command bs_cli_trade_commands[];
 extern const bs_cli_command bs_cli_funds_commands[];
+extern const bs_cli_command bs_cli_withdraw_commands[];
 extern const bs_cli_command bs_cli_serve_commands[];
 
 /* What `serve` runs (cli_serve.c has its table entry). Two programs are
@@ -179,6 +188,10 @@ int bs_cli_keys_ctx(bs_cli *cli, bool with_node, bs_ctx **ctx);
 /* The context with the node connected (its watch-only wallet created if
  * missing). Prints the error and returns its exit code on failure. */
 int bs_cli_ctx_with_node(bs_cli *cli, bs_ctx **ctx);
+
+/* The context with the node and its payout wallet (--payout-wallet)
+ * connected. Prints the error and returns its exit code on failure. */
+int bs_cli_ctx_with_payout(bs_cli *cli, bs_ctx **ctx);
 
 /* Print "bitslot: <message>" and a newline to stderr. */
 void bs_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

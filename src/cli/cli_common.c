@@ -188,6 +188,8 @@ bs_cli_ctx(bs_cli *cli, bs_ctx **out)
         cli->ctx.confirmations = cli->confirmations;
         cli->ctx.min_deposit = cli->min_deposit;
         cli->ctx.check_interval = cli->check_interval;
+        cli->ctx.min_withdrawal = cli->min_withdrawal;
+        cli->ctx.withdraw_fee_bp = cli->withdraw_fee_bp;
         if (cli->now != NULL)
             cli->ctx.clock = bs_clock_fixed(&cli->now_value);
         cli->have_ctx = true;
@@ -202,6 +204,7 @@ void
 bs_cli_release(bs_cli *cli)
 {
     if (cli->have_ctx) {
+        bs_rpc_close(cli->ctx.payout);
         bs_rpc_close(cli->ctx.node);
         bs_store_close(cli->ctx.store);
         cli->have_ctx = false;
@@ -439,5 +442,42 @@ bs_cli_ctx_with_node(bs_cli *cli, bs_ctx **out)
         bs_cli_error("the node at \"%s\" answered: %s", shown, err.message);
     else
         bs_cli_error("cannot reach the node at \"%s\": %s", shown, bs_strerror(st));
+    return BS_EXIT_UNAVAILABLE;
+}
+
+int
+bs_cli_ctx_with_payout(bs_cli *cli, bs_ctx **out)
+{
+    bs_rpc_error err = {0};
+    int64_t balance;
+    bs_status st;
+    int rc;
+
+    if (cli->payout_wallet == NULL) {
+        bs_cli_error("no payout wallet is configured: give --payout-wallet NAME (a wallet of the "
+                     "node that holds the coins to pay withdrawals with) or set "
+                     "BITSLOT_PAYOUT_WALLET");
+        return BS_EXIT_USAGE;
+    }
+    rc = bs_cli_ctx_with_node(cli, out);
+    if (rc != BS_EXIT_OK || (*out)->payout != NULL)
+        return rc;
+    st = bs_rpc_open_wallet((*out)->node, cli->payout_wallet, &(*out)->payout);
+    if (st == BS_OK)
+        st = bs_rpc_getbalance((*out)->payout, 0, &balance, &err);
+    if (st == BS_OK)
+        return BS_EXIT_OK;
+    bs_rpc_close((*out)->payout);
+    (*out)->payout = NULL;
+    if (st == BS_REMOTE && err.code == BS_RPC_ERR_WALLET_NOT_FOUND)
+        bs_cli_error("the node has no payout wallet \"%s\" loaded (create it with createwallet, "
+                     "fund it, or load it)",
+                     cli->payout_wallet);
+    else if (st == BS_REMOTE)
+        bs_cli_error("the node's payout wallet \"%s\" answered: %s", cli->payout_wallet,
+                     err.message);
+    else
+        bs_cli_error("cannot reach the node's payout wallet \"%s\": %s", cli->payout_wallet,
+                     bs_strerror(st));
     return BS_EXIT_UNAVAILABLE;
 }

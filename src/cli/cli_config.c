@@ -120,6 +120,43 @@ check_check_interval(bs_cli *cli, const char *text, char *why, size_t size)
                                 &cli->check_interval, why, size);
 }
 
+static bool
+check_payout_wallet(bs_cli *cli, const char *text, char *why, size_t size)
+{
+    if (!bs_rpc_wallet_name_valid(text)) {
+        snprintf(why, size, "invalid payout wallet name \"%s\" (" BS_RPC_WALLET_NAME_RULE ")",
+                 text);
+        return false;
+    }
+    cli->payout_wallet = text;
+    return true;
+}
+
+static bool
+check_min_withdrawal(bs_cli *cli, const char *text, char *why, size_t size)
+{
+    return bs_cli_integer_check(text, "minimum withdrawal", "satoshis, 546 to 21 million BTC", 546,
+                                INT64_C(2100000000000000), &cli->min_withdrawal, why, size);
+}
+
+static bool
+check_withdraw_fee_bp(bs_cli *cli, const char *text, char *why, size_t size)
+{
+    return bs_cli_integer_check(text, "withdrawal fee", "basis points, 0 to 10000", 0, 10000,
+                                &cli->withdraw_fee_bp, why, size);
+}
+
+static bool
+check_payouts(bs_cli *cli, const char *text, char *why, size_t size)
+{
+    if (strcmp(text, "on") != 0 && strcmp(text, "off") != 0) {
+        snprintf(why, size, "invalid --payouts \"%s\" (on or off)", text);
+        return false;
+    }
+    cli->payouts = strcmp(text, "on") == 0;
+    return true;
+}
+
 /* The address as the server reads it; whether it is this machine's is
  * learnt when the server listens. */
 static bool
@@ -164,12 +201,21 @@ static const setting_def settings[BS_CLI_KEYS] = {
     [BS_CLI_CHECK_INTERVAL] = {"check-interval", "BITSLOT_CHECK_INTERVAL",
                                TEXT(BS_CHECK_INTERVAL_DEFAULT), BS_CLI_GLOBAL,
                                check_check_interval},
+    [BS_CLI_PAYOUT_WALLET] = {"payout-wallet", "BITSLOT_PAYOUT_WALLET", NULL, BS_CLI_GLOBAL,
+                              check_payout_wallet},
+    [BS_CLI_MIN_WITHDRAWAL] = {"min-withdrawal", "BITSLOT_MIN_WITHDRAWAL",
+                               TEXT(BS_MIN_WITHDRAWAL_DEFAULT), BS_CLI_GLOBAL,
+                               check_min_withdrawal},
+    [BS_CLI_WITHDRAW_FEE_BP] = {"withdraw-fee-bp", "BITSLOT_WITHDRAW_FEE_BP",
+                                TEXT(BS_WITHDRAW_FEE_BP_DEFAULT), BS_CLI_GLOBAL,
+                                check_withdraw_fee_bp},
     [BS_CLI_LISTEN] = {"listen", "BITSLOT_LISTEN", BS_WEB_LISTEN_DEFAULT, BS_CLI_SERVE,
                        check_listen},
     [BS_CLI_PUBLIC_URL] = {"public-url", "BITSLOT_PUBLIC_URL", NULL, BS_CLI_SERVE,
                            check_public_url},
     [BS_CLI_SWEEP_INTERVAL] = {"sweep-interval", "BITSLOT_SWEEP_INTERVAL",
                                TEXT(BS_WEB_SWEEP_DEFAULT), BS_CLI_SERVE, check_sweep_interval},
+    [BS_CLI_PAYOUTS] = {"payouts", "BITSLOT_PAYOUTS", "off", BS_CLI_SERVE, check_payouts},
 };
 
 const char *

@@ -145,6 +145,10 @@ run_check(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
            sum.accounts, sum.campaigns, sum.slots, sum.entries, (long long)sum.balances,
            (long long)sum.owed, (long long)sum.adjustments, (long long)sum.deposits,
            (long long)sum.withdrawals);
+    if (sum.withdrawals != 0 || sum.withdrawals_reserved != 0 || sum.withdrawals_paid != 0)
+        printf("ok: withdrawals %lld = reserved %lld + paid %lld - fees to the operator %lld sat\n",
+               (long long)sum.withdrawals, (long long)sum.withdrawals_reserved,
+               (long long)sum.withdrawals_paid, (long long)sum.withdrawal_fees);
     return BS_EXIT_OK;
 }
 

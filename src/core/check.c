@@ -27,11 +27,13 @@
  *      is left in the middle of a fill, no key import left half done; no
  *      account left `getting`; each account's deposit entries add up to what
  *      its keys credited.
- *   4. counts (stats/..., core/stats.h): each document is one process's
+ *   4. withdrawals (core/check_withdrawals.h).
+ *   5. counts (stats/..., core/stats.h): each document is one process's
  *      counts of a slot, under the key its content names, of a slot that
  *      was sold. Counts are not money: they take no part in the sums.
  * Then the money: Σ balances + Σ owed to sellers and the operator (debited,
- * not yet credited) = Σ adjustments + Σ deposits − Σ withdrawals.
+ * not yet credited) = Σ adjustments + Σ deposits − Σ withdrawals, where
+ * Σ withdrawals = reserved + paid − fees credited to the operator.
  *
  * What a crash leaves in the middle of an operation — an account locked by
  * a purchase, a sold slot campaign.last does not show yet, a key hand-out,
@@ -44,6 +46,7 @@
 #include <string.h>
 
 #include "core/check.h"
+#include "core/check_withdrawals.h"
 #include "core/credit.h"
 #include "core/docs.h"
 #include "core/keyimport.h"
@@ -106,6 +109,7 @@ typedef struct checker {
     size_t span_count;
     size_t span_cap;
     bs_network network; /* of the store's keys (BS_NETWORK_INVALID: none) */
+    bs_wdcheck *withdrawals;
 } checker;
 
 static void
@@ -144,6 +148,15 @@ unfinished(checker *ck, const char *fmt, ...)
     va_start(ap, fmt);
     finding(ck, true, fmt, ap);
     va_end(ap);
+}
+
+static void
+withdrawal_finding(void *arg, bool is_unfinished, const char *line)
+{
+    if (is_unfinished)
+        unfinished(arg, "%s", line);
+    else
+        violation(arg, "%s", line);
 }
 
 static bs_status
@@ -188,6 +201,8 @@ walk_entry(checker *ck, const bs_ledger_entry *e)
         break;
     case BS_ENTRY_WITHDRAWAL:
         ck->sum->withdrawals -= e->amount;
+        if (bs_wdcheck_entry(ck->withdrawals, ck->canon, e) != BS_OK)
+            return BS_NOMEM;
         break;
     default:
         break;
@@ -385,6 +400,8 @@ check_account(const bs_store_doc *doc, void *arg)
         st = check_account_keys(ck, canon, &a);
         if (st == BS_OK)
             st = check_account_index(ck, canon, &a);
+        if (st == BS_OK)
+            st = bs_wdcheck_account(ck->withdrawals, canon, &a);
         ck->sum->balances += a.balance;
     }
     bs_account_release(&a);
@@ -758,10 +775,14 @@ bs_status
 bs_check_run(bs_ctx *ctx, bs_check_report report, void *arg, bs_check_summary *sum)
 {
     checker ck = {.ctx = ctx, .report = report, .arg = arg, .sum = sum};
+    bs_wdcheck_sums wsums = {0, 0, 0};
     bs_keyconfig cfg;
     bs_status st;
 
     memset(sum, 0, sizeof(*sum));
+    ck.withdrawals = bs_wdcheck_new();
+    if (ck.withdrawals == NULL)
+        return BS_NOMEM;
     /* Addresses are compared in their canonical spelling for the network of
      * the store's keys. */
     st = bs_keys_config(ctx, &cfg);
@@ -785,9 +806,15 @@ bs_check_run(bs_ctx *ctx, bs_check_report report, void *arg, bs_check_summary *s
         goto release_operator;
     st = check_keys(&ck);
     if (st == BS_OK)
+        st = bs_wdcheck_finish(ck.withdrawals, ctx, sum->withdrawals, withdrawal_finding, &ck,
+                               &wsums);
+    if (st == BS_OK)
         st = bs_docs_each(ctx, BS_PREFIX_STATS, check_stats, &ck);
     if (st != BS_OK)
         goto release_operator;
+    sum->withdrawals_reserved = wsums.reserved;
+    sum->withdrawals_paid = wsums.paid;
+    sum->withdrawal_fees = wsums.fees;
     for (size_t i = 0; i < ck.entry_count; i++)
         if (!ck.entries[i].matched)
             violation(&ck, "account \"%s\": a %s entry names slot %s, which it does not belong to",
@@ -807,5 +834,6 @@ free_entries:
     free(ck.listed.items);
     free(ck.held.items);
     free(ck.spans);
+    bs_wdcheck_free(ck.withdrawals);
     return st;
 }

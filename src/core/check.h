@@ -24,6 +24,10 @@ typedef struct bs_check_summary {
     int64_t adjustments; /* Σ adjustment entries */
     int64_t deposits;    /* Σ deposit entries */
     int64_t withdrawals; /* Σ withdrawal entries (positive) */
+    /* ... = withdrawals_reserved + withdrawals_paid − withdrawal_fees */
+    int64_t withdrawals_reserved; /* held on accounts, not yet final */
+    int64_t withdrawals_paid;     /* paid out: amount + fee */
+    int64_t withdrawal_fees;      /* the operator's part of that, credited */
 } bs_check_summary;
 
 /* Called once per finding with one line describing it: a violation of an

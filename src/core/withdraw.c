@@ -101,11 +101,14 @@ bs_withdraw_record_holds(bs_ctx *ctx, const char *canon, const bs_account *a)
     bs_status st = BS_OK;
 
     for (size_t i = 0; st == BS_OK && i < a->holds_count; i++) {
-        char key[BS_KEY_BUF];
+        char key[BS_KEY_BUF], *text;
+        size_t len;
 
         bs_key_withdrawal(canon, a->holds[i].id, key);
-        st = bs_store_get(ctx->store, key, NULL, NULL, NULL);
-        if (st == BS_NOTFOUND)
+        st = bs_store_get(ctx->store, key, &text, &len, NULL);
+        if (st == BS_OK)
+            free(text);
+        else if (st == BS_NOTFOUND)
             st = record(ctx, canon, &a->holds[i]);
     }
     return st;
@@ -150,8 +153,7 @@ reserve(bs_account *a, void *arg, bool *write)
                        r->hold.id, memo);
     if (st != BS_OK)
         return st;
-    a->holds[a->holds_count++] = r->hold;
-    bs_account_remember(a, r->hold.id, a->ledger_next - 1);
+    a->holds[a->holds_count++] = r->hold; /* bs_books_post remembered the request */
     r->balance = a->balance;
     return BS_OK;
 }
