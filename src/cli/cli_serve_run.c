@@ -53,5 +53,12 @@ bs_cli_serve_run(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     rc = bs_cli_keys_ctx(cli, cli->node_url != NULL, &ctx);
     if (rc != BS_EXIT_OK)
         return rc;
+    /* Payouts: the node's payout wallet must answer before anything is
+     * served, so a mistyped name is said at once, not at the first sweep. */
+    if (cli->payouts) {
+        if ((rc = bs_cli_ctx_with_payout(cli, &ctx)) != BS_EXIT_OK)
+            return rc;
+        config.payout_wallet = cli->payout_wallet;
+    }
     return bs_web_serve(ctx, &config);
 }

@@ -457,8 +457,10 @@ bs_web_serve(const bs_ctx *ctx, const bs_web_config *config)
     configure(srv);
     bs_page_configure(config->public_url);
     /* The sweeper first: the workers tell it of every sale. */
-    st = bs_web_sweeper_start(ctx, config->node_url, config->sweep_interval, &sweeper);
+    st = bs_web_sweeper_start(ctx, config->node_url, config->payout_wallet, config->sweep_interval,
+                              &sweeper);
     worker_ctx = *ctx;
+    worker_ctx.payout = NULL; /* the sweeper's alone: a handle is one thread's */
     worker_ctx.sold = bs_web_sweeper_sold;
     worker_ctx.sold_arg = sweeper;
     if (st == BS_OK)

@@ -35,6 +35,9 @@ typedef struct bs_web_config {
     size_t loops;           /* event loops; 0: one per core */
     size_t workers;         /* worker threads; 0: the default */
     int64_t sweep_interval; /* seconds between background recoveries */
+    /* the node's payout wallet the background loop pays withdrawals with
+     * (core/payout.h); NULL: payouts off */
+    const char *payout_wallet;
 } bs_web_config;
 
 /* Serve until SIGTERM or SIGINT. `ctx` is the template every worker copies

@@ -10,6 +10,7 @@
 
 #include "core/books.h"
 #include "core/credit.h"
+#include "core/payout.h"
 #include "core/funding.h"
 #include "core/recover.h"
 #include "core/sessions.h"
@@ -94,6 +95,24 @@ note_problem(void *arg, const bs_recover_problem *p)
             p->step, bs_strerror(p->status));
 }
 
+/* Withdrawals: their failure (the node away) is said and left for the
+ * next sweep; it stops nothing else. */
+static void
+pay_out(bs_web_sweeper *s)
+{
+    bs_payout_report p;
+    bs_status st = bs_payout_process(&s->ctx, &p);
+
+    if (st != BS_OK)
+        fprintf(stderr, "bitslot: sweep: payouts left for later: %s\n", bs_strerror(st));
+    if (p.paid + p.refused + p.broadcast + p.confirmed + p.stuck > 0)
+        fprintf(stderr,
+                "bitslot: sweep: withdrawals: %zu paid%s%s, %zu refused%s%s, %zu transactions "
+                "broadcast, %zu confirmed, %zu transactions the node will not take\n",
+                p.paid, p.txid[0] != '\0' ? " by " : "", p.txid, p.refused,
+                p.reason[0] != '\0' ? ": " : "", p.reason, p.broadcast, p.confirmed, p.stuck);
+}
+
 static void
 sweep_once(bs_web_sweeper *s)
 {
@@ -110,6 +129,8 @@ sweep_once(bs_web_sweeper *s)
         st = bs_sessions_sweep(&s->ctx, &sessions, &damaged);
     if (st == BS_OK)
         st = bs_throttle_sweep(&s->ctx, 2 * BS_THROTTLE_WINDOW, &throttles);
+    if (st == BS_OK && s->ctx.payout != NULL)
+        pay_out(s);
     if (damaged > 0)
         fprintf(stderr, "bitslot: sweep: %zu damaged session documents left alone\n", damaged);
     if (st != BS_OK)
@@ -146,8 +167,8 @@ run_sweeper(void *arg)
 }
 
 bs_status
-bs_web_sweeper_start(const bs_ctx *ctx, const char *node_url, int64_t interval,
-                     bs_web_sweeper **out)
+bs_web_sweeper_start(const bs_ctx *ctx, const char *node_url, const char *payout_wallet,
+                     int64_t interval, bs_web_sweeper **out)
 {
     bs_web_sweeper *s = calloc(1, sizeof(*s));
     bs_status st = BS_OK;
@@ -158,13 +179,17 @@ bs_web_sweeper_start(const bs_ctx *ctx, const char *node_url, int64_t interval,
     s->interval = interval > 0 ? interval : 1;
     s->ctx = *ctx;
     s->ctx.node = NULL;
+    s->ctx.payout = NULL;
     if (node_url != NULL)
         st = bs_rpc_open(node_url, NULL, &s->ctx.node);
+    if (st == BS_OK && node_url != NULL && payout_wallet != NULL)
+        st = bs_rpc_open_wallet(s->ctx.node, payout_wallet, &s->ctx.payout);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
     if (st == BS_OK && pthread_create(&s->thread, NULL, run_sweeper, s) != 0)
         st = BS_NOMEM;
     if (st != BS_OK) {
+        bs_rpc_close(s->ctx.payout);
         bs_rpc_close(s->ctx.node);
         pthread_cond_destroy(&s->wake);
         pthread_mutex_destroy(&s->lock);
@@ -185,6 +210,7 @@ bs_web_sweeper_stop(bs_web_sweeper *s)
     pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->thread, NULL);
+    bs_rpc_close(s->ctx.payout);
     bs_rpc_close(s->ctx.node);
     pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->lock);

@@ -1,7 +1,8 @@
 /*
  * sweeper.h — the background loop of `bitslot serve`: every interval, the
  * same recovery as `bitslot recover` (purchases, credits, ledgers, key
- * imports; with a node, key hand-outs, fills and late deposits), and the
+ * imports; with a node, key hand-outs, fills and late deposits; with a
+ * payout wallet, withdrawals paid and followed, core/payout.h), and the
  * removal of sessions that expired and throttle windows long over. Any number
  * of serve processes may sweep one store at once: every step is safe to
  * repeat and to race (DESIGN.md §3-4).
@@ -29,9 +30,10 @@ typedef struct bs_web_sweeper bs_web_sweeper;
 
 /* Start sweeping every `interval` seconds (the first sweep at once) on a
  * thread of its own, with a copy of `ctx` and its own node handle when
- * `node_url` is set. */
-bs_status bs_web_sweeper_start(const bs_ctx *ctx, const char *node_url, int64_t interval,
-                               bs_web_sweeper **out);
+ * `node_url` is set, and its own handle of the node's wallet
+ * `payout_wallet` when that is set too (NULL: no payouts). */
+bs_status bs_web_sweeper_start(const bs_ctx *ctx, const char *node_url, const char *payout_wallet,
+                               int64_t interval, bs_web_sweeper **out);
 
 /* A sale of `campaign` to `buyer` (canonical) was made by this process:
  * credit it soon. Cheap, never blocks on the store (a full queue drops the
