@@ -391,8 +391,10 @@ build(bs_ctx *ctx, bs_payout *p, bs_payout_report *report)
     }
     if (st != BS_OK)
         goto done;
-    if (refusing) {
-        st = refuse(ctx, p, NULL, "", report);
+    if (refusing) { /* a crash came while refusing: finish that, build nothing */
+        for (size_t i = 0; i < p->count; i++)
+            refuse_it[i] = docs[i].state == BS_WD_REFUSED;
+        st = refuse(ctx, p, refuse_it, "", report);
         goto done;
     }
     st = bs_spend_build(ctx->payout, outs, p->count, &hex, txid, &err);

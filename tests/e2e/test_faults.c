@@ -40,6 +40,7 @@
 #include "core/credit.h"
 #include "core/docs.h"
 #include "core/keys.h"
+#include "core/withdraw.h"
 #include "regtest.h"
 #include "util/money.h"
 #include "testutil.h"
@@ -55,6 +56,7 @@ typedef struct scenario {
     char store_env[URL_SIZE + 32];
     char image[URL_SIZE];
     char node_env[BS_REGTEST_URL_SIZE + 32]; /* "" unless a funding scenario */
+    char payout_env[64];                     /* "" unless a payout scenario */
 } scenario;
 
 /* The node of the funding cases, shared by the whole file. */
@@ -144,7 +146,7 @@ run_input(const scenario *sc, const char *failpoint, int expect_exit, const char
           const char *input)
 {
     char fp[128];
-    const char *env[7] = {sc->store_env, "BITSLOT_NOW=1800000000", NULL};
+    const char *env[10] = {sc->store_env, "BITSLOT_NOW=1800000000", NULL};
     size_t n = 2;
     bs_test_output out;
 
@@ -156,6 +158,10 @@ run_input(const scenario *sc, const char *failpoint, int expect_exit, const char
         env[n++] = sc->node_env;
         env[n++] = "BITSLOT_NETWORK=regtest";
         env[n++] = "BITSLOT_CHECK_INTERVAL=0";
+    }
+    if (sc->payout_env[0] != '\0') {
+        env[n++] = sc->payout_env;
+        env[n++] = "BITSLOT_MIN_WITHDRAWAL=10000";
     }
     env[n] = NULL;
     out = bs_test_run(args, env, input);
@@ -734,6 +740,193 @@ crash_in_sweep(const char *failpoint, bool next_touch)
     assert_balances(&sc, FUNDS + DEPOSIT + LATE, 0, FUNDS, 0);
 }
 
+/* ---- withdrawals ------------------------------------------------------------
+ * Paid by the node's funded wallet "payout" (or the empty "unfunded"), made
+ * by the group setup. alice asks for W_ALICE, carol for W_CAROL, each to a
+ * new address of the miner wallet, so the node itself says what each
+ * address received: exactly one payment per request, never two. */
+#define W_ALICE     50000
+#define W_CAROL     60000
+#define FEE_ALICE   750 /* 1.5 %, rounded up */
+#define FEE_CAROL   900
+#define W_REQUEST   "0123456789abcdef0123456789abcdef"
+#define PROCESS     ((const char *const[]){"withdrawals", "process", NULL})
+#define PAYOUT_SATS (20 * 100000000LL)
+
+static void
+make_payout_scenario(scenario *sc, const char *wallet)
+{
+    char path[URL_SIZE];
+
+    make_funding_scenario(sc, true, path, sizeof(path));
+    snprintf(sc->payout_env, sizeof(sc->payout_env), "BITSLOT_PAYOUT_WALLET=%s", wallet);
+}
+
+static const char *const *
+withdraw_args(const char *who, const char *amount, const char *address, const char **args)
+{
+    const char *const a[] = {"withdraw", who,         "--amount", amount, "--to",
+                             address,    "--request", W_REQUEST,  NULL};
+
+    memcpy(args, a, sizeof(a));
+    if (strcmp(who, "alice") != 0)
+        args[6] = NULL; /* carol's gets a fresh request id */
+    return args;
+}
+
+/* Two `withdrawals process` at once, both must succeed. */
+static void
+process_twice(const scenario *sc)
+{
+    const char *env[] = {
+        sc->store_env,  "BITSLOT_NOW=1800000000",       sc->node_env, "BITSLOT_NETWORK=regtest",
+        sc->payout_env, "BITSLOT_MIN_WITHDRAWAL=10000", NULL};
+    pid_t pids[2];
+
+    for (int i = 0; i < 2; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            bs_test_output out = bs_test_run(PROCESS, env, NULL);
+            if (out.exit_code != 0)
+                fprintf(stderr, "withdrawals process: exit %d: %s%s", out.exit_code, out.out,
+                        out.err);
+            _exit(out.exit_code);
+        }
+    }
+    for (int i = 0; i < 2; i++) {
+        int status;
+        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+}
+
+/* Every withdrawal of the store in `state`, all paid by one transaction
+ * when paid. */
+static void
+assert_withdrawals(const scenario *sc, size_t count, bs_wd_state state, const char *reason)
+{
+    bs_withdrawal *list;
+    size_t n;
+    int64_t now;
+    bs_ctx ctx;
+
+    with_ctx(sc, &ctx, &now);
+    assert_int_equal(bs_withdraw_list(&ctx, NULL, NULL, &list, &n), BS_OK);
+    assert_int_equal(n, count);
+    for (size_t i = 0; i < n; i++) {
+        if (list[i].state != state)
+            fail_msg("withdrawal %s of %s is %s, expected %s", list[i].hold.id, list[i].account,
+                     bs_wd_state_name(list[i].state), bs_wd_state_name(state));
+        if (reason != NULL)
+            assert_string_equal(list[i].reason, reason);
+        if (state != BS_WD_REFUSED && state != BS_WD_REQUESTED)
+            assert_string_equal(list[i].txid, list[0].txid);
+    }
+    bs_withdraw_list_free(list, n);
+    bs_store_close(ctx.store);
+}
+
+static void
+assert_received(const char *address, int64_t sats)
+{
+    int64_t got = -1;
+
+    assert_int_equal(bs_regtest_mine(&node, 1), BS_OK);
+    assert_int_equal(bs_regtest_received(&node, address, 1, &got), BS_OK);
+    if (got != sats)
+        fail_msg("%s received %lld sat, expected exactly one payment of %lld", address,
+                 (long long)got, (long long)sats);
+}
+
+/* A crash in alice's request: reserved, maybe not recorded. The same
+ * request sent again, or `recover`, finishes it; one payment follows. */
+static void
+crash_in_withdraw(const char *failpoint, bool next_touch)
+{
+    char address[BS_RPC_ADDRESS_SIZE];
+    const char *args[9];
+    scenario sc;
+
+    make_payout_scenario(&sc, "payout");
+    assert_int_equal(bs_regtest_new_address(&node, address), BS_OK);
+    withdraw_args("alice", "50000", address, args);
+    run(&sc, failpoint, BS_FAILPOINT_EXIT, args);
+    if (next_touch)
+        run(&sc, NULL, 0, args); /* the answer was lost: the same request again */
+    else
+        run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
+    assert_check_holds(&sc);
+    assert_withdrawals(&sc, 1, BS_WD_REQUESTED, NULL);
+    assert_balances(&sc, FUNDS - W_ALICE - FEE_ALICE, 0, FUNDS, 0);
+    run(&sc, NULL, 0, PROCESS);
+    assert_received(address, W_ALICE);
+    run(&sc, NULL, 0, PROCESS);
+    assert_withdrawals(&sc, 1, BS_WD_CONFIRMED, NULL);
+    assert_check_holds(&sc);
+    assert_balances(&sc, FUNDS - W_ALICE - FEE_ALICE, 0, FUNDS, FEE_ALICE);
+}
+
+/* A crash anywhere in paying alice's and carol's requests (before or after
+ * the transaction is recorded, after the node took it before the documents
+ * say so): another run — or `recover` and then two at once — pays each
+ * exactly once, with the one transaction recorded. */
+static void
+crash_in_payout(const char *failpoint, bool next_touch)
+{
+    char a1[BS_RPC_ADDRESS_SIZE], a2[BS_RPC_ADDRESS_SIZE];
+    const char *args[9];
+    scenario sc;
+
+    make_payout_scenario(&sc, "payout");
+    assert_int_equal(bs_regtest_new_address(&node, a1), BS_OK);
+    assert_int_equal(bs_regtest_new_address(&node, a2), BS_OK);
+    run(&sc, NULL, 0, withdraw_args("alice", "50000", a1, args));
+    run(&sc, NULL, 0, withdraw_args("carol", "60000", a2, args));
+    run(&sc, failpoint, BS_FAILPOINT_EXIT, PROCESS);
+    if (next_touch) {
+        run(&sc, NULL, 0, PROCESS);
+    } else {
+        run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
+        process_twice(&sc);
+    }
+    assert_received(a1, W_ALICE);
+    assert_received(a2, W_CAROL);
+    run(&sc, NULL, 0, PROCESS);
+    assert_withdrawals(&sc, 2, BS_WD_CONFIRMED, NULL);
+    assert_check_holds(&sc);
+    assert_balances(&sc, FUNDS - W_ALICE - FEE_ALICE, 0, FUNDS - W_CAROL - FEE_CAROL,
+                    FEE_ALICE + FEE_CAROL);
+}
+
+/* The payout wallet is empty: the node refuses; a crash while refusing.
+ * Each request is refunded exactly once, with the node's reason. */
+static void
+crash_in_refusal(const char *failpoint, bool next_touch)
+{
+    char a1[BS_RPC_ADDRESS_SIZE], a2[BS_RPC_ADDRESS_SIZE];
+    const char *args[9];
+    scenario sc;
+
+    make_payout_scenario(&sc, "unfunded");
+    assert_int_equal(bs_regtest_new_address(&node, a1), BS_OK);
+    assert_int_equal(bs_regtest_new_address(&node, a2), BS_OK);
+    run(&sc, NULL, 0, withdraw_args("alice", "50000", a1, args));
+    run(&sc, NULL, 0, withdraw_args("carol", "60000", a2, args));
+    run(&sc, failpoint, BS_FAILPOINT_EXIT, PROCESS);
+    if (next_touch) {
+        run(&sc, NULL, 0, PROCESS);
+    } else {
+        run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
+        process_twice(&sc);
+    }
+    run(&sc, NULL, 0, PROCESS);
+    assert_withdrawals(&sc, 2, BS_WD_REFUSED, "Insufficient funds");
+    assert_check_holds(&sc);
+    assert_balances(&sc, FUNDS, 0, FUNDS, 0);
+}
+
 typedef struct crash_case {
     const char *operation;
     void (*run)(const char *failpoint, bool next_touch);
@@ -752,6 +945,9 @@ static const crash_case cases[] = {
     {"get-key-none-left", crash_when_no_key_left},
     {"done", crash_in_done},
     {"sweep", crash_in_sweep},
+    {"withdraw", crash_in_withdraw},
+    {"payout", crash_in_payout},
+    {"payout-refused", crash_in_refusal},
 };
 
 static void
@@ -929,7 +1125,11 @@ static int
 group_setup(void **state)
 {
     (void)state;
-    return bs_regtest_start(&node, NULL, NULL) == BS_OK ? 0 : -1;
+    return bs_regtest_start(&node, NULL, NULL) == BS_OK &&
+                   bs_regtest_payout_wallet(&node, "payout", PAYOUT_SATS) == BS_OK &&
+                   bs_regtest_payout_wallet(&node, "unfunded", 0) == BS_OK
+               ? 0
+               : -1;
 }
 
 static int

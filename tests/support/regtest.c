@@ -257,3 +257,38 @@ bs_regtest_mine(bs_regtest *node, int blocks)
     return report("generatetoaddress",
                   bs_rpc_generatetoaddress(node->miner, blocks, node->coinbase, NULL, &err), &err);
 }
+
+bs_status
+bs_regtest_payout_wallet(bs_regtest *node, const char *name, int64_t sats)
+{
+    char url[BS_REGTEST_URL_SIZE], address[BS_RPC_ADDRESS_SIZE];
+    bs_rpc *wallet = NULL;
+    bs_rpc_error err;
+    bs_status st =
+        report("createwallet", bs_rpc_createwallet(node->miner, name, false, &err), &err);
+
+    if (st != BS_OK)
+        return st;
+    if (sats == 0)
+        return BS_OK;
+    bs_regtest_wallet_url(node, name, url, sizeof(url));
+    st = bs_rpc_open(url, NULL, &wallet);
+    if (st == BS_OK)
+        st = report("getnewaddress", bs_rpc_getnewaddress(wallet, address, sizeof(address), &err),
+                    &err);
+    bs_rpc_close(wallet);
+    if (st == BS_OK)
+        st = bs_regtest_send(node, address, sats, NULL);
+    if (st == BS_OK)
+        st = bs_regtest_mine(node, 1);
+    return st;
+}
+
+bs_status
+bs_regtest_received(bs_regtest *node, const char *address, int minconf, int64_t *sats)
+{
+    bs_rpc_error err;
+
+    return report("getreceivedbyaddress",
+                  bs_rpc_getreceivedbyaddress(node->miner, address, minconf, sats, &err), &err);
+}

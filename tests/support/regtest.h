@@ -67,4 +67,12 @@ bs_status bs_regtest_send(bs_regtest *node, const char *address, int64_t sats,
  * confirms whatever is in the mempool. */
 bs_status bs_regtest_mine(bs_regtest *node, int blocks);
 
+/* Create a spending wallet `name` (a payout wallet) and, when sats > 0,
+ * fund it with sats from the miner wallet, confirmed by one block. */
+bs_status bs_regtest_payout_wallet(bs_regtest *node, const char *name, int64_t sats);
+
+/* What the miner wallet's address `address` received with at least
+ * `minconf` confirmations. */
+bs_status bs_regtest_received(bs_regtest *node, const char *address, int minconf, int64_t *sats);
+
 #endif
