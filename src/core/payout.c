@@ -462,21 +462,35 @@ finish_batch(bs_ctx *ctx, bs_payout_report *report)
 static bs_status
 claim(bs_ctx *ctx, bs_payout_report *report)
 {
-    const bs_wd_state requested = BS_WD_REQUESTED;
-    bs_withdrawal *list;
-    size_t count;
+    bs_withdrawal *all, *list;
+    size_t n, count = 0;
     bs_payout p = {0}, idle;
-    bs_status st = bs_withdraw_list(ctx, NULL, &requested, &list, &count);
+    bs_status st = bs_withdraw_list(ctx, NULL, NULL, &all, &n);
 
     if (st != BS_OK)
         return st;
+    /* The waiting ones; none while a recorded transaction is not yet the
+     * node's (another processor's, between its record and its broadcast):
+     * a new one must never be built from its inputs. */
+    list = all;
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].state == BS_WD_SIGNED) {
+            count = 0;
+            break;
+        }
+        if (all[i].state == BS_WD_REQUESTED) {
+            bs_withdrawal t = all[count];
+            all[count++] = all[i];
+            all[i] = t;
+        }
+    }
     if (count == 0) {
-        bs_withdraw_list_free(list, count);
+        bs_withdraw_list_free(all, n);
         return BS_NOTFOUND;
     }
     p.items = calloc(count < BS_PAYOUT_MAX ? count : BS_PAYOUT_MAX, sizeof(*p.items));
     if (p.items == NULL) {
-        bs_withdraw_list_free(list, count);
+        bs_withdraw_list_free(all, n);
         return BS_NOMEM;
     }
     for (size_t i = 0; i < count && p.count < BS_PAYOUT_MAX; i++) {
@@ -491,7 +505,7 @@ claim(bs_ctx *ctx, bs_payout_report *report)
         p.count++;
     }
     report->waiting = count - p.count;
-    bs_withdraw_list_free(list, count);
+    bs_withdraw_list_free(all, n);
     p.state = BS_PAYOUT_OPEN;
     bs_id_next(&ctx->ids, p.batch);
     p.started = bs_ctx_now(ctx);
@@ -560,6 +574,8 @@ move_all(follow_state *f, const char *txid, bs_wd_state to, int64_t confirmation
         size_t count;
 
         st = bs_withdraw_list(f->ctx, NULL, &states[k], &list, &count);
+        if (st != BS_OK)
+            break;
         for (size_t i = 0; st == BS_OK && i < count; i++) {
             step s = {states[k], to, NULL, NULL, confirmations, 0, false};
 
@@ -569,8 +585,7 @@ move_all(follow_state *f, const char *txid, bs_wd_state to, int64_t confirmation
             if (st == BS_OK && s.done && to == BS_WD_CONFIRMED)
                 f->report->confirmed++;
         }
-        if (st == BS_OK)
-            bs_withdraw_list_free(list, count);
+        bs_withdraw_list_free(list, count);
     }
     return st;
 }
