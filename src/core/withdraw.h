@@ -55,6 +55,7 @@ typedef struct bs_withdraw_result {
     unsigned networks; /* OTHER_NETWORK: the networks it is an address of (chain/network.h) */
     int64_t fee;       /* the fee the amount costs (also when refused for the balance) */
     int64_t balance;   /* the balance after (or, BS_INSUFFICIENT, as it is) */
+    bool again;        /* BS_OK: the request was made before (sent again): nothing new */
     bs_withdrawal withdrawal; /* BS_OK: the request as recorded (release it) */
 } bs_withdraw_result;
 
