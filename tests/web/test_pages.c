@@ -6,7 +6,8 @@
  * changed), no state change on GET, the session id changing at login and
  * dying at logout, the safety headers on every page but the embed, the
  * login's `next` never leaving the site, form errors keeping what was
- * typed with the API's sentence, and user text only ever escaped.
+ * typed with the API's sentence, user text only ever escaped, and the
+ * Withdraw form of /account (a form sent twice reserves once).
  *
  * Invariants of the test itself:
  *   - The table of POST page routes (post_routes) is checked against
