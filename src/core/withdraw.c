@@ -102,13 +102,12 @@ bs_withdraw_record_holds(bs_ctx *ctx, const char *canon, const bs_account *a)
 
     for (size_t i = 0; st == BS_OK && i < a->holds_count; i++) {
         char key[BS_KEY_BUF], *text;
-        size_t len;
 
         bs_key_withdrawal(canon, a->holds[i].id, key);
-        st = bs_store_get(ctx->store, key, &text, &len, NULL);
+        st = bs_store_get(ctx->store, key, &text, NULL, NULL); /* value: never NULL */
         if (st == BS_OK)
             free(text);
-        else if (st == BS_NOTFOUND)
+        if (st == BS_NOTFOUND)
             st = record(ctx, canon, &a->holds[i]);
     }
     return st;
@@ -116,6 +115,7 @@ bs_withdraw_record_holds(bs_ctx *ctx, const char *canon, const bs_account *a)
 
 typedef struct reservation {
     bs_withdrawal_hold hold;
+    bool recorded;   /* in: its document exists (the request was applied before) */
     bool again;      /* out: this request was applied before */
     bool held;       /* out: ... and its hold is still on the account */
     int64_t balance; /* out */
@@ -131,7 +131,7 @@ reserve(bs_account *a, void *arg, bool *write)
     bs_status st;
 
     r->balance = a->balance;
-    if (held != NULL || bs_account_applied(a, r->hold.id) != NULL) {
+    if (held != NULL || r->recorded || bs_account_applied(a, r->hold.id) != NULL) {
         /* Sent before, its answer lost: the same withdrawal, if it is. */
         if (held != NULL &&
             !(held->amount == r->hold.amount && strcmp(held->address, r->hold.address) == 0))
@@ -220,14 +220,31 @@ bs_withdraw_request(bs_ctx *ctx, const bs_withdraw_order *order, bs_withdraw_res
     r.hold.time = bs_ctx_now(ctx);
 
     st = bs_recover_account(ctx, canon);
-    if (st == BS_OK)
-        st = bs_docs_update_account(ctx, canon, reserve, &r, NULL);
+    /* A request sent again long after: its hold may be gone (paid or
+     * refused) and the account may no longer remember it (BS_RECENT_MAX
+     * later changes), but its document stays, and says it was applied. */
+    if (st == BS_OK && order->request != NULL && order->request[0] != '\0') {
+        char key[BS_KEY_BUF], *text;
+
+        bs_key_withdrawal(canon, r.hold.id, key);
+        st = bs_store_get(ctx->store, key, &text, NULL, NULL);
+        r.recorded = st == BS_OK;
+        if (st == BS_OK)
+            free(text);
+        if (st == BS_NOTFOUND)
+            st = BS_OK;
+    }
+    if (st != BS_OK)
+        return st;
+    bs_failpoint(BS_FP_WITHDRAW_RECOVERED);
+    st = bs_docs_update_account(ctx, canon, reserve, &r, NULL);
     res->balance = r.balance;
     if (st == BS_EXHAUSTED)
         res->problem = BS_WITHDRAW_TOO_MANY;
     if (st != BS_OK)
         return st;
     bs_failpoint(BS_FP_WITHDRAW_RESERVED);
+    res->again = r.again;
     if (r.again) {
         st = read_again(ctx, canon, r.hold.id, &res->withdrawal);
         if (st == BS_NOTFOUND && r.held) { /* step 2 is still to do */

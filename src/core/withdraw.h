@@ -3,7 +3,9 @@
  * withdrawals as users and the operator see them. Paying them is
  * core/payout.h.
  *
- * A request is two writes:
+ * A request first finishes what the account was in the middle of (recover.h:
+ * a purchase a crash left holding it), then   failpoint withdraw.recovered
+ * is two writes:
  *   1. CAS account/<name>: balance −= amount + fee, a "withdrawal" ledger
  *      entry, and a hold (model/withdrawal.h) — the intent — in the same
  *      write; refused while the account is locked by a purchase (the seed's
@@ -55,6 +57,7 @@ typedef struct bs_withdraw_result {
     unsigned networks; /* OTHER_NETWORK: the networks it is an address of (chain/network.h) */
     int64_t fee;       /* the fee the amount costs (also when refused for the balance) */
     int64_t balance;   /* the balance after (or, BS_INSUFFICIENT, as it is) */
+    bool again;        /* BS_OK: the request was made before (sent again): nothing new */
     bs_withdrawal withdrawal; /* BS_OK: the request as recorded (release it) */
 } bs_withdraw_result;
 

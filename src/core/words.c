@@ -542,10 +542,20 @@ bs_say_withdraw(bs_status st, const bs_ctx *ctx, const bs_withdraw_order *order,
             order->name, (long long)res->balance, (long long)order->amount,
             (long long)(order->amount + res->fee), (long long)res->fee);
         break;
-    case BS_MISMATCH:
-        say(out, 409, "request_reused",
-            "this request id was already used for another withdrawal or another change; use a "
-            "new one");
+    case BS_MISMATCH: /* the request id, as each voice knows it */
+        if (voice == BS_VOICE_API)
+            say(out, 422, "idempotency_key_reused",
+                "this Idempotency-Key was sent before with another withdrawal; use a new key for "
+                "a new withdrawal");
+        else if (voice == BS_VOICE_PAGE)
+            say(out, 409, "form_reused",
+                "use one tab at a time: this form was sent before with another amount or address "
+                "(from another tab, or after going back); nothing more was reserved: look at your "
+                "withdrawals below, then ask again");
+        else
+            say(out, 409, "request_reused",
+                "this request id was already used for another withdrawal or another change; use "
+                "a new one");
         break;
     case BS_INVALID:
         say(out, 400, "invalid_request", "invalid request id");

@@ -45,6 +45,7 @@
     X(FILL_PAGE_ADDED, "fill.page-added", "get-key")                                               \
     X(FUNDS_CREDITED, "funds.credited", "done")                                                    \
     X(FUNDS_SWEPT, "funds.swept", "sweep")                                                         \
+    X(WITHDRAW_RECOVERED, "withdraw.recovered", "withdraw")                                        \
     X(WITHDRAW_RESERVED, "withdraw.reserved", "withdraw")                                          \
     X(WITHDRAW_RECORDED, "withdraw.recorded", "withdraw")                                          \
     X(PAYOUT_CLAIMED, "payout.claimed", "payout")                                                  \

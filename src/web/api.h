@@ -52,6 +52,14 @@ void bs_api_ad_list(bs_web_call *call, bs_ctx *ctx);
  * 201 the slot; with an Idempotency-Key, at most one slot per key. */
 void bs_api_buy(bs_web_call *call, bs_ctx *ctx);
 
+/* POST /api/v1/withdrawals {"amount","address"} → 201 {"withdrawal",
+ * "balance"}: amount + fee reserved (core/withdraw.h); with an
+ * Idempotency-Key, at most one withdrawal per key (200 and the same one
+ * when sent again). GET /api/v1/withdrawals → {"withdrawals"}, newest
+ * first. */
+void bs_api_withdraw(bs_web_call *call, bs_ctx *ctx);
+void bs_api_withdrawals(bs_web_call *call, bs_ctx *ctx);
+
 /* The caller's account (canonical name) from its API key; false after
  * answering 401 (or 503 when the store could not say). */
 bool bs_api_authenticate(bs_web_call *call, bs_ctx *ctx, bs_name canon);

@@ -1,6 +1,7 @@
 /*
  * page.c — see page.h.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "core/docs.h"
 #include "model/ad.h"
+#include "util/text.h"
 #include "web/page.h"
 #include "web/routes.h"
 #include "web/server.h"
@@ -320,6 +322,25 @@ bs_page_field(const bs_form *form, const char *name)
     const bs_form_field *f = bs_form_get(form, name);
 
     return f != NULL ? f->value : "";
+}
+
+bool
+bs_page_whole(const bs_form *form, const char *name, int64_t *out, bs_said *said)
+{
+    const char *text = bs_page_field(form, name);
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(text, &end, 10);
+    if (bs_text_decimal(text, strlen(text)) && *end == '\0') {
+        /* Too large for any rule: the rule of the field says how large. */
+        *out = errno == ERANGE ? INT64_MAX : v;
+        return true;
+    }
+    *said = (bs_said){.http = 400, .code = "invalid_field", .slot = -1, .price = -1};
+    snprintf(said->text, sizeof(said->text), "\"%s\" must be a whole number", name);
+    return false;
 }
 
 bool

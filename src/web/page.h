@@ -87,6 +87,12 @@ bool bs_page_form(bs_web_call *call, bs_ctx *ctx, bs_page_user *user, const bs_f
 /* A text field of `form` ("" when absent). */
 const char *bs_page_field(const bs_form *form, const char *name);
 
+/* Field `name` of `form` as a whole number (decimal digits, no leading
+ * zero; INT64_MAX when too large for one, for the field's own rule to
+ * refuse) into *out; false with *said (400, "\"NAME\" must be a whole
+ * number") when it is not one. */
+bool bs_page_whole(const bs_form *form, const char *name, int64_t *out, bs_said *said);
+
 /* Log `user` in as `canon`: a new session (the old one, if any, removed:
  * the id changes at login), its cookie set. False after answering. */
 bool bs_page_login(bs_web_call *call, bs_ctx *ctx, bs_page_user *user, const char *canon);

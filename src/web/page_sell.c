@@ -2,13 +2,11 @@
  * page_sell.c — create a campaign from a form; the campaign's page then
  * shows its owner the embed snippet to copy, with a live preview.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/campaigns.h"
-#include "util/text.h"
 #include "web/page.h"
 #include "web/pages.h"
 
@@ -26,26 +24,6 @@ bs_page_sell(bs_web_call *call, bs_ctx *ctx)
         bs_page_render(call, ctx, &user, 200, "sell", "Sell",
                        json_pack("{s:{s:s, s:s, s:s, s:s}}", "form", "min_price", "1000",
                                  "slot_seconds", "86400", "width", "300", "height", "250"));
-}
-
-/* Field `name` as a whole number into *out; false with *said when not. */
-static bool
-whole(const bs_form *form, const char *name, int64_t *out, bs_said *said)
-{
-    const char *text = bs_page_field(form, name);
-    char *end;
-    long long v;
-
-    errno = 0;
-    v = strtoll(text, &end, 10);
-    if (bs_text_decimal(text, strlen(text)) && *end == '\0') {
-        /* Too large for any rule: the campaign's rule says how large. */
-        *out = errno == ERANGE ? INT64_MAX : v;
-        return true;
-    }
-    *said = (bs_said){.http = 400, .code = "invalid_field", .slot = -1, .price = -1};
-    snprintf(said->text, sizeof(said->text), "\"%s\" must be a whole number", name);
-    return false;
 }
 
 /* The form as typed, to show it again with its error. */
@@ -78,10 +56,10 @@ bs_page_sell_post(bs_web_call *call, bs_ctx *ctx)
     terms.title = bs_page_field(&form, "title");
     terms.disallowed =
         bs_page_field(&form, "disallow")[0] != '\0' ? bs_page_field(&form, "disallow") : NULL;
-    if (!whole(&form, "min_price", &terms.min_price, &said) ||
-        !whole(&form, "slot_seconds", &terms.slot_seconds, &said) ||
-        !whole(&form, "width", &terms.width, &said) ||
-        !whole(&form, "height", &terms.height, &said)) {
+    if (!bs_page_whole(&form, "min_price", &terms.min_price, &said) ||
+        !bs_page_whole(&form, "slot_seconds", &terms.slot_seconds, &said) ||
+        !bs_page_whole(&form, "width", &terms.width, &said) ||
+        !bs_page_whole(&form, "height", &terms.height, &said)) {
         bs_page_form_error(call, ctx, &user, "sell", "Sell", typed(&form), &said);
     } else if ((problem = bs_campaigns_check_terms(&terms)) != BS_CAMPAIGN_TERMS_OK) {
         bs_say_campaign_terms(problem, &terms, &said);

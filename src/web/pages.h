@@ -9,8 +9,10 @@
  *                         price now and the ad showing
  *   /register, /login     forms; POST logs in (a new session), throttled
  *   /logout               POST only
- *   /account              balance, ledger, slots bought and sold, API key
+ *   /account              balance, withdraw form and withdrawals, ledger,
+ *                         slots bought and sold, API key
  *   /account/key          POST: a new API key, shown once
+ *   /account/withdraw     POST: ask for a withdrawal (the form on /account)
  *   /account/funds        Add Funds: the seed's Get Key → check → Done
  *   /ads, /ads/new        the visitor's ads; upload one
  *   /sell                 create a campaign, then its snippet
@@ -29,6 +31,7 @@ void bs_page_login_post(bs_web_call *call, bs_ctx *ctx);
 void bs_page_logout_post(bs_web_call *call, bs_ctx *ctx);
 void bs_page_account(bs_web_call *call, bs_ctx *ctx);
 void bs_page_account_key(bs_web_call *call, bs_ctx *ctx);
+void bs_page_withdraw(bs_web_call *call, bs_ctx *ctx);
 void bs_page_funds(bs_web_call *call, bs_ctx *ctx);
 void bs_page_funds_key(bs_web_call *call, bs_ctx *ctx);
 void bs_page_funds_done(bs_web_call *call, bs_ctx *ctx);

@@ -39,6 +39,7 @@ const bs_web_route bs_web_routes[] = {
     {"POST", "/logout", bs_page_logout_post, .page = true},
     {"GET", "/account", bs_page_account, .page = true},
     {"POST", "/account/key", bs_page_account_key, .page = true},
+    {"POST", "/account/withdraw", bs_page_withdraw, .page = true},
     {"GET", "/account/funds", bs_page_funds, .query = funds_query, .page = true},
     {"POST", "/account/funds/key", bs_page_funds_key, .page = true},
     {"POST", "/account/funds/done", bs_page_funds_done, .page = true},
@@ -65,6 +66,8 @@ const bs_web_route bs_web_routes[] = {
     {"POST", "/api/v1/campaigns/{owner}/{index}/buy", bs_api_buy},
     {"POST", "/api/v1/ads", bs_api_ad_add},
     {"GET", "/api/v1/ads", bs_api_ad_list},
+    {"POST", "/api/v1/withdrawals", bs_api_withdraw},
+    {"GET", "/api/v1/withdrawals", bs_api_withdrawals},
     {NULL, NULL, NULL},
 };
 

@@ -840,8 +840,9 @@ assert_received(const char *address, int64_t sats)
                  (long long)got, (long long)sats);
 }
 
-/* A crash in alice's request: reserved, maybe not recorded. The same
- * request sent again, or `recover`, finishes it; one payment follows. */
+/* A crash in alice's request: before it reserved, or reserved and maybe
+ * not recorded. The same request sent again (after `recover`, or not) is
+ * one withdrawal; one payment follows. */
 static void
 crash_in_withdraw(const char *failpoint, bool next_touch)
 {
@@ -853,10 +854,9 @@ crash_in_withdraw(const char *failpoint, bool next_touch)
     assert_int_equal(bs_regtest_new_address(&node, address), BS_OK);
     withdraw_args("alice", "50000", address, args);
     run(&sc, failpoint, BS_FAILPOINT_EXIT, args);
-    if (next_touch)
-        run(&sc, NULL, 0, args); /* the answer was lost: the same request again */
-    else
+    if (!next_touch)
         run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
+    run(&sc, NULL, 0, args); /* no answer came: the same request again */
     assert_check_holds(&sc);
     assert_withdrawals(&sc, 1, BS_WD_REQUESTED, NULL);
     assert_balances(&sc, FUNDS - W_ALICE - FEE_ALICE, 0, FUNDS, 0);

@@ -6,7 +6,8 @@
  * changed), no state change on GET, the session id changing at login and
  * dying at logout, the safety headers on every page but the embed, the
  * login's `next` never leaving the site, form errors keeping what was
- * typed with the API's sentence, and user text only ever escaped.
+ * typed with the API's sentence, user text only ever escaped, and the
+ * Withdraw form of /account (a form sent twice reserves once).
  *
  * Invariants of the test itself:
  *   - The table of POST page routes (post_routes) is checked against
@@ -419,6 +420,10 @@ typedef struct post_route {
 
 static const post_route post_routes[] = {
     {"/account/key", "/account/key", false, false, "", 303, "/account"},
+    {"/account/withdraw", "/account/withdraw", false, false,
+     "amount=100000&address=bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4&request="
+     "0123456789abcdef0123456789abcdef",
+     303, "/account"},
     {"/account/funds/key", "/account/funds/key", false, false, "key=", 503, NULL},
     {"/account/funds/done", "/account/funds/done", false, false, "key=", 503, NULL},
     {"/ads/new", "/ads/new", false, true, NULL, 303, "/ads?added=alice/1"},
@@ -511,9 +516,9 @@ expect_csrf_refusal(bs_test_response r, const char *why, const post_route *p, co
     bs_test_response_release(&r);
 }
 
-/* A site for the CSRF tests: alice (with an ad and money) and mallory
- * logged in through the pages, seller/0 for sale, two visitors not logged
- * in. */
+/* A site for the CSRF tests: alice (with an ad and 1000000 sat) and
+ * mallory logged in through the pages, seller/0 for sale, two visitors not
+ * logged in. */
 typedef struct forms_site {
     bs_test_site site;
     browser alice, mallory, visitor, stranger;
@@ -540,7 +545,7 @@ forms_open(forms_site *f, const char *name)
     free(bs_test_site_run(
         &f->site, 0,
         ARGS("ad", "add", "alice", "--image", image, "--url", "https://shop.example/")));
-    fund(&f->site, "alice", "100000");
+    fund(&f->site, "alice", "1000000");
     r = get(&f->visitor, "/login");
     bs_test_response_release(&r);
     r = get(&f->stranger, "/login");
@@ -661,7 +666,7 @@ test_pages_get_changes_nothing(void **state)
         free(before);
         free(after);
     }
-    assert_int_equal(post_only, 5); /* logout, account/key, funds key and done, buy */
+    assert_int_equal(post_only, 6); /* logout, account/key and withdraw, funds key and done, buy */
     /* After GET /logout, still logged in. */
     {
         bs_test_response r = get(&f.alice, "/account");
@@ -1027,6 +1032,156 @@ test_pages_buy_confirm_and_resend(void **state)
     free(bs_test_site_close(&site));
 }
 
+#define WD_MAIN    "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+#define WD_TESTNET "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"
+
+/* The Withdraw form's request id on page `body` into id[33]. */
+static void
+withdraw_request(const char *body, char id[33])
+{
+    static const char field[] = "name=\"request\" value=\"";
+    const char *at = strstr(body, field);
+
+    assert_non_null(at);
+    snprintf(id, 33, "%.32s", at + sizeof(field) - 1);
+    assert_int_equal(strspn(id, HEX), 32);
+    assert_int_equal(at[sizeof(field) - 1 + 32], '"');
+}
+
+/* POST the Withdraw form; it must be refused with `status` and `sentence`
+ * (as the page escapes it), show what was typed again, and change nothing.
+ * The page's request id into id[33]. */
+static void
+withdraw_refused(browser *b, const char *fields, long status, const char *sentence,
+                 const char *kept, char id[33])
+{
+    char *before = bs_test_site_dump(b->site), *after, error[768];
+    bs_test_response r = post(b, "/account/withdraw", fields, b->csrf);
+
+    expect_page(&r, status);
+    snprintf(error, sizeof(error), "<p class=\"error\" id=\"error\">%s</p>", sentence);
+    expect_in(r.body, error);
+    expect_in(r.body, kept);
+    expect_in(r.body, "<form id=\"withdraw\" method=\"post\" action=\"/account/withdraw\">");
+    withdraw_request(r.body, id);
+    bs_test_response_release(&r);
+    after = bs_test_site_dump(b->site);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+}
+
+/* The Withdraw form of /account: the rule shown, each refusal the API's
+ * sentence with what was typed kept, success a notice and a row, and the
+ * form sent twice (its answer lost) reserving once. */
+static void
+test_pages_withdraw_form(void **state)
+{
+    char id[33], kept_id[33], fields[512], *before, *after;
+    bs_test_response r;
+    bs_test_site site;
+    browser b;
+
+    (void)state;
+    site_open(&site, "withdraw", NULL);
+    browser_init(&b, &site, false);
+    register_as(&b, "alice");
+    fund(&site, "alice", "1000000");
+    r = get(&b, "/account");
+    expect_page(&r, 200);
+    expect_in(r.body, "The smallest withdrawal is <span id=\"min-withdrawal\">100000</span> sat. "
+                      "The fee: <span id=\"withdraw-fee\">1.5 %</span> of the amount, rounded up "
+                      "to the satoshi (1500 sat on 100000 sat)");
+    expect_in(r.body, "<table id=\"withdrawals\">");
+    expect_not_in(r.body, "<tr class=\"withdrawal\">");
+    withdraw_request(r.body, id);
+    bs_test_response_release(&r);
+
+    /* No token: refused, nothing changed. */
+    before = bs_test_site_dump(&site);
+    snprintf(fields, sizeof(fields), "amount=100001&address=" WD_MAIN "&request=%s", id);
+    r = post(&b, "/account/withdraw", fields, NULL);
+    expect_page(&r, 403);
+    expect_in(r.body, CSRF_REFUSAL);
+    bs_test_response_release(&r);
+    after = bs_test_site_dump(&site);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+
+    /* Each refusal: the sentence, the form as typed, the same request id
+     * (nothing was reserved under it). */
+    snprintf(fields, sizeof(fields), "amount=abc&address=" WD_MAIN "&request=%s", id);
+    withdraw_refused(&b, fields, 400, "&quot;amount&quot; must be a whole number",
+                     "name=\"amount\" value=\"abc\"", kept_id);
+    assert_string_equal(kept_id, id);
+    snprintf(fields, sizeof(fields), "amount=99999&address=" WD_MAIN "&request=%s", id);
+    withdraw_refused(&b, fields, 422, "99999 sat is below the smallest withdrawal, 100000 sat",
+                     "<p class=\"cost\" id=\"withdraw-cost\">99999 sat costs 101499 sat with the "
+                     "fee of 1500 sat.</p>",
+                     kept_id);
+    assert_string_equal(kept_id, id);
+    snprintf(fields, sizeof(fields), "amount=990000&address=" WD_MAIN "&request=%s", id);
+    withdraw_refused(&b, fields, 402,
+                     "&quot;alice&quot; has 1000000 sat; withdrawing 990000 sat costs 1004850 sat "
+                     "with the fee of 14850 sat",
+                     "name=\"address\" value=\"" WD_MAIN "\"", kept_id);
+    snprintf(fields, sizeof(fields), "amount=100001&address=" WD_TESTNET "&request=%s", id);
+    withdraw_refused(&b, fields, 422,
+                     "&quot;" WD_TESTNET "&quot; is an address of test and signet, not of main, "
+                     "the network this service pays on",
+                     "name=\"address\" value=\"" WD_TESTNET "\"", kept_id);
+    snprintf(fields, sizeof(fields), "amount=100001&address=%%3Cb%%3E&request=%s", id);
+    withdraw_refused(&b, fields, 422, "&quot;&lt;b&gt;&quot; is not a bitcoin address",
+                     "name=\"address\" value=\"&lt;b&gt;\"", kept_id);
+    assert_string_equal(kept_id, id);
+
+    /* Asked for: amount + fee gone from the balance, a notice, a row. */
+    snprintf(fields, sizeof(fields), "amount=100001&address=" WD_MAIN "&request=%s", id);
+    expect_redirect(post(&b, "/account/withdraw", fields, b.csrf), "/account");
+    r = get(&b, "/account");
+    expect_page(&r, 200);
+    expect_in(r.body,
+              "<p class=\"notice\" id=\"notice\">withdrawal asked for: 100001 sat to " WD_MAIN
+              ", with a fee of 1501 sat; your balance is 898498 sat; it is paid with "
+              "the next payout</p>");
+    expect_in(r.body, "<span id=\"balance\">898498</span>");
+    expect_in(r.body, "<tr class=\"withdrawal\"><td class=\"time\">2027-01-15 08:00:00 "
+                      "UTC</td><td class=\"amount\">100001</td><td class=\"fee\">1501</td><td "
+                      "class=\"address\"><code>" WD_MAIN "</code></td><td "
+                      "class=\"state\">requested</td><td class=\"reason\"></td><td "
+                      "class=\"txid\"></td><td class=\"confirmations\"></td></tr>");
+    withdraw_request(r.body, kept_id);
+    assert_string_not_equal(kept_id, id); /* a new form, a new request */
+    bs_test_response_release(&r);
+
+    /* The same form again (its answer lost, or a double click): the same
+     * withdrawal, nothing more reserved. */
+    expect_redirect(post(&b, "/account/withdraw", fields, b.csrf), "/account");
+    r = get(&b, "/account");
+    expect_in(r.body, "<p class=\"notice\" id=\"notice\">this form was sent before: the same "
+                      "withdrawal, nothing more reserved: 100001 sat to " WD_MAIN);
+    expect_in(r.body, "<span id=\"balance\">898498</span>");
+    {
+        int rows = 0;
+        for (const char *p = r.body; (p = strstr(p, "<tr class=\"withdrawal\">")) != NULL; p++)
+            rows++;
+        assert_int_equal(rows, 1);
+    }
+    bs_test_response_release(&r);
+
+    /* The same form with another amount (after going back): refused, and
+     * a new request id to ask again with. */
+    snprintf(fields, sizeof(fields), "amount=100002&address=" WD_MAIN "&request=%s", id);
+    withdraw_refused(&b, fields, 409,
+                     "use one tab at a time: this form was sent before with another amount or "
+                     "address (from another tab, or after going back); nothing more was "
+                     "reserved: look at your withdrawals below, then ask again",
+                     "name=\"amount\" value=\"100002\"", kept_id);
+    assert_string_not_equal(kept_id, id);
+    free(bs_test_site_close(&site));
+}
+
 int
 main(void)
 {
@@ -1042,6 +1197,7 @@ main(void)
         cmocka_unit_test(test_pages_form_error_keeps_what_was_typed),
         cmocka_unit_test(test_pages_user_text_escaped),
         cmocka_unit_test(test_pages_buy_confirm_and_resend),
+        cmocka_unit_test(test_pages_withdraw_form),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
