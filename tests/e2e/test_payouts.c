@@ -402,8 +402,9 @@ test_payouts_refusals_change_nothing(void **state)
     char a1[BS_RPC_ADDRESS_SIZE];
     bs_image_reason reason;
     bs_ad_problem problem;
-    bs_test_paused buyer;
+    bs_test_paused buyer, withdrawing;
     bs_test_output out;
+    char *before, *after;
     bs_ref campaign;
     int png_len;
     unsigned char *png;
@@ -441,15 +442,32 @@ test_payouts_refusals_change_nothing(void **state)
     assert_int_equal(bs_ads_add(&ctx, &up, &ad, &problem, &reason), BS_OK);
     gdFree(png);
     bs_store_close(ctx.store);
+    /* alice's withdrawal has finished what her account was in the middle
+     * of; then her purchase records its intent; then the withdrawal goes
+     * on: refused, with the seed's message, and nothing changed. */
     {
-        const char *env[] = {w.store_env, NULL};
+        const char *env[] = {w.store_env, w.node_env, w.payout_env, "BITSLOT_NETWORK=regtest",
+                             NULL};
+        const char *store_only[] = {w.store_env, NULL};
+
+        bs_test_start_paused(
+            &withdrawing, "withdraw.recovered",
+            (const char *const[]){"withdraw", "alice", "--amount", "100000", "--to", a1, NULL},
+            env);
         bs_test_start_paused(
             &buyer, "purchase.locked",
-            (const char *const[]){"buy", "alice", "bob/0", "--ad", "alice/0", NULL}, env);
+            (const char *const[]){"buy", "alice", "bob/0", "--ad", "alice/0", NULL}, store_only);
     }
-    run_refused(&w,
-                (const char *const[]){"withdraw", "alice", "--amount", "100000", "--to", a1, NULL},
-                1, "bitslot: \"alice\" is buying a slot; retry in a few seconds\n");
+    before = run(&w, 0, (const char *const[]){"dump", NULL});
+    out = bs_test_resume(&withdrawing);
+    assert_int_equal(out.exit_code, 1);
+    assert_string_equal(out.err, "bitslot: \"alice\" is buying a slot; retry in a few seconds\n");
+    assert_string_equal(out.out, "");
+    bs_test_output_release(&out);
+    after = run(&w, 0, (const char *const[]){"dump", NULL});
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
     out = bs_test_resume(&buyer);
     assert_int_equal(out.exit_code, 0);
     bs_test_output_release(&out);
