@@ -13,6 +13,10 @@
  *
  * stdout carries exactly one line, "READY <url>", once the node answers and
  * the miner wallet (if asked for) holds mature coins. Logs go to stderr.
+ *
+ * Core's transaction formats (hex, decoderawtransaction, asm, descriptors)
+ * are in coreformat.js. One method is not Core's and exists for tests only:
+ * x_dropmempooltx TXID forgets a mempool tx as a restart would.
  */
 
 'use strict';
@@ -102,6 +106,16 @@ const layout = require('bcoin/lib/wallet/layout').wdb;
 const Address = require('bcoin/lib/primitives/address');
 const Script = require('bcoin/lib/script/script');
 const TX = require('bcoin/lib/primitives/tx');
+const MTX = require('bcoin/lib/primitives/mtx');
+const Input = require('bcoin/lib/primitives/input');
+const Output = require('bcoin/lib/primitives/output');
+const Coin = require('bcoin/lib/primitives/coin');
+const Outpoint = require('bcoin/lib/primitives/outpoint');
+const policy = require('bcoin/lib/protocol/policy');
+const {hashType} = require('bcoin/lib/script/common');
+const {
+  Btc, btcText, descChecksum, decodeTx, encodeTx, txJSON
+} = require('./coreformat');
 
 // Core's regtest has CSV and segwit active from the start; bcoin's waits for
 // BIP9 signalling (432 blocks). Report them active, so bech32 coins spend.
@@ -136,19 +150,6 @@ WalletDB.prototype.getWalletPaths = async function(wid) {
 /*
  * Amounts: satoshi integers inside, Core's "0.50000000" numbers outside.
  */
-
-class Btc {
-  constructor(sats) {
-    this.sats = sats;
-  }
-}
-
-function btcText(sats) {
-  const neg = sats < 0;
-  const a = BigInt(Math.abs(sats));
-  const frac = String(a % 100000000n).padStart(8, '0');
-  return `${neg ? '-' : ''}${a / 100000000n}.${frac}`;
-}
 
 const MARK = `\u0000btc${crypto.randomBytes(4).toString('hex')}:`;
 const MARK_RE = new RegExp(
@@ -276,6 +277,9 @@ class WalletEntry {
     // Core's address book: script hex -> {address, label}, for addresses
     // handed out by getnewaddress or imported.
     this.book = new Map();
+    // Scripts of change addresses made by fundrawtransaction (Core leaves
+    // change out of gettransaction's details).
+    this.change = new Set();
     this.rpc = null;
   }
 
@@ -314,7 +318,10 @@ async function openNode() {
     logConsole: LOG_LEVEL !== 'none',
     logLevel: LOG_LEVEL === 'none' ? 'error' : LOG_LEVEL,
     indexTX: true,
-    indexAddress: true
+    indexAddress: true,
+    // Core's mempool takes transactions that signal BIP 125 (its wallet
+    // makes them by default); bcoin's refuses version-1 ones without this.
+    replaceByFee: true
   });
   network = node.network;
 
@@ -389,17 +396,25 @@ function isImmatureCoinbase(isCoinbase, depth) {
   return isCoinbase && depth < COINBASE_MATURITY + 1;
 }
 
+// Into the mempool, or Core's error: -25 for missing or spent inputs (bcoin
+// would keep the tx as an orphan; Core does not), -26 with the reason for
+// any other refusal (Core's reason for spending what a mempool tx spends).
 async function submitTX(tx) {
   let missing;
   try {
     missing = await node.mempool.addTX(tx);
   } catch (err) {
-    if (err.type === 'VerifyError')
+    if (err.type === 'VerifyError') {
+      if (err.reason === 'bad-txns-inputs-spent')
+        throw new RpcError(-26, 'txn-mempool-conflict');
       throw new RpcError(-26, err.reason);
+    }
     throw err;
   }
-  if (missing)
+  if (missing) {
+    node.mempool.removeOrphan(tx.hash('hex'));
     throw new RpcError(-25, 'bad-txns-inputs-missingorspent');
+  }
 }
 
 function getWallet(route) {
@@ -469,7 +484,7 @@ async function balances(entry, minconf) {
     }
     if (trusted && depth >= minconf)
       out.trusted += coin.value;
-    if (!trusted && depth === 0)
+    if (!trusted && depth === 0 && node.mempool.hasEntry(coin.hash))
       out.pending += coin.value;
   }
   return out;
@@ -512,52 +527,6 @@ async function importOne(entry, addr, label) {
       throw e;
   }
   remember(entry, addr, label);
-}
-
-/*
- * Descriptor checksums (BIP 380)
- */
-
-const DESC_INPUT = '0123456789()[],\'/*abcdefgh@:$%{}IJKLMNOPQRSTUVWXYZ&+-.;'
-  + '<=>?!^_|~ijklmnopqrstuvwxyzABCDEFGH`#"\\ ';
-const DESC_CHECKSUM = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
-const DESC_GEN = [0xf5dee51989n, 0xa9fdca3312n, 0x1bab10e32dn, 0x3706b1677an,
-  0x644d626ffdn];
-
-function descChecksum(s) {
-  const symbols = [];
-  let groups = [];
-  for (const c of s) {
-    const v = DESC_INPUT.indexOf(c);
-    if (v < 0)
-      return null;
-    symbols.push(v & 31);
-    groups.push(v >> 5);
-    if (groups.length === 3) {
-      symbols.push(groups[0] * 9 + groups[1] * 3 + groups[2]);
-      groups = [];
-    }
-  }
-  if (groups.length === 1)
-    symbols.push(groups[0]);
-  else if (groups.length === 2)
-    symbols.push(groups[0] * 3 + groups[1]);
-  for (let i = 0; i < 8; i++)
-    symbols.push(0);
-  let chk = 1n;
-  for (const value of symbols) {
-    const top = chk >> 35n;
-    chk = ((chk & 0x7ffffffffn) << 5n) ^ BigInt(value);
-    for (let i = 0; i < 5; i++) {
-      if ((top >> BigInt(i)) & 1n)
-        chk ^= DESC_GEN[i];
-    }
-  }
-  chk ^= 1n;
-  let out = '';
-  for (let i = 0; i < 8; i++)
-    out += DESC_CHECKSUM[Number((chk >> BigInt(5 * (7 - i))) & 31n)];
-  return out;
 }
 
 /*
@@ -621,22 +590,267 @@ def('getrawmempool', 'node', ['verbose', 'mempool_sequence'], 0,
     return node.rpc.execute({method: 'getrawmempool', params: [verbose]});
   });
 
-def('sendrawtransaction', 'node', ['hexstring', 'maxfeerate'], 1,
-  'sendrawtransaction "hexstring" ( maxfeerate )', async (p) => {
-    const hex = req(p, 0, 'string');
-    let tx;
-    try {
-      if (!/^([0-9a-fA-F]{2})+$/.test(hex))
-        throw new Error('hex');
-      tx = TX.fromRaw(Buffer.from(hex, 'hex'));
-    } catch (e) {
-      throw new RpcError(-22, 'TX decode failed. Make sure the tx has at '
-        + 'least one input.');
+// ---- raw transactions (node)
+
+// BIP 125 opt-in, any version (bcoin's isRBF ignores version 2).
+function signalsRbf(tx) {
+  return tx.inputs.some(input => input.sequence < 0xfffffffe);
+}
+
+// Core's ParseHashV: 64 hex digits, as Core prints a txid; bcoin's
+// internal (byte-reversed) hex back.
+function parseTxid(v, name) {
+  if (v.length !== 64) {
+    throw new RpcError(-8,
+      `${name} must be of length 64 (not ${v.length}, for '${v}')`);
+  }
+  if (!/^[0-9a-fA-F]{64}$/.test(v))
+    throw new RpcError(-8, `${name} must be hexadecimal string (not '${v}')`);
+  return Buffer.from(v, 'hex').reverse().toString('hex');
+}
+
+// Core's address text of an output script, or null. bcoin cannot write
+// bech32m, so witness v1+ outputs show no address.
+function scriptAddrText(script) {
+  const addr = script.getAddress();
+  if (!addr || (addr.isProgram() && addr.version !== 0))
+    return null;
+  return addrText(addr);
+}
+
+function decodedJSON(tx) {
+  return txJSON(tx, scriptAddrText);
+}
+
+// OP_RETURN <data>, pushed the way Core's CScript << vector does.
+function nulldataScript(data) {
+  let push;
+  if (data.length < 0x4c) {
+    push = Buffer.from([data.length]);
+  } else if (data.length <= 0xff) {
+    push = Buffer.from([0x4c, data.length]);
+  } else {
+    push = Buffer.alloc(3);
+    push[0] = 0x4d;
+    push.writeUInt16LE(data.length, 1);
+  }
+  return Script.fromRaw(Buffer.concat([Buffer.from([0x6a]), push, data]));
+}
+
+// createrawtransaction's outputs, array of one-key objects or one object,
+// in Core's order of checks. JSON.parse keeps only the last of two equal
+// keys in one object, so only the array form can show that duplicate.
+function parseRawOutputs(outputs) {
+  let pairs;
+  if (Array.isArray(outputs)) {
+    pairs = [];
+    for (const item of outputs) {
+      if (typeName(item) !== 'object') {
+        throw new RpcError(-8,
+          'Invalid parameter, key-value pair not an object as expected');
+      }
+      const keys = Object.keys(item);
+      if (keys.length !== 1) {
+        throw new RpcError(-8,
+          'Invalid parameter, key-value pair must contain exactly one key');
+      }
+      pairs.push([keys[0], item[keys[0]]]);
     }
-    if (node.mempool.hasEntry(tx.hash('hex')))
-      return tx.txid();
-    await submitTX(tx);
+  } else {
+    pairs = Object.entries(outputs);
+  }
+  const out = [];
+  const seen = new Set();
+  let data = false;
+  for (const [key, value] of pairs) {
+    if (key === 'data') {
+      if (data)
+        throw new RpcError(-8, 'Invalid parameter, duplicate key: data');
+      data = true;
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      if (!/^([0-9a-fA-F]{2})*$/.test(text)) {
+        throw new RpcError(-8,
+          `Data must be hexadecimal string (not '${text}')`);
+      }
+      out.push(new Output({value: 0,
+        script: nulldataScript(Buffer.from(text, 'hex'))}));
+      continue;
+    }
+    const addr = parseAddr(key);
+    if (!addr)
+      throw new RpcError(-5, `Invalid Bitcoin address: ${key}`);
+    const script = scriptOf(addr);
+    const hex = scriptHex(script);
+    if (seen.has(hex)) {
+      throw new RpcError(-8,
+        `Invalid parameter, duplicated address: ${key}`);
+    }
+    seen.add(hex);
+    out.push(new Output({value: parseAmount(value), script}));
+  }
+  return out;
+}
+
+def('createrawtransaction', 'node', ['inputs', 'outputs', 'locktime',
+  'replaceable'], 2,
+'createrawtransaction [{"txid":"hex","vout":n,"sequence":n},...] '
+  + '[{"address":amount,...},{"data":"hex"},...] ( locktime replaceable )',
+async (p) => {
+  const inputs = req(p, 0, 'array');
+  const outputs = p[1];
+  if (!Array.isArray(outputs) && typeName(outputs) !== 'object')
+    expect(outputs, 'array');
+  const locktime = opt(p, 2, 'number', 0);
+  const rbf = opt(p, 3, 'bool', false);
+  if (!Number.isInteger(locktime) || locktime < 0 || locktime > 0xffffffff)
+    throw new RpcError(-8, 'Invalid parameter, locktime out of range');
+  const tx = new TX();
+  tx.version = 2;
+  tx.locktime = locktime;
+  for (const o of inputs) {
+    if (typeName(o) !== 'object') {
+      throw new RpcError(-1,
+        `JSON value of type ${typeName(o)} is not of expected type object`);
+    }
+    if (typeof o.txid !== 'string') {
+      throw new RpcError(-1, `JSON value of type ${typeName(o.txid)} is not `
+        + 'of expected type string');
+    }
+    const hash = parseTxid(o.txid, 'txid');
+    if (typeof o.vout !== 'number' || !Number.isInteger(o.vout))
+      throw new RpcError(-8, 'Invalid parameter, missing vout key');
+    if (o.vout < 0)
+      throw new RpcError(-8, 'Invalid parameter, vout cannot be negative');
+    let sequence = rbf ? 0xfffffffd : (locktime ? 0xfffffffe : 0xffffffff);
+    if (typeof o.sequence === 'number') {
+      if (!Number.isInteger(o.sequence) || o.sequence < 0
+          || o.sequence > 0xffffffff) {
+        throw new RpcError(-8,
+          'Invalid parameter, sequence number is out of range');
+      }
+      sequence = o.sequence;
+    }
+    tx.inputs.push(Input.fromOptions({
+      prevout: {hash, index: o.vout}, sequence
+    }));
+  }
+  tx.outputs = parseRawOutputs(outputs);
+  return encodeTx(tx).toString('hex');
+});
+
+def('decoderawtransaction', 'node', ['hexstring', 'iswitness'], 1,
+  'decoderawtransaction "hexstring" ( iswitness )', async (p) => {
+    const hex = req(p, 0, 'string');
+    const iswitness = opt(p, 1, 'bool', null);
+    const tx = decodeTx(hex, iswitness !== true, iswitness !== false);
+    if (!tx)
+      throw new RpcError(-22, 'TX decode failed');
+    return decodedJSON(tx);
+  });
+
+def('sendrawtransaction', 'node', ['hexstring', 'maxfeerate',
+  'maxburnamount'], 1,
+'sendrawtransaction "hexstring" ( maxfeerate maxburnamount )',
+async (p) => {
+  const hex = req(p, 0, 'string');
+  const tx = decodeTx(hex);
+  if (!tx) {
+    throw new RpcError(-22, 'TX decode failed. Make sure the tx has at '
+      + 'least one input.');
+  }
+  // Core's defaults: 0.10 BTC/kvB at most, nothing burnt.
+  const maxBurn = p[2] == null ? 0 : parseAmount(p[2]);
+  for (const output of tx.outputs) {
+    if ((output.script.isUnspendable()
+         || output.script.code.some(op => op.value === -1))
+        && output.value > maxBurn) {
+      throw new RpcError(-25, 'Unspendable output exceeds maximum '
+        + 'configured by user (maxburnamount)');
+    }
+  }
+  const maxRate = p[1] == null ? COIN / 10 : parseAmount(p[1]);
+  if (tx.inputs.length === 0)
+    throw new RpcError(-26, 'bad-txns-vin-empty');
+  // Core 27: outputs still unspent in the UTXO set mean the tx is mined.
+  if (await node.chain.db.hasCoins(tx))
+    throw new RpcError(-27, 'Transaction already in block chain');
+  // Already in the mempool: nothing to do, the txid again.
+  if (node.mempool.hasEntry(tx.hash('hex')))
     return tx.txid();
+  const view = await node.mempool.getCoinView(tx);
+  if (maxRate > 0 && tx.inputs.every(i => view.hasEntry(i.prevout))) {
+    const fee = tx.getFee(view);
+    const most = Math.floor(maxRate * tx.getVirtualSize() / 1000);
+    if (fee > most) {
+      throw new RpcError(-25, 'Fee exceeds maximum configured by user '
+        + '(e.g. -maxtxfee, maxfeerate)');
+    }
+  }
+  await submitTX(tx);
+  await wdb.addTX(tx);
+  await settleWallets();
+  return tx.txid();
+});
+
+def('getmempoolentry', 'node', ['txid'], 1, 'getmempoolentry "txid"',
+  async (p) => {
+    const hash = parseTxid(req(p, 0, 'string'), 'parameter 1');
+    const mempool = node.mempool;
+    const entry = mempool.getEntry(hash);
+    if (!entry)
+      throw new RpcError(-5, 'Transaction not in mempool');
+    const tx = entry.tx;
+    const ancestors = mempool.getAncestors(entry);
+    const descendants = mempool.getDescendants(entry);
+    const sum = (list, f) => list.reduce((a, e) => a + f(e), 0);
+    const vsize = e => e.tx.getVirtualSize();
+    const depends = new Set();
+    for (const input of tx.inputs) {
+      if (mempool.hasEntry(input.prevout.hash))
+        depends.add(input.prevout.txid());
+    }
+    const spentby = [];
+    for (let i = 0; i < tx.outputs.length; i++) {
+      const child = mempool.getSpent(entry.hash('hex'), i);
+      if (child && !spentby.includes(child.txid()))
+        spentby.push(child.txid());
+    }
+    const rbf = signalsRbf(tx) || ancestors.some(e => signalsRbf(e.tx));
+    return {
+      vsize: vsize(entry),
+      weight: tx.getWeight(),
+      time: entry.time,
+      height: entry.height,
+      descendantcount: descendants.length + 1,
+      descendantsize: vsize(entry) + sum(descendants, vsize),
+      ancestorcount: ancestors.length + 1,
+      ancestorsize: vsize(entry) + sum(ancestors, vsize),
+      wtxid: tx.wtxid(),
+      fees: {
+        base: new Btc(entry.fee),
+        modified: new Btc(entry.fee),
+        ancestor: new Btc(entry.fee + sum(ancestors, e => e.fee)),
+        descendant: new Btc(entry.fee + sum(descendants, e => e.fee))
+      },
+      depends: Array.from(depends).sort(),
+      spentby: spentby.sort(),
+      'bip125-replaceable': rbf,
+      unbroadcast: false
+    };
+  });
+
+// Test-only fault injection, not a Core method: forget a transaction the
+// way a restarted node or an eviction would (its descendants go too).
+// Wallets keep it, as Core's wallet keeps a tx that left the mempool, so
+// its inputs stay spent; sendrawtransaction of the same hex puts it back.
+def('x_dropmempooltx', 'node', ['txid'], 1, 'x_dropmempooltx "txid"',
+  async (p) => {
+    const hash = parseTxid(req(p, 0, 'string'), 'txid');
+    const entry = node.mempool.getEntry(hash);
+    if (!entry)
+      throw new RpcError(-5, 'Transaction not in mempool');
+    node.mempool.evictEntry(entry);
+    return true;
   });
 
 def('validateaddress', 'node', ['address'], 1, 'validateaddress "address"',
@@ -727,7 +941,8 @@ async (p) => {
   } finally {
     creating.delete(name);
   }
-  return {name, warning: ''};
+  // Core 25+ shows "warnings" only when there are some (none here).
+  return {name};
 });
 
 def('loadwallet', 'node', ['filename', 'load_on_startup'], 1,
@@ -1202,6 +1417,570 @@ async (p, entry) => {
   }
   return out;
 });
+
+// ---- raw transactions (wallet): the payout wallet's calls
+
+// Locks live in memory, as Core's non-persistent ones. A wallet tx that
+// spends a locked coin unlocks it, in Core (CWallet::AddToSpends) and in
+// bcoin (TXDB#insert) alike.
+def('listlockunspent', 'wallet', [], 0, 'listlockunspent',
+  async (p, entry) => {
+    return entry.wallet.getLocked().map(o => ({txid: o.txid(),
+      vout: o.index}));
+  });
+
+// Core's checks, in Core's order: an unknown tx, an index past its
+// outputs, a spent output (also when unlocking), and the lock state.
+def('lockunspent', 'wallet', ['unlock', 'transactions', 'persistent'], 1,
+  'lockunspent unlock ( [{"txid":"hex","vout":n},...] persistent )',
+  async (p, entry) => {
+    const unlock = req(p, 0, 'bool');
+    const list = opt(p, 1, 'array', null);
+    const persistent = opt(p, 2, 'bool', false);
+    const wallet = entry.wallet;
+    if (list === null) {
+      if (unlock) {
+        for (const o of wallet.getLocked())
+          wallet.unlockCoin(o);
+      }
+      return true;
+    }
+    const outpoints = [];
+    for (const o of list) {
+      if (typeName(o) !== 'object') {
+        throw new RpcError(-1,
+          `JSON value of type ${typeName(o)} is not of expected type object`);
+      }
+      for (const [key, type] of [['txid', 'string'], ['vout', 'number']]) {
+        if (o[key] === undefined || o[key] === null)
+          throw new RpcError(-3, `Missing ${key}`);
+        if (typeName(o[key]) !== type) {
+          throw new RpcError(-3, `JSON value of type ${typeName(o[key])} `
+            + `for field ${key} is not of expected type ${type}`);
+        }
+      }
+      const hash = parseTxid(o.txid, 'txid');
+      if (o.vout < 0)
+        throw new RpcError(-8, 'Invalid parameter, vout cannot be negative');
+      const wtx = await wallet.getTX(hash);
+      if (!wtx)
+        throw new RpcError(-8, 'Invalid parameter, unknown transaction');
+      if (o.vout >= wtx.tx.outputs.length) {
+        throw new RpcError(-8,
+          'Invalid parameter, vout index out of bounds');
+      }
+      if (await wallet.txdb.isSpent(hash, o.vout))
+        throw new RpcError(-8, 'Invalid parameter, expected unspent output');
+      const outpoint = new Outpoint(hash, o.vout);
+      const locked = wallet.isLocked(outpoint);
+      if (unlock && !locked)
+        throw new RpcError(-8, 'Invalid parameter, expected locked output');
+      if (!unlock && locked && !persistent)
+        throw new RpcError(-8, 'Invalid parameter, output already locked');
+      outpoints.push(outpoint);
+    }
+    for (const o of outpoints) {
+      if (unlock)
+        wallet.unlockCoin(o);
+      else
+        wallet.lockCoin(o);
+    }
+    return true;
+  });
+
+// Core's AvailableCoins for coin selection: unlocked, mature, in the
+// depth range, and unconfirmed only when in the mempool and (unless
+// include_unsafe) the wallet's own trusted change.
+async function availableCoins(entry, o) {
+  const out = [];
+  for (const coin of await entry.wallet.getCoins()) {
+    if (entry.wallet.isLocked(coin))
+      continue;
+    const depth = depthOf(coin.height);
+    if (isImmatureCoinbase(coin.coinbase, depth))
+      continue;
+    if (depth < o.minconf || depth > o.maxconf)
+      continue;
+    if (depth === 0) {
+      if (!node.mempool.hasEntry(coin.hash))
+        continue;
+      if (!o.unsafe && !(await isTrusted(entry, coin.hash)))
+        continue;
+    }
+    out.push(coin);
+  }
+  return out;
+}
+
+// Core's change type when none is given: the type of a recipient, in the
+// order bech32, p2sh-segwit, legacy; else bech32 (no bech32m here).
+function defaultChangeType(outputs) {
+  const has = f => outputs.some(o => f(o.script));
+  if (has(s => s.isWitnessPubkeyhash() || s.isWitnessScripthash()))
+    return 'bech32';
+  if (has(s => s.isScripthash()))
+    return 'p2sh-segwit';
+  if (has(s => s.isPubkeyhash()))
+    return 'legacy';
+  return 'bech32';
+}
+
+// A fresh change address of the wallet, of the given type.
+async function newChangeAddress(entry, type) {
+  let addr;
+  if (type === 'p2sh-segwit') {
+    addr = (await entry.wallet.createNested(0)).getNestedAddress();
+  } else {
+    const hash = (await entry.wallet.createChange(0)).getKeyHash();
+    addr = type === 'legacy' ? Address.fromPubkeyhash(hash)
+      : Address.fromWitnessPubkeyhash(hash);
+  }
+  entry.change.add(scriptHex(scriptOf(addr)));
+  return addr;
+}
+
+const FUND_OPTIONS = {
+  add_inputs: 'bool', include_unsafe: 'bool', add_to_wallet: 'bool',
+  changeAddress: 'string', change_address: 'string',
+  changePosition: 'number', change_position: 'number',
+  change_type: 'string', includeWatching: 'bool', include_watching: 'bool',
+  inputs: 'array', lockUnspents: 'bool', lock_unspents: 'bool',
+  locktime: 'number', fee_rate: null, feeRate: null, psbt: 'bool',
+  solving_data: 'object', subtractFeeFromOutputs: 'array',
+  subtract_fee_from_outputs: 'array', input_weights: 'array',
+  replaceable: 'bool', conf_target: 'number', estimate_mode: 'string',
+  minconf: 'number', maxconf: 'number'
+};
+
+// fundrawtransaction's options, checked as Core's RPCTypeCheckObj does.
+function fundOptions(options, outputCount) {
+  const o = {
+    addInputs: true, unsafe: false, minconf: 0, maxconf: Infinity,
+    changeAddress: null, changePosition: -1, changeType: null, lock: false,
+    rate: null, subtract: [], rbf: true
+  };
+  if (options === null || typeof options === 'boolean')
+    return o;
+  for (const [key, type] of Object.entries(FUND_OPTIONS)) {
+    const v = options[key];
+    if (v !== undefined && v !== null && type && typeName(v) !== type) {
+      throw new RpcError(-3, `JSON value of type ${typeName(v)} for field `
+        + `${key} is not of expected type ${type}`);
+    }
+  }
+  for (const key of Object.keys(options)) {
+    if (!(key in FUND_OPTIONS))
+      throw new RpcError(-3, `Unexpected key ${key}`);
+  }
+  const pick = (a, b) => options[b] != null ? options[b] : options[a];
+  if (options.add_inputs != null)
+    o.addInputs = options.add_inputs;
+  const change = pick('changeAddress', 'change_address');
+  if (change != null) {
+    o.changeAddress = parseAddr(change);
+    if (!o.changeAddress) {
+      throw new RpcError(-5,
+        'Change address must be a valid bitcoin address');
+    }
+  }
+  const pos = pick('changePosition', 'change_position');
+  if (pos != null)
+    o.changePosition = pos;
+  if (options.change_type != null) {
+    if (change != null) {
+      throw new RpcError(-8, 'Cannot specify both change address and '
+        + 'address type options');
+    }
+    if (!['legacy', 'p2sh-segwit', 'bech32'].includes(options.change_type)) {
+      throw new RpcError(-5,
+        `Unknown change type '${options.change_type}'`);
+    }
+    o.changeType = options.change_type;
+  }
+  const lock = pick('lockUnspents', 'lock_unspents');
+  if (lock != null)
+    o.lock = lock;
+  if (options.include_unsafe != null)
+    o.unsafe = options.include_unsafe;
+  if (options.minconf != null)
+    o.minconf = options.minconf;
+  if (options.maxconf != null)
+    o.maxconf = options.maxconf;
+  if (options.replaceable != null)
+    o.rbf = options.replaceable;
+  if (options.feeRate != null) {
+    if (options.fee_rate != null) {
+      throw new RpcError(-8, 'Cannot specify both fee_rate (sat/vB) and '
+        + 'feeRate (BTC/kvB)');
+    }
+    o.rate = parseAmount(options.feeRate);
+  }
+  if (options.fee_rate != null) {
+    // sat/vB with up to 3 decimals: sat/kvB is the same digits.
+    o.rate = parseAmount(options.fee_rate) / 100000;
+    if (!Number.isInteger(o.rate))
+      throw new RpcError(-3, 'Invalid amount');
+  }
+  if (o.rate !== null && o.rate < policy.MIN_RELAY) {
+    throw new RpcError(-4, `Fee rate (${btcText(o.rate)} BTC/kvB) is lower `
+      + `than the minimum fee rate setting (${btcText(policy.MIN_RELAY)} `
+      + 'BTC/kvB)');
+  }
+  const sffo = pick('subtractFeeFromOutputs', 'subtract_fee_from_outputs');
+  for (const v of sffo || []) {
+    if (o.subtract.includes(v)) {
+      throw new RpcError(-8,
+        `Invalid parameter, duplicated position: ${v}`);
+    }
+    if (v < 0)
+      throw new RpcError(-8, `Invalid parameter, negative position: ${v}`);
+    if (v >= outputCount)
+      throw new RpcError(-8, `Invalid parameter, position too large: ${v}`);
+    o.subtract.push(v);
+  }
+  return o;
+}
+
+def('fundrawtransaction', 'wallet', ['hexstring', 'options', 'iswitness'],
+  1, 'fundrawtransaction "hexstring" ( options iswitness )',
+  async (p, entry) => {
+    const hex = req(p, 0, 'string');
+    const options = p[1] == null ? null : p[1];
+    if (options !== null && typeof options !== 'boolean')
+      expect(options, 'object');
+    const iswitness = opt(p, 2, 'bool', null);
+    const tx = decodeTx(hex, iswitness !== true, iswitness !== false);
+    if (!tx)
+      throw new RpcError(-22, 'TX decode failed');
+    const o = fundOptions(options, tx.outputs.length);
+    if (tx.outputs.length === 0)
+      throw new RpcError(-8, 'TX must have at least one output');
+    if (o.changePosition !== -1
+        && (o.changePosition < 0 || o.changePosition > tx.outputs.length))
+      throw new RpcError(-8, 'changePosition out of bounds');
+    if (o.subtract.length > 1 && o.subtract.length < tx.outputs.length) {
+      throw new RpcError(-8, 'This node (bcoin) subtracts the fee from one '
+        + 'output or from all of them');
+    }
+    for (const output of tx.outputs) {
+      if (!output.script.isUnspendable()
+          && output.isDust(policy.MIN_RELAY)) {
+        throw new RpcError(-4, 'Transaction amount too small');
+      }
+    }
+    const wallet = entry.wallet;
+    const unlock = await wallet.fundLock.lock();
+    try {
+      // Inputs already there must be the wallet's own coins.
+      const preset = [];
+      for (const input of tx.inputs) {
+        const credit = await wallet.txdb.getCredit(input.prevout.hash,
+          input.prevout.index);
+        const coin = credit && !credit.spent ? credit.coin : null;
+        if (!coin) {
+          throw new RpcError(-4, 'Not found pre-selected input '
+            + `${input.prevout.txid()}:${input.prevout.index}`);
+        }
+        preset.push(coin);
+      }
+      let coins = o.addInputs ? await availableCoins(entry, o) : [];
+      coins = coins.filter(c => !preset.some(
+        q => q.hash === c.hash && q.index === c.index));
+      const mtx = new MTX();
+      mtx.version = tx.version;
+      mtx.locktime = tx.locktime;
+      mtx.outputs = tx.outputs.map(out => out.clone());
+      const changeAddr = o.changeAddress
+        || await newChangeAddress(entry, o.changeType
+          || defaultChangeType(tx.outputs));
+      let subtractFee = false;
+      if (o.subtract.length === tx.outputs.length)
+        subtractFee = true;
+      else if (o.subtract.length === 1)
+        subtractFee = o.subtract[0];
+      try {
+        await mtx.fund(preset.concat(coins), {
+          inputs: preset.map(c => ({hash: c.hash, index: c.index})),
+          selection: o.addInputs ? 'value' : 'all',
+          changeAddress: changeAddr,
+          rate: o.rate !== null ? o.rate : await wdb.estimateFee(),
+          subtractFee,
+          estimate: prev => wallet.estimateSize(prev)
+        });
+      } catch (e) {
+        if (e.type === 'FundingError')
+          throw new RpcError(-4, 'Insufficient funds');
+        if (e.message === 'Could not subtract fee.') {
+          throw new RpcError(-4,
+            'The transaction amount is too small to pay the fee');
+        }
+        throw e;
+      }
+      // Keep the inputs that were there, with their scripts and sequences.
+      for (let i = 0; i < tx.inputs.length; i++)
+        mtx.inputs[i] = tx.inputs[i].clone();
+      const sequence = o.rbf ? 0xfffffffd : 0xfffffffe;
+      for (let i = tx.inputs.length; i < mtx.inputs.length; i++)
+        mtx.inputs[i].sequence = sequence;
+      // Core puts the change at a random position unless told where.
+      let changepos = mtx.changeIndex;
+      if (changepos !== -1) {
+        const [change] = mtx.outputs.splice(changepos, 1);
+        changepos = o.changePosition !== -1 ? o.changePosition
+          : crypto.randomInt(mtx.outputs.length + 1);
+        mtx.outputs.splice(changepos, 0, change);
+      }
+      if (o.lock) {
+        for (const input of mtx.inputs)
+          wallet.lockCoin(input.prevout);
+      }
+      const funded = mtx.toTX();
+      return {
+        hex: encodeTx(funded).toString('hex'),
+        fee: new Btc(mtx.getFee()),
+        changepos
+      };
+    } finally {
+      unlock();
+    }
+  });
+
+const SIGHASH = {
+  DEFAULT: hashType.ALL,
+  ALL: hashType.ALL,
+  NONE: hashType.NONE,
+  SINGLE: hashType.SINGLE,
+  'ALL|ANYONECANPAY': hashType.ALL | hashType.ANYONECANPAY,
+  'NONE|ANYONECANPAY': hashType.NONE | hashType.ANYONECANPAY,
+  'SINGLE|ANYONECANPAY': hashType.SINGLE | hashType.ANYONECANPAY
+};
+
+// Core's texts for the script errors an unsigned input ends with.
+function signError(err) {
+  switch (err.code) {
+    case 'INVALID_STACK_OPERATION':
+      return 'Unable to sign input, invalid stack size (possibly missing key)';
+    case 'WITNESS_PROGRAM_WITNESS_EMPTY':
+      return 'Witness program was passed an empty witness';
+    case 'EVAL_FALSE':
+      return 'Script evaluated without error but finished with a '
+        + 'false/empty top stack element';
+  }
+  return err.message;
+}
+
+// The previous output an input spends, as Core's wallet finds it: in the
+// node's mempool or UTXO set (not in the wallet), or in prevtxs.
+async function findCoin(prevout, extra) {
+  const key = prevout.toKey();
+  if (extra.has(key))
+    return extra.get(key);
+  const mtx = node.mempool.getTX(prevout.hash);
+  if (mtx) {
+    return prevout.index < mtx.outputs.length
+      ? Coin.fromTX(mtx, prevout.index, -1) : null;
+  }
+  return node.chain.db.getCoin(prevout.hash, prevout.index);
+}
+
+def('signrawtransactionwithwallet', 'wallet', ['hexstring', 'prevtxs',
+  'sighashtype'], 1,
+'signrawtransactionwithwallet "hexstring" ( [{"txid":"hex","vout":n,'
+  + '"scriptPubKey":"hex","redeemScript":"hex","witnessScript":"hex",'
+  + '"amount":amount},...] "sighashtype" )',
+async (p, entry) => {
+  const hex = req(p, 0, 'string');
+  const prevtxs = opt(p, 1, 'array', []);
+  const sighash = opt(p, 2, 'string', 'DEFAULT');
+  const tx = decodeTx(hex);
+  if (!tx) {
+    throw new RpcError(-22, 'TX decode failed. Make sure the tx has at '
+      + 'least one input.');
+  }
+  const extra = new Map();
+  for (const prev of prevtxs) {
+    if (typeName(prev) !== 'object' || typeof prev.txid !== 'string'
+        || typeof prev.vout !== 'number'
+        || typeof prev.scriptPubKey !== 'string') {
+      throw new RpcError(-8, 'expected object with {"txid\'","vout",'
+        + '"scriptPubKey"}');
+    }
+    const hash = parseTxid(prev.txid, 'txid');
+    const coin = new Coin({hash, index: prev.vout, height: -1,
+      value: prev.amount == null ? 0 : parseAmount(prev.amount),
+      script: Script.fromRaw(Buffer.from(prev.scriptPubKey, 'hex'))});
+    extra.set(Outpoint.toKey(hash, prev.vout), coin);
+  }
+  if (!(sighash in SIGHASH)) {
+    throw new RpcError(-8,
+      `'${sighash}' is not a valid sighash parameter.`);
+  }
+  const mtx = MTX.fromTX(tx);
+  const coins = [];
+  for (const input of mtx.inputs) {
+    const coin = await findCoin(input.prevout, extra);
+    coins.push(coin);
+    if (coin)
+      mtx.view.addCoin(coin);
+  }
+  if (!entry.watchOnly) {
+    const wallet = entry.wallet;
+    for (const coin of coins) {
+      const addr = coin && coin.getAddress();
+      const path = addr && await wallet.getPath(addr.getHash('hex'));
+      if (!path)
+        continue;
+      const account = await wallet.getAccount(path.account);
+      const ring = account && account.derivePath(path, wallet.master);
+      if (ring)
+        mtx.sign(ring, SIGHASH[sighash]);
+    }
+  }
+  const errors = [];
+  for (let i = 0; i < mtx.inputs.length; i++) {
+    const input = mtx.inputs[i];
+    let error = null;
+    if (!coins[i]) {
+      error = 'Input not found or already spent';
+    } else {
+      try {
+        mtx.checkInput(i, coins[i]);
+      } catch (e) {
+        if (e.type !== 'ScriptError')
+          throw e;
+        error = signError(e);
+      }
+    }
+    if (error) {
+      errors.push({
+        txid: input.prevout.txid(),
+        vout: input.prevout.index,
+        witness: input.witness.items.map(b => b.toString('hex')),
+        scriptSig: input.script.raw.toString('hex'),
+        sequence: input.sequence,
+        error
+      });
+    }
+  }
+  const out = {hex: encodeTx(mtx.toTX()).toString('hex'),
+    complete: errors.length === 0};
+  if (errors.length > 0)
+    out.errors = errors;
+  return out;
+});
+
+// Core's BIP 125 state of a wallet tx that is not in a block.
+function rbfState(tx) {
+  if (signalsRbf(tx))
+    return 'yes';
+  const entry = node.mempool.getEntry(tx.hash('hex'));
+  if (!entry)
+    return 'unknown';
+  return node.mempool.getAncestors(entry).some(e => signalsRbf(e.tx))
+    ? 'yes' : 'no';
+}
+
+def('gettransaction', 'wallet', ['txid', 'include_watchonly', 'verbose'], 1,
+  'gettransaction "txid" ( include_watchonly verbose )',
+  async (p, entry) => {
+    const hash = parseTxid(req(p, 0, 'string'), 'txid');
+    opt(p, 1, 'bool', true);
+    const verbose = opt(p, 2, 'bool', false);
+    const wallet = entry.wallet;
+    const wtx = await wallet.getTX(hash);
+    if (!wtx)
+      throw new RpcError(-5, 'Invalid or non-wallet transaction id');
+    const tx = wtx.tx;
+    const details = await wallet.txdb.toDetails(wtx);
+    const depth = depthOf(wtx.height);
+    const immature = isImmatureCoinbase(tx.isCoinbase(), depth);
+
+    let debit = 0;
+    for (const input of details.inputs) {
+      if (input.path)
+        debit += input.value;
+    }
+    let credit = 0;
+    const mine = [];
+    for (let i = 0; i < tx.outputs.length; i++) {
+      mine.push(details.outputs[i].path != null);
+      if (mine[i])
+        credit += tx.outputs[i].value;
+    }
+    if (immature)
+      credit = 0;
+    const fromMe = debit > 0;
+    const fee = fromMe ? debit - tx.getOutputValue() : 0;
+
+    // Core's ListTransactions: a "send" per output (change left out) when
+    // the wallet paid, a "receive" per output of its own.
+    const rows = [];
+    const watch = entry.watchOnly ? {involvesWatchonly: true} : {};
+    const label = (script) => {
+      const item = entry.book.get(scriptHex(script));
+      return item ? {label: item.label} : {};
+    };
+    const addressOf = (script) => {
+      const text = scriptAddrText(script);
+      return text ? {address: text} : {};
+    };
+    if (fromMe) {
+      tx.outputs.forEach((output, vout) => {
+        if (mine[vout] && entry.change.has(scriptHex(output.script)))
+          return;
+        if (mine[vout] && details.outputs[vout].path.branch === 1)
+          return;
+        rows.push(Object.assign({}, watch, addressOf(output.script),
+          {category: 'send', amount: new Btc(-output.value)},
+          label(output.script), {vout, fee: new Btc(-fee),
+            abandoned: false}));
+      });
+    }
+    tx.outputs.forEach((output, vout) => {
+      if (!mine[vout])
+        return;
+      if (fromMe && (entry.change.has(scriptHex(output.script))
+          || details.outputs[vout].path.branch === 1)) {
+        return;
+      }
+      let category = 'receive';
+      if (tx.isCoinbase())
+        category = depth < 1 ? 'orphan' : immature ? 'immature' : 'generate';
+      rows.push(Object.assign({}, watch, addressOf(output.script),
+        {category, amount: new Btc(output.value)}, label(output.script),
+        {vout}));
+    });
+
+    const out = {amount: new Btc(credit - debit + fee)};
+    if (fromMe)
+      out.fee = new Btc(-fee);
+    out.confirmations = depth;
+    if (tx.isCoinbase())
+      out.generated = true;
+    if (depth >= 1) {
+      const block = await node.chain.getEntryByHeight(wtx.height);
+      out.blockhash = block.rhash();
+      out.blockheight = wtx.height;
+      const txs = (await node.chain.getBlock(block.hash)).txs;
+      out.blockindex = txs.findIndex(t => t.hash('hex') === hash);
+      out.blocktime = block.time;
+    } else {
+      out.trusted = await isTrusted(entry, hash);
+    }
+    out.txid = tx.txid();
+    out.wtxid = tx.wtxid();
+    out.walletconflicts = [];
+    out.time = wtx.mtime;
+    out.timereceived = wtx.mtime;
+    out['bip125-replaceable'] = depth >= 1 ? 'no' : rbfState(tx);
+    out.details = rows;
+    out.hex = encodeTx(tx).toString('hex');
+    if (verbose)
+      out.decoded = decodedJSON(tx);
+    out.lastprocessedblock = {hash: node.chain.tip.rhash(),
+      height: node.chain.height};
+    return out;
+  });
 
 // bcoin methods that are not offered: they act on bcoin's global state
 // or have a Core counterpart above.
