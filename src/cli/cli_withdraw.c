@@ -61,6 +61,25 @@ run_withdraw(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     return bs_cli_print_json(view);
 }
 
+/* What a run did; txid and refusal only when there is one. */
+static json_t *
+report_json(const bs_payout_report *r)
+{
+    json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "paid", (json_int_t)r->paid, "refused",
+                          (json_int_t)r->refused, "broadcast", (json_int_t)r->broadcast,
+                          "confirmed", (json_int_t)r->confirmed, "waiting", (json_int_t)r->waiting,
+                          "stuck", (json_int_t)r->stuck);
+
+    if (j != NULL &&
+        ((r->txid[0] != '\0' && json_object_set_new(j, "txid", json_string(r->txid)) != 0) ||
+         (r->reason[0] != '\0' &&
+          json_object_set_new(j, "refusal", json_string(r->reason)) != 0))) {
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
+}
+
 static int
 run_process(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 {
@@ -74,12 +93,7 @@ run_process(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     if ((rc = bs_cli_ctx_with_payout(cli, &ctx)) != BS_EXIT_OK)
         return rc;
     st = bs_payout_process(ctx, &r);
-    rc = bs_cli_print_json(
-        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s?, s:s?}", "paid", (json_int_t)r.paid,
-                  "refused", (json_int_t)r.refused, "broadcast", (json_int_t)r.broadcast,
-                  "confirmed", (json_int_t)r.confirmed, "waiting", (json_int_t)r.waiting, "stuck",
-                  (json_int_t)r.stuck, "txid", r.txid[0] != '\0' ? r.txid : NULL, "refusal",
-                  r.reason[0] != '\0' ? r.reason : NULL));
+    rc = bs_cli_print_json(report_json(&r));
     if (st == BS_NODE_DOWN) {
         bs_cli_error("the bitcoin node or its payout wallet cannot be reached; what was done "
                      "stands, run it again later");

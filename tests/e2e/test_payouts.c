@@ -156,7 +156,7 @@ only_withdrawal(const world *w, const char *name, bs_withdrawal *out)
     assert_int_equal(bs_withdraw_list(&ctx, name, NULL, &list, &n), BS_OK);
     assert_int_equal(n, 1);
     *out = list[0];
-    list[0].hex = NULL;
+    list[0].hex = NULL; /* moved to *out */
     bs_withdraw_list_free(list, n);
     bs_store_close(ctx.store);
 }
@@ -170,15 +170,16 @@ received(const char *address)
     return sats;
 }
 
-/* The outputs of transaction `txid` paying `address`, and their sum. */
+/* The outputs of the recorded transaction `hex` paying `address`, and their
+ * sum, as the node decodes it. */
 static size_t
-outputs_to(const char *txid, const char *address, int64_t *sum)
+outputs_to(const char *hex, const char *address, int64_t *sum)
 {
-    json_t *params = json_pack("[s, b]", txid, 1), *tx = NULL, *vout, *o;
+    json_t *params = json_pack("[s]", hex), *tx = NULL, *vout, *o;
     bs_rpc_error err;
     size_t i, n = 0;
 
-    assert_int_equal(bs_rpc_call(node.miner, "getrawtransaction", params, &tx, &err), BS_OK);
+    assert_int_equal(bs_rpc_call(node.miner, "decoderawtransaction", params, &tx, &err), BS_OK);
     json_decref(params);
     vout = json_object_get(tx, "vout");
     *sum = 0;
@@ -234,9 +235,9 @@ test_payouts_two_users_one_transaction(void **state)
     assert_int_equal(wa.state, BS_WD_BROADCAST);
     assert_int_equal(bs_regtest_mine(&node, 1), BS_OK);
     /* Exactly one payment each, in that transaction. */
-    assert_int_equal(outputs_to(wa.txid, a1, &sum), 1);
+    assert_int_equal(outputs_to(wa.hex, a1, &sum), 1);
     assert_int_equal(sum, 20000000);
-    assert_int_equal(outputs_to(wa.txid, a2, &sum), 1);
+    assert_int_equal(outputs_to(wa.hex, a2, &sum), 1);
     assert_int_equal(sum, 30000000);
     assert_int_equal(received(a1), 20000000);
     assert_int_equal(received(a2), 30000000);
