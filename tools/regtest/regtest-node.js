@@ -786,7 +786,15 @@ async (p) => {
         + '(e.g. -maxtxfee, maxfeerate)');
     }
   }
-  await submitTX(tx);
+  try {
+    await submitTX(tx);
+  } catch (e) {
+    // Core checks and adds under one lock: the same tx sent twice at once
+    // is in the mempool for the second sender too, not an error.
+    if (!node.mempool.hasEntry(tx.hash('hex')))
+      throw e;
+    return tx.txid();
+  }
   await wdb.addTX(tx);
   await settleWallets();
   return tx.txid();

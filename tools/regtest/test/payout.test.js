@@ -306,8 +306,11 @@ describe('tools/regtest-node: the payout wallet (Core 27 raw tx calls)', () => {
     await fails(PAYOUT, 'fundrawtransaction', [rawtx], 500, -4,
       'Insufficient funds');
 
-    // The same hex puts it back.
-    assert.equal(await ok('/', 'sendrawtransaction', [signed.hex]), txid);
+    // The same hex puts it back; sent by two at once, both get the txid
+    // (Core checks and adds under one lock).
+    assert.deepEqual(await Promise.all([
+      ok('/', 'sendrawtransaction', [signed.hex]),
+      ok('/', 'sendrawtransaction', [signed.hex])]), [txid, txid]);
     assert.ok((await ok('/', 'getrawmempool')).includes(txid));
     assert.equal((await ok(PAYOUT, 'gettransaction', [txid])).trusted, true);
 
