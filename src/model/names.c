@@ -181,6 +181,18 @@ bs_key_stats(const bs_ref *campaign, uint32_t slot, const char *process, char ou
 }
 
 void
+bs_key_adhide(const bs_ref *ad, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, BS_PREFIX_ADHIDE "%s/%010u", ad->owner, (unsigned)ad->index);
+}
+
+void
+bs_key_recovered(const char *id, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, BS_PREFIX_RECOVERED "%s", id);
+}
+
+void
 bs_prefix_campaigns_of(const char *canon, char out[BS_KEY_BUF])
 {
     snprintf(out, BS_KEY_BUF, "campaign/%s/", canon);
@@ -209,6 +221,12 @@ bs_prefix_stats_of(const bs_ref *campaign, uint32_t slot, char out[BS_KEY_BUF])
 {
     snprintf(out, BS_KEY_BUF, BS_PREFIX_STATS "%s/%010u/%010u/", campaign->owner,
              (unsigned)campaign->index, (unsigned)slot);
+}
+
+void
+bs_prefix_adhide_of(const char *canon, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, BS_PREFIX_ADHIDE "%s/", canon);
 }
 
 bs_status
