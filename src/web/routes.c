@@ -65,6 +65,10 @@ const bs_web_route bs_web_routes[] = {
     {"POST", "/api/v1/campaigns/{owner}/{index}/buy", bs_api_buy},
     {"POST", "/api/v1/ads", bs_api_ad_add},
     {"GET", "/api/v1/ads", bs_api_ad_list},
+    /* The operator's (web/api_admin.c). */
+    {"GET", "/api/v1/admin/stats", bs_api_admin_stats},
+    {"POST", "/api/v1/admin/ads/{owner}/{index}/hide", bs_api_admin_ad_hide},
+    {"POST", "/api/v1/admin/ads/{owner}/{index}/show", bs_api_admin_ad_show},
     {NULL, NULL, NULL},
 };
 
