@@ -3,7 +3,7 @@
  * store value: written by bitslot, but read back from LMDB or etcd, so
  * treated as untrusted): bs_account_decode, bs_campaign_decode,
  * bs_slot_decode, bs_ad_decode, bs_ledger_entry_decode and the decoders of
- * model/keys.h.
+ * model/keys.h, bs_adhide_decode and bs_recovery_decode.
  *
  * Checks, for each decoder that accepts the input:
  *   - its encoder makes a document (e1), which decodes again (abort
@@ -19,9 +19,11 @@
 
 #include "model/account.h"
 #include "model/ad.h"
+#include "model/adhide.h"
 #include "model/campaign.h"
 #include "model/keys.h"
 #include "model/ledger.h"
+#include "model/recovery.h"
 
 /* decode -> encode (e1) -> decode -> encode (e2): e2 must be e1. TYPE is the
  * document struct, ENC(ptr, &len) its encoder, DEC(text, len, ptr) its
@@ -86,5 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ROUND_TRIP(bs_keyimport, bs_keyimport_encode, bs_keyimport_decode, no_release, data, size);
     ROUND_TRIP(bs_key_range, bs_key_range_encode, bs_key_range_decode, bs_key_range_release, data,
                size);
+    ROUND_TRIP(bs_adhide, bs_adhide_encode, bs_adhide_decode, no_release, data, size);
+    ROUND_TRIP(bs_recovery, bs_recovery_encode, bs_recovery_decode, no_release, data, size);
     return 0;
 }

@@ -64,6 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case BS_FIELD_HOVER:
         case BS_FIELD_NICKNAME:
         case BS_FIELD_REASON:
+        case BS_FIELD_HIDE_REASON:
             check_free_text(text);
             break;
         case BS_FIELD_URL:

@@ -165,6 +165,7 @@ extern const bs_cli_command bs_cli_trade_commands[];
 extern const bs_cli_command bs_cli_funds_commands[];
 extern const bs_cli_command bs_cli_withdraw_commands[];
 extern const bs_cli_command bs_cli_serve_commands[];
+extern const bs_cli_command bs_cli_ops_commands[];
 
 /* What `serve` runs (cli_serve.c has its table entry). Two programs are
  * built from the same commands and differ only here: `bitslot-serve`

@@ -4,7 +4,9 @@
  *   account show NAME
  *   account adjust NAME ±SATS --reason TEXT
  *   account history NAME [--after SEQ] [--limit N]
+ *   account new-key NAME
  */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +219,45 @@ run_history(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     return rc;
 }
 
+static int
+run_new_key(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    char api_key[BS_API_KEY_LEN + 1];
+    const char *pos[1];
+    bs_account account;
+    bs_name canon;
+    size_t npos;
+    bs_ctx *ctx;
+    bs_status st;
+    int rc = bs_cli_parse(cmd, argc, argv, NULL, 0, pos, 1, &npos);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if (npos != 1)
+        return bs_cli_usage(cmd);
+    if ((rc = account_name(pos[0])) != BS_EXIT_OK || (rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    bs_name_canonical(pos[0], canon);
+    st = bs_accounts_new_api_key(ctx, canon, api_key);
+    if (st == BS_UNCERTAIN) {
+        bs_cli_error("the outcome of the new key is unknown (the store stopped answering): make "
+                     "another with 'bitslot account new-key %s'",
+                     canon);
+        return BS_EXIT_UNAVAILABLE;
+    }
+    if (st != BS_OK)
+        return account_failure(st, pos[0]);
+    /* The name as registered, as `account show` prints it. */
+    if (bs_docs_account(ctx, canon, &account, NULL) == BS_OK) {
+        rc = bs_cli_print_json(json_pack("{s:s, s:s}", "name", account.name, "api_key", api_key));
+        bs_account_release(&account);
+    } else {
+        rc = bs_cli_print_json(json_pack("{s:s, s:s}", "name", canon, "api_key", api_key));
+    }
+    sodium_memzero(api_key, sizeof(api_key));
+    return rc;
+}
+
 const bs_cli_command bs_cli_account_commands[] = {
     {"account create", "NAME", "register an account (password on standard input)",
      "Registers NAME (letters, digits and _, at most 64; unique in any case) with the\n"
@@ -239,5 +280,12 @@ const bs_cli_command bs_cli_account_commands[] = {
      "balance after it. --after SEQ starts after entry SEQ; --limit N (default 100,\n"
      "at most 1000). When more entries follow, a line on stderr says how to see them.",
      run_history},
+    {"account new-key", "NAME", "give an account a new API key (operator)",
+     "Makes a new API key for NAME and prints {\"name\", \"api_key\"}: the key is shown\n"
+     "this once, and the old one stops working. The operator's account gets its key so\n"
+     "(bitslot account new-key operator): it is the only key the operator's routes of\n"
+     "the API (/api/v1/admin/...) accept. The operator's account has no password and\n"
+     "cannot log in to the pages.",
+     run_new_key},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -3,6 +3,8 @@
  *   ad add NAME --image FILE --url URL [--hover TEXT] [--nickname N]
  *          [--categories LIST]
  *   ad list NAME
+ *   ad hide ID --reason TEXT   (the operator's moderation, core/moderation.h)
+ *   ad show ID
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include "cli/cli.h"
 #include "core/ads.h"
 #include "core/campaigns.h"
+#include "core/moderation.h"
 
 /* Read a whole regular file, up to `max` + 1 bytes (so that one byte too
  * many is seen). BS_NOTFOUND: cannot be opened; BS_BADPATH: not a regular
@@ -165,6 +168,94 @@ run_list(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     return rc;
 }
 
+/* The ad named by the argument `text`, or a printed usage error. */
+static int
+ad_ref(const char *text, bs_ref *ref)
+{
+    return bs_cli_ref(text, "ad", ref);
+}
+
+static int
+run_hide(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    bs_cli_option opts[] = {{"reason", true, NULL}};
+    const char *pos[1];
+    bool was_hidden;
+    bs_adhide hide;
+    size_t npos;
+    bs_ctx *ctx;
+    bs_said said;
+    bs_status st;
+    json_t *view;
+    bs_ref ad;
+    int rc = bs_cli_parse(cmd, argc, argv, opts, 1, pos, 1, &npos);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if (npos != 1)
+        return bs_cli_usage(cmd);
+    if ((rc = ad_ref(pos[0], &ad)) != BS_EXIT_OK)
+        return rc;
+    if (opts[0].value == NULL || opts[0].value[0] == '\0') {
+        bs_say_hide_needs_reason(BS_VOICE_COMMAND, &said);
+        return bs_cli_said(&said);
+    }
+    if (!bs_field_valid(BS_FIELD_HIDE_REASON, opts[0].value))
+        return bs_cli_invalid(BS_FIELD_HIDE_REASON, opts[0].value);
+    if ((rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    st = bs_moderation_hide(ctx, &ad, opts[0].value, "command", &hide, &was_hidden);
+    if (st == BS_NOTFOUND) {
+        bs_say_no_ad(pos[0], &said);
+        return bs_cli_said(&said);
+    }
+    if (st != BS_OK)
+        return bs_cli_fail(st, "cannot hide the ad");
+    view = bs_adhide_view(&hide);
+    if (view != NULL && json_object_set_new(view, "was_hidden", json_boolean(was_hidden)) != 0) {
+        json_decref(view);
+        view = NULL;
+    }
+    return bs_cli_print_json(view);
+}
+
+static int
+run_unhide(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
+{
+    char text[BS_REF_MAX];
+    const char *pos[1];
+    bool was_hidden;
+    bs_adhide prior;
+    size_t npos;
+    bs_ctx *ctx;
+    bs_said said;
+    bs_status st;
+    bs_ref ad;
+    int rc = bs_cli_parse(cmd, argc, argv, NULL, 0, pos, 1, &npos);
+
+    if (rc != BS_EXIT_OK)
+        return rc;
+    if (npos != 1)
+        return bs_cli_usage(cmd);
+    if ((rc = ad_ref(pos[0], &ad)) != BS_EXIT_OK || (rc = bs_cli_ctx(cli, &ctx)) != BS_EXIT_OK)
+        return rc;
+    st = bs_moderation_show(ctx, &ad, &prior, &was_hidden);
+    if (st == BS_NOTFOUND) {
+        bs_say_no_ad(pos[0], &said);
+        return bs_cli_said(&said);
+    }
+    if (st != BS_OK)
+        return bs_cli_fail(st, "cannot show the ad again");
+    bs_name_canonical(ad.owner, ad.owner);
+    bs_ref_format(&ad, text);
+    if (!was_hidden) {
+        bs_say_not_hidden(text, &said);
+        return bs_cli_said(&said);
+    }
+    return bs_cli_print_json(
+        json_pack("{s:s, s:b, s:s}", "ad", text, "hidden", 0, "reason_was", prior.reason));
+}
+
 const bs_cli_command bs_cli_ad_commands[] = {
     {"ad add", "NAME --image FILE --url URL [--hover TEXT] [--nickname N] [--categories LIST]",
      "upload an ad (a slot filler) for NAME",
@@ -176,5 +267,19 @@ const bs_cli_command bs_cli_ad_commands[] = {
      run_add},
     {"ad list", "NAME", "list the ads of NAME", "Prints the ads of NAME as a JSON array.",
      run_list},
+    {"ad hide", "ID --reason TEXT", "hide an ad from every embed (operator)",
+     "Hides ad ID (OWNER/NUMBER) for TEXT (1 to 200 characters of text without\n"
+     "control characters or direction overrides): within seconds every embed shows\n"
+     "its campaign's \"your ad here\" link instead, its image and click links answer\n"
+     "404, and its buyer's account page shows \"hidden by the operator: TEXT\" beside\n"
+     "each slot it fills. The slots stay sold and no money moves. Hiding a hidden ad\n"
+     "again replaces the reason. Prints {\"ad\", \"hidden\", \"reason\", \"time\", \"by\",\n"
+     "\"was_hidden\"}.",
+     run_hide},
+    {"ad show", "ID", "show a hidden ad again (operator)",
+     "Undoes 'bitslot ad hide ID': the ad shows again in the slots it fills that have\n"
+     "not ended. Refused when ID is not hidden. Prints {\"ad\", \"hidden\": false,\n"
+     "\"reason_was\"}.",
+     run_unhide},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -24,8 +24,9 @@
 enum { OPT_CONFIG = 256, OPT_VERSION, OPT_SETTING };
 
 static const bs_cli_command *const command_tables[] = {
-    bs_cli_store_commands, bs_cli_account_commands, bs_cli_campaign_commands, bs_cli_ad_commands,
-    bs_cli_trade_commands, bs_cli_funds_commands,   bs_cli_withdraw_commands, bs_cli_serve_commands,
+    bs_cli_store_commands,    bs_cli_account_commands, bs_cli_campaign_commands,
+    bs_cli_ad_commands,       bs_cli_trade_commands,   bs_cli_funds_commands,
+    bs_cli_withdraw_commands, bs_cli_serve_commands,   bs_cli_ops_commands,
 };
 
 #define TABLES (sizeof(command_tables) / sizeof(command_tables[0]))

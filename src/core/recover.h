@@ -54,7 +54,8 @@ typedef struct bs_recover_report {
 
 /* Everything, in pages: every account, every campaign, every key import.
  * `note` (may be NULL) hears of each item left unfinished. BS_OK unless an
- * outage stopped the work. */
+ * outage stopped the work. A pass that finished a purchase or an import
+ * records it (recovered/<id>, model/recovery.h) for `bitslot stats`. */
 bs_status bs_recover_all(bs_ctx *ctx, bs_recover_report *report, bs_recover_note note, void *arg);
 
 #endif

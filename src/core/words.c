@@ -186,6 +186,43 @@ bs_say_no_campaign(const char *text, bs_said *out)
 }
 
 void
+bs_say_no_ad(const char *text, bs_said *out)
+{
+    char buf[SHOWN_MAX * 4 + 1];
+    const char *shown = escaped(text, buf, sizeof(buf));
+
+    if (shown != NULL)
+        say(out, 404, "no_ad", "no ad \"%s\"", shown);
+    else
+        say(out, 404, "no_ad", "no such ad");
+}
+
+void
+bs_say_hide_needs_reason(bs_voice voice, bs_said *out)
+{
+    say(out, 400, "missing_reason", "hiding an ad needs %s: its buyer is shown why",
+        voice == BS_VOICE_COMMAND ? "--reason TEXT" : "a \"reason\"");
+}
+
+void
+bs_say_not_hidden(const char *text, bs_said *out)
+{
+    char buf[SHOWN_MAX * 4 + 1];
+    const char *shown = escaped(text, buf, sizeof(buf));
+
+    say(out, 409, "not_hidden", "ad \"%s\" is not hidden; nothing changed",
+        shown != NULL ? shown : "(a long name)");
+}
+
+void
+bs_say_not_operator(bs_said *out)
+{
+    say(out, 403, "not_operator",
+        "only the operator may do this: send the operator account's API key (bitslot account "
+        "new-key operator makes one)");
+}
+
+void
 bs_say_no_slot(const char *slot, const char *campaign, bs_said *out)
 {
     char buf[SHOWN_MAX * 4 + 1];
@@ -249,7 +286,7 @@ bs_say_buy(bs_status st, const bs_purchase_order *o, const bs_purchase_result *r
         if (subject_is(r, "campaign"))
             bs_say_no_campaign(campaign, out);
         else if (subject_is(r, "ad"))
-            say(out, 404, "no_ad", "no ad \"%s\"", ad);
+            bs_say_no_ad(ad, out);
         else
             bs_say_no_account(o->buyer, out);
         return;

@@ -75,6 +75,19 @@ void bs_say_no_campaign(const char *text, bs_said *out);
 /* A slot (`slot` as the user wrote it) of `campaign` that was never sold. */
 void bs_say_no_slot(const char *slot, const char *campaign, bs_said *out);
 
+/* An ad (`text` as the user wrote it) that is not there. */
+void bs_say_no_ad(const char *text, bs_said *out);
+
+/* Hiding an ad without a reason (an empty one included): the buyer is told
+ * why, so there must be one. */
+void bs_say_hide_needs_reason(bs_voice voice, bs_said *out);
+
+/* Showing again an ad (`text`) that is not hidden. */
+void bs_say_not_hidden(const char *text, bs_said *out);
+
+/* An operator's route called with the API key of another account. */
+void bs_say_not_operator(bs_said *out);
+
 /* Campaign terms that break their rule (core/campaigns.h). */
 void bs_say_campaign_terms(bs_campaign_problem problem, const bs_campaign_terms *terms,
                            bs_said *out);

@@ -5,8 +5,9 @@
  * the same text as the account's api_key_hash (model/account.h).
  *
  * Invariants (kept by core/accounts.c, checked by `bitslot check`):
- *   - every account but the operator's (which has no API key) has its index
- *     document, naming it by its canonical name;
+ *   - every account but the operator's (which has no API key until `bitslot
+ *     account new-key operator` gives it one) has its index document,
+ *     naming it by its canonical name;
  *   - an index document is never the truth: it only says where to look. One
  *     that names no account, or an account whose api_key_hash is not its
  *     <hash> (left by a crash or a lost race of `account create`), is

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/ad.h"
+#include "model/adhide.h"
 #include "model/campaign.h"
 #include "model/field.h"
 #include "model/ledger.h"
@@ -56,6 +57,12 @@ reason_valid(const char *text)
 }
 
 static bool
+hide_reason_valid(const char *text)
+{
+    return text_within(text, 1, BS_HIDE_REASON_MAX, BS_HIDE_REASON_CHARS);
+}
+
+static bool
 url_valid(const char *text)
 {
     return bs_text_http_url(text, BS_URL_MAX);
@@ -77,6 +84,7 @@ categories_valid(const char *text)
 #define HOVER_RULE    "at most " STR(BS_HOVER_CHARS) " characters" SAFE
 #define NICKNAME_RULE "at most " STR(BS_NICKNAME_MAX) " bytes" SAFE
 #define REASON_RULE   "1 to " STR(BS_MEMO_MAX) " bytes" SAFE
+#define HIDE_REASON_RULE "1 to " STR(BS_HIDE_REASON_CHARS) " characters" SAFE
 #define URL_RULE                                                                \
     "an http:// or https:// address of at most " STR(BS_URL_MAX) " characters: " \
     "a host name (no user@), an optional port, then only letters, digits and "  \
@@ -96,6 +104,7 @@ static const struct {
     [BS_FIELD_HOVER] = {"hover text", HOVER_RULE, hover_valid},
     [BS_FIELD_NICKNAME] = {"nickname", NICKNAME_RULE, nickname_valid},
     [BS_FIELD_REASON] = {"reason", REASON_RULE, reason_valid},
+    [BS_FIELD_HIDE_REASON] = {"reason", HIDE_REASON_RULE, hide_reason_valid},
     [BS_FIELD_URL] = {"URL", URL_RULE, url_valid},
     [BS_FIELD_CATEGORIES] = {"categories", CATEGORIES_RULE, categories_valid},
 };

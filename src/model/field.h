@@ -1,10 +1,11 @@
 /*
  * field.h — the one rule for each kind of text a person types into bitslot
  * (DESIGN.md principle 7): account names, campaign titles, hover texts,
- * nicknames, reasons, ad URLs and category lists. Every entry point (the
- * commands, the server's API and pages) checks a value with
- * bs_field_valid() and words its refusal with bs_field_label() and
- * bs_field_rule(), so no entry point can accept what another refuses.
+ * nicknames, reasons (of an adjustment, of hiding an ad), ad URLs and
+ * category lists. Every entry point (the commands, the server's API and
+ * pages) checks a value with bs_field_valid() and words its refusal with
+ * bs_field_label() and bs_field_rule(), so no entry point can accept what
+ * another refuses.
  *
  * Free text is UTF-8 that is safe to show (util/text.h: no control
  * characters, no direction overrides); URLs are http(s) in the strict form
@@ -21,6 +22,7 @@
     X(HOVER)                                                                                       \
     X(NICKNAME)                                                                                    \
     X(REASON)                                                                                      \
+    X(HIDE_REASON)                                                                                 \
     X(URL)                                                                                         \
     X(CATEGORIES)
 

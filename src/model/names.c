@@ -247,3 +247,21 @@ bs_key_join_index(const char *prefix, uint32_t index, char out[BS_KEY_BUF])
 {
     snprintf(out, BS_KEY_BUF, "%s%010u", prefix, (unsigned)index);
 }
+
+void
+bs_key_adhide(const bs_ref *ad, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, BS_PREFIX_ADHIDE "%s/%010u", ad->owner, (unsigned)ad->index);
+}
+
+void
+bs_key_recovered(const char *id, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, BS_PREFIX_RECOVERED "%s", id);
+}
+
+void
+bs_prefix_adhide_of(const char *canon, char out[BS_KEY_BUF])
+{
+    snprintf(out, BS_KEY_BUF, BS_PREFIX_ADHIDE "%s/", canon);
+}

@@ -74,6 +74,11 @@ void bs_key_image_chunk(const char *digest_hex, uint32_t chunk, char out[BS_KEY_
 /* stats/<owner>/<i>/<slot>/<process>: one process's counts of a slot
  * (model/stats.h); `process` is that process's id (util/id.h). */
 void bs_key_stats(const bs_ref *campaign, uint32_t slot, const char *process, char out[BS_KEY_BUF]);
+/* adhide/<owner>/<k>: the operator's moderation of ad <owner>/<k>
+ * (model/adhide.h). */
+void bs_key_adhide(const bs_ref *ad, char out[BS_KEY_BUF]);
+/* recovered/<id>: what one recovery pass finished (model/recovery.h). */
+void bs_key_recovered(const char *id, char out[BS_KEY_BUF]);
 
 /* withdrawal/<canon>/<id>: a withdrawal request (model/withdrawal.h). */
 void bs_key_withdrawal(const char *canon, const char *id, char out[BS_KEY_BUF]);
@@ -89,6 +94,8 @@ void bs_key_withdrawal(const char *canon, const char *id, char out[BS_KEY_BUF]);
 #define BS_PREFIX_SESSIONS    "session/"
 #define BS_PREFIX_THROTTLE    "throttle/"
 #define BS_PREFIX_WITHDRAWALS "withdrawal/"
+#define BS_PREFIX_ADHIDE      "adhide/"
+#define BS_PREFIX_RECOVERED   "recovered/"
 void bs_prefix_campaigns_of(const char *canon, char out[BS_KEY_BUF]);
 void bs_prefix_slots_of(const bs_ref *campaign, char out[BS_KEY_BUF]);
 void bs_prefix_ads_of(const char *canon, char out[BS_KEY_BUF]);
@@ -96,6 +103,8 @@ void bs_prefix_ledger_of(const char *canon, char out[BS_KEY_BUF]);
 void bs_prefix_withdrawals_of(const char *canon, char out[BS_KEY_BUF]);
 /* Every process's counts of one slot. */
 void bs_prefix_stats_of(const bs_ref *campaign, uint32_t slot, char out[BS_KEY_BUF]);
+/* The moderation of every ad of `canon`. */
+void bs_prefix_adhide_of(const char *canon, char out[BS_KEY_BUF]);
 
 /* prefix + the index padded as in keys ("campaign/bob/" + 3 →
  * "campaign/bob/0000000003"). */

@@ -64,6 +64,19 @@ void bs_api_withdrawals(bs_web_call *call, bs_ctx *ctx);
  * answering 401 (or 503 when the store could not say). */
 bool bs_api_authenticate(bs_web_call *call, bs_ctx *ctx, bs_name canon);
 
+/* The operator's routes (web/api_admin.c): GET /api/v1/admin/stats → the
+ * figures of `bitslot stats --json`; POST
+ * /api/v1/admin/ads/{owner}/{index}/hide {"reason"} → 200 {"ad","hidden",
+ * "reason","time","by","was_hidden"}; POST .../show → 200 {"ad","hidden":
+ * false,"reason_was"}. */
+void bs_api_admin_stats(bs_web_call *call, bs_ctx *ctx);
+void bs_api_admin_ad_hide(bs_web_call *call, bs_ctx *ctx);
+void bs_api_admin_ad_show(bs_web_call *call, bs_ctx *ctx);
+
+/* bs_api_authenticate, and the account must be the operator's: false
+ * after answering 401, or 403 for any other account. */
+bool bs_api_authenticate_operator(bs_web_call *call, bs_ctx *ctx);
+
 /* The request body as a JSON object with no field but those in `known`
  * (NULL-ended); NULL after answering 400. */
 json_t *bs_api_body_object(bs_web_call *call, const char *const *known);

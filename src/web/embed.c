@@ -139,9 +139,15 @@ render_html(const bs_web_live *live, const bs_web_view *view, const bs_web_phase
         bs_html_markup(&h, "<a class=\"free\" href=\"");
         snprintf(path, sizeof(path), "/campaigns/%s", ref);
         link_to(&h, live, path);
-        bs_html_markup(&h, "\" target=\"_blank\" rel=\"noopener\">your ad here \xe2\x80\x94 ");
-        bs_html_int(&h, phase->price);
-        bs_html_markup(&h, " sat now</a>");
+        bs_html_markup(&h, "\" target=\"_blank\" rel=\"noopener\">your ad here");
+        /* A hidden ad's slot runs on while the price of the next one
+         * falls: no price that this page, made once, would keep right. */
+        if (!phase->hidden) {
+            bs_html_markup(&h, " \xe2\x80\x94 ");
+            bs_html_int(&h, phase->price);
+            bs_html_markup(&h, " sat now");
+        }
+        bs_html_markup(&h, "</a>");
     }
     bs_html_markup(&h, "</body></html>\n");
     return bs_html_detach(&h, len);
@@ -158,7 +164,10 @@ render_json(const bs_web_live *live, const bs_web_view *view, const bs_web_phase
 
     bs_ref_format(&c->id, ref);
     paths(live, phase, c, go, img, page, sizeof(go));
-    if (phase->showing)
+    if (phase->hidden)
+        obj = json_pack("{s:s, s:b, s:I, s:I, s:s}", "campaign", ref, "showing", 0, "width",
+                        (json_int_t)c->width, "height", (json_int_t)c->height, "link", page);
+    else if (phase->showing)
         obj = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "campaign",
                         ref, "showing", 1, "slot", (json_int_t)phase->slot.index, "start",
                         (json_int_t)phase->slot.start, "end", (json_int_t)phase->slot.end, "width",
@@ -319,6 +328,7 @@ bs_embed_page(h2o_req_t *req, bs_web_live *live, char params[][BS_WEB_PARAM_MAX]
         embed_missing(req, live, json);
         return;
     case BS_WEB_ASK:
+    case BS_WEB_HIDDEN: /* never for a campaign */
         break;
     }
     if ((j = calloc(1, sizeof(*j))) == NULL) {
@@ -426,6 +436,10 @@ answer_image(h2o_req_t *req, bs_web_live *live, const char *digest, const char *
         bs_web_header(req, "x-content-type-options", "nosniff");
         bs_web_send_error(req, 404, "not_found", "no such image");
         return true;
+    case BS_WEB_HIDDEN:
+        bs_web_header(req, "x-content-type-options", "nosniff");
+        bs_web_send_error(req, 404, "hidden", "this image is of an ad the operator hid");
+        return true;
     case BS_WEB_ASK:
         break;
     }
@@ -502,6 +516,9 @@ answer_go(h2o_req_t *req, bs_web_live *live, const bs_ref *campaign, uint32_t sl
         return true;
     case BS_WEB_MISSING:
         bs_web_send_error(req, 404, "not_found", "no such slot: it was never sold");
+        return true;
+    case BS_WEB_HIDDEN:
+        bs_web_send_error(req, 404, "hidden", "the ad of this slot was hidden by the operator");
         return true;
     case BS_WEB_ASK:
         break;

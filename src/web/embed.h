@@ -13,6 +13,9 @@
  *                            ETag, 304 on If-None-Match
  *   GET /go/OWNER/I/SLOT     302 to the URL of the ad sold with that slot
  *                            (404 for a slot never sold)
+ * An ad the operator hid (core/moderation.h) is not shown: its slot's
+ * embed is "your ad here" (without a price: it falls while the slot runs),
+ * and its image and its slot's /go answer 404 {"error":{"code":"hidden"}}.
  *
  * Invariants:
  *   - Every value in the page goes through web/html.h, escaped for where it

@@ -288,7 +288,7 @@ tell_sales(stream *st, const bs_web_view *view)
         return false;
     for (size_t i = 0; i < view->nphases; i++) {
         const bs_web_phase *p = view->phases[i];
-        if (p->showing && (int64_t)p->slot.index > st->told_last) {
+        if ((p->showing || p->hidden) && (int64_t)p->slot.index > st->told_last) {
             emit_sold(st, c, &p->slot);
             told_last_one = p->slot.index == c->last.index;
         }
@@ -553,6 +553,7 @@ bs_events_stream(h2o_req_t *req, bs_web_live *live, char params[][BS_WEB_PARAM_M
         not_found(req, params[0], params[1]);
         return;
     case BS_WEB_ASK:
+    case BS_WEB_HIDDEN: /* never for a campaign */
         break;
     }
     if ((j = calloc(1, sizeof(*j))) == NULL) {

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "core/docs.h"
+#include "core/moderation.h"
 #include "model/ad.h"
 #include "util/text.h"
 #include "web/page.h"
@@ -410,8 +411,11 @@ bs_page_slot_ad(bs_ctx *ctx, const bs_slot *slot)
     const char *ext;
     bs_ad ad;
 
-    if (bs_docs_ad(ctx, &slot->ad, &ad) != BS_OK || (ext = bs_ad_ext(ad.mime)) == NULL)
-        return NULL;
+    bs_adhide hide;
+
+    if (bs_docs_ad(ctx, &slot->ad, &ad) != BS_OK || (ext = bs_ad_ext(ad.mime)) == NULL ||
+        bs_moderation_get(ctx, &slot->ad, &hide) != BS_NOTFOUND)
+        return NULL; /* hidden by the operator (or cannot say): as the embed shows it */
     snprintf(image, sizeof(image), "/img/%s.%s", ad.image, ext);
     bs_slot_ref_format(&slot->campaign, slot->index, ref);
     snprintf(go, sizeof(go), "/go/%s", ref);

@@ -109,7 +109,8 @@ void bs_page_time(int64_t t, char out[32]);
 
 /* What a page shows of a sold slot's ad: {"image": "/img/DIGEST.EXT",
  * "hover", "go": "/go/O/I/SLOT", "width", "height"}; NULL when the ad
- * cannot be read (then the page shows "your ad here"). */
+ * cannot be read or the operator hid it (then the page shows "your ad
+ * here", as the embed does). */
 json_t *bs_page_slot_ad(bs_ctx *ctx, const bs_slot *slot);
 
 /* Turn a JSON error set on a page's call (a malformed query, say) into the

@@ -11,6 +11,8 @@
  * was reserved under it; after an unknown outcome, sending it again is
  * what finds the withdrawal), except when the id was already used for
  * another withdrawal: then a new one.
+ * A slot bought with an ad the operator hid says so, with the operator's
+ * reason (core/moderation.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 #include "core/books.h"
 #include "core/campaigns.h"
 #include "core/docs.h"
+#include "core/moderation.h"
 #include "core/stats.h"
 #include "core/withdraw.h"
 #include "util/money.h"
@@ -30,26 +33,43 @@
 #define SOLD_SHOWN    20  /* the newest slots of each campaign */
 #define WD_SHOWN      50  /* the newest withdrawals */
 
-/* A sold slot as a row: campaign, slot, price, start, impressions, clicks. */
+/* The buyer's ads the operator hid. */
+typedef struct hidden_ads {
+    bs_adhide *list;
+    size_t count;
+} hidden_ads;
+
+/* A sold slot as a row: campaign, slot, price, start, impressions, clicks,
+ * and, when `hidden` (may be NULL) has its ad, the operator's reason. */
 static json_t *
-slot_row(bs_ctx *ctx, const bs_slot *slot)
+slot_row(bs_ctx *ctx, const bs_slot *slot, const hidden_ads *hidden)
 {
     char ref[BS_REF_MAX], start[32], href[BS_REF_MAX + 16];
+    const bs_adhide *hide =
+        hidden != NULL ? bs_moderation_find(hidden->list, hidden->count, &slot->ad) : NULL;
     bs_stats_sum sum = {0};
+    json_t *row;
 
     bs_ref_format(&slot->campaign, ref);
     snprintf(href, sizeof(href), "/campaigns/%s", ref);
     bs_page_time(slot->start, start);
     (void)bs_stats_slot(ctx, &slot->campaign, slot->index, &sum);
-    return json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:I, s:I}", "campaign", ref, "href", href,
-                     "slot", (json_int_t)slot->index, "price", (json_int_t)slot->price, "start",
-                     start, "buyer", slot->buyer, "impressions", (json_int_t)sum.impressions,
-                     "clicks", (json_int_t)sum.clicks);
+    row = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:I, s:I}", "campaign", ref, "href", href,
+                    "slot", (json_int_t)slot->index, "price", (json_int_t)slot->price, "start",
+                    start, "buyer", slot->buyer, "impressions", (json_int_t)sum.impressions,
+                    "clicks", (json_int_t)sum.clicks);
+    if (row != NULL && hide != NULL &&
+        json_object_set_new(row, "hidden", json_string(hide->reason)) != 0) {
+        json_decref(row);
+        row = NULL;
+    }
+    return row;
 }
 
 /* The history (newest first) and, from its purchases, the slots bought. */
 static bs_status
-history(bs_ctx *ctx, const char *canon, int64_t next, json_t *rows, json_t *bought)
+history(bs_ctx *ctx, const char *canon, int64_t next, json_t *rows, json_t *bought,
+        const hidden_ads *hidden)
 {
     int64_t after = next - 1 > HISTORY_SHOWN ? next - 1 - HISTORY_SHOWN : 0;
     bs_ledger_entry *entries;
@@ -75,7 +95,7 @@ history(bs_ctx *ctx, const char *canon, int64_t next, json_t *rows, json_t *boug
         if (entries[i].kind == BS_ENTRY_PURCHASE &&
             bs_slot_ref_parse(entries[i].ref, &campaign, &index) == BS_OK &&
             bs_docs_slot(ctx, &campaign, index, &slot) == BS_OK)
-            json_array_append_new(bought, slot_row(ctx, &slot));
+            json_array_append_new(bought, slot_row(ctx, &slot, hidden));
     }
     free(entries);
     return BS_OK;
@@ -96,7 +116,7 @@ sold(bs_ctx *ctx, const char *canon, json_t *rows)
         size_t n = 0;
         st = bs_campaigns_slots(ctx, &list[i], INT64_MIN, SOLD_SHOWN, slots, &n);
         for (size_t j = n; st == BS_OK && j-- > 0;) /* oldest first */
-            json_array_append_new(rows, slot_row(ctx, &slots[j]));
+            json_array_append_new(rows, slot_row(ctx, &slots[j], NULL));
     }
     free(list);
     return st;
@@ -183,13 +203,16 @@ account_page(bs_web_call *call, bs_ctx *ctx, bs_page_user *user, json_t *typed, 
 {
     json_t *rows = json_array(), *bought = json_array(), *sold_rows = json_array(),
            *wd_rows = json_array(), *form = withdraw_form(ctx, typed), *data;
+    hidden_ads hidden = {NULL, 0};
     bs_account a;
     bs_status st;
     bs_said failed;
 
     st = bs_accounts_show(ctx, user->canon, &a);
     if (st == BS_OK) {
-        st = history(ctx, user->canon, a.ledger_next, rows, bought);
+        st = bs_moderation_list(ctx, user->canon, &hidden.list, &hidden.count, NULL);
+        if (st == BS_OK)
+            st = history(ctx, user->canon, a.ledger_next, rows, bought, &hidden);
         if (st == BS_OK)
             st = sold(ctx, user->canon, sold_rows);
         if (st == BS_OK)
@@ -210,6 +233,7 @@ account_page(bs_web_call *call, bs_ctx *ctx, bs_page_user *user, json_t *typed, 
         bs_say_failure(st, "cannot read the account", &failed);
         bs_page_said(call, ctx, user, &failed);
     }
+    free(hidden.list);
     json_decref(rows);
     json_decref(bought);
     json_decref(sold_rows);

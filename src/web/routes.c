@@ -68,6 +68,10 @@ const bs_web_route bs_web_routes[] = {
     {"GET", "/api/v1/ads", bs_api_ad_list},
     {"POST", "/api/v1/withdrawals", bs_api_withdraw},
     {"GET", "/api/v1/withdrawals", bs_api_withdrawals},
+    /* The operator's (web/api_admin.c). */
+    {"GET", "/api/v1/admin/stats", bs_api_admin_stats},
+    {"POST", "/api/v1/admin/ads/{owner}/{index}/hide", bs_api_admin_ad_hide},
+    {"POST", "/api/v1/admin/ads/{owner}/{index}/show", bs_api_admin_ad_show},
     {NULL, NULL, NULL},
 };
 

@@ -8,6 +8,11 @@
  * run at once (the poller's and a worker's). Views, phases and images are
  * counted by reference: a loop holds what it uses, the poller drops what a
  * new view replaced, the last one out frees it.
+ *
+ * The hidden ads (showing.h) are two sorted arrays under `lock` — the ads,
+ * and apart their images' digests — replaced whole by each scan that finds
+ * them changed; `scan_lock` keeps two scans (the poller's, a worker's
+ * first) from running at once.
  */
 #include <pthread.h>
 #include <stddef.h>
@@ -18,6 +23,7 @@
 
 #include "core/ads.h"
 #include "core/docs.h"
+#include "core/moderation.h"
 #include "core/purchase.h"
 #include "util/log.h"
 #include "web/showing.h"
@@ -64,6 +70,8 @@ typedef struct memo {
     char key[MEMO_KEY_MAX];
     bool found;
     char *url;
+    bool has_ad; /* a slot's: `ad` is its ad */
+    bs_ref ad;
     int64_t expires; /* ms */
 } memo;
 
@@ -77,6 +85,7 @@ struct bs_web_entry {
     int refs;              /* holders (jobs, listeners); the table's link is not one */
     int64_t missing_until; /* ms */
     int64_t known_end;     /* the sold slots known end then (INT64_MIN: none) */
+    bool rehide;           /* the hidden ads changed for a slot of its view: read again */
     /* Any thread (written under poll_lock): */
     atomic_int_fast64_t last_poll; /* ms; 0: never */
     bs_status last_failure;        /* under poll_lock: of the last poll (BS_OK: none) */
@@ -94,7 +103,17 @@ struct bs_web_showing {
     size_t nimages;
     memo *memos[BUCKETS];
     size_t nmemos;
-    bs_ctx ctx; /* the poller's */
+    /* Under lock: the hidden ads as last scanned, sorted (see the top). */
+    bs_ref *hidden_ads;
+    size_t nhidden_ads;
+    char (*hidden_images)[BS_DIGEST_HEX_LEN + 1];
+    size_t nhidden_images;
+    bool hidden_loaded;
+    /* Under scan_lock: */
+    pthread_mutex_t scan_lock;
+    bs_status scan_failure;               /* of the last scan (BS_OK: none) */
+    atomic_int_fast64_t last_hidden_scan; /* ms; 0: never */
+    bs_ctx ctx;                           /* the poller's */
     bs_web_tally *tally;
     bs_web_render render;
     bs_web_changed changed;
@@ -266,7 +285,8 @@ memo_lookup(bs_web_showing *s, const char *key, int64_t now)
 }
 
 static void
-memo_put(bs_web_showing *s, const char *key, bool found, const char *url, int64_t expires)
+memo_put(bs_web_showing *s, const char *key, bool found, const char *url, const bs_ref *ad,
+         int64_t expires)
 {
     size_t b = hash_text(key, 1);
     memo *m;
@@ -285,6 +305,9 @@ memo_put(bs_web_showing *s, const char *key, bool found, const char *url, int64_
     free(m->url);
     m->url = url != NULL ? strdup(url) : NULL;
     m->found = found && (url == NULL || m->url != NULL);
+    m->has_ad = ad != NULL;
+    if (ad != NULL)
+        m->ad = *ad;
     m->expires = expires;
 }
 
@@ -301,6 +324,139 @@ static void
 image_memo_key(const char *digest, char key[MEMO_KEY_MAX])
 {
     snprintf(key, MEMO_KEY_MAX, "image/%s", digest);
+}
+
+/* ---- hidden ads ----------------------------------------------------------------------- */
+
+static int
+compare_refs(const void *a, const void *b)
+{
+    const bs_ref *x = a, *y = b;
+    int c = strcmp(x->owner, y->owner);
+
+    return c != 0 ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int
+compare_digests(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* Under lock. */
+static bool
+ad_hidden(const bs_web_showing *s, const bs_ref *ad)
+{
+    return s->nhidden_ads > 0 &&
+           bsearch(ad, s->hidden_ads, s->nhidden_ads, sizeof(*s->hidden_ads), compare_refs) != NULL;
+}
+
+/* Under lock. */
+static bool
+image_hidden(const bs_web_showing *s, const char *digest)
+{
+    return s->nhidden_images > 0 && bsearch(digest, s->hidden_images, s->nhidden_images,
+                                            sizeof(*s->hidden_images), compare_digests) != NULL;
+}
+
+/* Does a slot of `view` show (or hide) its ad otherwise than the hidden ads
+ * now say? Under lock. */
+static bool
+hidden_differs(const bs_web_showing *s, const bs_web_view *view)
+{
+    for (size_t i = 0; i < view->nphases; i++) {
+        const bs_web_phase *p = view->phases[i];
+        if ((p->showing || p->hidden) && p->hidden != ad_hidden(s, &p->slot.ad))
+            return true;
+    }
+    return false;
+}
+
+/* Read every hidden ad; when they changed, publish them and have each
+ * campaign whose view they change read again. A failure keeps what was
+ * known (said once). */
+static void
+hidden_scan(bs_web_showing *s, bs_ctx *ctx)
+{
+    char(*images)[BS_DIGEST_HEX_LEN + 1] = NULL;
+    bs_ref *ads = NULL;
+    bs_adhide *list;
+    size_t count, nimages = 0;
+    bool changed;
+    bs_status st;
+
+    pthread_mutex_lock(&s->scan_lock);
+    atomic_store(&s->last_hidden_scan, now_ms());
+    st = bs_moderation_list(ctx, NULL, &list, &count, NULL);
+    if (st == BS_OK && count > 0) {
+        ads = calloc(count, sizeof(*ads));
+        images = calloc(count, sizeof(*images));
+        if (ads == NULL || images == NULL)
+            st = BS_NOMEM;
+    }
+    if (st != BS_OK) {
+        if (st != s->scan_failure)
+            bs_log_warning("cannot read which ads are hidden (%s); going by what was read before",
+                           bs_strerror(st));
+        s->scan_failure = st;
+        free(ads);
+        free(images);
+        free(list);
+        pthread_mutex_unlock(&s->scan_lock);
+        return;
+    }
+    if (s->scan_failure != BS_OK)
+        bs_log_warning("hidden ads read again");
+    s->scan_failure = BS_OK;
+    for (size_t i = 0; i < count; i++) {
+        ads[i] = list[i].ad;
+        memcpy(images[i], list[i].image, sizeof(images[i]));
+    }
+    free(list);
+    if (count > 1) {
+        qsort(ads, count, sizeof(*ads), compare_refs);
+        qsort(images, count, sizeof(*images), compare_digests);
+    }
+    for (size_t i = 0; i < count; i++) /* one ad per digest is enough */
+        if (nimages == 0 || strcmp(images[nimages - 1], images[i]) != 0)
+            memmove(images[nimages++], images[i], sizeof(images[i]));
+
+    pthread_mutex_lock(&s->lock);
+    changed = count != s->nhidden_ads;
+    for (size_t i = 0; i < count && !changed; i++)
+        changed = compare_refs(&ads[i], &s->hidden_ads[i]) != 0;
+    if (changed) {
+        bs_ref *old_ads = s->hidden_ads;
+        void *old_images = s->hidden_images;
+        s->hidden_ads = ads;
+        s->nhidden_ads = count;
+        s->hidden_images = images;
+        s->nhidden_images = nimages;
+        ads = old_ads;
+        images = old_images;
+        for (size_t b = 0; b < BUCKETS; b++)
+            for (bs_web_entry *e = s->entries[b]; e != NULL; e = e->next)
+                if (e->state == ENTRY_FOUND && e->view != NULL && hidden_differs(s, &e->view->view))
+                    e->rehide = true;
+    }
+    s->hidden_loaded = true;
+    pthread_mutex_unlock(&s->lock);
+    free(ads);
+    free(images);
+    pthread_mutex_unlock(&s->scan_lock);
+}
+
+/* Before a worker's first read: the hidden ads, once. */
+static void
+hidden_ensure(bs_web_showing *s, bs_ctx *ctx)
+{
+    bool loaded;
+
+    pthread_mutex_lock(&s->lock);
+    loaded = s->hidden_loaded;
+    pthread_mutex_unlock(&s->lock);
+    if (!loaded)
+        hidden_scan(s, ctx);
 }
 
 /* ---- campaigns (under lock) --------------------------------------------------------- */
@@ -367,13 +523,15 @@ same_sales(const bs_campaign *a, const bs_campaign *b)
     return a->has_last == b->has_last && (!a->has_last || bs_slot_equal(&a->last, &b->last));
 }
 
-/* The phase of `old` that shows `slot`, or NULL. */
+/* The phase of `old` that shows `slot` (hides it, when `hidden`), or NULL. */
 static bs_web_phase *
-old_phase(const bs_web_view *old, const bs_slot *slot)
+old_phase(const bs_web_view *old, const bs_slot *slot, bool hidden)
 {
-    for (size_t i = 0; old != NULL && i < old->nphases; i++)
-        if (old->phases[i]->showing && bs_slot_equal(&old->phases[i]->slot, slot))
+    for (size_t i = 0; old != NULL && i < old->nphases; i++) {
+        const bs_web_phase *p = old->phases[i];
+        if ((p->showing || p->hidden) && p->hidden == hidden && bs_slot_equal(&p->slot, slot))
             return old->phases[i];
+    }
     return NULL;
 }
 
@@ -381,7 +539,8 @@ static const bs_slot *
 old_slot(const bs_web_view *old, uint32_t index)
 {
     for (size_t i = 0; old != NULL && i < old->nphases; i++)
-        if (old->phases[i]->showing && old->phases[i]->slot.index == index)
+        if ((old->phases[i]->showing || old->phases[i]->hidden) &&
+            old->phases[i]->slot.index == index)
             return &old->phases[i]->slot;
     return NULL;
 }
@@ -394,6 +553,29 @@ phase_new(void)
     if (box != NULL)
         atomic_init(&box->refs, 1);
     return box;
+}
+
+/* A phase of `slot`, whose ad the operator hid: nothing shows, rendered. */
+static bs_status
+hidden_phase(bs_web_showing *s, const bs_web_view *view, const bs_slot *slot, phase_box **out)
+{
+    phase_box *box = phase_new();
+    bs_status st;
+
+    *out = NULL;
+    if (box == NULL)
+        return BS_NOMEM;
+    box->phase.hidden = true;
+    box->phase.from = slot->start;
+    box->phase.until = slot->end;
+    box->phase.slot = *slot;
+    st = s->render(s->arg, view, &box->phase);
+    if (st != BS_OK) {
+        phase_unref(box);
+        return st;
+    }
+    *out = box;
+    return BS_OK;
 }
 
 /* A phase showing `slot`: its ad, image and counter, rendered. */
@@ -479,13 +661,19 @@ build_view(bs_web_showing *s, bs_ctx *ctx, const bs_campaign *c, int64_t now,
         st = BS_NOMEM;
     for (size_t i = 0; st == BS_OK && i < nslots; i++) {
         const bs_slot *slot = &slots[nslots - 1 - i]; /* in time order */
-        bs_web_phase *reuse = old_phase(old, slot);
+        bs_web_phase *reuse;
         phase_box *p;
+        bool hidden;
 
+        pthread_mutex_lock(&s->lock);
+        hidden = ad_hidden(s, &slot->ad);
+        pthread_mutex_unlock(&s->lock);
+        reuse = old_phase(old, slot, hidden);
         if (reuse != NULL) {
             p = BOX_OF(phase_box, phase, reuse);
             atomic_fetch_add(&p->refs, 1);
-        } else if ((st = showing_phase(s, ctx, &box->view, slot, &p)) != BS_OK) {
+        } else if ((st = hidden ? hidden_phase(s, &box->view, slot, &p)
+                                : showing_phase(s, ctx, &box->view, slot, &p)) != BS_OK) {
             break;
         }
         box->view.phases[box->view.nphases++] = &p->phase;
@@ -519,7 +707,7 @@ poll_campaign(bs_web_showing *s, bs_web_entry *e, bs_ctx *ctx)
 {
     bs_purchase_quote q;
     view_box *old, *fresh = NULL;
-    bool sold = false;
+    bool sold = false, rehide;
     int64_t now;
     bs_status st;
 
@@ -530,6 +718,8 @@ poll_campaign(bs_web_showing *s, bs_web_entry *e, bs_ctx *ctx)
     old = e->view;
     if (old != NULL)
         atomic_fetch_add(&old->refs, 1);
+    rehide = old != NULL && hidden_differs(s, &old->view);
+    e->rehide = false;
     if (st == BS_NOTFOUND) {
         e->state = ENTRY_MISSING;
         e->missing_until = now_ms() + BS_WEB_MISSING_SECONDS * 1000;
@@ -538,7 +728,8 @@ poll_campaign(bs_web_showing *s, bs_web_entry *e, bs_ctx *ctx)
             atomic_fetch_sub(&old->refs, 1); /* the entry's */
     }
     pthread_mutex_unlock(&s->lock);
-    if (st != BS_OK || (old != NULL && same_campaign(&old->view.campaign, &q.campaign))) {
+    if (st != BS_OK ||
+        (old != NULL && !rehide && same_campaign(&old->view.campaign, &q.campaign))) {
         view_unref(old);
         return st;
     }
@@ -569,7 +760,7 @@ due(const bs_web_entry *e, int64_t ms, int64_t wall)
     if (e->state != ENTRY_FOUND || !watched(e, ms) ||
         ms - atomic_load(&e->last_poll) < BS_WEB_POLL_MS)
         return false;
-    if (atomic_load(&e->listeners) > 0)
+    if (atomic_load(&e->listeners) > 0 || e->rehide)
         return true;
     /* Only the embed: a sale made now would start when the known ones end. */
     return e->known_end == INT64_MIN || e->known_end - 1 <= wall;
@@ -687,6 +878,8 @@ run_poller(void *arg)
         struct timespec until;
 
         pthread_mutex_unlock(&s->lock);
+        if (now_ms() - atomic_load(&s->last_hidden_scan) >= BS_WEB_HIDE_POLL_MS)
+            hidden_scan(s, &s->ctx);
         poll_due(s);
         pthread_mutex_lock(&s->lock);
         if (now_ms() - last_sweep >= 1000) {
@@ -716,6 +909,8 @@ bs_web_showing_start(const bs_ctx *ctx, bs_web_tally *tally, bs_web_render rende
     if (s == NULL)
         return BS_NOMEM;
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->scan_lock, NULL);
+    atomic_init(&s->last_hidden_scan, 0);
     pthread_cond_init(&s->wake, NULL);
     s->ctx = *ctx;
     s->ctx.node = NULL;
@@ -725,6 +920,7 @@ bs_web_showing_start(const bs_ctx *ctx, bs_web_tally *tally, bs_web_render rende
     s->arg = arg;
     if (pthread_create(&s->thread, NULL, run_poller, s) != 0) {
         pthread_cond_destroy(&s->wake);
+        pthread_mutex_destroy(&s->scan_lock);
         pthread_mutex_destroy(&s->lock);
         free(s);
         return BS_NOMEM;
@@ -779,6 +975,7 @@ bs_web_showing_refresh(bs_web_showing *s, bs_ctx *ctx, const bs_ref *campaign)
     bs_web_entry *e;
     bs_status st;
 
+    hidden_ensure(s, ctx);
     pthread_mutex_lock(&s->lock);
     e = entry_lookup(s, campaign);
     if (e == NULL)
@@ -823,7 +1020,9 @@ bs_web_showing_image(bs_web_showing *s, const char *digest, bs_web_image **image
     image_memo_key(digest, key);
     pthread_mutex_lock(&s->lock);
     box = image_lookup(s, digest);
-    if (box != NULL) {
+    if (image_hidden(s, digest)) {
+        found = BS_WEB_HIDDEN;
+    } else if (box != NULL) {
         atomic_fetch_add(&box->refs, 1);
         if (atomic_load_explicit(&box->last_use, memory_order_relaxed) != ms)
             atomic_store_explicit(&box->last_use, ms, memory_order_relaxed);
@@ -841,14 +1040,17 @@ bs_web_showing_load_image(bs_web_showing *s, bs_ctx *ctx, const char *digest)
 {
     char key[MEMO_KEY_MAX];
     image_box *box;
-    bs_status st = image_get(s, ctx, digest, 0, NULL, &box);
+    bs_status st;
+
+    hidden_ensure(s, ctx);
+    st = image_get(s, ctx, digest, 0, NULL, &box);
 
     if (st == BS_OK) {
         image_unref(box);
     } else if (st == BS_NOTFOUND || st == BS_CORRUPT || st == BS_INVALID) {
         image_memo_key(digest, key);
         pthread_mutex_lock(&s->lock);
-        memo_put(s, key, false, NULL, now_ms() + BS_WEB_MISSING_SECONDS * 1000);
+        memo_put(s, key, false, NULL, NULL, now_ms() + BS_WEB_MISSING_SECONDS * 1000);
         pthread_mutex_unlock(&s->lock);
         st = BS_NOTFOUND;
     }
@@ -874,15 +1076,21 @@ bs_web_showing_slot(bs_web_showing *s, const bs_ref *campaign, uint32_t slot,
         found = BS_WEB_MISSING;
     } else if (e != NULL && e->state == ENTRY_FOUND && e->view != NULL) {
         const bs_web_view *v = &e->view->view;
-        for (size_t i = 0; i < v->nphases; i++)
-            if (v->phases[i]->showing && v->phases[i]->slot.index == slot) {
-                snprintf(url, BS_URL_MAX + 1, "%s", v->phases[i]->ad.url);
+        for (size_t i = 0; i < v->nphases; i++) {
+            const bs_web_phase *p = v->phases[i];
+            if (p->hidden && p->slot.index == slot) {
+                found = BS_WEB_HIDDEN;
+            } else if (p->showing && p->slot.index == slot) {
+                snprintf(url, BS_URL_MAX + 1, "%s", p->ad.url);
                 found = BS_WEB_FOUND;
             }
+        }
     }
     if (found == BS_WEB_ASK && (m = memo_lookup(s, key, ms)) != NULL) {
-        found = m->found ? BS_WEB_FOUND : BS_WEB_MISSING;
-        if (m->found)
+        found = !m->found                           ? BS_WEB_MISSING
+                : m->has_ad && ad_hidden(s, &m->ad) ? BS_WEB_HIDDEN
+                                                    : BS_WEB_FOUND;
+        if (found == BS_WEB_FOUND)
             snprintf(url, BS_URL_MAX + 1, "%s", m->url);
     }
     pthread_mutex_unlock(&s->lock);
@@ -897,16 +1105,19 @@ bs_web_showing_load_slot(bs_web_showing *s, bs_ctx *ctx, const bs_ref *campaign,
     char key[MEMO_KEY_MAX];
     bs_slot sold;
     bs_ad ad;
-    bs_status st = bs_docs_slot(ctx, campaign, slot, &sold);
+    bs_status st;
+
+    hidden_ensure(s, ctx);
+    st = bs_docs_slot(ctx, campaign, slot, &sold);
 
     if (st == BS_OK)
         st = bs_docs_ad(ctx, &sold.ad, &ad);
     slot_memo_key(campaign, slot, key);
     pthread_mutex_lock(&s->lock);
     if (st == BS_OK)
-        memo_put(s, key, true, ad.url, now_ms() + SLOT_MEMO_MS);
+        memo_put(s, key, true, ad.url, &sold.ad, now_ms() + SLOT_MEMO_MS);
     else if (st == BS_NOTFOUND || st == BS_CORRUPT)
-        memo_put(s, key, false, NULL, now_ms() + BS_WEB_MISSING_SECONDS * 1000);
+        memo_put(s, key, false, NULL, NULL, now_ms() + BS_WEB_MISSING_SECONDS * 1000);
     pthread_mutex_unlock(&s->lock);
     return st == BS_CORRUPT ? BS_NOTFOUND : st;
 }

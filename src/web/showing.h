@@ -30,6 +30,16 @@
  * within that of the purchase, and an embed whose sold slots run on costs
  * no store read at all until they end.
  *
+ * Ads the operator hid (core/moderation.h) are known to the cache from one
+ * scan of every hidden ad, made by the poller every BS_WEB_HIDE_POLL_MS
+ * (and by a worker before its first read). A slot whose ad is hidden makes
+ * a *hidden* phase: the campaign's "your ad here" link instead of the ad,
+ * and its image and click route answer BS_WEB_HIDDEN. A scan that finds
+ * the set changed has every campaign showing one of those ads read again
+ * by the poller, so a hide or a show reaches every embed, image and click
+ * route of the process within BS_WEB_HIDE_POLL_MS and a poll: still no
+ * store read per hit.
+ *
  * Invariants:
  *   - Nothing here decides a rule: prices and the slot for sale come from
  *     core/purchase.h (bs_purchase_quote_now, bs_purchase_quote_at), the
@@ -53,9 +63,10 @@
 #include "model/campaign.h"
 #include "web/tally.h"
 
-#define BS_WEB_POLL_MS         500 /* at most two polls a second per campaign */
-#define BS_WEB_WATCH_SECONDS   30  /* an embed hit keeps a campaign watched this long */
-#define BS_WEB_MISSING_SECONDS 5   /* an unknown campaign is remembered this long */
+#define BS_WEB_POLL_MS         500  /* at most two polls a second per campaign */
+#define BS_WEB_WATCH_SECONDS   30   /* an embed hit keeps a campaign watched this long */
+#define BS_WEB_MISSING_SECONDS 5    /* an unknown campaign is remembered this long */
+#define BS_WEB_HIDE_POLL_MS    2000 /* hidden ads are read again this often */
 
 typedef struct bs_web_showing bs_web_showing;
 typedef struct bs_web_entry bs_web_entry;
@@ -78,8 +89,10 @@ typedef struct bs_web_phase {
     int64_t from;        /* unix seconds, inclusive */
     int64_t until;       /* exclusive; INT64_MAX for the last phase */
     bool showing;        /* a slot (else nothing: the campaign's for sale) */
-    int64_t price;       /* nothing: the price at `from` */
-    bs_slot slot;        /* showing: the slot */
+    bool hidden;         /* a slot whose ad the operator hid: shown as nothing, with
+                            `slot` set but no ad, image or counter */
+    int64_t price;       /* nothing (not hidden): the price at `from` */
+    bs_slot slot;        /* showing, hidden: the slot */
     bs_ad ad;            /* showing: its ad */
     bs_web_image *image; /* showing: the ad's image */
     bs_web_count *count; /* showing: the slot's impressions and clicks */
@@ -117,6 +130,7 @@ typedef enum bs_web_found {
     BS_WEB_FOUND,   /* *view holds it: release with bs_web_view_release */
     BS_WEB_MISSING, /* no such campaign (or slot, image), as of a moment ago */
     BS_WEB_ASK,     /* not known here now: run the refresh on a worker, then find again */
+    BS_WEB_HIDDEN,  /* an image or slot of an ad the operator hid: not served */
 } bs_web_found;
 
 /* The view of `campaign`, right for any time from now on until a sale it
@@ -135,7 +149,8 @@ const bs_web_phase *bs_web_view_at(const bs_web_view *view, int64_t now);
 void bs_web_view_release(bs_web_view *view);
 
 /* The image with `digest`, held (release with bs_web_image_release), or
- * BS_WEB_MISSING / BS_WEB_ASK as above. */
+ * BS_WEB_MISSING / BS_WEB_ASK as above; BS_WEB_HIDDEN when an ad the
+ * operator hid has this image. */
 bs_web_found bs_web_showing_image(bs_web_showing *s, const char *digest, bs_web_image **image);
 /* On a worker, after BS_WEB_ASK: read it from the store. */
 bs_status bs_web_showing_load_image(bs_web_showing *s, bs_ctx *ctx, const char *digest);
@@ -143,8 +158,8 @@ void bs_web_image_release(bs_web_image *image);
 
 /* Where slot `slot` of `campaign` sends a click: its ad's URL (into
  * url[BS_URL_MAX + 1]) and its counter (held: release it), only for a slot
- * that was sold. From a phase of the campaign's view or from what a
- * bs_web_showing_load_slot remembered. */
+ * that was sold; BS_WEB_HIDDEN when its ad is hidden. From a phase of the
+ * campaign's view or from what a bs_web_showing_load_slot remembered. */
 bs_web_found bs_web_showing_slot(bs_web_showing *s, const bs_ref *campaign, uint32_t slot,
                                  char url[BS_URL_MAX + 1], bs_web_count **count);
 /* On a worker, after BS_WEB_ASK: read the slot and its ad. */

@@ -12,8 +12,10 @@
  *     another process reads it from the store;
  *   - /go redirects only for a sold slot; everything else is a 404;
  *   - no store read per hit: bitslot_store_reads_total stays put over 1000
- *     hits once the campaign is watched (and when nothing shows, polls are
- *     what reads, twice a second at most, however many hits);
+ *     hits once the campaign is watched, but for the scan of hidden ads
+ *     every 2 s (web/showing.h, BS_WEB_HIDE_POLL_MS), whatever the hits
+ *     (and when nothing shows, polls are what reads, twice a second at
+ *     most, however many hits);
  *   - an unknown campaign is a 404 remembered, not a read per hit;
  *   - impressions and clicks reach the store from two processes, each its
  *     own document, summed; `bitslot check` holds;
@@ -273,11 +275,15 @@ test_embed_no_store_read_per_hit(void **state)
     reads = bs_test_metric(&s, "bitslot_store_reads_total");
     impressions = bs_test_metric(&s, "bitslot_impressions_total");
     assert_true(reads > 0);
+    start = wall_now();
     for (int i = 0; i < 1000; i++)
         free(get_body(&s, i % 2 ? "/embed/bob/0" : "/embed/bob/0.json", 200));
+    elapsed = wall_now() - start;
     after = bs_test_metric(&s, "bitslot_store_reads_total");
-    print_message("store reads: %lld before 1000 embed hits, %lld after\n", reads, after);
-    assert_int_equal(after, reads);
+    print_message("store reads: %lld before 1000 embed hits, %lld after, in %.2f s\n", reads, after,
+                  elapsed);
+    /* The only reads: the scan of hidden ads, one every 2 s. */
+    assert_true(after - reads <= (long long)(elapsed / 2) + 1);
     assert_int_equal(bs_test_metric(&s, "bitslot_impressions_total"), impressions + 1000);
 
     /* Nothing showing: what reads is the poll that would see a sale, at
@@ -295,7 +301,7 @@ test_embed_no_store_read_per_hit(void **state)
     after = bs_test_metric(&s, "bitslot_store_reads_total");
     print_message("nothing showing: %lld store reads over 1000 hits in %.2f s\n", after - reads,
                   elapsed);
-    assert_true(after - reads <= 2 * 2 * ((long long)elapsed + 2));
+    assert_true(after - reads <= 2 * 2 * ((long long)elapsed + 2) + (long long)(elapsed / 2) + 1);
     market_stop(&s);
 }
 

@@ -1182,6 +1182,108 @@ test_pages_withdraw_form(void **state)
     free(bs_test_site_close(&site));
 }
 
+/* Issue 11: an ad the operator hid is named on its buyer's account page,
+ * with the operator's reason (escaped), beside the slot it fills; the
+ * campaign's page shows "your ad here" instead of it; the buyer's money
+ * is not touched; shown again, the note goes. */
+static void
+test_pages_account_says_an_ad_is_hidden(void **state)
+{
+    char image[4200], *money, *after;
+    bs_test_site site;
+    bs_test_response r;
+    browser b;
+
+    (void)state;
+    site_open(&site, "hidden", NULL);
+    cli_account(&site, "seller");
+    cli_account(&site, "buyer");
+    free(bs_test_site_run(&site, 0,
+                          ARGS("campaign", "create", "seller", "--min-price", "1000",
+                               "--slot-seconds", "3600", "--size", "300x250")));
+    png("hidden", image, sizeof(image));
+    free(bs_test_site_run(
+        &site, 0, ARGS("ad", "add", "buyer", "--image", image, "--url", "https://buyer.example/")));
+    fund(&site, "buyer", "100000");
+    free(bs_test_site_run(&site, 0, ARGS("buy", "buyer", "seller/0", "--ad", "buyer/0")));
+    free(bs_test_site_run(&site, 0, ARGS("recover")));
+    browser_init(&b, &site, false);
+    login_as(&b, "buyer");
+    r = get(&b, "/account");
+    expect_page(&r, 200);
+    expect_in(r.body, "<td class=\"clicks\">0</td><td class=\"note\"></td></tr>");
+    expect_not_in(r.body, "hidden by the operator");
+    bs_test_response_release(&r);
+    money = bs_test_site_run(&site, 0, ARGS("dump", "account/"));
+
+    free(bs_test_site_run(&site, 0,
+                          ARGS("ad", "hide", "buyer/0", "--reason", "<b>misleading</b> & loud")));
+    r = get(&b, "/account");
+    expect_page(&r, 200);
+    expect_in(r.body, "<td class=\"note\"><span class=\"hidden\">hidden by the operator: "
+                      "&lt;b&gt;misleading&lt;/b&gt; &amp; loud</span></td></tr>");
+    expect_in(r.body, "<span id=\"balance\">99000</span>");
+    bs_test_response_release(&r);
+    r = get(&b, "/campaigns/seller/0");
+    expect_page(&r, 200);
+    expect_in(r.body, "<div id=\"showing\"><span class=\"empty\">your ad here</span></div>");
+    expect_not_in(r.body, "/go/seller/0/0");
+    bs_test_response_release(&r);
+    after = bs_test_site_run(&site, 0, ARGS("dump", "account/"));
+    assert_string_equal(after, money);
+    free(after);
+
+    free(bs_test_site_run(&site, 0, ARGS("ad", "show", "buyer/0")));
+    r = get(&b, "/account");
+    expect_not_in(r.body, "hidden by the operator");
+    bs_test_response_release(&r);
+    r = get(&b, "/campaigns/seller/0");
+    expect_in(r.body, "<a href=\"/go/seller/0/0\">");
+    bs_test_response_release(&r);
+    after = bs_test_site_run(&site, 0, ARGS("dump", "account/"));
+    assert_string_equal(after, money);
+    free(after);
+    free(money);
+    free(bs_test_site_close(&site));
+}
+
+/* The operator's account has an API key for the admin routes once it asks
+ * for one, but still no password: it cannot log in to the pages. */
+static void
+test_pages_operator_cannot_log_in(void **state)
+{
+    const char *const tries[] = {"name=operator&password=" PASSWORD,
+                                 "name=operator&password=", "name=Operator&password=12345678"};
+    bs_test_site site;
+    bs_test_response r;
+    char *before, *after;
+    browser b;
+
+    (void)state;
+    site_open(&site, "operator", NULL);
+    free(bs_test_site_run(&site, 0, ARGS("account", "new-key", "operator")));
+    before = bs_test_site_run(&site, 0, ARGS("dump", "account/"));
+    browser_init(&b, &site, false);
+    for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+        r = get(&b, "/login");
+        bs_test_response_release(&r);
+        r = post(&b, "/login", tries[i], b.csrf);
+        expect_page(&r, 401);
+        expect_in(r.body, "that name and password do not match an account");
+        assert_string_equal(b.session, "");
+        bs_test_response_release(&r);
+    }
+    r = post(&b, "/register", "name=operator&password=" PASSWORD, b.csrf);
+    expect_page(&r, 403);
+    expect_in(r.body, "account name &quot;operator&quot; is reserved for the operator");
+    bs_test_response_release(&r);
+    after = bs_test_site_run(&site, 0, ARGS("dump", "account/"));
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+    free(bs_test_site_close(&site));
+}
+
 int
 main(void)
 {
@@ -1198,6 +1300,8 @@ main(void)
         cmocka_unit_test(test_pages_user_text_escaped),
         cmocka_unit_test(test_pages_buy_confirm_and_resend),
         cmocka_unit_test(test_pages_withdraw_form),
+        cmocka_unit_test(test_pages_account_says_an_ad_is_hidden),
+        cmocka_unit_test(test_pages_operator_cannot_log_in),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
