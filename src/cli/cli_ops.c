@@ -47,10 +47,6 @@ print_text(json_t *view)
     {
         label(group, words, sizeof(words));
         printf("%s\n", words);
-        if (!json_is_object(fields)) {
-            printf("  not counted yet\n");
-            continue;
-        }
         json_object_foreach(fields, field, value)
         {
             label(field, words, sizeof(words));

@@ -125,6 +125,26 @@ count_recovery(const bs_store_doc *doc, void *arg)
     return BS_OK;
 }
 
+static bs_status
+count_withdrawal(const bs_store_doc *doc, void *arg)
+{
+    counting *c = arg;
+    bs_withdrawal w;
+    bs_status st = bs_withdrawal_decode(doc->value, doc->len, &w);
+
+    if (st != BS_OK)
+        return st;
+    c->s->withdrawals.by_state[w.state]++;
+    if (w.state == BS_WD_REQUESTED)
+        c->s->withdrawals.waiting_sats += w.hold.amount;
+    else if (w.state == BS_WD_REFUSED)
+        c->s->withdrawals.refunded_sats += w.hold.amount + w.hold.fee;
+    else
+        c->s->withdrawals.paid_sats += w.hold.amount;
+    bs_withdrawal_release(&w);
+    return BS_OK;
+}
+
 bs_status
 bs_opstats_read(bs_ctx *ctx, bs_opstats *out)
 {
@@ -141,6 +161,8 @@ bs_opstats_read(bs_ctx *ctx, bs_opstats *out)
         st = count_hidden(&c);
     if (st == BS_OK)
         st = bs_docs_each(ctx, BS_PREFIX_RECOVERED, count_recovery, &c);
+    if (st == BS_OK)
+        st = bs_docs_each(ctx, BS_PREFIX_WITHDRAWALS, count_withdrawal, &c);
     if (st != BS_OK)
         memset(out, 0, sizeof(*out));
     return st;
@@ -151,7 +173,7 @@ bs_opstats_view(const bs_opstats *s)
 {
     return json_pack(
         "{s:{s:I, s:I}, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}, s:{s:I}, "
-        "s:{s:I, s:I, s:I}, s:n}",
+        "s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
         "accounts", "total", (json_int_t)s->accounts.total, "locked_now",
         (json_int_t)s->accounts.locked, "sales", "campaigns", (json_int_t)s->sales.campaigns,
         "slots_sold", (json_int_t)s->sales.slots_sold, "fee_entries",
@@ -161,5 +183,11 @@ bs_opstats_view(const bs_opstats *s)
         "handed_out", (json_int_t)s->keys.handed_out, "ads", "hidden", (json_int_t)s->ads.hidden,
         "recoveries", "passes", (json_int_t)s->recoveries.passes, "purchases_finished",
         (json_int_t)s->recoveries.purchases, "imports_finished", (json_int_t)s->recoveries.imports,
-        "withdrawals_by_state");
+        "withdrawals_by_state", "requested", (json_int_t)s->withdrawals.by_state[BS_WD_REQUESTED],
+        "signed", (json_int_t)s->withdrawals.by_state[BS_WD_SIGNED], "broadcast",
+        (json_int_t)s->withdrawals.by_state[BS_WD_BROADCAST], "confirmed",
+        (json_int_t)s->withdrawals.by_state[BS_WD_CONFIRMED], "refused",
+        (json_int_t)s->withdrawals.by_state[BS_WD_REFUSED], "waiting_sat",
+        (json_int_t)s->withdrawals.waiting_sats, "paid_sat", (json_int_t)s->withdrawals.paid_sats,
+        "refunded_sat", (json_int_t)s->withdrawals.refunded_sats);
 }

@@ -15,10 +15,13 @@
  *                finished something, and what they finished
  *                (model/recovery.h)
  *
+ *   withdrawals  withdrawal requests by state (model/withdrawal.h), and the
+ *                satoshis waiting (requested), paid out (signed, broadcast,
+ *                confirmed) and refunded (refused)
+ *
  * A group is added by a struct member, its helper called from
  * bs_opstats_read, and its object in bs_opstats_view; the command prints
- * whatever the view holds. Withdrawals by state come next: the view keeps
- * their place (null until then).
+ * whatever the view holds.
  *
  * Invariants:
  *   - Nothing is written; every figure is counted from the documents that
@@ -35,6 +38,7 @@
 #include <stdint.h>
 
 #include "core/ctx.h"
+#include "model/withdrawal.h"
 
 typedef struct bs_opstats {
     struct {
@@ -64,6 +68,12 @@ typedef struct bs_opstats {
         int64_t purchases;
         int64_t imports;
     } recoveries;
+    struct {
+        int64_t by_state[BS__WD_STATE_COUNT];
+        int64_t waiting_sats;  /* requested: amounts */
+        int64_t paid_sats;     /* signed, broadcast, confirmed: amounts */
+        int64_t refunded_sats; /* refused: amounts + fees given back */
+    } withdrawals;
 } bs_opstats;
 
 /* Count everything (a pass over accounts and their ledgers, campaigns, the
@@ -72,9 +82,9 @@ typedef struct bs_opstats {
  * a document it must read is damaged (`bitslot check` names it). */
 bs_status bs_opstats_read(bs_ctx *ctx, bs_opstats *out);
 
-/* The figures as JSON, one object per group in the order above, then
- * "withdrawals_by_state" (null until withdrawals are counted). New reference
- * or NULL. Field names ending in "_sat" are amounts of satoshis. */
+/* The figures as JSON, one object per group in the order above (the last
+ * "withdrawals_by_state"). New reference or NULL. Field names ending in "_sat" are amounts of
+ * satoshis. */
 json_t *bs_opstats_view(const bs_opstats *s);
 
 #endif

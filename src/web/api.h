@@ -59,6 +59,8 @@ void bs_api_buy(bs_web_call *call, bs_ctx *ctx);
  * first. */
 void bs_api_withdraw(bs_web_call *call, bs_ctx *ctx);
 void bs_api_withdrawals(bs_web_call *call, bs_ctx *ctx);
+/* Answer 200 {"withdrawals": [view...]} (model/withdrawal.h). */
+void bs_api_withdrawal_list(bs_web_call *call, const bs_withdrawal *list, size_t count);
 
 /* The caller's account (canonical name) from its API key; false after
  * answering 401 (or 503 when the store could not say). */
@@ -70,6 +72,7 @@ bool bs_api_authenticate(bs_web_call *call, bs_ctx *ctx, bs_name canon);
  * "reason","time","by","was_hidden"}; POST .../show → 200 {"ad","hidden":
  * false,"reason_was"}. */
 void bs_api_admin_stats(bs_web_call *call, bs_ctx *ctx);
+void bs_api_admin_withdrawals(bs_web_call *call, bs_ctx *ctx);
 void bs_api_admin_ad_hide(bs_web_call *call, bs_ctx *ctx);
 void bs_api_admin_ad_show(bs_web_call *call, bs_ctx *ctx);
 

@@ -1,6 +1,8 @@
 /*
  * api_admin.c — the operator's routes of the API (issue 11):
  *   GET  /api/v1/admin/stats                      bitslot stats --json
+ *   GET  /api/v1/admin/withdrawals[?state=S][&account=NAME]
+ *                                                 bitslot withdrawals list
  *   POST /api/v1/admin/ads/{owner}/{index}/hide   {"reason"}: bitslot ad hide
  *   POST /api/v1/admin/ads/{owner}/{index}/show   bitslot ad show
  * Each needs the API key of the operator's account (core/credit.h: the
@@ -13,6 +15,7 @@
 
 #include "core/moderation.h"
 #include "core/opstats.h"
+#include "core/withdraw.h"
 #include "web/api.h"
 
 bool
@@ -47,6 +50,43 @@ bs_api_admin_stats(bs_web_call *call, bs_ctx *ctx)
         return;
     }
     bs_web_call_json(call, 200, bs_opstats_view(&stats));
+}
+
+void
+bs_api_admin_withdrawals(bs_web_call *call, bs_ctx *ctx)
+{
+    char state_text[16], account[BS_NAME_MAX + 1];
+    bs_withdrawal *list;
+    bs_wd_state state;
+    size_t count;
+    bs_status st;
+    bs_said said;
+
+    if (!bs_api_authenticate_operator(call, ctx) ||
+        !bs_api_query(call, "state", state_text, sizeof(state_text)) ||
+        !bs_api_query(call, "account", account, sizeof(account)))
+        return;
+    if (state_text[0] != '\0' && bs_wd_state_parse(state_text, &state) != BS_OK) {
+        bs_web_call_error(call, 400, "invalid_parameter",
+                          "invalid state \"%s\" (requested, signed, broadcast, confirmed or "
+                          "refused)",
+                          state_text);
+        return;
+    }
+    st = bs_withdraw_list(ctx, account[0] != '\0' ? account : NULL,
+                          state_text[0] != '\0' ? &state : NULL, &list, &count);
+    if (st == BS_NOTFOUND) {
+        bs_say_no_account(account, &said);
+        bs_api_said(call, &said);
+        return;
+    }
+    if (st != BS_OK) {
+        bs_say_failure(st, "cannot list the withdrawals", &said);
+        bs_api_said(call, &said);
+        return;
+    }
+    bs_api_withdrawal_list(call, list, count);
+    bs_withdraw_list_free(list, count);
 }
 
 /* The ad named by the route's {owner}/{index}, and its reference as

@@ -70,7 +70,6 @@ bs_api_withdraw(bs_web_call *call, bs_ctx *ctx)
 void
 bs_api_withdrawals(bs_web_call *call, bs_ctx *ctx)
 {
-    json_t *views = json_array();
     bs_withdrawal *list = NULL;
     size_t count = 0;
     bs_name canon;
@@ -78,21 +77,26 @@ bs_api_withdrawals(bs_web_call *call, bs_ctx *ctx)
     bs_said said;
 
     if (!bs_api_authenticate(call, ctx, canon))
-        goto done;
+        return;
     st = bs_withdraw_list(ctx, canon, NULL, &list, &count);
     if (st != BS_OK) {
         bs_say_funds(st, canon, BS_VOICE_API, &said);
         bs_api_said(call, &said);
-        goto done;
+        return;
     }
+    bs_api_withdrawal_list(call, list, count);
+    bs_withdraw_list_free(list, count);
+}
+
+void
+bs_api_withdrawal_list(bs_web_call *call, const bs_withdrawal *list, size_t count)
+{
+    json_t *views = json_array();
+
     for (size_t i = 0; views != NULL && i < count; i++)
         if (json_array_append_new(views, bs_withdrawal_view(&list[i])) != 0) {
             json_decref(views);
             views = NULL;
         }
-    bs_withdraw_list_free(list, count);
     bs_web_call_json(call, 200, views != NULL ? json_pack("{s:o}", "withdrawals", views) : NULL);
-    views = NULL;
-done:
-    json_decref(views);
 }

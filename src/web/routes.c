@@ -21,6 +21,7 @@ static const char *const login_query[] = {"next", NULL};
 static const char *const funds_query[] = {"check", NULL};
 static const char *const ads_query[] = {"added", NULL};
 static const char *const campaign_query[] = {"new", NULL}; /* just created */
+static const char *const withdrawals_query[] = {"state", "account", NULL};
 
 const bs_web_route bs_web_routes[] = {
     /* Answered on the loop, from memory (web/live.h). */
@@ -70,6 +71,7 @@ const bs_web_route bs_web_routes[] = {
     {"GET", "/api/v1/withdrawals", bs_api_withdrawals},
     /* The operator's (web/api_admin.c). */
     {"GET", "/api/v1/admin/stats", bs_api_admin_stats},
+    {"GET", "/api/v1/admin/withdrawals", bs_api_admin_withdrawals, .query = withdrawals_query},
     {"POST", "/api/v1/admin/ads/{owner}/{index}/hide", bs_api_admin_ad_hide},
     {"POST", "/api/v1/admin/ads/{owner}/{index}/show", bs_api_admin_ad_show},
     {NULL, NULL, NULL},

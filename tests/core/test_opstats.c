@@ -26,6 +26,7 @@
 #include "core/credit.h"
 #include "core/docs.h"
 #include "core/opstats.h"
+#include "core/withdraw.h"
 #include "testutil.h"
 
 #define T0 INT64_C(1700000000)
@@ -139,6 +140,49 @@ test_opstats_counts_a_locked_account(void **state)
     fixture_close(&f);
 }
 
+/* Withdrawals by state: two waiting (their amounts), one refused (amount
+ * and fee given back), as each document says. */
+static void
+test_opstats_counts_withdrawals_by_state(void **state)
+{
+    const char *to = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080";
+    bs_withdraw_order order = {"alice", 100000, to, NULL};
+    bs_withdraw_result res;
+    bs_withdrawal w;
+    char key[BS_KEY_BUF], *text;
+    size_t len;
+    bs_opstats s;
+    int64_t balance;
+    fixture f;
+
+    (void)state;
+    fixture_open(&f);
+    f.ctx.network = BS_NETWORK_REGTEST;
+    assert_int_equal(bs_accounts_adjust(&f.ctx, "alice", 1000000, "funds", &balance), BS_OK);
+    for (int i = 0; i < 3; i++) {
+        order.amount = 100000 + i;
+        assert_int_equal(bs_withdraw_request(&f.ctx, &order, &res), BS_OK);
+        w = res.withdrawal;
+        if (i == 2) { /* as a refusal by the node leaves it */
+            w.state = BS_WD_REFUSED;
+            snprintf(w.reason, sizeof(w.reason), "Insufficient funds");
+            text = bs_withdrawal_encode(&w, &len);
+            bs_withdraw_key(&w, key);
+            assert_int_equal(bs_store_set(f.ctx.store, key, text, len, NULL), BS_OK);
+            free(text);
+        }
+        bs_withdrawal_release(&res.withdrawal);
+    }
+    assert_int_equal(bs_opstats_read(&f.ctx, &s), BS_OK);
+    assert_int_equal(s.withdrawals.by_state[BS_WD_REQUESTED], 2);
+    assert_int_equal(s.withdrawals.by_state[BS_WD_REFUSED], 1);
+    assert_int_equal(s.withdrawals.by_state[BS_WD_SIGNED], 0);
+    assert_int_equal(s.withdrawals.waiting_sats, 100000 + 100001);
+    assert_int_equal(s.withdrawals.refunded_sats, 100002 + 1501);
+    assert_int_equal(s.withdrawals.paid_sats, 0);
+    fixture_close(&f);
+}
+
 static void
 test_opstats_a_damaged_document_stops_the_count(void **state)
 {
@@ -189,7 +233,9 @@ test_opstats_view_keeps_its_groups_in_order(void **state)
               "\"slots_sold\":4,\"fee_entries\":5,\"fees_sat\":6},\"deposits\":{\"credited\":7,"
               "\"amount_sat\":8},\"keys\":{\"total\":9,\"left_to_hand_out\":10,\"handed_out\":11},"
               "\"ads\":{\"hidden\":12},\"recoveries\":{\"passes\":13,\"purchases_finished\":14,"
-              "\"imports_finished\":15},\"withdrawals_by_state\":null}");
+              "\"imports_finished\":15},\"withdrawals_by_state\":{\"requested\":0,\"signed\":0,"
+              "\"broadcast\":0,\"confirmed\":0,\"refused\":0,\"waiting_sat\":0,\"paid_sat\":0,"
+              "\"refunded_sat\":0}}");
     free(text);
     json_decref(view);
 }
@@ -200,6 +246,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_opstats_deposits_are_every_ledgers_deposit_entries),
         cmocka_unit_test(test_opstats_counts_a_locked_account),
+        cmocka_unit_test(test_opstats_counts_withdrawals_by_state),
         cmocka_unit_test(test_opstats_a_damaged_document_stops_the_count),
         cmocka_unit_test(test_opstats_view_keeps_its_groups_in_order),
     };

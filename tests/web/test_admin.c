@@ -133,6 +133,51 @@ settled(const admin *a, const char *prefix)
     return before;
 }
 
+/* The operator's list of withdrawals: every account's, by state or by
+ * account; only with the operator's key; a bad state or an unknown account
+ * said exactly. */
+static void
+test_admin_withdrawals(void **state)
+{
+    const char *to = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4";
+    char *out, want[1024];
+    long long when;
+    admin a;
+
+    (void)state;
+    admin_open(&a, "withdrawals");
+    free(bs_test_site_run(&a.site, 0,
+                          ARGS("account", "adjust", "alice", "200000", "--reason", "funds")));
+    out = bs_test_site_run(&a.site, 0,
+                           ARGS("withdraw", "alice", "--amount", "100000", "--to", to, "--request",
+                                "0123456789abcdef0123456789abcdef"));
+    assert_non_null(strstr(out, "\"requested\":"));
+    when = strtoll(strstr(out, "\"requested\":") + strlen("\"requested\":"), NULL, 10);
+    free(out);
+    bs_test_expect(&a.site, "GET", "/api/v1/admin/withdrawals?state=refused", a.op, NULL, 200,
+                   "{\"withdrawals\":[]}");
+    snprintf(want, sizeof(want),
+             "{\"withdrawals\":[{\"id\":\"0123456789abcdef0123456789abcdef\",\"account\":"
+             "\"alice\",\"amount\":100000,\"fee\":1500,\"address\":\"%s\",\"requested\":%lld,"
+             "\"state\":\"requested\",\"updated\":%lld}]}",
+             to, when, when);
+    bs_test_expect(&a.site, "GET", "/api/v1/admin/withdrawals", a.op, NULL, 200, want);
+    bs_test_expect(&a.site, "GET", "/api/v1/admin/withdrawals?state=requested&account=Alice", a.op,
+                   NULL, 200, want);
+    out = bs_test_site_run(&a.site, 0, ARGS("withdrawals", "list", "--state", "requested"));
+    assert_int_equal(strncmp(out, want + strlen("{\"withdrawals\":"), strlen(out) - 2), 0);
+    free(out);
+    bs_test_expect(&a.site, "GET", "/api/v1/admin/withdrawals?state=paid", a.op, NULL, 400,
+                   "{\"error\":{\"code\":\"invalid_parameter\",\"message\":\"invalid state "
+                   "\\\"paid\\\" (requested, signed, broadcast, confirmed or refused)\"}}");
+    bs_test_expect(
+        &a.site, "GET", "/api/v1/admin/withdrawals?account=nobody", a.op, NULL, 404,
+        "{\"error\":{\"code\":\"no_account\",\"message\":\"no account \\\"nobody\\\"\"}}");
+    bs_test_expect(&a.site, "GET", "/api/v1/admin/withdrawals", a.alice, NULL, 403, NOT_OPERATOR);
+    bs_test_expect(&a.site, "GET", "/api/v1/admin/withdrawals", NULL, NULL, 401, NO_KEY);
+    admin_close(&a);
+}
+
 static void
 test_admin_routes_take_only_the_operators_key(void **state)
 {
@@ -146,7 +191,9 @@ test_admin_routes_take_only_the_operators_key(void **state)
         "\"slots_sold\":0,\"fee_entries\":0,\"fees_sat\":0},\"deposits\":{\"credited\":0,"
         "\"amount_sat\":0},\"keys\":{\"total\":0,\"left_to_hand_out\":0,"
         "\"handed_out\":0},\"ads\":{\"hidden\":0},\"recoveries\":{\"passes\":0,"
-        "\"purchases_finished\":0,\"imports_finished\":0},\"withdrawals_by_state\":null}");
+        "\"purchases_finished\":0,\"imports_finished\":0},\"withdrawals_by_state\":{\"requested\":"
+        "0,\"signed\":0,\"broadcast\":0,\"confirmed\":0,\"refused\":0,\"waiting_sat\":0,\"paid_"
+        "sat\":0,\"refunded_sat\":0}}");
     bs_test_expect(&a.site, "GET", "/api/v1/admin/stats", a.alice, NULL, 403, NOT_OPERATOR);
     bs_test_expect(&a.site, "GET", "/api/v1/admin/stats", NULL, NULL, 401, NO_KEY);
     bs_test_expect(&a.site, "GET", "/api/v1/admin/stats",
@@ -327,6 +374,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_admin_routes_take_only_the_operators_key),
+        cmocka_unit_test(test_admin_withdrawals),
         cmocka_unit_test(test_admin_hidden_ad_gives_way_to_your_ad_here),
         cmocka_unit_test(test_admin_hide_and_show_refusals_change_nothing),
     };
