@@ -182,6 +182,18 @@ bs_spend_release(bs_rpc *wallet, const char *hex, bs_rpc_error *err)
 }
 
 bs_status
+bs_spend_unlock_all(bs_rpc *wallet, bs_rpc_error *err)
+{
+    json_t *params = json_pack("[b]", 1), *result = NULL;
+    bs_status st =
+        params == NULL ? BS_NOMEM : bs_rpc_call(wallet, "lockunspent", params, &result, err);
+
+    json_decref(params);
+    json_decref(result);
+    return st;
+}
+
+bs_status
 bs_spend_broadcast(bs_rpc *wallet, const char *hex, bs_rpc_error *err)
 {
     json_t *params = one_string(hex), *result = NULL;

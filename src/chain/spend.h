@@ -48,6 +48,10 @@ bs_status bs_spend_build(bs_rpc *wallet, const bs_spend_output *outputs, size_t 
 /* Unlock the inputs of `hex` (a transaction that will never be sent). */
 bs_status bs_spend_release(bs_rpc *wallet, const char *hex, bs_rpc_error *err);
 
+/* Unlock every coin the wallet has locked (lockunspent true): for a
+ * builder that knows nobody else is building, the locks of one that died. */
+bs_status bs_spend_unlock_all(bs_rpc *wallet, bs_rpc_error *err);
+
 /* sendrawtransaction. BS_OK when the node has it (now, or before, or in a
  * block). */
 bs_status bs_spend_broadcast(bs_rpc *wallet, const char *hex, bs_rpc_error *err);

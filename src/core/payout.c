@@ -133,6 +133,7 @@ typedef struct release {
     const char *id;
     const char *reason; /* non-NULL: a refund */
     int64_t now;
+    bool dropped; /* out: the hold was there (and the refund made) */
 } release;
 
 static bs_status
@@ -144,10 +145,12 @@ drop_hold(bs_account *a, void *arg, bool *write)
     char memo[BS_MEMO_MAX + 1];
     bs_status st;
 
+    r->dropped = false;
     if (h == NULL) { /* released before */
         *write = false;
         return BS_OK;
     }
+    r->dropped = true;
     hold = *h;
     bs_account_drop_hold(a, r->id);
     if (r->reason == NULL)
@@ -158,11 +161,14 @@ drop_hold(bs_account *a, void *arg, bool *write)
 }
 
 static bs_status
-release_hold(bs_ctx *ctx, const char *canon, const char *id, const char *reason)
+release_hold(bs_ctx *ctx, const char *canon, const char *id, const char *reason, bool *dropped)
 {
-    release r = {id, reason, bs_ctx_now(ctx)};
+    release r = {id, reason, bs_ctx_now(ctx), false};
+    bs_status st = bs_docs_update_account(ctx, canon, drop_hold, &r, NULL);
 
-    return bs_docs_update_account(ctx, canon, drop_hold, &r, NULL);
+    if (dropped != NULL)
+        *dropped = st == BS_OK && r.dropped;
+    return st;
 }
 
 /* ---- the operator's fees, exactly once (as core/credit.h) ------------------ */
@@ -265,11 +271,14 @@ edit_batch(void *doc, void *arg, bool *write)
     batch_edit *b = arg;
 
     (void)write;
-    if (p->state != b->expect->state || strcmp(p->batch, b->expect->batch) != 0)
+    if (p->state != b->expect->state || strcmp(p->batch, b->expect->batch) != 0 ||
+        strcmp(p->builder, b->expect->builder) != 0)
         return BS_STALE;
     bs_payout_release(p);
     *p = *b->next;
     /* The arrays stay the caller's: copy them. */
+    p->items = NULL;
+    p->hex = NULL;
     if (p->count > 0) {
         p->items = malloc(p->count * sizeof(*p->items));
         if (p->items == NULL)
@@ -317,7 +326,7 @@ finish_signed(bs_ctx *ctx, bs_payout *p, bs_payout_report *report)
         return st;
     bs_failpoint(BS_FP_PAYOUT_FEES);
     for (size_t i = 0; st == BS_OK && i < p->count; i++)
-        st = release_hold(ctx, p->items[i].account, p->items[i].id, NULL);
+        st = release_hold(ctx, p->items[i].account, p->items[i].id, NULL, NULL);
     if (st != BS_OK)
         return st;
     bs_failpoint(BS_FP_PAYOUT_RELEASED);
@@ -325,37 +334,29 @@ finish_signed(bs_ctx *ctx, bs_payout *p, bs_payout_report *report)
     return to_idle(ctx, p);
 }
 
-/* Refuse the requests of `p` that `refuse` marks (all when NULL) with the
- * node's reason and refund them; then the batch is over. Requests already
- * refused (a run a crash interrupted) are refunded too. */
+/* A REFUSING batch, finished: the requests it marks refused with its
+ * reason, then every refused request of it refunded (once: the refund goes
+ * with the hold), then the batch is over; the others wait for the next. */
 static bs_status
-refuse(bs_ctx *ctx, const bs_payout *p, const bool *refuse_it, const char *reason,
-       bs_payout_report *report)
+finish_refusing(bs_ctx *ctx, const bs_payout *p, bs_payout_report *report)
 {
     bs_status st = BS_OK;
 
     for (size_t i = 0; st == BS_OK && i < p->count; i++) {
-        step s = {BS_WD_REQUESTED, BS_WD_REFUSED, NULL, reason, 0, 0, false};
+        step s = {BS_WD_REQUESTED, BS_WD_REFUSED, NULL, p->reason, 0, 0, false};
 
-        if (refuse_it == NULL || refuse_it[i])
+        if (p->items[i].refuse)
             st = move(ctx, p->items[i].account, p->items[i].id, &s);
     }
     if (st != BS_OK)
         return st;
     bs_failpoint(BS_FP_PAYOUT_REFUSED);
     for (size_t i = 0; st == BS_OK && i < p->count; i++) {
-        char key[BS_KEY_BUF];
-        bs_withdrawal w;
+        bool dropped = false;
 
-        bs_key_withdrawal(p->items[i].account, p->items[i].id, key);
-        st = bs_docs_read(ctx, key, &bs_withdrawal_doc, &w, NULL);
-        if (st != BS_OK)
-            break;
-        if (w.state == BS_WD_REFUSED) {
-            st = release_hold(ctx, w.account, w.hold.id, w.reason);
-            report->refused++;
-        }
-        bs_withdrawal_release(&w);
+        if (p->items[i].refuse)
+            st = release_hold(ctx, p->items[i].account, p->items[i].id, p->reason, &dropped);
+        report->refused += dropped;
     }
     if (st != BS_OK)
         return st;
@@ -363,20 +364,47 @@ refuse(bs_ctx *ctx, const bs_payout *p, const bool *refuse_it, const char *reaso
     return to_idle(ctx, p);
 }
 
-/* Steps 2 and 3 of an open batch (or, when a crash came in the middle of
- * refusing it, the rest of the refusal). */
+/* The lease of building `p`'s transaction, taken by `me` (p is updated);
+ * BS_LOCKED while another builder holds it, BS_STALE when the
+ * batch moved on. */
+static bs_status
+take_lease(bs_ctx *ctx, bs_payout *p, const char *me)
+{
+    int64_t now = bs_ctx_now(ctx);
+    bs_payout next;
+    bs_status st;
+
+    if (p->builder[0] != '\0' && strcmp(p->builder, me) != 0 && p->lease > now)
+        return BS_LOCKED;
+    next = *p;
+    snprintf(next.builder, sizeof(next.builder), "%s", me);
+    next.lease = now + BS_PAYOUT_LEASE;
+    st = write_batch(ctx, p, &next);
+    if (st == BS_OK) {
+        memcpy(p->builder, next.builder, sizeof(p->builder));
+        p->lease = next.lease;
+    }
+    return st;
+}
+
+/* Steps 2 and 3 of an open batch, by one builder at a time (the lease): a
+ * second processor waits for the first, never funds beside it — the
+ * wallet's only coins locked by one would look like "Insufficient funds"
+ * to the other. Recording — the transaction, or the node's refusal — is a
+ * CAS that expects this very builder, so a builder replaced after its
+ * lease ran out records nothing, and its transaction is never sent. */
 static bs_status
 build(bs_ctx *ctx, bs_payout *p, bs_payout_report *report)
 {
     bs_withdrawal *docs = calloc(p->count, sizeof(*docs));
     bs_spend_output *outs = calloc(p->count, sizeof(*outs));
-    bool *refuse_it = calloc(p->count, sizeof(*refuse_it)), refusing = false, matched = false;
     bs_rpc_error err = {0};
     bs_payout next;
-    char *hex = NULL, txid[BS_RPC_TXID_SIZE];
+    char *hex = NULL, txid[BS_RPC_TXID_SIZE], me[BS_ID_LEN + 1];
+    bool matched = false;
     int64_t fees = 0;
     size_t n = 0;
-    bs_status st = docs && outs && refuse_it ? BS_OK : BS_NOMEM;
+    bs_status st = docs && outs ? BS_OK : BS_NOMEM;
 
     for (; st == BS_OK && n < p->count; n++) {
         char key[BS_KEY_BUF];
@@ -385,30 +413,52 @@ build(bs_ctx *ctx, bs_payout *p, bs_payout_report *report)
         st = bs_docs_read(ctx, key, &bs_withdrawal_doc, &docs[n], NULL);
         if (st != BS_OK)
             break;
-        refusing |= docs[n].state == BS_WD_REFUSED;
         outs[n] = (bs_spend_output){docs[n].hold.address, docs[n].hold.amount};
         fees += docs[n].hold.fee;
     }
-    if (st != BS_OK)
-        goto done;
-    if (refusing) { /* a crash came while refusing: finish that, build nothing */
-        for (size_t i = 0; i < p->count; i++)
-            refuse_it[i] = docs[i].state == BS_WD_REFUSED;
-        st = refuse(ctx, p, refuse_it, "", report);
+    bs_id_next(&ctx->ids, me);
+    if (st == BS_OK)
+        st = take_lease(ctx, p, me);
+    if (st == BS_LOCKED) { /* another builder is at it */
+        st = BS_OK;
         goto done;
     }
-    st = bs_spend_build(ctx->payout, outs, p->count, &hex, txid, &err);
+    /* Under the lease nobody else builds, and no recorded transaction waits
+     * to be sent (claim.): a coin still locked was locked by a builder that
+     * died before recording. */
+    if (st == BS_OK && (st = bs_spend_unlock_all(ctx->payout, &err)) != BS_OK)
+        st = node_down(st, &err, "lockunspent", p->batch);
+    if (st == BS_OK)
+        st = bs_spend_build(ctx->payout, outs, p->count, &hex, txid, &err);
     if (refusal(st, &err)) {
         /* An address the node rejects: refuse only the requests to it. */
-        for (size_t i = 0; err.code == BS_RPC_ERR_INVALID_ADDRESS && i < p->count; i++)
-            matched |= refuse_it[i] = strstr(err.message, docs[i].hold.address) != NULL;
-        snprintf(report->reason, sizeof(report->reason), "%s", err.message);
-        bs_log_warning("payout: the node refused batch %s: %s", p->batch, err.message);
-        st = refuse(ctx, p, matched ? refuse_it : NULL, err.message, report);
+        next = *p;
+        next.items = malloc(p->count * sizeof(*next.items));
+        st = next.items == NULL ? BS_NOMEM : BS_OK;
+        for (size_t i = 0; st == BS_OK && i < p->count; i++) {
+            next.items[i] = p->items[i];
+            next.items[i].refuse = err.code == BS_RPC_ERR_INVALID_ADDRESS &&
+                                   strstr(err.message, docs[i].hold.address) != NULL;
+            matched |= next.items[i].refuse;
+        }
+        for (size_t i = 0; st == BS_OK && !matched && i < p->count; i++)
+            next.items[i].refuse = true;
+        next.state = BS_PAYOUT_REFUSING;
+        snprintf(next.reason, sizeof(next.reason), "%s", err.message);
+        if (st == BS_OK)
+            st = write_batch(ctx, p, &next);
+        if (st == BS_OK) {
+            bs_log_warning("payout: the node refused batch %s: %s", p->batch, err.message);
+            snprintf(report->reason, sizeof(report->reason), "%s", err.message);
+            next.hex = NULL;
+            st = finish_refusing(ctx, &next, report);
+        }
+        free(next.items);
         goto done;
     }
     if (st != BS_OK) {
-        st = node_down(st, &err, "build payout", p->batch);
+        if (st != BS_STALE && st != BS_NOMEM && !bs_status_outage(st))
+            st = node_down(st, &err, "build payout", p->batch);
         goto done;
     }
     next = *p;
@@ -419,7 +469,7 @@ build(bs_ctx *ctx, bs_payout *p, bs_payout_report *report)
     next.fee_at = 0;
     st = write_batch(ctx, p, &next);
     if (st != BS_OK) {
-        /* Another processor recorded its own: ours is never sent. */
+        /* Replaced (its lease ran out) and recorded by another: never sent. */
         (void)bs_spend_release(ctx->payout, hex, NULL);
         goto done;
     }
@@ -436,7 +486,6 @@ done:
         bs_withdrawal_release(&docs[i]);
     free(docs);
     free(outs);
-    free(refuse_it);
     free(hex);
     return st;
 }
@@ -454,6 +503,8 @@ finish_batch(bs_ctx *ctx, bs_payout_report *report)
         st = build(ctx, &p, report);
     else if (p.state == BS_PAYOUT_SIGNED)
         st = finish_signed(ctx, &p, report);
+    else if (p.state == BS_PAYOUT_REFUSING)
+        st = finish_refusing(ctx, &p, report);
     bs_payout_release(&p);
     return st == BS_STALE ? BS_OK : st; /* someone else moved it on */
 }

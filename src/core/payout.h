@@ -50,6 +50,10 @@
 #include "core/ctx.h"
 #include "model/withdrawal.h"
 
+/* Seconds a builder has to build and record a batch's transaction before
+ * another may take over (a builder that died). */
+#define BS_PAYOUT_LEASE 120
+
 typedef struct bs_payout_report {
     size_t paid;                       /* requests put in a recorded transaction by this run */
     size_t refused;                    /* requests refused (and refunded) by this run */

@@ -6,8 +6,9 @@
  *     {"account":N,"hold":HOLD,"state":"requested","updated":T
  *      [,"batch":B,"txid":X,"hex":H,"confirmations":C][,"reason":R]}
  *   payout:
- *     {"state":"idle"} | {"state":"open"|"signed","batch":B,"started":T,
- *      "items":[{"account":N,"id":I}...][,"txid":X,"hex":H,"fees":F,"fee_at":E]}
+ *     {"state":"idle"} | {"state":"open"|"signed"|"refusing","batch":B,"started":T,
+ *      "items":[{"account":N,"id":I[,"refuse":true]}...],"builder":W,"lease":T
+ *      [,"txid":X,"hex":H,"fees":F,"fee_at":E][,"reason":R]}
  */
 #include <stdlib.h>
 #include <string.h>
@@ -180,7 +181,7 @@ bs_withdrawal_view(const bs_withdrawal *w)
     return view;
 }
 
-static const char *const payout_state_names[] = {"idle", "open", "signed"};
+static const char *const payout_state_names[] = {"idle", "open", "signed", "refusing"};
 
 char *
 bs_payout_encode(const bs_payout *p, size_t *len)
@@ -198,7 +199,11 @@ bs_payout_encode(const bs_payout *p, size_t *len)
     failed = failed || items == NULL ||
              json_object_set_new(doc, "batch", json_string(p->batch)) != 0 ||
              json_object_set_new(doc, "started", json_integer(p->started)) != 0 ||
-             json_object_set_new(doc, "items", items) != 0;
+             json_object_set_new(doc, "items", items) != 0 ||
+             json_object_set_new(doc, "builder", json_string(p->builder)) != 0 ||
+             json_object_set_new(doc, "lease", json_integer(p->lease)) != 0;
+    if (!failed && p->state == BS_PAYOUT_REFUSING)
+        failed = json_object_set_new(doc, "reason", json_string(p->reason)) != 0;
     if (!failed && p->state == BS_PAYOUT_SIGNED)
         failed = json_object_set_new(doc, "txid", json_string(p->txid)) != 0 ||
                  json_object_set_new(doc, "hex", json_string(p->hex != NULL ? p->hex : "")) != 0 ||
@@ -231,6 +236,7 @@ items_from_json(json_t *array, bs_payout *p)
             bs_codec_string(item, "account", it->account, sizeof(it->account), false) ||
             bs_codec_string(item, "id", it->id, sizeof(it->id), false) || !bs_id_valid(it->id))
             return BS_CORRUPT;
+        it->refuse = json_is_true(json_object_get(item, "refuse"));
         p->count++;
     }
     return BS_OK;
@@ -256,13 +262,20 @@ bs_payout_decode(const char *text, size_t len, bs_payout *p)
         p->state = BS_PAYOUT_OPEN;
     else if (strcmp(state, "signed") == 0)
         p->state = BS_PAYOUT_SIGNED;
+    else if (strcmp(state, "refusing") == 0)
+        p->state = BS_PAYOUT_REFUSING;
     else
         goto done;
     if (bs_codec_string(doc, "batch", p->batch, sizeof(p->batch), false) ||
-        !bs_id_valid(p->batch) || bs_codec_int(doc, "started", &p->started))
+        !bs_id_valid(p->batch) || bs_codec_int(doc, "started", &p->started) ||
+        bs_codec_string(doc, "builder", p->builder, sizeof(p->builder), false) ||
+        bs_codec_int(doc, "lease", &p->lease))
         goto done;
     st = items_from_json(json_object_get(doc, "items"), p);
-    if (st != BS_OK || p->state == BS_PAYOUT_OPEN)
+    if (st == BS_OK && p->state == BS_PAYOUT_REFUSING &&
+        bs_codec_string(doc, "reason", p->reason, sizeof(p->reason), false))
+        st = BS_CORRUPT;
+    if (st != BS_OK || p->state != BS_PAYOUT_SIGNED)
         goto done;
     st = BS_CORRUPT;
     if (bs_codec_string(doc, "txid", p->txid, sizeof(p->txid), false) || !txid_valid(p->txid) ||

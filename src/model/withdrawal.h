@@ -97,12 +97,16 @@ bs_status bs_withdrawal_hold_from_json(json_t *obj, bs_withdrawal_hold *h);
 typedef struct bs_payout_item {
     bs_name account;
     char id[BS_ID_LEN + 1];
+    bool refuse; /* REFUSING: this request is refused */
 } bs_payout_item;
 
 typedef enum bs_payout_state {
-    BS_PAYOUT_IDLE,   /* no batch */
-    BS_PAYOUT_OPEN,   /* requests chosen; no transaction recorded yet */
-    BS_PAYOUT_SIGNED, /* its transaction recorded: txid, hex */
+    BS_PAYOUT_IDLE,     /* no batch */
+    BS_PAYOUT_OPEN,     /* requests chosen; no transaction recorded yet */
+    BS_PAYOUT_SIGNED,   /* its transaction recorded: txid, hex */
+    BS_PAYOUT_REFUSING, /* the node refused it: reason; the requests marked
+                           `refuse` are refused and refunded, the others wait
+                           for the next batch */
 } bs_payout_state;
 
 typedef struct bs_payout {
@@ -111,10 +115,15 @@ typedef struct bs_payout {
     int64_t started;
     bs_payout_item *items; /* malloc'ed, count entries */
     size_t count;
+    /* OPEN: who is building its transaction, until when (a lease: one
+     * builder at a time; a builder that died is replaced once it ends) */
+    char builder[BS_ID_LEN + 1];
+    int64_t lease;
     char txid[BS_TXID_LEN + 1];
     char *hex;      /* malloc'ed */
     int64_t fees;   /* Σ fees of the batch's paid requests (SIGNED) */
     int64_t fee_at; /* the operator's ledger entry the fees go to; 0: not chosen */
+    char reason[BS_WD_REASON_MAX + 1]; /* REFUSING */
 } bs_payout;
 
 char *bs_payout_encode(const bs_payout *p, size_t *len);

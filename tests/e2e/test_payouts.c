@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/accounts.h"
 #include "core/ads.h"
@@ -333,6 +335,70 @@ test_payouts_unfunded_refunds_once_then_funded_pays(void **state)
     free(run(&w, 0, (const char *const[]){"check", NULL}));
 }
 
+/* Four processors at once (the server's loop on several machines, an
+ * operator's cron): one transaction pays the three requests, none is
+ * refused — a processor that found the wallet's coins locked by another
+ * one's build once took that for "Insufficient funds" and refunded requests
+ * the other paid — and each address received exactly its amount. */
+static void
+test_payouts_processors_at_once_pay_once(void **state)
+{
+    const char *env[] = {NULL, NULL, NULL, "BITSLOT_NETWORK=regtest", NULL};
+    char to[3][BS_RPC_ADDRESS_SIZE];
+    bs_withdrawal *list;
+    size_t n;
+    pid_t pids[4];
+    bs_ctx ctx;
+    world w;
+
+    (void)state;
+    make_world(&w, "payouts", BTC, BTC);
+    env[0] = w.store_env;
+    env[1] = w.node_env;
+    env[2] = w.payout_env;
+    for (int i = 0; i < 3; i++) {
+        char amount[16];
+
+        assert_int_equal(bs_regtest_new_address(&node, to[i]), BS_OK);
+        snprintf(amount, sizeof(amount), "%d", 1000000 * (i + 1));
+        run_ok(&w, (const char *const[]){"withdraw", i == 1 ? "bob" : "alice", "--amount", amount,
+                                         "--to", to[i], NULL});
+    }
+    for (int i = 0; i < 4; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            bs_test_output out = bs_test_run(PROCESS, env, NULL);
+            _exit(out.exit_code);
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        int status;
+
+        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    run_ok(&w, PROCESS);
+    assert_int_equal(bs_regtest_mine(&node, 1), BS_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(received(to[i]), 1000000 * (i + 1));
+    run_ok(&w, PROCESS);
+    open_ctx(&w, &ctx);
+    assert_int_equal(bs_withdraw_list(&ctx, NULL, NULL, &list, &n), BS_OK);
+    assert_int_equal(n, 3);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(list[i].state, BS_WD_CONFIRMED);
+        assert_string_equal(list[i].txid, list[0].txid);
+    }
+    bs_withdraw_list_free(list, n);
+    bs_store_close(ctx.store);
+    assert_int_equal(balance_of(&w, "alice"), BTC - 4000000 - 60000);
+    assert_int_equal(balance_of(&w, "bob"), BTC - 2000000 - 30000);
+    assert_int_equal(balance_of(&w, "operator"), 90000);
+    free(run(&w, 0, (const char *const[]){"check", NULL}));
+}
+
 static bool
 in_mempool(const char *txid)
 {
@@ -502,6 +568,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_payouts_two_users_one_transaction),
         cmocka_unit_test(test_payouts_unfunded_refunds_once_then_funded_pays),
+        cmocka_unit_test(test_payouts_processors_at_once_pay_once),
         cmocka_unit_test(test_payouts_dropped_transaction_is_sent_again),
         cmocka_unit_test(test_payouts_refusals_change_nothing),
     };
