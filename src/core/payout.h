@@ -9,16 +9,19 @@
  *   idle ──claim──▶ open{batch, requests} ──record──▶ signed{txid, hex} ──▶ idle
  *                        │ the node refuses
  *                        ▼
- *                   requests refused, each refunded once ──▶ idle
+ *                   refusing{reason, which} ──▶ those refused, each refunded once ──▶ idle
  *
  *   1. claim: the requests waiting (up to BS_PAYOUT_MAX, one per address),
  *      by the add or CAS that makes `payout` open. Only one batch is open at
  *      a time; whoever finds one open finishes it.     failpoint payout.claimed
- *   2. build: the wallet makes and signs one transaction, one output per
- *      request, change back to itself, its inputs locked in the wallet.
- *   3. record: CAS payout open → signed{txid, hex}. Of two processors that
- *      built at once, one records; the other unlocks its inputs and its
- *      transaction is never sent.                       failpoint payout.signed
+ *   2. build: one builder at a time, by a lease on the open batch (CAS;
+ *      BS_PAYOUT_LEASE seconds, then another may take over from a builder
+ *      that died, first unlocking the coins it left locked). The wallet makes
+ *      and signs one transaction, one output per request, change back to
+ *      itself, its inputs locked in the wallet.
+ *   3. record: CAS payout open{builder: me} → signed{txid, hex}. A builder
+ *      replaced meanwhile records nothing; it unlocks its inputs and its
+ *      transaction is never sent.                        failpoint payout.signed
  *   4. mark: each request requested → signed{batch, txid, hex}: the
  *      transaction is recorded on each request before it is broadcast.
  *                                                       failpoint payout.marked
@@ -27,10 +30,13 @@
  *      `payout`, as credit.h does for sales).             failpoint payout.fees
  *   6. release: each account's hold is dropped (the money left with the
  *      transaction); then `payout` back to idle.       failpoint payout.released
- *   A refusal (insufficient funds, an address the node rejects) instead
- *   marks the requests refused with the node's reason (payout.refused), then
- *   gives each account amount + fee back in the CAS that drops its hold
- *   (payout.refunded): exactly once, because the hold goes with it.
+ *   A refusal by the node (insufficient funds, an address it rejects: then
+ *   only the requests to it) is recorded the same way first — CAS open{me}
+ *   → refusing{reason, which} — so a batch is either paid or refused, never
+ *   both; then those requests are marked refused with the node's reason
+ *   (payout.refused), and each account gets amount + fee back in the CAS
+ *   that drops its hold (payout.refunded): exactly once, because the hold
+ *   goes with it. The others wait for the next batch.
  *
  * Following: every request signed or broadcast is looked up by its txid in
  * the wallet; one with no confirmation is broadcast again — the same
