@@ -3,7 +3,8 @@
  * store value: written by bitslot, but read back from LMDB or etcd, so
  * treated as untrusted): bs_account_decode, bs_campaign_decode,
  * bs_slot_decode, bs_ad_decode, bs_ledger_entry_decode and the decoders of
- * model/keys.h, bs_adhide_decode and bs_recovery_decode.
+ * model/keys.h, bs_adhide_decode, bs_recovery_decode, bs_withdrawal_decode
+ * and bs_payout_decode.
  *
  * Checks, for each decoder that accepts the input:
  *   - its encoder makes a document (e1), which decodes again (abort
@@ -24,6 +25,7 @@
 #include "model/keys.h"
 #include "model/ledger.h"
 #include "model/recovery.h"
+#include "model/withdrawal.h"
 
 /* decode -> encode (e1) -> decode -> encode (e2): e2 must be e1. TYPE is the
  * document struct, ENC(ptr, &len) its encoder, DEC(text, len, ptr) its
@@ -90,5 +92,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                size);
     ROUND_TRIP(bs_adhide, bs_adhide_encode, bs_adhide_decode, no_release, data, size);
     ROUND_TRIP(bs_recovery, bs_recovery_encode, bs_recovery_decode, no_release, data, size);
+    ROUND_TRIP(bs_withdrawal, bs_withdrawal_encode, bs_withdrawal_decode, bs_withdrawal_release,
+               data, size);
+    ROUND_TRIP(bs_payout, bs_payout_encode, bs_payout_decode, bs_payout_release, data, size);
     return 0;
 }

@@ -61,7 +61,7 @@ run_withdraw(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     return bs_cli_print_json(view);
 }
 
-/* What a run did; txid and refusal only when there is one. */
+/* What a run did; reissued, txid and refusal only when there is one. */
 static json_t *
 report_json(const bs_payout_report *r)
 {
@@ -71,7 +71,9 @@ report_json(const bs_payout_report *r)
                           "stuck", (json_int_t)r->stuck);
 
     if (j != NULL &&
-        ((r->txid[0] != '\0' && json_object_set_new(j, "txid", json_string(r->txid)) != 0) ||
+        ((r->reissued > 0 &&
+          json_object_set_new(j, "reissued", json_integer((json_int_t)r->reissued)) != 0) ||
+         (r->txid[0] != '\0' && json_object_set_new(j, "txid", json_string(r->txid)) != 0) ||
          (r->reason[0] != '\0' &&
           json_object_set_new(j, "refusal", json_string(r->reason)) != 0))) {
         json_decref(j);

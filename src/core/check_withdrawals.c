@@ -180,9 +180,13 @@ check_doc(const bs_store_doc *doc, void *arg)
              d.hold.id, d.account, n, (long long)amount, (long long)total);
     switch (d.state) {
     case BS_WD_REQUESTED:
-        if (h == NULL)
+        if (d.reissued > 0 && h == NULL) { /* paid once by a transaction given up */
+            st = add_batch_fee(w, d.fee_batch, d.hold.fee);
+            w->sums->paid += total;
+        } else if (h == NULL || d.reissued > 0) {
             find(w, false, "withdrawal %s of \"%s\" waits to be paid but holds no money", d.hold.id,
                  d.account);
+        }
         break;
     case BS_WD_REFUSED:
         n = match(w, d.account, d.hold.id, 1, &amount);
@@ -196,7 +200,7 @@ check_doc(const bs_store_doc *doc, void *arg)
                  d.hold.id, d.account, n, (long long)amount);
         break;
     default: /* paid */
-        st = add_batch_fee(w, d.batch, d.hold.fee);
+        st = add_batch_fee(w, d.fee_batch, d.hold.fee);
         if (h != NULL)
             find(w, true,
                  "withdrawal %s of \"%s\" is paid by %s but still held on the account "

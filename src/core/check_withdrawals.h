@@ -4,9 +4,11 @@
  * account's ledger; a hold on an account is a withdrawal reserved and not
  * yet final, with its document (or unfinished: recovery adds it); a
  * refused withdrawal whose hold is gone was refunded exactly once; a paid
- * one (signed, broadcast, confirmed) whose hold is gone is money out; each
- * batch's fees reached the operator once, in one entry; no withdrawal entry
- * names nothing. Then the money:
+ * one (signed, broadcast, confirmed, or requested again after its
+ * transaction was given up) whose hold is gone is money out; each batch's
+ * fees reached the operator once, in one entry (a reissued withdrawal's fee
+ * stays with the batch that first paid it); no withdrawal entry names
+ * nothing. Then the money:
  *   Σ withdrawal entries (out) = reserved + paid − fees credited to the operator.
  */
 #ifndef BS_CHECK_WITHDRAWALS_H

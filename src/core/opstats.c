@@ -135,12 +135,19 @@ count_withdrawal(const bs_store_doc *doc, void *arg)
     if (st != BS_OK)
         return st;
     c->s->withdrawals.by_state[w.state]++;
-    if (w.state == BS_WD_REQUESTED)
+    switch (w.state) {
+    case BS_WD_REQUESTED: /* waiting; a reissued one's fee is the operator's already */
         c->s->withdrawals.waiting_sats += w.hold.amount;
-    else if (w.state == BS_WD_REFUSED)
-        c->s->withdrawals.refunded_sats += w.hold.amount + w.hold.fee;
-    else
+        c->s->withdrawals.fees_sats += w.reissued > 0 ? w.hold.fee : 0;
+        break;
+    case BS_WD_REFUSED:
+        c->s->withdrawals.refunded_sats += w.hold.amount;
+        break;
+    default:
         c->s->withdrawals.paid_sats += w.hold.amount;
+        c->s->withdrawals.fees_sats += w.hold.fee;
+        break;
+    }
     bs_withdrawal_release(&w);
     return BS_OK;
 }
@@ -173,7 +180,7 @@ bs_opstats_view(const bs_opstats *s)
 {
     return json_pack(
         "{s:{s:I, s:I}, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}, s:{s:I}, "
-        "s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+        "s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
         "accounts", "total", (json_int_t)s->accounts.total, "locked_now",
         (json_int_t)s->accounts.locked, "sales", "campaigns", (json_int_t)s->sales.campaigns,
         "slots_sold", (json_int_t)s->sales.slots_sold, "fee_entries",
@@ -189,5 +196,6 @@ bs_opstats_view(const bs_opstats *s)
         (json_int_t)s->withdrawals.by_state[BS_WD_CONFIRMED], "refused",
         (json_int_t)s->withdrawals.by_state[BS_WD_REFUSED], "waiting_sat",
         (json_int_t)s->withdrawals.waiting_sats, "paid_sat", (json_int_t)s->withdrawals.paid_sats,
-        "refunded_sat", (json_int_t)s->withdrawals.refunded_sats);
+        "refunded_sat", (json_int_t)s->withdrawals.refunded_sats, "fees_sat",
+        (json_int_t)s->withdrawals.fees_sats);
 }

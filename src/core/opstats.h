@@ -16,8 +16,9 @@
  *                (model/recovery.h)
  *
  *   withdrawals  withdrawal requests by state (model/withdrawal.h), and the
- *                satoshis waiting (requested), paid out (signed, broadcast,
- *                confirmed) and refunded (refused)
+ *                amounts (satoshis, fees apart) waiting (requested), paid
+ *                out (signed, broadcast, confirmed) and refunded
+ *                (refused); the fees the operator has of them
  *
  * A group is added by a struct member, its helper called from
  * bs_opstats_read, and its object in bs_opstats_view; the command prints
@@ -72,7 +73,8 @@ typedef struct bs_opstats {
         int64_t by_state[BS__WD_STATE_COUNT];
         int64_t waiting_sats;  /* requested: amounts */
         int64_t paid_sats;     /* signed, broadcast, confirmed: amounts */
-        int64_t refunded_sats; /* refused: amounts + fees given back */
+        int64_t refunded_sats; /* refused: amounts (their fees went back too) */
+        int64_t fees_sats;     /* the operator's: the fees of those paid */
     } withdrawals;
 } bs_opstats;
 

@@ -104,6 +104,8 @@ edit_step(void *doc, void *arg, bool *write)
     if (s->to == BS_WD_SIGNED) {
         snprintf(w->batch, sizeof(w->batch), "%s", s->p->batch);
         snprintf(w->txid, sizeof(w->txid), "%s", s->p->txid);
+        if (w->fee_batch[0] == '\0') /* else its fee went with an earlier batch */
+            snprintf(w->fee_batch, sizeof(w->fee_batch), "%s", s->p->batch);
         w->hex = strdup(s->p->hex);
         if (w->hex == NULL)
             return BS_NOMEM;
@@ -112,6 +114,7 @@ edit_step(void *doc, void *arg, bool *write)
         snprintf(w->reason, sizeof(w->reason), "%s", s->reason);
     } else {
         w->confirmations = s->confirmations;
+        w->spent_at = 0; /* the node has it after all */
     }
     s->done = true;
     return BS_OK;
@@ -204,9 +207,12 @@ static bs_status
 credit_fees(bs_ctx *ctx, bs_payout *p)
 {
     const char *op = ctx->operator_name;
-    bs_status st = p->fees == 0 ? BS_OK : bs_credit_ensure_operator(ctx);
+    bs_status st;
 
-    for (int attempt = 0; p->fees > 0 && st == BS_OK && attempt < BS_DOCS_CAS_ATTEMPTS; attempt++) {
+    if (p->fees == 0) /* no fee, or every request's credited before (reissued) */
+        return BS_OK;
+    st = bs_credit_ensure_operator(ctx);
+    for (int attempt = 0; st == BS_OK && attempt < BS_DOCS_CAS_ATTEMPTS; attempt++) {
         bs_account o;
         bs_cas cas;
         bs_ledger_entry e;
@@ -414,7 +420,8 @@ build(bs_ctx *ctx, bs_payout *p, bs_payout_report *report)
         if (st != BS_OK)
             break;
         outs[n] = (bs_spend_output){docs[n].hold.address, docs[n].hold.amount};
-        fees += docs[n].hold.fee;
+        if (docs[n].fee_batch[0] == '\0') /* a reissued one's fee is credited already */
+            fees += docs[n].hold.fee;
     }
     bs_id_next(&ctx->ids, me);
     if (st == BS_OK)
@@ -441,8 +448,10 @@ build(bs_ctx *ctx, bs_payout *p, bs_payout_report *report)
                                    strstr(err.message, docs[i].hold.address) != NULL;
             matched |= next.items[i].refuse;
         }
-        for (size_t i = 0; st == BS_OK && !matched && i < p->count; i++)
-            next.items[i].refuse = true;
+        /* A reissued request was paid once: never refunded, it waits for
+         * the wallet to be funded. */
+        for (size_t i = 0; st == BS_OK && i < p->count; i++)
+            next.items[i].refuse = (next.items[i].refuse || !matched) && docs[i].reissued == 0;
         next.state = BS_PAYOUT_REFUSING;
         snprintf(next.reason, sizeof(next.reason), "%s", err.message);
         if (st == BS_OK)
@@ -515,6 +524,7 @@ claim(bs_ctx *ctx, bs_payout_report *report)
 {
     bs_withdrawal *all, *list;
     size_t n, count = 0;
+    bool blocked = false;
     bs_payout p = {0}, idle;
     bs_status st = bs_withdraw_list(ctx, NULL, NULL, &all, &n);
 
@@ -525,17 +535,15 @@ claim(bs_ctx *ctx, bs_payout_report *report)
      * a new one must never be built from its inputs. */
     list = all;
     for (size_t i = 0; i < n; i++) {
-        if (all[i].state == BS_WD_SIGNED) {
-            count = 0;
-            break;
-        }
+        blocked |= all[i].state == BS_WD_SIGNED;
         if (all[i].state == BS_WD_REQUESTED) {
             bs_withdrawal t = all[count];
             all[count++] = all[i];
             all[i] = t;
         }
     }
-    if (count == 0) {
+    report->waiting = count;
+    if (count == 0 || blocked) {
         bs_withdraw_list_free(all, n);
         return BS_NOTFOUND;
     }
@@ -613,9 +621,11 @@ seen_before(follow_state *f, const char *txid)
     return false;
 }
 
-/* Every request paid by txid to `to`, `confirmations` deep. */
+/* Call fn on every request paid by txid (signed or broadcast). */
+typedef bs_status (*paid_fn)(follow_state *f, const bs_withdrawal *w, void *arg);
+
 static bs_status
-move_all(follow_state *f, const char *txid, bs_wd_state to, int64_t confirmations)
+each_paid_by(follow_state *f, const char *txid, paid_fn fn, void *arg)
 {
     const bs_wd_state states[] = {BS_WD_SIGNED, BS_WD_BROADCAST};
     bs_status st = BS_OK;
@@ -627,18 +637,115 @@ move_all(follow_state *f, const char *txid, bs_wd_state to, int64_t confirmation
         st = bs_withdraw_list(f->ctx, NULL, &states[k], &list, &count);
         if (st != BS_OK)
             break;
-        for (size_t i = 0; st == BS_OK && i < count; i++) {
-            step s = {states[k], to, NULL, NULL, confirmations, 0, false};
-
-            if (strcmp(list[i].txid, txid) != 0 || (states[k] == to && to != BS_WD_BROADCAST))
-                continue;
-            st = move(f->ctx, list[i].account, list[i].hold.id, &s);
-            if (st == BS_OK && s.done && to == BS_WD_CONFIRMED)
-                f->report->confirmed++;
-        }
+        for (size_t i = 0; st == BS_OK && i < count; i++)
+            if (strcmp(list[i].txid, txid) == 0)
+                st = fn(f, &list[i], arg);
         bs_withdraw_list_free(list, count);
     }
     return st;
+}
+
+typedef struct depth {
+    bs_wd_state to;
+    int64_t confirmations;
+} depth;
+
+/* One request of a transaction the node has: broadcast, or confirmed. */
+static bs_status
+move_one(follow_state *f, const bs_withdrawal *w, void *arg)
+{
+    const depth *d = arg;
+    step s = {w->state, d->to, NULL, NULL, d->confirmations, 0, false};
+    bs_status st;
+
+    if (w->state == d->to && d->to != BS_WD_BROADCAST)
+        return BS_OK;
+    st = move(f->ctx, w->account, w->hold.id, &s);
+    if (st == BS_OK && s.done && d->to == BS_WD_CONFIRMED)
+        f->report->confirmed++;
+    return st;
+}
+
+/* Every request paid by txid to `to`, `confirmations` deep. */
+static bs_status
+move_all(follow_state *f, const char *txid, bs_wd_state to, int64_t confirmations)
+{
+    depth d = {to, confirmations};
+
+    return each_paid_by(f, txid, move_one, &d);
+}
+
+/* A transaction whose coins another spent: first noted (spent_at, the
+ * height), then, BS_PAYOUT_DEAD_DEPTH blocks later, given up: its requests
+ * go back to requested, their money still out of their accounts and their
+ * fees still the operator's, to be paid by a new transaction. */
+typedef struct spent {
+    const char *txid;
+    int64_t height;
+    bool reissue;
+    int64_t now;
+} spent;
+
+static bs_status
+edit_spent(void *doc, void *arg, bool *write)
+{
+    bs_withdrawal *w = doc;
+    const spent *s = arg;
+
+    if ((w->state != BS_WD_SIGNED && w->state != BS_WD_BROADCAST) ||
+        strcmp(w->txid, s->txid) != 0 || (!s->reissue && w->spent_at != 0)) {
+        *write = false;
+        return BS_OK;
+    }
+    if (!s->reissue) {
+        w->spent_at = s->height;
+        return BS_OK;
+    }
+    w->state = BS_WD_REQUESTED;
+    w->updated = s->now;
+    w->reissued++;
+    memcpy(w->dead_txid, w->txid, sizeof(w->dead_txid));
+    w->batch[0] = '\0';
+    w->txid[0] = '\0';
+    free(w->hex);
+    w->hex = NULL;
+    w->confirmations = 0;
+    w->spent_at = 0;
+    return BS_OK;
+}
+
+static bs_status
+spent_one(follow_state *f, const bs_withdrawal *w, void *arg)
+{
+    char key[BS_KEY_BUF];
+
+    bs_withdraw_key(w, key);
+    return bs_docs_update(f->ctx, key, &bs_withdrawal_doc, edit_spent, arg, NULL);
+}
+
+/* The node says the coins of w's transaction are spent (-25). */
+static bs_status
+coins_spent(follow_state *f, const bs_withdrawal *w, const bs_rpc_error *why)
+{
+    spent s = {w->txid, 0, false, bs_ctx_now(f->ctx)};
+    bs_rpc_error err = {0};
+    bs_status st = bs_rpc_getblockcount(f->ctx->payout, &s.height, &err);
+
+    if (st != BS_OK)
+        return node_down(st, &err, "getblockcount", w->txid);
+    s.reissue = w->spent_at > 0 && s.height - w->spent_at >= BS_PAYOUT_DEAD_DEPTH;
+    if (s.reissue)
+        bs_log_error("payout: transaction %s can never confirm (%s since block %lld): its "
+                     "requests will be paid by a new one",
+                     w->txid, why->message, (long long)w->spent_at);
+    else
+        bs_log_error("payout: the node will not take transaction %s: %s; if its coins stay "
+                     "spent by another for %d blocks, its requests are paid by a new one",
+                     w->txid, why->message, BS_PAYOUT_DEAD_DEPTH);
+    f->report->stuck += !s.reissue;
+    f->report->reissued += s.reissue;
+    f->unsent |= !s.reissue && w->state == BS_WD_SIGNED;
+    return each_paid_by(f, w->txid, spent_one, &s);
 }
 
 static bs_status
@@ -664,6 +771,8 @@ follow_one(follow_state *f, const bs_withdrawal *w)
                         confirmations);
     /* In the mempool or dropped from it: the same transaction again. */
     st = bs_spend_broadcast(ctx->payout, w->hex, &err);
+    if (st == BS_REMOTE && err.code == BS_RPC_ERR_VERIFY)
+        return coins_spent(f, w, &err);
     if (st == BS_REMOTE) {
         bs_log_error("payout: the node will not take transaction %s: %s", w->txid, err.message);
         f->report->stuck++;
@@ -716,12 +825,18 @@ bs_payout_process(bs_ctx *ctx, bs_payout_report *report)
     st = finish_batch(ctx, report);
     if (st == BS_OK)
         st = follow(ctx, report, &unsent);
-    if (st == BS_OK && !unsent) {
+    /* Requests to an address already in a transaction wait for the next
+     * one: made in the same run, once the node has the one before. */
+    for (int round = 0; st == BS_OK && !unsent && round < BS_PAYOUT_ROUNDS; round++) {
+        size_t paid = report->paid;
+
         st = claim(ctx, report);
         if (st == BS_NOTFOUND)
             st = BS_OK;
-        else if (st == BS_OK && report->txid[0] != '\0')
+        else if (st == BS_OK && report->paid > paid)
             st = follow(ctx, report, &unsent);
+        if (st != BS_OK || report->paid == paid || report->waiting == 0)
+            break;
     }
     return st;
 }

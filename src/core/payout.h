@@ -11,7 +11,9 @@
  *                        ▼
  *                   refusing{reason, which} ──▶ those refused, each refunded once ──▶ idle
  *
- *   1. claim: the requests waiting (up to BS_PAYOUT_MAX, one per address),
+ *   1. claim: the requests waiting (up to BS_PAYOUT_MAX, one per address:
+ *      a second request to an address goes in the next transaction, made in
+ *      the same run once the node has this one),
  *      by the add or CAS that makes `payout` open. Only one batch is open at
  *      a time; whoever finds one open finishes it.     failpoint payout.claimed
  *   2. build: one builder at a time, by a lease on the open batch (CAS;
@@ -46,6 +48,12 @@
  * it and the documents saying so), then confirmed once ctx->confirmations
  * deep (at least 1). No new batch is claimed while a recorded transaction
  * is not yet taken by the node, so a new one can never spend its inputs.
+ * A recorded transaction whose coins something else spent (the operator
+ * using the payout wallet by hand) can never confirm: once that has stayed
+ * so for BS_PAYOUT_DEAD_DEPTH blocks, its requests go back to requested —
+ * "reissued", their money already out of the accounts and their fees
+ * already the operator's — and the next batch pays them (never their fee
+ * again, never a refund).
  */
 #ifndef BS_PAYOUT_H
 #define BS_PAYOUT_H
@@ -60,13 +68,23 @@
  * another may take over (a builder that died). */
 #define BS_PAYOUT_LEASE 120
 
+/* Blocks a recorded transaction's coins must stay spent by another (the
+ * node refusing it: "bad-txns-inputs-missingorspent") before it is given up
+ * and its requests paid by a new transaction. */
+#define BS_PAYOUT_DEAD_DEPTH 6
+
+/* Transactions one run makes at most: requests to one address go one to a
+ * transaction (a transaction has one output per address). */
+#define BS_PAYOUT_ROUNDS 16
+
 typedef struct bs_payout_report {
     size_t paid;                       /* requests put in a recorded transaction by this run */
     size_t refused;                    /* requests refused (and refunded) by this run */
     size_t broadcast;                  /* transactions the node took from this run */
     size_t confirmed;                  /* requests confirmed by this run */
-    size_t waiting;                    /* requests still waiting for a batch */
+    size_t waiting;                    /* requests still waiting after this run */
     size_t stuck;                      /* transactions the node will not take (see the log) */
+    size_t reissued;                   /* transactions given up: their coins spent by another */
     char txid[BS_TXID_LEN + 1];        /* the transaction this run recorded, or "" */
     char reason[BS_WD_REASON_MAX + 1]; /* the node's reason when it refused */
 } bs_payout_report;

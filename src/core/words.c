@@ -548,8 +548,15 @@ bs_say_withdraw(bs_status st, const bs_ctx *ctx, const bs_withdraw_order *order,
             (long long)order->amount, (long long)ctx->min_withdrawal);
         return;
     case BS_WITHDRAW_TOO_MUCH:
-        say(out, 422, "amount_too_large",
-            "%lld sat is more than all the bitcoin there will ever be", (long long)order->amount);
+        if (res->fee > 0)
+            say(out, 422, "amount_too_large",
+                "%lld sat and its fee of %lld sat are more than all the bitcoin there will ever "
+                "be",
+                (long long)order->amount, (long long)res->fee);
+        else
+            say(out, 422, "amount_too_large",
+                "%lld sat is more than all the bitcoin there will ever be",
+                (long long)order->amount);
         return;
     case BS_WITHDRAW_NOT_ADDRESS:
         say(out, 422, "invalid_address", "\"%s\" is not a bitcoin address", address);

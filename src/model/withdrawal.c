@@ -4,7 +4,8 @@
  *     {"id":I,"amount":A,"fee":F,"time":T,"address":ADDR}
  *   withdrawal/<account>/<id>:
  *     {"account":N,"hold":HOLD,"state":"requested","updated":T
- *      [,"batch":B,"txid":X,"hex":H,"confirmations":C][,"reason":R]}
+ *      [,"batch":B,"txid":X,"hex":H,"confirmations":C,"fee_batch":F[,"spent_at":N]]
+ *      [,"reason":R][,"fee_batch":F,"reissued":K,"dead_txid":D]}
  *   payout:
  *     {"state":"idle"} | {"state":"open"|"signed"|"refusing","batch":B,"started":T,
  *      "items":[{"account":N,"id":I[,"refuse":true]}...],"builder":W,"lease":T
@@ -95,8 +96,17 @@ bs_withdrawal_encode(const bs_withdrawal *w, size_t *len)
                  json_object_set_new(doc, "txid", json_string(w->txid)) != 0 ||
                  json_object_set_new(doc, "hex", json_string(w->hex != NULL ? w->hex : "")) != 0 ||
                  json_object_set_new(doc, "confirmations", json_integer(w->confirmations)) != 0;
+    if (!failed && w->state != BS_WD_REQUESTED && w->state != BS_WD_REFUSED)
+        failed = json_object_set_new(doc, "fee_batch", json_string(w->fee_batch)) != 0 ||
+                 (w->spent_at > 0 &&
+                  json_object_set_new(doc, "spent_at", json_integer(w->spent_at)) != 0);
     if (!failed && w->state == BS_WD_REFUSED)
         failed = json_object_set_new(doc, "reason", json_string(w->reason)) != 0;
+    if (!failed && w->state == BS_WD_REQUESTED && w->reissued > 0)
+        failed = json_object_set_new(doc, "fee_batch", json_string(w->fee_batch)) != 0;
+    if (!failed && w->reissued > 0)
+        failed = json_object_set_new(doc, "reissued", json_integer(w->reissued)) != 0 ||
+                 json_object_set_new(doc, "dead_txid", json_string(w->dead_txid)) != 0;
     if (failed) {
         json_decref(doc);
         return NULL;
@@ -136,11 +146,28 @@ bs_withdrawal_decode(const char *text, size_t len, bs_withdrawal *w)
     } else if (w->state != BS_WD_REQUESTED) {
         if (bs_codec_string(doc, "batch", w->batch, sizeof(w->batch), false) ||
             bs_codec_string(doc, "txid", w->txid, sizeof(w->txid), false) || !txid_valid(w->txid) ||
-            bs_codec_int(doc, "confirmations", &w->confirmations) || w->confirmations < 0)
+            bs_codec_int(doc, "confirmations", &w->confirmations) || w->confirmations < 0 ||
+            bs_codec_string(doc, "fee_batch", w->fee_batch, sizeof(w->fee_batch), false) ||
+            !bs_id_valid(w->fee_batch))
+            goto done;
+        if (json_object_get(doc, "spent_at") != NULL &&
+            (bs_codec_int(doc, "spent_at", &w->spent_at) || w->spent_at <= 0))
             goto done;
         st = read_hex(doc, &w->hex);
         if (st != BS_OK)
             goto done;
+    } else if (json_object_get(doc, "reissued") != NULL &&
+               (bs_codec_string(doc, "fee_batch", w->fee_batch, sizeof(w->fee_batch), false) ||
+                !bs_id_valid(w->fee_batch))) {
+        goto done;
+    }
+    if (json_object_get(doc, "reissued") != NULL &&
+        (w->state == BS_WD_REFUSED || bs_codec_int(doc, "reissued", &w->reissued) ||
+         w->reissued <= 0 ||
+         bs_codec_string(doc, "dead_txid", w->dead_txid, sizeof(w->dead_txid), false) ||
+         !txid_valid(w->dead_txid))) {
+        st = BS_CORRUPT;
+        goto done;
     }
     st = BS_OK;
 done:
@@ -174,6 +201,9 @@ bs_withdrawal_view(const bs_withdrawal *w)
                  json_object_set_new(view, "confirmations", json_integer(w->confirmations)) != 0;
     if (!failed && w->state == BS_WD_REFUSED)
         failed = json_object_set_new(view, "reason", json_string(w->reason)) != 0;
+    if (!failed && w->reissued > 0)
+        failed = json_object_set_new(view, "reissued", json_integer(w->reissued)) != 0 ||
+                 json_object_set_new(view, "dead_txid", json_string(w->dead_txid)) != 0;
     if (failed) {
         json_decref(view);
         return NULL;

@@ -18,8 +18,9 @@
  *   - amounts are satoshis, amount > 0, fee >= 0, their sum <= 21 M BTC;
  *   - address is an address in its canonical spelling (chain/address.h);
  *   - signed, broadcast and confirmed withdrawals carry their batch, txid
- *     (64 lowercase hex) and the signed transaction (hex); refused ones a
- *     reason; a requested one none of these.
+ *     (64 lowercase hex), the signed transaction (hex) and their fee batch;
+ *     refused ones a reason; a requested one none of these, unless it was
+ *     reissued (its fee batch, how many times, the last dead txid).
  */
 #ifndef BS_MODEL_WITHDRAWAL_H
 #define BS_MODEL_WITHDRAWAL_H
@@ -78,6 +79,17 @@ typedef struct bs_withdrawal {
     char *hex;                         /* SIGNED and later; malloc'ed */
     int64_t confirmations;             /* BROADCAST, CONFIRMED: as last seen */
     char reason[BS_WD_REASON_MAX + 1]; /* REFUSED */
+    /* Paid once already (SIGNED and later, or REQUESTED again): the batch
+     * whose one fee entry credited its fee to the operator. */
+    char fee_batch[BS_ID_LEN + 1];
+    /* SIGNED, BROADCAST: the block height at which the node first said its
+     * transaction's coins are spent by another (0: never) */
+    int64_t spent_at;
+    /* Transactions of it that can never confirm (their coins spent by
+     * another, deep in the chain): it went back to REQUESTED, its money
+     * already out of the account, to be paid by a new one. */
+    int64_t reissued;
+    char dead_txid[BS_TXID_LEN + 1]; /* the last of them */
 } bs_withdrawal;
 
 /* The document (malloc'ed, length in *len), or NULL when out of memory. */

@@ -156,7 +156,7 @@ test_cli_ops_stats_counts_a_story(void **state)
         "\"keys\":{\"total\":1,\"left_to_hand_out\":1,\"handed_out\":0},\"ads\":{\"hidden\":0},"
         "\"recoveries\":{\"passes\":0,\"purchases_finished\":0,\"imports_finished\":0},"
         "\"withdrawals_by_state\":{\"requested\":0,\"signed\":0,\"broadcast\":0,\"confirmed\":0,"
-        "\"refused\":0,\"waiting_sat\":0,\"paid_sat\":0,\"refunded_sat\":0}}\n",
+        "\"refused\":0,\"waiting_sat\":0,\"paid_sat\":0,\"refunded_sat\":0,\"fees_sat\":0}}\n",
         ARGS("stats", "--json"));
 
     /* Two sales at one second: 1000 (fee 15), then 2000 (fee 30). A third,
@@ -176,7 +176,7 @@ test_cli_ops_stats_counts_a_story(void **state)
         "\"keys\":{\"total\":1,\"left_to_hand_out\":1,\"handed_out\":0},\"ads\":{\"hidden\":0},"
         "\"recoveries\":{\"passes\":0,\"purchases_finished\":0,\"imports_finished\":0},"
         "\"withdrawals_by_state\":{\"requested\":0,\"signed\":0,\"broadcast\":0,\"confirmed\":0,"
-        "\"refused\":0,\"waiting_sat\":0,\"paid_sat\":0,\"refunded_sat\":0}}\n",
+        "\"refused\":0,\"waiting_sat\":0,\"paid_sat\":0,\"refunded_sat\":0,\"fees_sat\":0}}\n",
         ARGS("stats", "--json"));
 
     /* recover finishes the purchase and credits every sale. */
@@ -197,7 +197,7 @@ test_cli_ops_stats_counts_a_story(void **state)
         "\"keys\":{\"total\":1,\"left_to_hand_out\":1,\"handed_out\":0},\"ads\":{\"hidden\":1},"
         "\"recoveries\":{\"passes\":1,\"purchases_finished\":1,\"imports_finished\":0},"
         "\"withdrawals_by_state\":{\"requested\":0,\"signed\":0,\"broadcast\":0,\"confirmed\":0,"
-        "\"refused\":0,\"waiting_sat\":0,\"paid_sat\":0,\"refunded_sat\":0}}\n",
+        "\"refused\":0,\"waiting_sat\":0,\"paid_sat\":0,\"refunded_sat\":0,\"fees_sat\":0}}\n",
         ARGS("stats", "--json"));
     /* The same as a screen of text. */
     ok_is(&o,
@@ -230,7 +230,8 @@ test_cli_ops_stats_counts_a_story(void **state)
           "  refused                0\n"
           "  waiting                0 sat\n"
           "  paid                   0 sat\n"
-          "  refunded               0 sat\n",
+          "  refunded               0 sat\n"
+          "  fees                   0 sat\n",
           ARGS("stats"));
     /* The books agree: the operator's balance is the fees. */
     out = ok(&o, NULL, ARGS("account", "show", "operator"));

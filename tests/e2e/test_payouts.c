@@ -34,6 +34,7 @@
 #include "core/withdraw.h"
 #include "regtest.h"
 #include "testutil.h"
+#include "util/failpoint.h"
 
 #define BTC     100000000LL
 #define URL_MAX 4200
@@ -399,6 +400,163 @@ test_payouts_processors_at_once_pay_once(void **state)
     free(run(&w, 0, (const char *const[]){"check", NULL}));
 }
 
+/* A JSON-RPC call on wallet `wallet` of the node that must succeed. */
+static void
+wallet_call(const char *wallet, const char *method, json_t *params)
+{
+    char url[BS_REGTEST_URL_SIZE];
+    json_t *result = NULL;
+    bs_rpc_error err;
+    bs_rpc *rpc;
+
+    bs_regtest_wallet_url(&node, wallet, url, sizeof(url));
+    assert_int_equal(bs_rpc_open(url, NULL, &rpc), BS_OK);
+    if (bs_rpc_call(rpc, method, params, &result, &err) != BS_OK)
+        fail_msg("%s: %s", method, err.message);
+    json_decref(params);
+    json_decref(result);
+    bs_rpc_close(rpc);
+}
+
+/* The transaction recorded for alice's withdrawal never reached the node
+ * (a crash after recording it), and the operator spent its only coin by
+ * hand: the node will never take it. It is not rebuilt while it could
+ * still confirm; six blocks later it is given up and the request is paid
+ * by a new transaction — once: the address receives the amount once, the
+ * account is charged once, the operator's fee credited once. */
+static void
+test_payouts_transaction_whose_coins_were_spent_is_paid_anew(void **state)
+{
+    char a1[BS_RPC_ADDRESS_SIZE], back[BS_RPC_ADDRESS_SIZE], *out;
+    bs_test_output crashed;
+    bs_withdrawal wa;
+    world w;
+
+    (void)state;
+    assert_int_equal(bs_regtest_payout_wallet(&node, "payouts-spent", BTC), BS_OK);
+    make_world(&w, "payouts-spent", BTC, 0);
+    assert_int_equal(bs_regtest_new_address(&node, a1), BS_OK);
+    assert_int_equal(bs_regtest_new_address(&node, back), BS_OK);
+    run_ok(&w,
+           (const char *const[]){"withdraw", "alice", "--amount", "20000000", "--to", a1, NULL});
+    {
+        const char *env[] = {w.store_env,
+                             w.node_env,
+                             w.payout_env,
+                             "BITSLOT_NETWORK=regtest",
+                             "BITSLOT_FAILPOINT=payout.marked",
+                             NULL};
+        crashed = bs_test_run(PROCESS, env, NULL);
+        assert_int_equal(crashed.exit_code, BS_FAILPOINT_EXIT);
+        bs_test_output_release(&crashed);
+    }
+    wallet_call("payouts-spent", "lockunspent", json_pack("[b]", 1));
+    wallet_call("payouts-spent", "sendtoaddress", json_pack("[s, s]", back, "0.5"));
+    assert_int_equal(bs_regtest_mine(&node, 1), BS_OK);
+    /* The node will not take it: not rebuilt yet, and said. */
+    out = run(&w, 1, PROCESS);
+    assert_non_null(strstr(out, "\"stuck\":1"));
+    free(out);
+    only_withdrawal(&w, "alice", &wa);
+    assert_int_equal(wa.state, BS_WD_SIGNED);
+    bs_withdrawal_release(&wa);
+    /* Six blocks on, and money in the wallet again: paid anew. */
+    assert_int_equal(bs_regtest_mine(&node, 5), BS_OK);
+    {
+        char url[BS_REGTEST_URL_SIZE], address[BS_RPC_ADDRESS_SIZE];
+        bs_rpc *wallet;
+        bs_rpc_error err;
+
+        bs_regtest_wallet_url(&node, "payouts-spent", url, sizeof(url));
+        assert_int_equal(bs_rpc_open(url, NULL, &wallet), BS_OK);
+        assert_int_equal(bs_rpc_getnewaddress(wallet, address, sizeof(address), &err), BS_OK);
+        bs_rpc_close(wallet);
+        assert_int_equal(bs_regtest_send(&node, address, BTC, NULL), BS_OK);
+        assert_int_equal(bs_regtest_mine(&node, 1), BS_OK);
+    }
+    out = run(&w, 0, PROCESS);
+    assert_non_null(strstr(out, "\"paid\":1,"));
+    if (strstr(out, "\"reissued\":1") == NULL)
+        fail_msg("%s", out);
+    free(out);
+    assert_int_equal(bs_regtest_mine(&node, 1), BS_OK);
+    run_ok(&w, PROCESS);
+    only_withdrawal(&w, "alice", &wa);
+    assert_int_equal(wa.state, BS_WD_CONFIRMED);
+    assert_int_equal(wa.reissued, 1);
+    assert_string_not_equal(wa.dead_txid, wa.txid);
+    bs_withdrawal_release(&wa);
+    assert_int_equal(received(a1), 20000000);
+    assert_int_equal(balance_of(&w, "alice"), BTC - 20300000);
+    assert_int_equal(balance_of(&w, "operator"), 300000);
+    out = run(&w, 0, (const char *const[]){"check", NULL});
+    assert_non_null(strstr(out, "ok: withdrawals 20000000 = reserved 0 + paid 20300000 - fees to "
+                                "the operator 300000 sat\n"));
+    free(out);
+}
+
+/* A processor killed between the wallet funding its transaction and its
+ * record leaves the wallet's coins locked; they must not look like
+ * "Insufficient funds" to the next one (outside test: every later request
+ * was refused so). */
+static void
+test_payouts_coins_a_dead_builder_locked_are_used(void **state)
+{
+    char url[BS_REGTEST_URL_SIZE], a1[BS_RPC_ADDRESS_SIZE], *out;
+    json_t *coins = NULL, *locks = json_array(), *coin;
+    bs_rpc_error err;
+    bs_rpc *wallet;
+    size_t i;
+    world w;
+
+    (void)state;
+    assert_int_equal(bs_regtest_payout_wallet(&node, "payouts-locked", BTC), BS_OK);
+    bs_regtest_wallet_url(&node, "payouts-locked", url, sizeof(url));
+    assert_int_equal(bs_rpc_open(url, NULL, &wallet), BS_OK);
+    assert_int_equal(bs_rpc_call(wallet, "listunspent", NULL, &coins, &err), BS_OK);
+    assert_true(json_array_size(coins) > 0);
+    json_array_foreach(coins, i, coin)
+        json_array_append_new(locks, json_pack("{s:O, s:O}", "txid", json_object_get(coin, "txid"),
+                                               "vout", json_object_get(coin, "vout")));
+    json_decref(coins);
+    bs_rpc_close(wallet);
+    wallet_call("payouts-locked", "lockunspent", json_pack("[b, o]", 0, locks));
+
+    make_world(&w, "payouts-locked", BTC, 0);
+    assert_int_equal(bs_regtest_new_address(&node, a1), BS_OK);
+    run_ok(&w,
+           (const char *const[]){"withdraw", "alice", "--amount", "20000000", "--to", a1, NULL});
+    out = run(&w, 0, PROCESS);
+    assert_non_null(strstr(out, "\"paid\":1,\"refused\":0,"));
+    free(out);
+    assert_int_equal(bs_regtest_mine(&node, 1), BS_OK);
+    assert_int_equal(received(a1), 20000000);
+}
+
+/* Three requests to one address: a transaction has one output per
+ * address, so three transactions — all in one run, nothing left waiting
+ * (outside test: one per run, 22 requests took 22 runs). */
+static void
+test_payouts_one_address_three_requests_one_run(void **state)
+{
+    char a1[BS_RPC_ADDRESS_SIZE], *out;
+    world w;
+
+    (void)state;
+    make_world(&w, "payouts", BTC, BTC);
+    assert_int_equal(bs_regtest_new_address(&node, a1), BS_OK);
+    for (int i = 0; i < 3; i++)
+        run_ok(&w, (const char *const[]){"withdraw", i == 1 ? "bob" : "alice", "--amount",
+                                         "1000000", "--to", a1, NULL});
+    out = run(&w, 0, PROCESS);
+    assert_non_null(strstr(out, "{\"paid\":3,\"refused\":0,\"broadcast\":3,\"confirmed\":0,"
+                                "\"waiting\":0,"));
+    free(out);
+    assert_int_equal(bs_regtest_mine(&node, 1), BS_OK);
+    assert_int_equal(received(a1), 3000000);
+    free(run(&w, 0, (const char *const[]){"check", NULL}));
+}
+
 static bool
 in_mempool(const char *txid)
 {
@@ -569,7 +727,10 @@ main(void)
         cmocka_unit_test(test_payouts_two_users_one_transaction),
         cmocka_unit_test(test_payouts_unfunded_refunds_once_then_funded_pays),
         cmocka_unit_test(test_payouts_processors_at_once_pay_once),
+        cmocka_unit_test(test_payouts_one_address_three_requests_one_run),
         cmocka_unit_test(test_payouts_dropped_transaction_is_sent_again),
+        cmocka_unit_test(test_payouts_coins_a_dead_builder_locked_are_used),
+        cmocka_unit_test(test_payouts_transaction_whose_coins_were_spent_is_paid_anew),
         cmocka_unit_test(test_payouts_refusals_change_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -193,7 +193,7 @@ test_admin_routes_take_only_the_operators_key(void **state)
         "\"handed_out\":0},\"ads\":{\"hidden\":0},\"recoveries\":{\"passes\":0,"
         "\"purchases_finished\":0,\"imports_finished\":0},\"withdrawals_by_state\":{\"requested\":"
         "0,\"signed\":0,\"broadcast\":0,\"confirmed\":0,\"refused\":0,\"waiting_sat\":0,\"paid_"
-        "sat\":0,\"refunded_sat\":0}}");
+        "sat\":0,\"refunded_sat\":0,\"fees_sat\":0}}");
     bs_test_expect(&a.site, "GET", "/api/v1/admin/stats", a.alice, NULL, 403, NOT_OPERATOR);
     bs_test_expect(&a.site, "GET", "/api/v1/admin/stats", NULL, NULL, 401, NO_KEY);
     bs_test_expect(&a.site, "GET", "/api/v1/admin/stats",

@@ -203,7 +203,8 @@ test_withdrawals_refusals_say_why_and_change_nothing(void **state)
     bs_test_refused(&s, "POST", PATH, key, "{\"amount\":2100000000000000,\"address\":\"" MAIN "\"}",
                     422,
                     "{\"error\":{\"code\":\"amount_too_large\",\"message\":\"2100000000000000 sat "
-                    "is more than all the bitcoin there will ever be\"}}");
+                    "and its fee of 31500000000000 sat are more than all the bitcoin there will "
+                    "ever be\"}}");
     bs_test_refused(&s, "POST", PATH, key, "{\"amount\":100000,\"address\":\"" TESTNET "\"}", 422,
                     "{\"error\":{\"code\":\"wrong_network\",\"message\":\"\\\"" TESTNET
                     "\\\" is an address of test and signet, not of main, the network this service "
