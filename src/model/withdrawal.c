@@ -222,10 +222,14 @@ bs_payout_encode(const bs_payout *p, size_t *len)
     if (failed || p->state == BS_PAYOUT_IDLE)
         return failed ? NULL : bs_codec_dump(doc, len);
     items = json_array();
-    for (size_t i = 0; items != NULL && i < p->count && !failed; i++)
-        failed =
-            json_array_append_new(items, json_pack("{s:s, s:s}", "account", p->items[i].account,
-                                                   "id", p->items[i].id)) != 0;
+    for (size_t i = 0; items != NULL && i < p->count && !failed; i++) {
+        json_t *item =
+            json_pack("{s:s, s:s}", "account", p->items[i].account, "id", p->items[i].id);
+
+        if (item != NULL && p->items[i].refuse)
+            failed = json_object_set_new(item, "refuse", json_true()) != 0;
+        failed = json_array_append_new(items, item) != 0 || failed;
+    }
     failed = failed || items == NULL ||
              json_object_set_new(doc, "batch", json_string(p->batch)) != 0 ||
              json_object_set_new(doc, "started", json_integer(p->started)) != 0 ||

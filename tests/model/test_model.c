@@ -28,6 +28,7 @@
 #include "model/session.h"
 #include "model/stats.h"
 #include "model/throttle.h"
+#include "model/withdrawal.h"
 
 #define T0       INT64_C(1700000000)
 #define REQUEST  "0123456789abcdef0123456789abcdef"
@@ -1593,6 +1594,100 @@ test_throttle_round_trip_and_refuses_malformed(void **state)
     assert_memory_equal(key, BS_PREFIX_THROTTLE, strlen(BS_PREFIX_THROTTLE));
 }
 
+#define WD_HOLD                                                                                    \
+    "{\"id\":\"" REQUEST "\",\"amount\":100000,\"fee\":1500,\"time\":1700000000,\"address\":"      \
+    "\"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080\"}"
+#define WD_TXID "8d97021f340b25a3ea2f9f271e7d883f42639a2899a91988ac618fccc7fe69d6"
+
+/* Withdrawals (issue 11): each state's fields, and nothing else makes a
+ * withdrawal, a hold or a batch; an account never holds one id twice. */
+static void
+test_withdrawal_round_trip_and_refuses_malformed(void **state)
+{
+    static const char *const good[] = {
+        "{\"account\":\"alice\",\"hold\":" WD_HOLD ",\"state\":\"requested\",\"updated\":1}",
+        "{\"account\":\"alice\",\"hold\":" WD_HOLD ",\"state\":\"signed\",\"updated\":1,\"batch\":"
+        "\"" REQUEST "\",\"txid\":\"" WD_TXID "\",\"hex\":\"00ff\",\"confirmations\":0,"
+        "\"fee_batch\":\"" REQUEST "\"}",
+        "{\"account\":\"alice\",\"hold\":" WD_HOLD ",\"state\":\"refused\",\"updated\":1,"
+        "\"reason\":\"Insufficient funds\"}",
+        "{\"account\":\"alice\",\"hold\":" WD_HOLD ",\"state\":\"requested\",\"updated\":1,"
+        "\"fee_batch\":\"" REQUEST "\",\"reissued\":1,\"dead_txid\":\"" WD_TXID "\"}",
+    };
+    static const char *const bad[] = {
+        /* amount 0, a negative fee, no address */
+        "{\"account\":\"alice\",\"hold\":{\"id\":\"" REQUEST "\",\"amount\":0,\"fee\":1,\"time\":1,"
+        "\"address\":\"x\"},\"state\":\"requested\",\"updated\":1}",
+        "{\"account\":\"alice\",\"hold\":{\"id\":\"" REQUEST "\",\"amount\":1,\"fee\":-1,"
+        "\"time\":1,\"address\":\"x\"},\"state\":\"requested\",\"updated\":1}",
+        "{\"account\":\"alice\",\"hold\":{\"id\":\"" REQUEST "\",\"amount\":1,\"fee\":1,\"time\":1,"
+        "\"address\":\"\"},\"state\":\"requested\",\"updated\":1}",
+        /* an unknown state; signed without its transaction, with a short txid */
+        "{\"account\":\"alice\",\"hold\":" WD_HOLD ",\"state\":\"paid\",\"updated\":1}",
+        "{\"account\":\"alice\",\"hold\":" WD_HOLD ",\"state\":\"signed\",\"updated\":1}",
+        "{\"account\":\"alice\",\"hold\":" WD_HOLD ",\"state\":\"signed\",\"updated\":1,\"batch\":"
+        "\"" REQUEST "\",\"txid\":\"8d97\",\"hex\":\"00ff\",\"confirmations\":0,\"fee_batch\":"
+        "\"" REQUEST "\"}",
+        /* refused without a reason; reissued without its fee batch, or refused */
+        "{\"account\":\"alice\",\"hold\":" WD_HOLD ",\"state\":\"refused\",\"updated\":1}",
+        "{\"account\":\"alice\",\"hold\":" WD_HOLD ",\"state\":\"requested\",\"updated\":1,"
+        "\"reissued\":1,\"dead_txid\":\"" WD_TXID "\"}",
+        "{\"account\":\"alice\",\"hold\":" WD_HOLD ",\"state\":\"refused\",\"updated\":1,"
+        "\"reason\":\"x\",\"fee_batch\":\"" REQUEST "\",\"reissued\":1,\"dead_txid\":\"" WD_TXID
+        "\"}",
+    };
+    bs_withdrawal w, back;
+    bs_payout p;
+    bs_account a;
+    char *text, *again;
+    size_t len, len2;
+    const char *doc;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        assert_int_equal(bs_withdrawal_decode(good[i], strlen(good[i]), &w), BS_OK);
+        text = bs_withdrawal_encode(&w, &len);
+        assert_non_null(text);
+        assert_int_equal(bs_withdrawal_decode(text, len, &back), BS_OK);
+        again = bs_withdrawal_encode(&back, &len2);
+        assert_string_equal(again, text);
+        assert_int_equal(back.hold.amount, 100000);
+        assert_int_equal(back.hold.fee, 1500);
+        free(text);
+        free(again);
+        bs_withdrawal_release(&w);
+        bs_withdrawal_release(&back);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (bs_withdrawal_decode(bad[i], strlen(bad[i]), &w) != BS_CORRUPT)
+            fail_msg("withdrawal accepted: %s", bad[i]);
+
+    /* A batch refusing: which requests, and why. */
+    doc = "{\"state\":\"refusing\",\"batch\":\"" REQUEST "\",\"started\":1,\"items\":[{\"account\":"
+          "\"alice\",\"id\":\"" REQUEST "\",\"refuse\":true}],\"builder\":\"\",\"lease\":0,"
+          "\"reason\":\"Insufficient funds\"}";
+    assert_int_equal(bs_payout_decode(doc, strlen(doc), &p), BS_OK);
+    assert_int_equal(p.state, BS_PAYOUT_REFUSING);
+    assert_true(p.items[0].refuse);
+    assert_string_equal(p.reason, "Insufficient funds");
+    text = bs_payout_encode(&p, &len);
+    assert_string_equal(text, doc);
+    free(text);
+    bs_payout_release(&p);
+    doc = "{\"state\":\"signed\",\"batch\":\"" REQUEST "\",\"started\":1,\"items\":[{\"account\":"
+          "\"alice\",\"id\":\"" REQUEST "\"}],\"builder\":\"\",\"lease\":0}"; /* no transaction */
+    assert_int_equal(bs_payout_decode(doc, strlen(doc), &p), BS_CORRUPT);
+    doc = "{\"state\":\"open\",\"batch\":\"" REQUEST "\",\"started\":1,\"items\":[],\"builder\":"
+          "\"\",\"lease\":0}"; /* nothing to pay */
+    assert_int_equal(bs_payout_decode(doc, strlen(doc), &p), BS_CORRUPT);
+
+    /* An account holding the same withdrawal twice is damaged. */
+    doc = "{\"name\":\"alice\",\"password\":\"\",\"api_key_hash\":\"\",\"created\":1,\"operator\":"
+          "false,\"balance\":0,\"ledger_next\":1,\"pending\":[],\"lock\":null,\"btc\":{\"state\":"
+          "\"none\"},\"deposits\":{},\"recent\":[],\"withdrawals\":[" WD_HOLD "," WD_HOLD "]}";
+    assert_int_equal(bs_account_decode(doc, strlen(doc), &a), BS_CORRUPT);
+}
+
 int
 main(void)
 {
@@ -1630,6 +1725,7 @@ main(void)
         cmocka_unit_test(test_throttle_round_trip_and_refuses_malformed),
         cmocka_unit_test(test_campaign_slot_equal_sees_every_field),
         cmocka_unit_test(test_ledger_entry_equal_sees_every_field),
+        cmocka_unit_test(test_withdrawal_round_trip_and_refuses_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
