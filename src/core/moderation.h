@@ -12,9 +12,11 @@
  * it, and so does its image route — unless an ad that is not hidden has
  * the same image (images are content addressed: two advertisers who
  * uploaded one file share it). Its buyer's account page says "hidden by the
- * operator: REASON" beside each slot it fills. Nothing else changes: the
- * slot stays sold, no balance or ledger is touched, and showing it again
- * brings it back for whatever remains of its slots.
+ * operator: REASON" beside each slot it fills, and a new purchase with it
+ * is refused with the reason (core/purchase.h; one already recorded is
+ * finished). Nothing else changes: the slot stays sold, no balance or
+ * ledger is touched, and showing it again brings it back for whatever
+ * remains of its slots.
  *
  * Invariants:
  *   - One document per ad, at most; a hide, a new reason or a show is one

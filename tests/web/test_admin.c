@@ -15,6 +15,9 @@
  *   - an image two advertisers share (one file uploaded twice) stays
  *     served while an ad that is not hidden has it, and so do that ad's
  *     clicks; the hidden ad's own slot is refused;
+ *   - a purchase with a hidden ad is refused (403 ad_hidden, the reason),
+ *     with or without an Idempotency-Key, writing nothing; GET /api/v1/ads
+ *     says the ad is hidden and why;
  *   - each refusal of hide and show (no such ad, no reason, a reason that
  *     breaks its rule, an unknown field, an ad not hidden) is its exact
  *     JSON error, with the store byte for byte as it was.
@@ -433,6 +436,58 @@ test_admin_hiding_keeps_a_shared_image_of_an_ad_not_hidden(void **state)
     admin_close(&a);
 }
 
+#define AD_HIDDEN                                                                                  \
+    "{\"error\":{\"code\":\"ad_hidden\",\"message\":\"ad \\\"alice/0\\\" was hidden by the "       \
+    "operator: <b>spam</b> & more; choose another ad\"}}"
+
+/* A purchase with an ad the operator hid: 403 with the reason, with or
+ * without an Idempotency-Key, and nothing written (the key stays free);
+ * GET /api/v1/ads says which ad is hidden and why. Shown again, the same
+ * key buys. */
+static void
+test_admin_hidden_ad_is_not_bought(void **state)
+{
+    const char *const key_k[] = {"Idempotency-Key: k1", NULL};
+    char *before, *after;
+    bs_test_response r;
+    admin a;
+
+    (void)state;
+    admin_open(&a, "nobuy");
+    bs_test_expect(&a.site, "POST", HIDE, a.op, "{\"reason\":\"<b>spam</b> & more\"}", 200,
+                   "{\"ad\":\"alice/0\",\"hidden\":true,\"reason\":\"<b>spam</b> & "
+                   "more\",\"time\":" NOW ",\"by\":\"api\",\"was_hidden\":false}");
+    bs_test_refused(&a.site, "POST", "/api/v1/campaigns/bob/0/buy", a.alice, "{\"ad\":\"alice/0\"}",
+                    403, AD_HIDDEN);
+    before = bs_test_site_dump(&a.site);
+    r = bs_test_http_with(&a.site.server, "POST", "/api/v1/campaigns/bob/0/buy", a.alice,
+                          "{\"ad\":\"alice/0\"}", key_k, true);
+    assert_int_equal(r.status, 403);
+    assert_string_equal(r.body, AD_HIDDEN);
+    bs_test_response_release(&r);
+    after = bs_test_site_dump(&a.site);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+    r = bs_test_http(&a.site.server, "GET", "/api/v1/ads", a.alice, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"hidden\":true,\"hidden_reason\":\"<b>spam</b> & more\"}]"));
+    bs_test_response_release(&r);
+
+    bs_test_expect(&a.site, "POST", SHOW, a.op, NULL, 200,
+                   "{\"ad\":\"alice/0\",\"hidden\":false,\"reason_was\":\"<b>spam</b> & "
+                   "more\"}");
+    r = bs_test_http(&a.site.server, "GET", "/api/v1/ads", a.alice, NULL);
+    assert_null(strstr(r.body, "hidden"));
+    bs_test_response_release(&r);
+    r = bs_test_http_with(&a.site.server, "POST", "/api/v1/campaigns/bob/0/buy", a.alice,
+                          "{\"ad\":\"alice/0\"}", key_k, true);
+    assert_int_equal(r.status, 201);
+    assert_non_null(strstr(r.body, "\"index\":0,"));
+    bs_test_response_release(&r);
+    admin_close(&a);
+}
+
 static void
 test_admin_hide_and_show_refusals_change_nothing(void **state)
 {
@@ -505,6 +560,7 @@ main(void)
         cmocka_unit_test(test_admin_withdrawals),
         cmocka_unit_test(test_admin_hidden_ad_gives_way_to_your_ad_here),
         cmocka_unit_test(test_admin_hiding_keeps_a_shared_image_of_an_ad_not_hidden),
+        cmocka_unit_test(test_admin_hidden_ad_is_not_bought),
         cmocka_unit_test(test_admin_hide_and_show_refusals_change_nothing),
     };
 

@@ -1183,13 +1183,14 @@ test_pages_withdraw_form(void **state)
 }
 
 /* Issue 11: an ad the operator hid is named on its buyer's account page,
- * with the operator's reason (escaped), beside the slot it fills; the
- * campaign's page shows "your ad here" instead of it; the buyer's money
- * is not touched; shown again, the note goes. */
+ * with the operator's reason (escaped), beside the slot it fills, and on
+ * My Ads; the campaign's page shows "your ad here" instead of it; buying a
+ * slot with it is refused with the reason, writing nothing; the buyer's
+ * money is not touched; shown again, the note goes. */
 static void
 test_pages_account_says_an_ad_is_hidden(void **state)
 {
-    char image[4200], *money, *after;
+    char image[4200], *money, *after, *slots;
     bs_test_site site;
     bs_test_response r;
     browser b;
@@ -1229,12 +1230,32 @@ test_pages_account_says_an_ad_is_hidden(void **state)
     expect_in(r.body, "<div id=\"showing\"><span class=\"empty\">your ad here</span></div>");
     expect_not_in(r.body, "/go/seller/0/0");
     bs_test_response_release(&r);
+    /* My Ads says so too; a hidden ad is not bought. */
+    r = get(&b, "/ads");
+    expect_page(&r, 200);
+    expect_in(r.body,
+              " <span class=\"hidden\">hidden by the operator: &lt;b&gt;misleading&lt;/b&gt; "
+              "&amp; loud</span></li>");
+    bs_test_response_release(&r);
+    slots = bs_test_site_run(&site, 0, ARGS("dump", "slot/"));
+    r = post(&b, "/campaigns/seller/0/buy", "ad=buyer/0&slot=1&price=100000&confirm=yes", b.csrf);
+    expect_page(&r, 403);
+    expect_in(r.body, "<p class=\"error\" id=\"error\">ad &quot;buyer/0&quot; was hidden by the "
+                      "operator: &lt;b&gt;misleading&lt;/b&gt; &amp; loud; choose another ad</p>");
+    bs_test_response_release(&r);
+    after = bs_test_site_run(&site, 0, ARGS("dump", "slot/"));
+    assert_string_equal(after, slots);
+    free(after);
+    free(slots);
     after = bs_test_site_run(&site, 0, ARGS("dump", "account/"));
     assert_string_equal(after, money);
     free(after);
 
     free(bs_test_site_run(&site, 0, ARGS("ad", "show", "buyer/0")));
     r = get(&b, "/account");
+    expect_not_in(r.body, "hidden by the operator");
+    bs_test_response_release(&r);
+    r = get(&b, "/ads");
     expect_not_in(r.body, "hidden by the operator");
     bs_test_response_release(&r);
     r = get(&b, "/campaigns/seller/0");
