@@ -632,3 +632,25 @@ bs_say_no_payout_wallet(bs_said *out)
     say(out, 503, "no_payout_wallet",
         "withdrawals are not paid by this server: it was started without --payout-wallet");
 }
+
+void
+bs_say_withdraw_request(const char *request, bs_voice voice, bs_said *out)
+{
+    char buf[SHOWN_MAX * 4 + 1];
+    const char *shown = request != NULL ? escaped(request, buf, sizeof(buf)) : NULL;
+    const char *next =
+        voice == BS_VOICE_PAGE ? ": send the form below again, with its new one" : "";
+
+    if ((request == NULL || request[0] == '\0') && voice == BS_VOICE_PAGE)
+        say(out, 400, "missing_request",
+            "this form is missing its request id: reload the page and send it again");
+    else if (request == NULL || request[0] == '\0')
+        say(out, 400, "missing_request", "the request id is missing (%d lowercase hex characters)",
+            BS_ID_LEN);
+    else if (shown != NULL)
+        say(out, 400, "invalid_request",
+            "invalid request id \"%s\" (%d lowercase hex characters)%s", shown, BS_ID_LEN, next);
+    else
+        say(out, 400, "invalid_request", "invalid request id (%d lowercase hex characters)%s",
+            BS_ID_LEN, next);
+}

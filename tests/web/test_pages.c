@@ -1072,8 +1072,9 @@ withdraw_refused(browser *b, const char *fields, long status, const char *senten
 }
 
 /* The Withdraw form of /account: the rule shown, each refusal the API's
- * sentence with what was typed kept, success a notice and a row, and the
- * form sent twice (its answer lost) reserving once. */
+ * sentence with what was typed kept, a form without its request id (or
+ * with a bad one) refused, success a notice and a row, and the form sent
+ * twice (its answer lost) reserving once. */
 static void
 test_pages_withdraw_form(void **state)
 {
@@ -1135,6 +1136,28 @@ test_pages_withdraw_form(void **state)
     withdraw_refused(&b, fields, 422, "&quot;&lt;b&gt;&quot; is not a bitcoin address",
                      "name=\"address\" value=\"&lt;b&gt;\"", kept_id);
     assert_string_equal(kept_id, id);
+    /* A form without its request id (not one the page made: sent twice it
+     * would reserve twice), or with one that breaks the rule: refused, and
+     * the form again with a new id. */
+    for (int i = 0; i < 2; i++) {
+        withdraw_refused(&b,
+                         i == 0 ? "amount=100001&address=" WD_MAIN
+                                : "amount=100001&address=" WD_MAIN "&request=",
+                         400,
+                         "this form is missing its request id: reload the page and send it again",
+                         "name=\"amount\" value=\"100001\"", kept_id);
+        assert_string_not_equal(kept_id, id);
+    }
+    withdraw_refused(
+        &b, "amount=100001&address=" WD_MAIN "&request=0123456789ABCDEF0123456789abcdef", 400,
+        "invalid request id &quot;0123456789ABCDEF0123456789abcdef&quot; (32 lowercase "
+        "hex characters): send the form below again, with its new one",
+        "name=\"amount\" value=\"100001\"", kept_id);
+    assert_string_not_equal(kept_id, "0123456789ABCDEF0123456789abcdef");
+    withdraw_refused(&b, "amount=100001&address=" WD_MAIN "&request=%3Cb%3E", 400,
+                     "invalid request id &quot;&lt;b&gt;&quot; (32 lowercase hex characters): send "
+                     "the form below again, with its new one",
+                     "name=\"address\" value=\"" WD_MAIN "\"", kept_id);
 
     /* Asked for: amount + fee gone from the balance, a notice, a row. */
     snprintf(fields, sizeof(fields), "amount=100001&address=" WD_MAIN "&request=%s", id);
