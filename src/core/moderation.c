@@ -214,6 +214,50 @@ bs_moderation_list(bs_ctx *ctx, const char *owner, bs_adhide **out, size_t *coun
     return BS_OK;
 }
 
+/* Does text[0..len) hold `needle`? (A cheap look before a decode.) */
+static bool
+holds(const char *text, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+
+    for (size_t i = 0; i + n <= len; i++)
+        if (text[i] == needle[0] && memcmp(text + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+typedef struct image_search {
+    const char *digest;
+    bool (*hidden)(void *arg, const bs_ref *ad);
+    void *arg;
+    bool shown;
+} image_search;
+
+static bs_status
+visit_ad(const bs_store_doc *doc, void *arg)
+{
+    image_search *search = arg;
+    bs_ad ad;
+
+    if (!holds(doc->value, doc->len, search->digest) ||
+        bs_ad_decode(doc->value, doc->len, &ad) != BS_OK || strcmp(ad.image, search->digest) != 0 ||
+        search->hidden(search->arg, &ad.id))
+        return BS_OK;
+    search->shown = true;
+    return BS_EXISTS; /* found: stop the scan */
+}
+
+bs_status
+bs_moderation_image_shown(bs_ctx *ctx, const char *digest,
+                          bool (*hidden)(void *arg, const bs_ref *ad), void *arg, bool *shown)
+{
+    image_search search = {digest, hidden, arg, false};
+    bs_status st = bs_docs_each(ctx, BS_PREFIX_ADS, visit_ad, &search);
+
+    *shown = search.shown;
+    return search.shown ? BS_OK : st;
+}
+
 const bs_adhide *
 bs_moderation_find(const bs_adhide *list, size_t count, const bs_ref *ad)
 {

@@ -8,11 +8,15 @@
  *     └──show: remove (CAS)┘
  *
  * While an ad is hidden, the publisher embed shows its campaign's "your ad
- * here" link instead of it (web/showing.h), its image and click routes
- * refuse it, and its buyer's account page says "hidden by the operator:
- * REASON" beside each slot it fills. Nothing else changes: the slot stays
- * sold, no balance or ledger is touched, and showing it again brings it back
- * for whatever remains of its slots.
+ * here" link instead of it (web/showing.h), its slots' click routes refuse
+ * it, and so does its image route — unless an ad that is not hidden has
+ * the same image (images are content addressed: two advertisers who
+ * uploaded one file share it). Its buyer's account page says "hidden by the
+ * operator: REASON" beside each slot it fills, and a new purchase with it
+ * is refused with the reason (core/purchase.h; one already recorded is
+ * finished). Nothing else changes: the slot stays sold, no balance or
+ * ledger is touched, and showing it again brings it back for whatever
+ * remains of its slots.
  *
  * Invariants:
  *   - One document per ad, at most; a hide, a new reason or a show is one
@@ -52,6 +56,16 @@ bs_status bs_moderation_get(bs_ctx *ctx, const bs_ref *ad, bs_adhide *out);
  * document is skipped (counted in *damaged, which may be NULL). */
 bs_status bs_moderation_list(bs_ctx *ctx, const char *owner, bs_adhide **out, size_t *count,
                              size_t *damaged);
+
+/* Is image `digest` the image of an ad that is not hidden — so that hiding
+ * one ad never takes the image from another advertiser who uploaded the
+ * same file? `hidden(arg, ad)` says whether ad `ad` is hidden, as the
+ * caller knows it (the server's cache of hidden ads). One scan of every ad
+ * (ad/...), stopping at the first that is not hidden: for a caller that
+ * remembers the answer (web/showing.h), never one scan per request. */
+bs_status bs_moderation_image_shown(bs_ctx *ctx, const char *digest,
+                                    bool (*hidden)(void *arg, const bs_ref *ad), void *arg,
+                                    bool *shown);
 
 /* The entry of list[0..count) for ad `ad`, or NULL. */
 const bs_adhide *bs_moderation_find(const bs_adhide *list, size_t count, const bs_ref *ad);

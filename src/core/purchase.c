@@ -8,6 +8,7 @@
 #include "core/books.h"
 #include "core/credit.h"
 #include "core/docs.h"
+#include "core/moderation.h"
 #include "core/price.h"
 #include "core/purchase.h"
 #include "util/failpoint.h"
@@ -317,12 +318,15 @@ check_payees(bs_ctx *ctx, const char *buyer, const bs_campaign *c, int64_t price
 }
 
 /* The checks that do not depend on the moment: the ad is the buyer's, of the
- * campaign's size, and of no category the campaign disallows. */
+ * campaign's size, and of no category the campaign disallows; and, for a
+ * new order (`fresh`), not hidden by the operator. A damaged moderation
+ * document is passed over, as the embed passes over it (moderation.h). */
 static bs_status
-check_ad(bs_ctx *ctx, const char *canon, const bs_campaign *c, const bs_ref *ad_ref,
+check_ad(bs_ctx *ctx, const char *canon, const bs_campaign *c, const bs_ref *ad_ref, bool fresh,
          bs_purchase_result *res)
 {
     const char *category;
+    bs_adhide hide;
     bs_ad ad;
     bs_status st;
 
@@ -349,7 +353,15 @@ check_ad(bs_ctx *ctx, const char *canon, const bs_campaign *c, const bs_ref *ad_
         res->detail = res->detail_buf;
         return BS_FORBIDDEN;
     }
-    return BS_OK;
+    if (!fresh)
+        return BS_OK;
+    st = bs_moderation_get(ctx, ad_ref, &hide);
+    if (st == BS_OK) {
+        res->subject = "hidden";
+        snprintf(res->hidden_reason, sizeof(res->hidden_reason), "%s", hide.reason);
+        return BS_FORBIDDEN;
+    }
+    return st == BS_NOTFOUND || st == BS_CORRUPT ? BS_OK : st;
 }
 
 /* The buyer's account, read once, with nothing left in the way of a new
@@ -384,6 +396,7 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
     bs_account buyer, locked;
     held h = {NULL, 0, NULL, 0};
     bs_name canon;
+    bool fresh;
     bs_status st;
 
     memset(res, 0, sizeof(*res));
@@ -401,6 +414,9 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
     if (st != BS_OK)
         return st;
     res->balance = buyer.balance;
+    /* A new order, not one the account shows finished (that one is only
+     * answered: take_lock below). */
+    fresh = order->request == NULL || bs_account_applied(&buyer, order->request) == NULL;
 
     st = quote_now(ctx, &order->campaign, &quote, &h.campaign_cas);
     if (st == BS_NOTFOUND)
@@ -408,7 +424,7 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
     if (st == BS_OK) {
         res->price = quote.price;
         res->next_slot = quote.next_slot;
-        st = check_ad(ctx, canon, &quote.campaign, &order->ad, res);
+        st = check_ad(ctx, canon, &quote.campaign, &order->ad, fresh, res);
     }
     if (st == BS_OK && order->expect_slot >= 0 && order->expect_slot != (int64_t)quote.next_slot)
         st = BS_STALE;

@@ -25,8 +25,11 @@
  *
  * A purchase reads each document it needs once (on etcd every read is a
  * round trip): the buyer's account, the campaign, the next slot's place, the
- * ad, the payees' accounts; the lock, the debit and the campaign's advance
- * start from the document as last read or written (docs.h, *_known) and read
+ * ad, the ad's moderation (adhide/<ad>: an ad the operator hid is not
+ * bought; read only for a new order, before its intent is recorded — a
+ * purchase already recorded is finished whatever became of its ad), the
+ * payees' accounts; the lock, the debit and the campaign's advance start
+ * from the document as last read or written (docs.h, *_known) and read
  * again only when their CAS is lost.
  */
 #ifndef BS_PURCHASE_H
@@ -36,6 +39,7 @@
 
 #include "core/ctx.h"
 #include "model/account.h"
+#include "model/adhide.h"
 #include "model/campaign.h"
 
 typedef struct bs_purchase_order {
@@ -55,19 +59,21 @@ typedef struct bs_purchase_result {
     int64_t balance;     /* the buyer's balance after, or at the refusal */
     int64_t next_slot;   /* the slot that was for sale */
     const char *subject; /* on NOTFOUND/MISMATCH/FORBIDDEN: "account",
-                            "campaign", "ad" or "category"; on OVERFLOW:
-                            "seller" or "operator" */
+                            "campaign", "ad", "category" or "hidden"; on
+                            OVERFLOW: "seller" or "operator" */
     const char *detail;  /* FORBIDDEN: the disallowed category (lives as
                             long as the result) */
     char detail_buf[64];
-    bs_name sold_to;                 /* SOLD: who bought the slot (canonical) */
-    int64_t ad_width, ad_height;     /* MISMATCH: the ad's size */
-    int64_t want_width, want_height; /* MISMATCH: the campaign's */
+    bs_name sold_to;                            /* SOLD: who bought the slot (canonical) */
+    int64_t ad_width, ad_height;                /* MISMATCH: the ad's size */
+    int64_t want_width, want_height;            /* MISMATCH: the campaign's */
+    char hidden_reason[BS_HIDE_REASON_MAX + 1]; /* FORBIDDEN "hidden": the operator's reason */
 } bs_purchase_result;
 
 /* Buy the next slot. Statuses: BS_OK; BS_NOTFOUND (subject says what);
  * BS_MISMATCH (the ad's size is not the campaign's); BS_FORBIDDEN (the ad has
- * a category the campaign disallows, or is not the buyer's); BS_STALE (the
+ * a category the campaign disallows, is not the buyer's, or was hidden by
+ * the operator: subject "hidden", res->hidden_reason why); BS_STALE (the
  * slot for sale is not expect_slot); BS_PRICE_LIMIT; BS_INSUFFICIENT;
  * BS_LOCKED (another purchase of this account is in progress at this very
  * moment: retry in a few seconds; one that a crash left is finished first,

@@ -275,6 +275,27 @@ subject_is(const bs_purchase_result *res, const char *subject)
     return res->subject != NULL && strcmp(res->subject, subject) == 0;
 }
 
+/* A purchase with ad `ad` (as the user wrote it), which the operator hid
+ * for `reason`; a reason too long for the sentence is cut at a character
+ * and ends with "...". */
+static void
+say_hidden(const char *ad, const char *reason, bs_said *out)
+{
+    char buf[SHOWN_MAX * 4 + 1], cut[400];
+    const char *shown = escaped(ad, buf, sizeof(buf));
+    size_t len = strlen(reason);
+
+    if (len >= sizeof(cut)) {
+        len = sizeof(cut) - 4;
+        while (len > 0 && ((unsigned char)reason[len] & 0xc0) == 0x80)
+            len--; /* not in the middle of a character */
+        snprintf(cut, sizeof(cut), "%.*s...", (int)len, reason);
+        reason = cut;
+    }
+    say(out, 403, "ad_hidden", "ad \"%s\" was hidden by the operator: %s; choose another ad",
+        shown != NULL ? shown : "(a long name)", reason);
+}
+
 void
 bs_say_buy(bs_status st, const bs_purchase_order *o, const bs_purchase_result *r,
            const char *campaign, const char *ad, bs_voice voice, bs_said *out)
@@ -294,6 +315,8 @@ bs_say_buy(bs_status st, const bs_purchase_order *o, const bs_purchase_result *r
         if (subject_is(r, "category"))
             say(out, 403, "category_disallowed",
                 "campaign \"%s\" does not take ads of category \"%s\"", campaign, r->detail);
+        else if (subject_is(r, "hidden"))
+            say_hidden(ad, r->hidden_reason, out);
         else
             say(out, 403, "not_your_ad", "ad \"%s\" is not an ad of \"%s\"", ad, o->buyer);
         return;
@@ -602,7 +625,8 @@ bs_say_withdraw(bs_status st, const bs_ctx *ctx, const bs_withdraw_order *order,
                 "a new one");
         break;
     case BS_INVALID:
-        say(out, 400, "invalid_request", "invalid request id");
+        say(out, 400, "invalid_request", "invalid request id \"%s\" (32 lowercase hex characters)",
+            order->request != NULL ? order->request : "");
         break;
     default:
         bs_say_funds(st, order->name, voice, out);
@@ -615,4 +639,26 @@ bs_say_no_payout_wallet(bs_said *out)
 {
     say(out, 503, "no_payout_wallet",
         "withdrawals are not paid by this server: it was started without --payout-wallet");
+}
+
+void
+bs_say_withdraw_request(const char *request, bs_voice voice, bs_said *out)
+{
+    char buf[SHOWN_MAX * 4 + 1];
+    const char *shown = request != NULL ? escaped(request, buf, sizeof(buf)) : NULL;
+    const char *next =
+        voice == BS_VOICE_PAGE ? ": send the form below again, with its new one" : "";
+
+    if ((request == NULL || request[0] == '\0') && voice == BS_VOICE_PAGE)
+        say(out, 400, "missing_request",
+            "this form is missing its request id: reload the page and send it again");
+    else if (request == NULL || request[0] == '\0')
+        say(out, 400, "missing_request", "the request id is missing (%d lowercase hex characters)",
+            BS_ID_LEN);
+    else if (shown != NULL)
+        say(out, 400, "invalid_request",
+            "invalid request id \"%s\" (%d lowercase hex characters)%s", shown, BS_ID_LEN, next);
+    else
+        say(out, 400, "invalid_request", "invalid request id (%d lowercase hex characters)%s",
+            BS_ID_LEN, next);
 }

@@ -135,4 +135,10 @@ void bs_say_withdraw(bs_status st, const bs_ctx *ctx, const bs_withdraw_order *o
 /* Withdrawals asked of a server or command without a payout wallet. */
 void bs_say_no_payout_wallet(bs_said *out);
 
+/* A withdrawal's request id that breaks its rule (BS_ID_LEN lowercase hex
+ * characters), or, with `request` NULL or "", a Withdraw form sent without
+ * its request id (a form the page did not make: sent twice, it would
+ * reserve twice). For the page, the sentence says what to do next. */
+void bs_say_withdraw_request(const char *request, bs_voice voice, bs_said *out);
+
 #endif

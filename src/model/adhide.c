@@ -49,6 +49,15 @@ free_obj:
     return st;
 }
 
+bs_status
+bs_adhide_mark(json_t *view, const bs_adhide *h)
+{
+    return json_object_set_new(view, "hidden", json_true()) == 0 &&
+                   json_object_set_new(view, "hidden_reason", json_string(h->reason)) == 0
+               ? BS_OK
+               : BS_NOMEM;
+}
+
 json_t *
 bs_adhide_view(const bs_adhide *h)
 {

@@ -49,4 +49,9 @@ bs_status bs_adhide_decode(const char *text, size_t len, bs_adhide *hide);
  * reference or NULL. */
 json_t *bs_adhide_view(const bs_adhide *hide);
 
+/* What an ad's owner is shown of its moderation, added to the ad's view
+ * (model/ad.h bs_ad_view): "hidden": true and "hidden_reason". BS_NOMEM
+ * when it cannot be added (`view` is then as it was, or partly marked). */
+bs_status bs_adhide_mark(json_t *view, const bs_adhide *hide);
+
 #endif

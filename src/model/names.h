@@ -89,6 +89,7 @@ void bs_key_withdrawal(const char *canon, const char *id, char out[BS_KEY_BUF]);
 #define BS_PREFIX_ACCOUNTS    "account/"
 #define BS_PREFIX_APIKEYS     "apikey/"
 #define BS_PREFIX_CAMPAIGNS   "campaign/"
+#define BS_PREFIX_ADS         "ad/"
 #define BS_PREFIX_IDEM        "idem/"
 #define BS_PREFIX_STATS       "stats/"
 #define BS_PREFIX_SESSIONS    "session/"

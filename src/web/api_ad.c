@@ -1,7 +1,8 @@
 /*
  * api_ad.c — ads over the API: upload one (POST /api/v1/ads,
  * multipart/form-data as a browser's file input or `curl -F` sends it:
- * fields image, url, hover, nickname, categories) and list the key's ads.
+ * fields image, url, hover, nickname, categories) and list the key's ads
+ * (an ad the operator hid with "hidden": true and its "hidden_reason").
  * The form is parsed by web/form.h with hard limits; the ad's rules and
  * refusals are the same as `bitslot ad add`'s (core/ads.h, core/words.h).
  */
@@ -9,6 +10,7 @@
 #include <strings.h>
 
 #include "core/ads.h"
+#include "core/moderation.h"
 #include "web/api.h"
 #include "web/form.h"
 #include "web/server.h"
@@ -99,6 +101,8 @@ release_form:
 void
 bs_api_ad_list(bs_web_call *call, bs_ctx *ctx)
 {
+    bs_adhide *hidden = NULL;
+    size_t nhidden = 0;
     bs_name canon;
     bs_ad *list;
     json_t *out;
@@ -109,17 +113,31 @@ bs_api_ad_list(bs_web_call *call, bs_ctx *ctx)
     if (!bs_api_authenticate(call, ctx, canon))
         return;
     st = bs_ads_list(ctx, canon, &list, &count);
+    if (st == BS_OK) {
+        st = bs_moderation_list(ctx, canon, &hidden, &nhidden, NULL);
+        if (st != BS_OK)
+            free(list);
+    }
     if (st != BS_OK) {
         bs_say_failure(st, "cannot list the ads", &said);
         bs_api_said(call, &said);
         return;
     }
     out = json_array();
-    for (size_t i = 0; out != NULL && i < count; i++)
-        if (json_array_append_new(out, bs_ad_view(&list[i])) != 0) {
+    for (size_t i = 0; out != NULL && i < count; i++) {
+        const bs_adhide *hide = bs_moderation_find(hidden, nhidden, &list[i].id);
+        json_t *view = bs_ad_view(&list[i]);
+
+        if (view != NULL && hide != NULL && bs_adhide_mark(view, hide) != BS_OK) {
+            json_decref(view);
+            view = NULL;
+        }
+        if (json_array_append_new(out, view) != 0) { /* NULL: refused */
             json_decref(out);
             out = NULL;
         }
+    }
+    free(hidden);
     free(list);
     bs_web_call_json(call, 200, out);
 }

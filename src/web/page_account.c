@@ -10,7 +10,9 @@
  * refused form is shown again with what was typed and the same id (nothing
  * was reserved under it; after an unknown outcome, sending it again is
  * what finds the withdrawal), except when the id was already used for
- * another withdrawal: then a new one.
+ * another withdrawal: then a new one. A form without its request id (not
+ * one the page made) is refused, nothing reserved: sent twice, it would
+ * otherwise reserve twice.
  * A slot bought with an ad the operator hid says so, with the operator's
  * reason (core/moderation.h).
  */
@@ -298,6 +300,14 @@ bs_page_withdraw(bs_web_call *call, bs_ctx *ctx)
     order.request = bs_page_field(&form, "request");
     typed = json_pack("{s:s, s:s, s:s}", "amount", bs_page_field(&form, "amount"), "address",
                       order.address, "request", order.request);
+    /* The page's form always has its id; without one, the core would make
+     * a fresh id for each send, and a form sent twice would reserve twice. */
+    if (order.request[0] == '\0') {
+        bs_say_withdraw_request(NULL, BS_VOICE_PAGE, &said);
+        json_object_del(typed, "request");
+        account_page(call, ctx, &user, typed, &said);
+        goto done;
+    }
     if (!bs_page_whole(&form, "amount", &order.amount, &said)) {
         account_page(call, ctx, &user, typed, &said);
         goto done;
@@ -305,6 +315,8 @@ bs_page_withdraw(bs_web_call *call, bs_ctx *ctx)
     st = bs_withdraw_request(ctx, &order, &res);
     if (st != BS_OK) {
         bs_say_withdraw(st, ctx, &order, &res, BS_VOICE_PAGE, &said);
+        if (st == BS_INVALID && res.problem == BS_WITHDRAW_OK) /* the id: say its rule */
+            bs_say_withdraw_request(order.request, BS_VOICE_PAGE, &said);
         /* The id spent on another withdrawal, or not an id: a new one. */
         if (st == BS_MISMATCH || (st == BS_INVALID && res.problem == BS_WITHDRAW_OK))
             json_object_del(typed, "request");

@@ -1,7 +1,8 @@
 /*
  * page_ads.c — the visitor's ads, and uploading one (multipart, the same
  * rules and refusals as `bitslot ad add` and POST /api/v1/ads); after an
- * upload the list shows the new ad's preview.
+ * upload the list shows the new ad's preview. An ad the operator hid says
+ * so, with the operator's reason (core/moderation.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "core/ads.h"
 #include "core/docs.h"
+#include "core/moderation.h"
 #include "model/ad.h"
 #include "web/page.h"
 #include "web/pages.h"
@@ -25,18 +27,20 @@ static const bs_form_limit ad_fields[] = {
     {"categories", TEXT_FIELD_MAX, false}, {NULL, 0, false},
 };
 
+/* An ad as a card; with the operator's reason when `hide` is not NULL. */
 static json_t *
-ad_card(const bs_ad *ad)
+ad_card(const bs_ad *ad, const bs_adhide *hide)
 {
     char id[BS_REF_MAX], image[128];
     const char *ext = bs_ad_ext(ad->mime);
 
     bs_ref_format(&ad->id, id);
     snprintf(image, sizeof(image), "/img/%s.%s", ad->image, ext != NULL ? ext : "bin");
-    return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:I}", "id", id, "owner",
+    return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:s?}", "id", id, "owner",
                      ad->id.owner, "index", (json_int_t)ad->id.index, "image", image, "hover",
                      ad->hover, "nickname", ad->nickname, "url", ad->url, "width",
-                     (json_int_t)ad->width, "height", (json_int_t)ad->height);
+                     (json_int_t)ad->width, "height", (json_int_t)ad->height, "hidden",
+                     hide != NULL ? hide->reason : NULL);
 }
 
 void
@@ -44,8 +48,9 @@ bs_page_ads(bs_web_call *call, bs_ctx *ctx)
 {
     bs_page_user user;
     bs_ad *list = NULL;
+    bs_adhide *hidden = NULL;
     json_t *cards, *added = NULL;
-    size_t count = 0;
+    size_t count = 0, nhidden = 0;
     bs_status st;
     bs_said said;
     bs_ref ref;
@@ -53,6 +58,12 @@ bs_page_ads(bs_web_call *call, bs_ctx *ctx)
     if (!bs_page_need_user(call, ctx, &user))
         return;
     st = bs_ads_list(ctx, user.canon, &list, &count);
+    if (st == BS_OK &&
+        (st = bs_moderation_list(ctx, user.canon, &hidden, &nhidden, NULL)) != BS_OK) {
+        free(list);
+        list = NULL;
+        count = 0;
+    }
     if (st != BS_OK && st != BS_NOTFOUND) {
         bs_say_failure(st, "cannot list the ads", &said);
         bs_page_said(call, ctx, &user, &said);
@@ -60,15 +71,17 @@ bs_page_ads(bs_web_call *call, bs_ctx *ctx)
     }
     cards = json_array();
     for (size_t i = 0; cards != NULL && i < count; i++) {
+        const bs_adhide *hide = bs_moderation_find(hidden, nhidden, &list[i].id);
         char id[BS_REF_MAX];
         bs_ref_format(&list[i].id, id);
         /* ?added=OWNER/I: the ad just uploaded, shown first. */
         if (strncmp(call->query, "added=", 6) == 0 &&
             bs_ref_parse(call->query + 6, &ref) == BS_OK && ref.index == list[i].id.index &&
             strcmp(ref.owner, list[i].id.owner) == 0)
-            added = ad_card(&list[i]);
-        json_array_append_new(cards, ad_card(&list[i]));
+            added = ad_card(&list[i], hide);
+        json_array_append_new(cards, ad_card(&list[i], hide));
     }
+    free(hidden);
     free(list);
     bs_page_render(call, ctx, &user, 200, "ads", "My Ads",
                    json_pack("{s:o*, s:o*}", "ads", cards, "added", added));

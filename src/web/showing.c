@@ -11,8 +11,10 @@
  *
  * The hidden ads (showing.h) are two sorted arrays under `lock` — the ads,
  * and apart their images' digests — replaced whole by each scan that finds
- * them changed; `scan_lock` keeps two scans (the poller's, a worker's
- * first) from running at once.
+ * them changed (which counts hidden_gen up); `scan_lock` keeps two scans
+ * (the poller's, a worker's first) from running at once. Whether an ad that
+ * is not hidden shares a hidden ad's image is a memo ("imageuse/<digest>")
+ * that holds only while hidden_gen is the one it was found with.
  */
 #include <pthread.h>
 #include <stddef.h>
@@ -63,8 +65,8 @@ typedef struct image_box {
     bs_web_image image;
 } image_box;
 
-/* A remembered answer: a slot's ad URL, or that a slot or an image is not
- * there. */
+/* A remembered answer: a slot's ad URL, that a slot or an image is not
+ * there, or whether an ad that is not hidden has a hidden ad's image. */
 typedef struct memo {
     struct memo *next;
     char key[MEMO_KEY_MAX];
@@ -72,7 +74,8 @@ typedef struct memo {
     char *url;
     bool has_ad; /* a slot's: `ad` is its ad */
     bs_ref ad;
-    int64_t expires; /* ms */
+    uint64_t hidden_gen; /* an image's use: the hidden ads it was found with */
+    int64_t expires;     /* ms */
 } memo;
 
 struct bs_web_entry {
@@ -108,6 +111,7 @@ struct bs_web_showing {
     size_t nhidden_ads;
     char (*hidden_images)[BS_DIGEST_HEX_LEN + 1];
     size_t nhidden_images;
+    uint64_t hidden_gen; /* counts the changes of the hidden ads */
     bool hidden_loaded;
     /* Under scan_lock: */
     pthread_mutex_t scan_lock;
@@ -284,7 +288,7 @@ memo_lookup(bs_web_showing *s, const char *key, int64_t now)
     return NULL;
 }
 
-static void
+static memo *
 memo_put(bs_web_showing *s, const char *key, bool found, const char *url, const bs_ref *ad,
          int64_t expires)
 {
@@ -296,7 +300,7 @@ memo_put(bs_web_showing *s, const char *key, bool found, const char *url, const 
             break;
     if (m == NULL) {
         if (s->nmemos >= MEMO_MAX || (m = calloc(1, sizeof(*m))) == NULL)
-            return; /* not remembered: asked again next time */
+            return NULL; /* not remembered: asked again next time */
         snprintf(m->key, sizeof(m->key), "%s", key);
         m->next = s->memos[b];
         s->memos[b] = m;
@@ -308,7 +312,9 @@ memo_put(bs_web_showing *s, const char *key, bool found, const char *url, const 
     m->has_ad = ad != NULL;
     if (ad != NULL)
         m->ad = *ad;
+    m->hidden_gen = 0;
     m->expires = expires;
+    return m;
 }
 
 static void
@@ -324,6 +330,12 @@ static void
 image_memo_key(const char *digest, char key[MEMO_KEY_MAX])
 {
     snprintf(key, MEMO_KEY_MAX, "image/%s", digest);
+}
+
+static void
+use_memo_key(const char *digest, char key[MEMO_KEY_MAX])
+{
+    snprintf(key, MEMO_KEY_MAX, "imageuse/%s", digest);
 }
 
 /* ---- hidden ads ----------------------------------------------------------------------- */
@@ -351,12 +363,86 @@ ad_hidden(const bs_web_showing *s, const bs_ref *ad)
            bsearch(ad, s->hidden_ads, s->nhidden_ads, sizeof(*s->hidden_ads), compare_refs) != NULL;
 }
 
-/* Under lock. */
+/* Is `digest` the image of a hidden ad? (Whether another ad that is not
+ * hidden has it too is image_use's question.) Under lock. */
 static bool
 image_hidden(const bs_web_showing *s, const char *digest)
 {
     return s->nhidden_images > 0 && bsearch(digest, s->hidden_images, s->nhidden_images,
                                             sizeof(*s->hidden_images), compare_digests) != NULL;
+}
+
+/* What is remembered of hidden image `digest`: BS_WEB_FOUND when an ad
+ * that is not hidden has it (it is served), BS_WEB_HIDDEN when none has,
+ * BS_WEB_ASK when that is not known since the hidden ads last changed.
+ * Under lock. */
+static bs_web_found
+image_use(bs_web_showing *s, const char *digest, int64_t ms)
+{
+    char key[MEMO_KEY_MAX];
+    const memo *m;
+
+    use_memo_key(digest, key);
+    m = memo_lookup(s, key, ms);
+    if (m == NULL || m->hidden_gen != s->hidden_gen)
+        return BS_WEB_ASK;
+    return m->found ? BS_WEB_FOUND : BS_WEB_HIDDEN;
+}
+
+/* Does a view this process keeps show an ad that is not hidden with image
+ * `digest`? Under lock. */
+static bool
+image_showing(const bs_web_showing *s, const char *digest)
+{
+    for (size_t b = 0; b < BUCKETS; b++)
+        for (const bs_web_entry *e = s->entries[b]; e != NULL; e = e->next)
+            for (size_t i = 0; e->view != NULL && i < e->view->view.nphases; i++) {
+                const bs_web_phase *p = e->view->view.phases[i];
+                if (p->showing && strcmp(p->ad.image, digest) == 0 && !ad_hidden(s, &p->slot.ad))
+                    return true;
+            }
+    return false;
+}
+
+static bool
+hidden_by_cache(void *arg, const bs_ref *ad)
+{
+    bs_web_showing *s = arg;
+    bool hidden;
+
+    pthread_mutex_lock(&s->lock);
+    hidden = ad_hidden(s, ad);
+    pthread_mutex_unlock(&s->lock);
+    return hidden;
+}
+
+/* On a worker: find out whether an ad that is not hidden has hidden image
+ * `digest` — from the views kept here, or else by one scan of the ads
+ * (core/moderation.h) — and remember it (SLOT_MEMO_MS, and only until the
+ * hidden ads change). */
+static bs_status
+image_use_load(bs_web_showing *s, bs_ctx *ctx, const char *digest)
+{
+    char key[MEMO_KEY_MAX];
+    uint64_t gen;
+    bool shown;
+    memo *m;
+    bs_status st = BS_OK;
+
+    pthread_mutex_lock(&s->lock);
+    gen = s->hidden_gen;
+    shown = image_showing(s, digest);
+    pthread_mutex_unlock(&s->lock);
+    if (!shown)
+        st = bs_moderation_image_shown(ctx, digest, hidden_by_cache, s, &shown);
+    if (st != BS_OK)
+        return st;
+    use_memo_key(digest, key);
+    pthread_mutex_lock(&s->lock);
+    if ((m = memo_put(s, key, shown, NULL, NULL, now_ms() + SLOT_MEMO_MS)) != NULL)
+        m->hidden_gen = gen; /* changed meanwhile: stale at once, asked again */
+    pthread_mutex_unlock(&s->lock);
+    return BS_OK;
 }
 
 /* Does a slot of `view` show (or hide) its ad otherwise than the hidden ads
@@ -432,6 +518,7 @@ hidden_scan(bs_web_showing *s, bs_ctx *ctx)
         s->nhidden_ads = count;
         s->hidden_images = images;
         s->nhidden_images = nimages;
+        s->hidden_gen++;
         ads = old_ads;
         images = old_images;
         for (size_t b = 0; b < BUCKETS; b++)
@@ -1020,8 +1107,8 @@ bs_web_showing_image(bs_web_showing *s, const char *digest, bs_web_image **image
     image_memo_key(digest, key);
     pthread_mutex_lock(&s->lock);
     box = image_lookup(s, digest);
-    if (image_hidden(s, digest)) {
-        found = BS_WEB_HIDDEN;
+    if (image_hidden(s, digest) && (found = image_use(s, digest, ms)) != BS_WEB_FOUND) {
+        /* hidden, or not known whether another ad shows it: found says */
     } else if (box != NULL) {
         atomic_fetch_add(&box->refs, 1);
         if (atomic_load_explicit(&box->last_use, memory_order_relaxed) != ms)
@@ -1030,6 +1117,8 @@ bs_web_showing_image(bs_web_showing *s, const char *digest, bs_web_image **image
         found = BS_WEB_FOUND;
     } else if (memo_lookup(s, key, ms) != NULL) {
         found = BS_WEB_MISSING;
+    } else {
+        found = BS_WEB_ASK;
     }
     pthread_mutex_unlock(&s->lock);
     return found;
@@ -1039,10 +1128,24 @@ bs_status
 bs_web_showing_load_image(bs_web_showing *s, bs_ctx *ctx, const char *digest)
 {
     char key[MEMO_KEY_MAX];
+    bs_web_found use = BS_WEB_ASK;
     image_box *box;
     bs_status st;
 
     hidden_ensure(s, ctx);
+    /* An image of a hidden ad: served only when an ad that is not hidden
+     * has it too (asked again if the hidden ads changed meanwhile). */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        pthread_mutex_lock(&s->lock);
+        use = image_hidden(s, digest) ? image_use(s, digest, now_ms()) : BS_WEB_FOUND;
+        pthread_mutex_unlock(&s->lock);
+        if (use != BS_WEB_ASK)
+            break;
+        if ((st = image_use_load(s, ctx, digest)) != BS_OK)
+            return st;
+    }
+    if (use == BS_WEB_HIDDEN)
+        return BS_OK; /* refused from memory: nothing to read */
     st = image_get(s, ctx, digest, 0, NULL, &box);
 
     if (st == BS_OK) {

@@ -34,11 +34,18 @@
  * scan of every hidden ad, made by the poller every BS_WEB_HIDE_POLL_MS
  * (and by a worker before its first read). A slot whose ad is hidden makes
  * a *hidden* phase: the campaign's "your ad here" link instead of the ad,
- * and its image and click route answer BS_WEB_HIDDEN. A scan that finds
- * the set changed has every campaign showing one of those ads read again
- * by the poller, so a hide or a show reaches every embed, image and click
- * route of the process within BS_WEB_HIDE_POLL_MS and a poll: still no
- * store read per hit.
+ * and its click route answers BS_WEB_HIDDEN. A scan that finds the set
+ * changed has every campaign showing one of those ads read again by the
+ * poller, so a hide or a show reaches every embed, image and click route of
+ * the process within BS_WEB_HIDE_POLL_MS and a poll: still no store read
+ * per hit.
+ *
+ * Images are content addressed, so two advertisers who uploaded one file
+ * share an image: a hidden ad's image answers BS_WEB_HIDDEN only when no
+ * ad that is not hidden has it. Whether one has is asked once (a worker
+ * looks at the views kept here, or else scans the ads:
+ * bs_moderation_image_shown) and remembered for a minute, and only until
+ * the hidden ads change; a hit never reads the store.
  *
  * Invariants:
  *   - Nothing here decides a rule: prices and the slot for sale come from
@@ -150,9 +157,10 @@ void bs_web_view_release(bs_web_view *view);
 
 /* The image with `digest`, held (release with bs_web_image_release), or
  * BS_WEB_MISSING / BS_WEB_ASK as above; BS_WEB_HIDDEN when an ad the
- * operator hid has this image. */
+ * operator hid has this image and no ad that is not hidden has it. */
 bs_web_found bs_web_showing_image(bs_web_showing *s, const char *digest, bs_web_image **image);
-/* On a worker, after BS_WEB_ASK: read it from the store. */
+/* On a worker, after BS_WEB_ASK: read it from the store (and, for a
+ * hidden ad's image, whether an ad that is not hidden has it). */
 bs_status bs_web_showing_load_image(bs_web_showing *s, bs_ctx *ctx, const char *digest);
 void bs_web_image_release(bs_web_image *image);
 

@@ -11,6 +11,8 @@
  *     reason that breaks its rule, showing an ad not hidden) is one exact
  *     line on stderr with its exit code, nothing on stdout, and the store
  *     byte for byte as it was; no money document is touched;
+ *   - `buy` with an ad the operator hid: refused with the reason, nothing
+ *     written; a purchase recorded before the hide is finished by `recover`;
  *   - `account new-key`: a key printed once, a new one each time, `check`
  *     still holds for the operator's account with its key.
  */
@@ -23,6 +25,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "util/failpoint.h"
 #include "webtest.h"
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
@@ -322,6 +325,60 @@ test_cli_ops_hide_and_show_an_ad(void **state)
     free(out);
 }
 
+/* An ad the operator hid is not bought: the purchase is refused with the
+ * operator's reason (cut at a character when long), changing nothing;
+ * another buyer's ad still sells, and the ad sells again once shown. A
+ * purchase recorded before the hide (its process stopped at
+ * purchase.locked) is finished by `recover` all the same. */
+static void
+test_cli_ops_hidden_ad_is_not_bought(void **state)
+{
+    char most[512], line[1024], *out;
+    bs_test_output r;
+    ops o;
+
+    (void)state;
+    story_open(&o);
+    r = ops_run(&o, "BITSLOT_FAILPOINT=purchase.locked", NULL,
+                ARGS("buy", "alice", "bob/0", "--ad", "alice/0"));
+    assert_int_equal(r.exit_code, BS_FAILPOINT_EXIT);
+    bs_test_output_release(&r);
+    free(ok(&o, NULL, ARGS("ad", "hide", "alice/0", "--reason", "misleading")));
+    free(ok(&o, NULL, ARGS("recover")));
+    out = dump_of(&o, "slot/");
+    assert_non_null(strstr(out, "\"buyer\":\"alice\",\"ad\":\"alice/0\",\"price\":1000,"));
+    free(out);
+    out = ok(&o, NULL, ARGS("account", "show", "alice"));
+    assert_non_null(strstr(out, "\"balance\":999000,"));
+    free(out);
+
+    refused(&o, 1,
+            "bitslot: ad \"ALICE/0\" was hidden by the operator: misleading; choose another ad\n",
+            ARGS("buy", "alice", "bob/0", "--ad", "ALICE/0"));
+    /* 200 characters of two bytes: the sentence has the first 198. */
+    for (int i = 0; i < 200; i++)
+        memcpy(most + 2 * i, "\xc3\xa9", 2); /* é */
+    most[400] = '\0';
+    free(ok(&o, NULL, ARGS("ad", "hide", "alice/0", "--reason", most)));
+    snprintf(line, sizeof(line),
+             "bitslot: ad \"alice/0\" was hidden by the operator: %.396s...; choose another ad\n",
+             most);
+    refused(&o, 1, line, ARGS("buy", "alice", "bob/0", "--ad", "alice/0", "--max-price", "5000"));
+
+    /* Another ad sells; alice/0 sells once shown again. */
+    out = ok(&o, NULL, ARGS("buy", "carol", "bob/0", "--ad", "carol/0"));
+    assert_non_null(strstr(out, "\"index\":1,"));
+    free(out);
+    free(ok(&o, NULL, ARGS("ad", "show", "alice/0")));
+    out = ok(&o, NULL, ARGS("buy", "alice", "bob/0", "--ad", "alice/0"));
+    assert_non_null(strstr(out, "\"index\":2,"));
+    free(out);
+    free(ok(&o, NULL, ARGS("recover")));
+    out = ok(&o, NULL, ARGS("check"));
+    assert_non_null(strstr(out, "ok: "));
+    free(out);
+}
+
 static void
 test_cli_ops_operator_gets_an_api_key(void **state)
 {
@@ -361,6 +418,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_ops_stats_counts_a_story),
         cmocka_unit_test(test_cli_ops_hide_and_show_an_ad),
+        cmocka_unit_test(test_cli_ops_hidden_ad_is_not_bought),
         cmocka_unit_test(test_cli_ops_operator_gets_an_api_key),
     };
 

@@ -12,6 +12,12 @@
  *     404 "hidden" — in this server and in one that never saw the campaign;
  *     no account or ledger document changes (the money to the satoshi);
  *     showing it again brings the ad back;
+ *   - an image two advertisers share (one file uploaded twice) stays
+ *     served while an ad that is not hidden has it, and so do that ad's
+ *     clicks; the hidden ad's own slot is refused;
+ *   - a purchase with a hidden ad is refused (403 ad_hidden, the reason),
+ *     with or without an Idempotency-Key, writing nothing; GET /api/v1/ads
+ *     says the ad is hidden and why;
  *   - each refusal of hide and show (no such ad, no reason, a reason that
  *     breaks its rule, an unknown field, an ad not hidden) is its exact
  *     JSON error, with the store byte for byte as it was.
@@ -305,6 +311,183 @@ test_admin_hidden_ad_gives_way_to_your_ad_here(void **state)
     admin_close(&a);
 }
 
+/* GET path until it answers `status`, for at most `seconds`. */
+static bool
+wait_status(const bs_test_server *s, const char *path, long status, int seconds)
+{
+    for (int i = 0; i < seconds * 50; i++) {
+        bs_test_response r = bs_test_get(s, path, NULL);
+        bool found = r.status == status;
+        bs_test_response_release(&r);
+        if (found)
+            return true;
+        usleep(20000);
+    }
+    return false;
+}
+
+/* GET path: `status`, and a PNG when 200, else exactly `body`. */
+static void
+expect_image(const bs_test_server *s, const char *path, long status, const char *body)
+{
+    bs_test_response r = bs_test_get(s, path, NULL);
+
+    assert_int_equal(r.status, status);
+    if (status == 200)
+        assert_memory_equal(r.body, "\x89PNG", 4);
+    else
+        assert_string_equal(r.body, body);
+    bs_test_response_release(&r);
+}
+
+/* The /img/... address the embed of `campaign` shows. */
+static void
+embed_image(const bs_test_server *s, const char *campaign, char *out, size_t size)
+{
+    char path[128];
+    bs_test_response r;
+    const char *at;
+
+    snprintf(path, sizeof(path), "/embed/%s.json", campaign);
+    r = bs_test_get(s, path, NULL);
+    at = strstr(r.body, "\"image\":\"");
+    assert_non_null(at);
+    snprintf(out, size, "%.*s", (int)strcspn(at + 9, "\""), at + 9);
+    bs_test_response_release(&r);
+}
+
+/* Two advertisers uploaded one file, so their ads share an image: hiding
+ * alice/0 takes neither the image nor the clicks from s3/0, which is not
+ * hidden — in this server and in one that never saw a campaign — while
+ * alice/0's own slot stays refused. Once s3/0 is hidden too, the image
+ * goes; shown again, it comes back. */
+static void
+test_admin_hiding_keeps_a_shared_image_of_an_ad_not_hidden(void **state)
+{
+    char image[256], other[256], png[4200], s3[65];
+    bs_test_server fresh;
+    bs_test_response r;
+    admin a;
+
+    (void)state;
+    admin_open(&a, "shared");
+    bs_test_register(&a.site, "s3", s3);
+    free(bs_test_site_run(&a.site, 0,
+                          ARGS("account", "adjust", "s3", "10000", "--reason", "funds")));
+    free(bs_test_site_run(&a.site, 0,
+                          ARGS("campaign", "create", "bob", "--min-price", "1000", "--slot-seconds",
+                               "3600", "--size", "300x250")));
+    snprintf(png, sizeof(png), "%s/shared.png", bs_test_tmpdir());
+    bs_test_write_png(png, 300, 250); /* the file alice uploaded, again */
+    free(bs_test_site_run(&a.site, 0,
+                          ARGS("ad", "add", "s3", "--image", png, "--url", "https://s3.example/")));
+    r = bs_test_http(&a.site.server, "POST", "/api/v1/campaigns/bob/0/buy", a.alice,
+                     "{\"ad\":\"alice/0\"}");
+    assert_int_equal(r.status, 201);
+    bs_test_response_release(&r);
+    r = bs_test_http(&a.site.server, "POST", "/api/v1/campaigns/bob/1/buy", s3,
+                     "{\"ad\":\"s3/0\"}");
+    assert_int_equal(r.status, 201);
+    bs_test_response_release(&r);
+    assert_true(wait_for(&a.site.server, "/embed/bob/0", "/go/bob/0/0", 5));
+    assert_true(wait_for(&a.site.server, "/embed/bob/1", "/go/bob/1/0", 5));
+    embed_image(&a.site.server, "bob/0", image, sizeof(image));
+    embed_image(&a.site.server, "bob/1", other, sizeof(other));
+    assert_string_equal(image, other); /* one image, two ads */
+
+    bs_test_expect(&a.site, "POST", HIDE, a.op, "{\"reason\":\"spam\"}", 200,
+                   "{\"ad\":\"alice/0\",\"hidden\":true,\"reason\":\"spam\",\"time\":" NOW
+                   ",\"by\":\"api\",\"was_hidden\":false}");
+    assert_true(wait_for(&a.site.server, "/embed/bob/0", "your ad here</a>", 10));
+    r = bs_test_get(&a.site.server, "/embed/bob/1", NULL);
+    assert_non_null(strstr(r.body, image)); /* s3/0 still shows, with the image */
+    bs_test_response_release(&r);
+    expect_image(&a.site.server, image, 200, NULL);
+    expect_image(&a.site.server, image, 200, NULL); /* remembered */
+    r = bs_test_get(&a.site.server, "/go/bob/1/0", NULL);
+    assert_int_equal(r.status, 302);
+    bs_test_response_release(&r);
+    expect_image(&a.site.server, "/go/bob/0/0", 404, HIDDEN_GO);
+    /* A server that never showed either campaign: the same. */
+    bs_test_server_start(&fresh, a.site.url, ENV);
+    expect_image(&fresh, image, 200, NULL);
+    r = bs_test_get(&fresh, "/go/bob/1/0", NULL);
+    assert_int_equal(r.status, 302);
+    bs_test_response_release(&r);
+    expect_image(&fresh, "/go/bob/0/0", 404, HIDDEN_GO);
+    {
+        bs_test_output out = bs_test_server_stop(&fresh);
+        assert_int_equal(out.exit_code, 0);
+        bs_test_output_release(&out);
+    }
+
+    /* Both hidden: no ad shows the image any more, so it is refused. */
+    free(bs_test_site_run(&a.site, 0, ARGS("ad", "hide", "s3/0", "--reason", "spam too")));
+    assert_true(wait_for(&a.site.server, "/embed/bob/1", "your ad here</a>", 10));
+    assert_true(wait_status(&a.site.server, image, 404, 10));
+    expect_image(&a.site.server, image, 404, HIDDEN_IMAGE);
+    expect_image(&a.site.server, "/go/bob/1/0", 404, HIDDEN_GO);
+    /* alice/0 shown again: the image is back at once, in its embed too. */
+    bs_test_expect(&a.site, "POST", SHOW, a.op, NULL, 200,
+                   "{\"ad\":\"alice/0\",\"hidden\":false,\"reason_was\":\"spam\"}");
+    assert_true(wait_for(&a.site.server, "/embed/bob/0", "/go/bob/0/0", 10));
+    expect_image(&a.site.server, image, 200, NULL);
+    expect_image(&a.site.server, "/go/bob/1/0", 404, HIDDEN_GO);
+    admin_close(&a);
+}
+
+#define AD_HIDDEN                                                                                  \
+    "{\"error\":{\"code\":\"ad_hidden\",\"message\":\"ad \\\"alice/0\\\" was hidden by the "       \
+    "operator: <b>spam</b> & more; choose another ad\"}}"
+
+/* A purchase with an ad the operator hid: 403 with the reason, with or
+ * without an Idempotency-Key, and nothing written (the key stays free);
+ * GET /api/v1/ads says which ad is hidden and why. Shown again, the same
+ * key buys. */
+static void
+test_admin_hidden_ad_is_not_bought(void **state)
+{
+    const char *const key_k[] = {"Idempotency-Key: k1", NULL};
+    char *before, *after;
+    bs_test_response r;
+    admin a;
+
+    (void)state;
+    admin_open(&a, "nobuy");
+    bs_test_expect(&a.site, "POST", HIDE, a.op, "{\"reason\":\"<b>spam</b> & more\"}", 200,
+                   "{\"ad\":\"alice/0\",\"hidden\":true,\"reason\":\"<b>spam</b> & "
+                   "more\",\"time\":" NOW ",\"by\":\"api\",\"was_hidden\":false}");
+    bs_test_refused(&a.site, "POST", "/api/v1/campaigns/bob/0/buy", a.alice, "{\"ad\":\"alice/0\"}",
+                    403, AD_HIDDEN);
+    before = bs_test_site_dump(&a.site);
+    r = bs_test_http_with(&a.site.server, "POST", "/api/v1/campaigns/bob/0/buy", a.alice,
+                          "{\"ad\":\"alice/0\"}", key_k, true);
+    assert_int_equal(r.status, 403);
+    assert_string_equal(r.body, AD_HIDDEN);
+    bs_test_response_release(&r);
+    after = bs_test_site_dump(&a.site);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+    r = bs_test_http(&a.site.server, "GET", "/api/v1/ads", a.alice, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"hidden\":true,\"hidden_reason\":\"<b>spam</b> & more\"}]"));
+    bs_test_response_release(&r);
+
+    bs_test_expect(&a.site, "POST", SHOW, a.op, NULL, 200,
+                   "{\"ad\":\"alice/0\",\"hidden\":false,\"reason_was\":\"<b>spam</b> & "
+                   "more\"}");
+    r = bs_test_http(&a.site.server, "GET", "/api/v1/ads", a.alice, NULL);
+    assert_null(strstr(r.body, "hidden"));
+    bs_test_response_release(&r);
+    r = bs_test_http_with(&a.site.server, "POST", "/api/v1/campaigns/bob/0/buy", a.alice,
+                          "{\"ad\":\"alice/0\"}", key_k, true);
+    assert_int_equal(r.status, 201);
+    assert_non_null(strstr(r.body, "\"index\":0,"));
+    bs_test_response_release(&r);
+    admin_close(&a);
+}
+
 static void
 test_admin_hide_and_show_refusals_change_nothing(void **state)
 {
@@ -376,6 +559,8 @@ main(void)
         cmocka_unit_test(test_admin_routes_take_only_the_operators_key),
         cmocka_unit_test(test_admin_withdrawals),
         cmocka_unit_test(test_admin_hidden_ad_gives_way_to_your_ad_here),
+        cmocka_unit_test(test_admin_hiding_keeps_a_shared_image_of_an_ad_not_hidden),
+        cmocka_unit_test(test_admin_hidden_ad_is_not_bought),
         cmocka_unit_test(test_admin_hide_and_show_refusals_change_nothing),
     };
 

@@ -1072,8 +1072,9 @@ withdraw_refused(browser *b, const char *fields, long status, const char *senten
 }
 
 /* The Withdraw form of /account: the rule shown, each refusal the API's
- * sentence with what was typed kept, success a notice and a row, and the
- * form sent twice (its answer lost) reserving once. */
+ * sentence with what was typed kept, a form without its request id (or
+ * with a bad one) refused, success a notice and a row, and the form sent
+ * twice (its answer lost) reserving once. */
 static void
 test_pages_withdraw_form(void **state)
 {
@@ -1135,6 +1136,28 @@ test_pages_withdraw_form(void **state)
     withdraw_refused(&b, fields, 422, "&quot;&lt;b&gt;&quot; is not a bitcoin address",
                      "name=\"address\" value=\"&lt;b&gt;\"", kept_id);
     assert_string_equal(kept_id, id);
+    /* A form without its request id (not one the page made: sent twice it
+     * would reserve twice), or with one that breaks the rule: refused, and
+     * the form again with a new id. */
+    for (int i = 0; i < 2; i++) {
+        withdraw_refused(&b,
+                         i == 0 ? "amount=100001&address=" WD_MAIN
+                                : "amount=100001&address=" WD_MAIN "&request=",
+                         400,
+                         "this form is missing its request id: reload the page and send it again",
+                         "name=\"amount\" value=\"100001\"", kept_id);
+        assert_string_not_equal(kept_id, id);
+    }
+    withdraw_refused(
+        &b, "amount=100001&address=" WD_MAIN "&request=0123456789ABCDEF0123456789abcdef", 400,
+        "invalid request id &quot;0123456789ABCDEF0123456789abcdef&quot; (32 lowercase "
+        "hex characters): send the form below again, with its new one",
+        "name=\"amount\" value=\"100001\"", kept_id);
+    assert_string_not_equal(kept_id, "0123456789ABCDEF0123456789abcdef");
+    withdraw_refused(&b, "amount=100001&address=" WD_MAIN "&request=%3Cb%3E", 400,
+                     "invalid request id &quot;&lt;b&gt;&quot; (32 lowercase hex characters): send "
+                     "the form below again, with its new one",
+                     "name=\"address\" value=\"" WD_MAIN "\"", kept_id);
 
     /* Asked for: amount + fee gone from the balance, a notice, a row. */
     snprintf(fields, sizeof(fields), "amount=100001&address=" WD_MAIN "&request=%s", id);
@@ -1183,13 +1206,14 @@ test_pages_withdraw_form(void **state)
 }
 
 /* Issue 11: an ad the operator hid is named on its buyer's account page,
- * with the operator's reason (escaped), beside the slot it fills; the
- * campaign's page shows "your ad here" instead of it; the buyer's money
- * is not touched; shown again, the note goes. */
+ * with the operator's reason (escaped), beside the slot it fills, and on
+ * My Ads; the campaign's page shows "your ad here" instead of it; buying a
+ * slot with it is refused with the reason, writing nothing; the buyer's
+ * money is not touched; shown again, the note goes. */
 static void
 test_pages_account_says_an_ad_is_hidden(void **state)
 {
-    char image[4200], *money, *after;
+    char image[4200], *money, *after, *slots;
     bs_test_site site;
     bs_test_response r;
     browser b;
@@ -1229,12 +1253,32 @@ test_pages_account_says_an_ad_is_hidden(void **state)
     expect_in(r.body, "<div id=\"showing\"><span class=\"empty\">your ad here</span></div>");
     expect_not_in(r.body, "/go/seller/0/0");
     bs_test_response_release(&r);
+    /* My Ads says so too; a hidden ad is not bought. */
+    r = get(&b, "/ads");
+    expect_page(&r, 200);
+    expect_in(r.body,
+              " <span class=\"hidden\">hidden by the operator: &lt;b&gt;misleading&lt;/b&gt; "
+              "&amp; loud</span></li>");
+    bs_test_response_release(&r);
+    slots = bs_test_site_run(&site, 0, ARGS("dump", "slot/"));
+    r = post(&b, "/campaigns/seller/0/buy", "ad=buyer/0&slot=1&price=100000&confirm=yes", b.csrf);
+    expect_page(&r, 403);
+    expect_in(r.body, "<p class=\"error\" id=\"error\">ad &quot;buyer/0&quot; was hidden by the "
+                      "operator: &lt;b&gt;misleading&lt;/b&gt; &amp; loud; choose another ad</p>");
+    bs_test_response_release(&r);
+    after = bs_test_site_run(&site, 0, ARGS("dump", "slot/"));
+    assert_string_equal(after, slots);
+    free(after);
+    free(slots);
     after = bs_test_site_run(&site, 0, ARGS("dump", "account/"));
     assert_string_equal(after, money);
     free(after);
 
     free(bs_test_site_run(&site, 0, ARGS("ad", "show", "buyer/0")));
     r = get(&b, "/account");
+    expect_not_in(r.body, "hidden by the operator");
+    bs_test_response_release(&r);
+    r = get(&b, "/ads");
     expect_not_in(r.body, "hidden by the operator");
     bs_test_response_release(&r);
     r = get(&b, "/campaigns/seller/0");
