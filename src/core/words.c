@@ -624,10 +624,15 @@ bs_say_withdraw(bs_status st, const bs_ctx *ctx, const bs_withdraw_order *order,
                 "this request id was already used for another withdrawal or another change; use "
                 "a new one");
         break;
-    case BS_INVALID:
-        say(out, 400, "invalid_request", "invalid request id \"%s\" (32 lowercase hex characters)",
-            order->request != NULL ? order->request : "");
+    case BS_INVALID: {
+        char shown[BS_ID_LEN * 5 + 8];
+        const char *id =
+            escaped(order->request != NULL ? order->request : "", shown, sizeof(shown));
+
+        say(out, 400, "invalid_request", "invalid request id \"%s\" (%d lowercase hex characters)",
+            id != NULL ? id : "(too long to show)", BS_ID_LEN);
         break;
+    }
     default:
         bs_say_funds(st, order->name, voice, out);
         break;
