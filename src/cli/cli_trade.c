@@ -136,8 +136,8 @@ run_check(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         printf("%zu violations\n", sum.violations);
     if (sum.unfinished > 0)
         printf("%zu unfinished operations: 'bitslot recover' finishes them (with --node, before "
-               "the command, for key hand-outs and fills; payouts: 'bitslot withdrawals "
-               "process'); then check again\n",
+               "the command, for key hand-outs and fills), unless their line names another "
+               "command; then check again\n",
                sum.unfinished);
     if (sum.violations + sum.unfinished > 0)
         return BS_EXIT_REFUSED;

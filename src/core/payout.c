@@ -315,7 +315,7 @@ to_idle(bs_ctx *ctx, const bs_payout *p)
 
 /* Steps 4–6 of a recorded batch. */
 static bs_status
-finish_signed(bs_ctx *ctx, bs_payout *p, bs_payout_report *report)
+finish_signed(bs_ctx *ctx, bs_payout *p)
 {
     bs_status st = BS_OK;
 
@@ -336,7 +336,6 @@ finish_signed(bs_ctx *ctx, bs_payout *p, bs_payout_report *report)
     if (st != BS_OK)
         return st;
     bs_failpoint(BS_FP_PAYOUT_RELEASED);
-    report->paid += p->count;
     return to_idle(ctx, p);
 }
 
@@ -484,12 +483,13 @@ build(bs_ctx *ctx, bs_payout *p, bs_payout_report *report)
     }
     bs_failpoint(BS_FP_PAYOUT_SIGNED);
     memcpy(report->txid, txid, sizeof(report->txid));
+    report->paid += p->count; /* by this run's transaction: once, whoever finishes */
     p->state = BS_PAYOUT_SIGNED;
     memcpy(p->txid, txid, sizeof(p->txid));
     p->hex = hex;
     hex = NULL;
     p->fees = fees;
-    st = finish_signed(ctx, p, report);
+    st = finish_signed(ctx, p);
 done:
     for (size_t i = 0; docs != NULL && i < n; i++)
         bs_withdrawal_release(&docs[i]);
@@ -511,7 +511,7 @@ finish_batch(bs_ctx *ctx, bs_payout_report *report)
     if (p.state == BS_PAYOUT_OPEN)
         st = build(ctx, &p, report);
     else if (p.state == BS_PAYOUT_SIGNED)
-        st = finish_signed(ctx, &p, report);
+        st = finish_signed(ctx, &p);
     else if (p.state == BS_PAYOUT_REFUSING)
         st = finish_refusing(ctx, &p, report);
     bs_payout_release(&p);
@@ -535,7 +535,9 @@ claim(bs_ctx *ctx, bs_payout_report *report)
      * a new one must never be built from its inputs. */
     list = all;
     for (size_t i = 0; i < n; i++) {
-        blocked |= all[i].state == BS_WD_SIGNED;
+        /* (whose coins are spent by another is no one's to wait for: the
+         * wallet cannot choose its coins again) */
+        blocked |= all[i].state == BS_WD_SIGNED && all[i].spent_at == 0;
         if (all[i].state == BS_WD_REQUESTED) {
             bs_withdrawal t = all[count];
             all[count++] = all[i];
@@ -744,7 +746,6 @@ coins_spent(follow_state *f, const bs_withdrawal *w, const bs_rpc_error *why)
                      w->txid, why->message, BS_PAYOUT_DEAD_DEPTH);
     f->report->stuck += !s.reissue;
     f->report->reissued += s.reissue;
-    f->unsent |= !s.reissue && w->state == BS_WD_SIGNED;
     return each_paid_by(f, w->txid, spent_one, &s);
 }
 
@@ -813,6 +814,23 @@ follow(bs_ctx *ctx, bs_payout_report *report, bool *unsent)
     return st;
 }
 
+/* What still waits once the run is over (refused batches, a wallet out of
+ * funds, a stuck transaction: as the documents say). */
+static bs_status
+count_waiting(bs_ctx *ctx, bs_payout_report *report)
+{
+    const bs_wd_state requested = BS_WD_REQUESTED;
+    bs_withdrawal *list;
+    size_t count;
+    bs_status st = bs_withdraw_list(ctx, NULL, &requested, &list, &count);
+
+    if (st == BS_OK) {
+        report->waiting = count;
+        bs_withdraw_list_free(list, count);
+    }
+    return st;
+}
+
 bs_status
 bs_payout_process(bs_ctx *ctx, bs_payout_report *report)
 {
@@ -838,5 +856,7 @@ bs_payout_process(bs_ctx *ctx, bs_payout_report *report)
         if (st != BS_OK || report->paid == paid || report->waiting == 0)
             break;
     }
+    if (st == BS_OK)
+        st = count_waiting(ctx, report);
     return st;
 }

@@ -47,7 +47,8 @@
  * signed → broadcast (failpoint payout.broadcast is between the node taking
  * it and the documents saying so), then confirmed once ctx->confirmations
  * deep (at least 1). No new batch is claimed while a recorded transaction
- * is not yet taken by the node, so a new one can never spend its inputs.
+ * is not yet taken by the node (unless the node says its coins are spent
+ * already), so a new one can never spend its inputs.
  * A recorded transaction whose coins something else spent (the operator
  * using the payout wallet by hand) can never confirm: once that has stayed
  * so for BS_PAYOUT_DEAD_DEPTH blocks, its requests go back to requested —
@@ -78,7 +79,7 @@
 #define BS_PAYOUT_ROUNDS 16
 
 typedef struct bs_payout_report {
-    size_t paid;                       /* requests put in a recorded transaction by this run */
+    size_t paid;                       /* requests in a transaction this run recorded */
     size_t refused;                    /* requests refused (and refunded) by this run */
     size_t broadcast;                  /* transactions the node took from this run */
     size_t confirmed;                  /* requests confirmed by this run */

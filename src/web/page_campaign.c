@@ -14,6 +14,7 @@
 #include "core/ads.h"
 #include "core/campaigns.h"
 #include "core/docs.h"
+#include "core/moderation.h"
 #include "core/purchase.h"
 #include "util/text.h"
 #include "web/page.h"
@@ -132,25 +133,32 @@ queue_of(bs_ctx *ctx, const bs_campaign *c, int64_t now, json_t **showing)
     return rows;
 }
 
-/* The visitor's ads that fit the campaign, for the Buy form's choice. */
+/* The visitor's ads that fit the campaign and that the operator did not
+ * hide (a purchase with a hidden one is refused), for the Buy form's
+ * choice. */
 static json_t *
 fitting_ads(bs_ctx *ctx, const char *canon, const bs_campaign *c)
 {
     bs_ad *ads = NULL;
-    size_t count = 0;
+    bs_adhide *hidden = NULL;
+    size_t count = 0, nhidden = 0;
     json_t *list = json_array();
 
     if (bs_ads_list(ctx, canon, &ads, &count) != BS_OK)
         count = 0;
+    if (count > 0 && bs_moderation_list(ctx, canon, &hidden, &nhidden, NULL) != BS_OK)
+        nhidden = 0;
     for (size_t i = 0; list != NULL && i < count; i++) {
         char id[BS_REF_MAX];
-        if (ads[i].width != c->width || ads[i].height != c->height)
+        if (ads[i].width != c->width || ads[i].height != c->height ||
+            bs_moderation_find(hidden, nhidden, &ads[i].id) != NULL)
             continue;
         bs_ref_format(&ads[i].id, id);
         json_array_append_new(list, json_pack("{s:s, s:s}", "id", id, "label",
                                               ads[i].nickname[0] != '\0' ? ads[i].nickname : id));
     }
     free(ads);
+    free(hidden);
     return list;
 }
 

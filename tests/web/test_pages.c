@@ -1252,6 +1252,7 @@ test_pages_account_says_an_ad_is_hidden(void **state)
     expect_page(&r, 200);
     expect_in(r.body, "<div id=\"showing\"><span class=\"empty\">your ad here</span></div>");
     expect_not_in(r.body, "/go/seller/0/0");
+    expect_not_in(r.body, "<option value=\"buyer/0\">"); /* not offered to buy with */
     bs_test_response_release(&r);
     /* My Ads says so too; a hidden ad is not bought. */
     r = get(&b, "/ads");
@@ -1283,6 +1284,7 @@ test_pages_account_says_an_ad_is_hidden(void **state)
     bs_test_response_release(&r);
     r = get(&b, "/campaigns/seller/0");
     expect_in(r.body, "<a href=\"/go/seller/0/0\">");
+    expect_in(r.body, "<option value=\"buyer/0\">");
     bs_test_response_release(&r);
     after = bs_test_site_run(&site, 0, ARGS("dump", "account/"));
     assert_string_equal(after, money);
