@@ -598,10 +598,10 @@ claim(bs_ctx *ctx, bs_payout_report *report)
 typedef struct follow_state {
     bs_ctx *ctx;
     bs_payout_report *report;
+    const char *only;              /* follow only this txid (NULL: every one) */
     char (*seen)[BS_TXID_LEN + 1]; /* txids handled in this run */
     size_t seen_count, seen_cap;
     bool unsent; /* a recorded transaction the node did not take */
-    bs_status outage;
 } follow_state;
 
 static bool
@@ -797,16 +797,17 @@ follow_doc(const bs_store_doc *doc, void *arg)
 
     if (st != BS_OK)
         return st;
-    if (w.state == BS_WD_SIGNED || w.state == BS_WD_BROADCAST)
+    if ((w.state == BS_WD_SIGNED || w.state == BS_WD_BROADCAST) &&
+        (f->only == NULL || strcmp(w.txid, f->only) == 0))
         st = follow_one(f, &w);
     bs_withdrawal_release(&w);
     return st;
 }
 
 static bs_status
-follow(bs_ctx *ctx, bs_payout_report *report, bool *unsent)
+follow(bs_ctx *ctx, bs_payout_report *report, const char *only, bool *unsent)
 {
-    follow_state f = {ctx, report, NULL, 0, 0, false, BS_OK};
+    follow_state f = {ctx, report, only, NULL, 0, 0, false};
     bs_status st = bs_docs_each(ctx, BS_PREFIX_WITHDRAWALS, follow_doc, &f);
 
     free(f.seen);
@@ -842,7 +843,7 @@ bs_payout_process(bs_ctx *ctx, bs_payout_report *report)
         return BS_NODE_DOWN;
     st = finish_batch(ctx, report);
     if (st == BS_OK)
-        st = follow(ctx, report, &unsent);
+        st = follow(ctx, report, NULL, &unsent);
     /* Requests to an address already in a transaction wait for the next
      * one: made in the same run, once the node has the one before. */
     for (int round = 0; st == BS_OK && !unsent && round < BS_PAYOUT_ROUNDS; round++) {
@@ -852,7 +853,7 @@ bs_payout_process(bs_ctx *ctx, bs_payout_report *report)
         if (st == BS_NOTFOUND)
             st = BS_OK;
         else if (st == BS_OK && report->paid > paid)
-            st = follow(ctx, report, &unsent);
+            st = follow(ctx, report, report->txid, &unsent); /* the one just made */
         if (st != BS_OK || report->paid == paid || report->waiting == 0)
             break;
     }
