@@ -10,6 +10,8 @@
 #include "core/credit.h"
 #include "core/docs.h"
 #include "core/payout.h"
+#include "core/payout_follow.h"
+#include "core/payout_step.h"
 #include "core/withdraw.h"
 #include "util/failpoint.h"
 #include "util/log.h"
@@ -64,70 +66,6 @@ refusal(bs_status st, const bs_rpc_error *err)
     default:
         return false;
     }
-}
-
-static bs_status
-node_down(bs_status st, const bs_rpc_error *err, const char *what, const char *subject)
-{
-    return bs_ctx_node_failed(st, err, what, subject);
-}
-
-/* ---- one withdrawal document --------------------------------------------- */
-
-typedef struct step {
-    bs_wd_state from, to;
-    const bs_payout *p; /* SIGNED: the batch */
-    const char *reason; /* REFUSED */
-    int64_t confirmations;
-    int64_t now;
-    bool done; /* out: the document is (now) in `to` */
-} step;
-
-static bs_status
-edit_step(void *doc, void *arg, bool *write)
-{
-    bs_withdrawal *w = doc;
-    step *s = arg;
-
-    s->done = false;
-    if (w->state == s->to && (s->to != BS_WD_BROADCAST || w->confirmations == s->confirmations)) {
-        s->done = true;
-        *write = false;
-        return BS_OK;
-    }
-    if (w->state != s->from) {
-        *write = false;
-        return BS_OK;
-    }
-    w->state = s->to;
-    w->updated = s->now;
-    if (s->to == BS_WD_SIGNED) {
-        snprintf(w->batch, sizeof(w->batch), "%s", s->p->batch);
-        snprintf(w->txid, sizeof(w->txid), "%s", s->p->txid);
-        if (w->fee_batch[0] == '\0') /* else its fee went with an earlier batch */
-            snprintf(w->fee_batch, sizeof(w->fee_batch), "%s", s->p->batch);
-        w->hex = strdup(s->p->hex);
-        if (w->hex == NULL)
-            return BS_NOMEM;
-        w->confirmations = 0;
-    } else if (s->to == BS_WD_REFUSED) {
-        snprintf(w->reason, sizeof(w->reason), "%s", s->reason);
-    } else {
-        w->confirmations = s->confirmations;
-        w->spent_at = 0; /* the node has it after all */
-    }
-    s->done = true;
-    return BS_OK;
-}
-
-static bs_status
-move(bs_ctx *ctx, const char *canon, const char *id, step *s)
-{
-    char key[BS_KEY_BUF];
-
-    bs_key_withdrawal(canon, id, key);
-    s->now = bs_ctx_now(ctx);
-    return bs_docs_update(ctx, key, &bs_withdrawal_doc, edit_step, s, NULL);
 }
 
 /* ---- the accounts --------------------------------------------------------- */
@@ -320,9 +258,9 @@ finish_signed(bs_ctx *ctx, bs_payout *p)
     bs_status st = BS_OK;
 
     for (size_t i = 0; st == BS_OK && i < p->count; i++) {
-        step s = {BS_WD_REQUESTED, BS_WD_SIGNED, p, NULL, 0, 0, false};
+        bs_payout_step s = {BS_WD_REQUESTED, BS_WD_SIGNED, p, NULL, 0, 0, false};
 
-        st = move(ctx, p->items[i].account, p->items[i].id, &s);
+        st = bs_payout_move(ctx, p->items[i].account, p->items[i].id, &s);
     }
     if (st != BS_OK)
         return st;
@@ -348,10 +286,10 @@ finish_refusing(bs_ctx *ctx, const bs_payout *p, bs_payout_report *report)
     bs_status st = BS_OK;
 
     for (size_t i = 0; st == BS_OK && i < p->count; i++) {
-        step s = {BS_WD_REQUESTED, BS_WD_REFUSED, NULL, p->reason, 0, 0, false};
+        bs_payout_step s = {BS_WD_REQUESTED, BS_WD_REFUSED, NULL, p->reason, 0, 0, false};
 
         if (p->items[i].refuse)
-            st = move(ctx, p->items[i].account, p->items[i].id, &s);
+            st = bs_payout_move(ctx, p->items[i].account, p->items[i].id, &s);
     }
     if (st != BS_OK)
         return st;
@@ -433,7 +371,7 @@ build(bs_ctx *ctx, bs_payout *p, bs_payout_report *report)
      * to be sent (claim.): a coin still locked was locked by a builder that
      * died before recording. */
     if (st == BS_OK && (st = bs_spend_unlock_all(ctx->payout, &err)) != BS_OK)
-        st = node_down(st, &err, "lockunspent", p->batch);
+        st = bs_ctx_node_failed(st, &err, "lockunspent", p->batch);
     if (st == BS_OK)
         st = bs_spend_build(ctx->payout, outs, p->count, &hex, txid, &err);
     if (refusal(st, &err)) {
@@ -466,7 +404,7 @@ build(bs_ctx *ctx, bs_payout *p, bs_payout_report *report)
     }
     if (st != BS_OK) {
         if (st != BS_STALE && st != BS_NOMEM && !bs_status_outage(st))
-            st = node_down(st, &err, "build payout", p->batch);
+            st = bs_ctx_node_failed(st, &err, "build payout", p->batch);
         goto done;
     }
     next = *p;
@@ -593,228 +531,6 @@ claim(bs_ctx *ctx, bs_payout_report *report)
     return st == BS_STALE || st == BS_EXISTS ? BS_OK : st;
 }
 
-/* ---- following ------------------------------------------------------------- */
-
-typedef struct follow_state {
-    bs_ctx *ctx;
-    bs_payout_report *report;
-    const char *only;              /* follow only this txid (NULL: every one) */
-    char (*seen)[BS_TXID_LEN + 1]; /* txids handled in this run */
-    size_t seen_count, seen_cap;
-    bool unsent; /* a recorded transaction the node did not take */
-} follow_state;
-
-static bool
-seen_before(follow_state *f, const char *txid)
-{
-    for (size_t i = 0; i < f->seen_count; i++)
-        if (strcmp(f->seen[i], txid) == 0)
-            return true;
-    if (f->seen_count == f->seen_cap) {
-        size_t cap = f->seen_cap == 0 ? 8 : 2 * f->seen_cap;
-        void *grown = realloc(f->seen, cap * sizeof(*f->seen));
-
-        if (grown == NULL)
-            return false;
-        f->seen = grown;
-        f->seen_cap = cap;
-    }
-    memcpy(f->seen[f->seen_count++], txid, BS_TXID_LEN + 1);
-    return false;
-}
-
-/* Call fn on every request paid by txid (signed or broadcast). */
-typedef bs_status (*paid_fn)(follow_state *f, const bs_withdrawal *w, void *arg);
-
-static bs_status
-each_paid_by(follow_state *f, const char *txid, paid_fn fn, void *arg)
-{
-    const bs_wd_state states[] = {BS_WD_SIGNED, BS_WD_BROADCAST};
-    bs_status st = BS_OK;
-
-    for (size_t k = 0; st == BS_OK && k < 2; k++) {
-        bs_withdrawal *list;
-        size_t count;
-
-        st = bs_withdraw_list(f->ctx, NULL, &states[k], &list, &count);
-        if (st != BS_OK)
-            break;
-        for (size_t i = 0; st == BS_OK && i < count; i++)
-            if (strcmp(list[i].txid, txid) == 0)
-                st = fn(f, &list[i], arg);
-        bs_withdraw_list_free(list, count);
-    }
-    return st;
-}
-
-typedef struct depth {
-    bs_wd_state to;
-    int64_t confirmations;
-} depth;
-
-/* One request of a transaction the node has: broadcast, or confirmed. */
-static bs_status
-move_one(follow_state *f, const bs_withdrawal *w, void *arg)
-{
-    const depth *d = arg;
-    step s = {w->state, d->to, NULL, NULL, d->confirmations, 0, false};
-    bs_status st;
-
-    if (w->state == d->to && d->to != BS_WD_BROADCAST)
-        return BS_OK;
-    st = move(f->ctx, w->account, w->hold.id, &s);
-    if (st == BS_OK && s.done && d->to == BS_WD_CONFIRMED)
-        f->report->confirmed++;
-    return st;
-}
-
-/* Every request paid by txid to `to`, `confirmations` deep. */
-static bs_status
-move_all(follow_state *f, const char *txid, bs_wd_state to, int64_t confirmations)
-{
-    depth d = {to, confirmations};
-
-    return each_paid_by(f, txid, move_one, &d);
-}
-
-/* A transaction whose coins another spent: first noted (spent_at, the
- * height), then, BS_PAYOUT_DEAD_DEPTH blocks later, given up: its requests
- * go back to requested, their money still out of their accounts and their
- * fees still the operator's, to be paid by a new transaction. */
-typedef struct spent {
-    const char *txid;
-    int64_t height;
-    bool reissue;
-    int64_t now;
-} spent;
-
-static bs_status
-edit_spent(void *doc, void *arg, bool *write)
-{
-    bs_withdrawal *w = doc;
-    const spent *s = arg;
-
-    if ((w->state != BS_WD_SIGNED && w->state != BS_WD_BROADCAST) ||
-        strcmp(w->txid, s->txid) != 0 || (!s->reissue && w->spent_at != 0)) {
-        *write = false;
-        return BS_OK;
-    }
-    if (!s->reissue) {
-        w->spent_at = s->height;
-        return BS_OK;
-    }
-    w->state = BS_WD_REQUESTED;
-    w->updated = s->now;
-    w->reissued++;
-    memcpy(w->dead_txid, w->txid, sizeof(w->dead_txid));
-    w->batch[0] = '\0';
-    w->txid[0] = '\0';
-    free(w->hex);
-    w->hex = NULL;
-    w->confirmations = 0;
-    w->spent_at = 0;
-    return BS_OK;
-}
-
-static bs_status
-spent_one(follow_state *f, const bs_withdrawal *w, void *arg)
-{
-    char key[BS_KEY_BUF];
-
-    bs_withdraw_key(w, key);
-    return bs_docs_update(f->ctx, key, &bs_withdrawal_doc, edit_spent, arg, NULL);
-}
-
-/* The node says the coins of w's transaction are spent (-25). */
-static bs_status
-coins_spent(follow_state *f, const bs_withdrawal *w, const bs_rpc_error *why)
-{
-    spent s = {w->txid, 0, false, bs_ctx_now(f->ctx)};
-    bs_rpc_error err = {0};
-    bs_status st = bs_rpc_getblockcount(f->ctx->payout, &s.height, &err);
-
-    if (st != BS_OK)
-        return node_down(st, &err, "getblockcount", w->txid);
-    s.reissue = w->spent_at > 0 && s.height - w->spent_at >= BS_PAYOUT_DEAD_DEPTH;
-    if (s.reissue)
-        bs_log_error("payout: transaction %s can never confirm (%s since block %lld): its "
-                     "requests will be paid by a new one",
-                     w->txid, why->message, (long long)w->spent_at);
-    else
-        bs_log_error("payout: the node will not take transaction %s: %s; if its coins stay "
-                     "spent by another for %d blocks, its requests are paid by a new one",
-                     w->txid, why->message, BS_PAYOUT_DEAD_DEPTH);
-    f->report->stuck += !s.reissue;
-    f->report->reissued += s.reissue;
-    return each_paid_by(f, w->txid, spent_one, &s);
-}
-
-static bs_status
-follow_one(follow_state *f, const bs_withdrawal *w)
-{
-    bs_ctx *ctx = f->ctx;
-    int64_t deep = ctx->confirmations > 1 ? ctx->confirmations : 1, confirmations = 0;
-    bs_rpc_error err = {0};
-    bs_status st;
-
-    if (seen_before(f, w->txid))
-        return BS_OK;
-    st = bs_spend_confirmations(ctx->payout, w->txid, &confirmations, &err);
-    if (st != BS_OK && st != BS_NOTFOUND)
-        return node_down(st, &err, "gettransaction", w->txid);
-    if (confirmations < 0) {
-        bs_log_error("payout: transaction %s conflicts with one in the chain", w->txid);
-        f->report->stuck++;
-        return BS_OK;
-    }
-    if (confirmations > 0)
-        return move_all(f, w->txid, confirmations >= deep ? BS_WD_CONFIRMED : BS_WD_BROADCAST,
-                        confirmations);
-    /* In the mempool or dropped from it: the same transaction again. */
-    st = bs_spend_broadcast(ctx->payout, w->hex, &err);
-    if (st == BS_REMOTE && err.code == BS_RPC_ERR_VERIFY)
-        return coins_spent(f, w, &err);
-    if (st == BS_REMOTE) {
-        bs_log_error("payout: the node will not take transaction %s: %s", w->txid, err.message);
-        f->report->stuck++;
-        f->unsent |= w->state == BS_WD_SIGNED;
-        return BS_OK;
-    }
-    if (st != BS_OK)
-        return node_down(st, &err, "sendrawtransaction", w->txid);
-    bs_failpoint(BS_FP_PAYOUT_BROADCAST);
-    if (w->state == BS_WD_SIGNED)
-        f->report->broadcast++;
-    return move_all(f, w->txid, BS_WD_BROADCAST, 0);
-}
-
-static bs_status
-follow_doc(const bs_store_doc *doc, void *arg)
-{
-    follow_state *f = arg;
-    bs_withdrawal w;
-    bs_status st = bs_withdrawal_decode(doc->value, doc->len, &w);
-
-    if (st != BS_OK)
-        return st;
-    if ((w.state == BS_WD_SIGNED || w.state == BS_WD_BROADCAST) &&
-        (f->only == NULL || strcmp(w.txid, f->only) == 0))
-        st = follow_one(f, &w);
-    bs_withdrawal_release(&w);
-    return st;
-}
-
-static bs_status
-follow(bs_ctx *ctx, bs_payout_report *report, const char *only, bool *unsent)
-{
-    follow_state f = {ctx, report, only, NULL, 0, 0, false};
-    bs_status st = bs_docs_each(ctx, BS_PREFIX_WITHDRAWALS, follow_doc, &f);
-
-    free(f.seen);
-    *unsent = f.unsent;
-    return st;
-}
-
 /* What still waits once the run is over (refused batches, a wallet out of
  * funds, a stuck transaction: as the documents say). */
 static bs_status
@@ -843,7 +559,7 @@ bs_payout_process(bs_ctx *ctx, bs_payout_report *report)
         return BS_NODE_DOWN;
     st = finish_batch(ctx, report);
     if (st == BS_OK)
-        st = follow(ctx, report, NULL, &unsent);
+        st = bs_payout_follow(ctx, report, NULL, &unsent);
     /* Requests to an address already in a transaction wait for the next
      * one: made in the same run, once the node has the one before. */
     for (int round = 0; st == BS_OK && !unsent && round < BS_PAYOUT_ROUNDS; round++) {
@@ -853,7 +569,7 @@ bs_payout_process(bs_ctx *ctx, bs_payout_report *report)
         if (st == BS_NOTFOUND)
             st = BS_OK;
         else if (st == BS_OK && report->paid > paid)
-            st = follow(ctx, report, report->txid, &unsent); /* the one just made */
+            st = bs_payout_follow(ctx, report, report->txid, &unsent); /* the one just made */
         if (st != BS_OK || report->paid == paid || report->waiting == 0)
             break;
     }

@@ -40,18 +40,14 @@
  *   that drops its hold (payout.refunded): exactly once, because the hold
  *   goes with it. The others wait for the next batch.
  *
- * Following: every request signed or broadcast is looked up by its txid in
- * the wallet; one with no confirmation is broadcast again — the same
- * recorded transaction, never one rebuilt from other inputs (the node takes
- * it again if it dropped it, and answers the same txid if it still has it);
- * signed → broadcast (failpoint payout.broadcast is between the node taking
- * it and the documents saying so), then confirmed once ctx->confirmations
- * deep (at least 1). No new batch is claimed while a recorded transaction
- * is not yet taken by the node (unless the node says its coins are spent
- * already), so a new one can never spend its inputs.
- * A recorded transaction whose coins something else spent (the operator
- * using the payout wallet by hand) can never confirm: once that has stayed
- * so for BS_PAYOUT_DEAD_DEPTH blocks, its requests go back to requested —
+ * Following (core/payout_follow.h): each recorded transaction is sent
+ * again until the node has it — the same one, never one rebuilt from other
+ * inputs while it could still confirm — and followed to its confirmation.
+ * No new batch is claimed while a recorded transaction is not yet the
+ * node's (unless the node says its coins are spent already), so a new one
+ * can never spend its inputs. One whose coins something else spent (the
+ * payout wallet used by hand) can never confirm: once that has stayed so
+ * for BS_PAYOUT_DEAD_DEPTH blocks, its requests go back to requested —
  * "reissued", their money already out of the accounts and their fees
  * already the operator's — and the next batch pays them (never their fee
  * again, never a refund).
