@@ -868,6 +868,29 @@ crash_in_withdraw(const char *failpoint, bool next_touch)
     assert_balances(&sc, FUNDS - W_ALICE - FEE_ALICE, 0, FUNDS, FEE_ALICE);
 }
 
+/* alice's and carol's requests to new addresses a1 and a2, paid by the
+ * wallet `wallet`; a `withdrawals process` that crashes at `failpoint`;
+ * then another run (next_touch), or `recover` and two runs at once. */
+static void
+crash_in_processing(scenario *sc, const char *wallet, const char *failpoint, bool next_touch,
+                    char a1[BS_RPC_ADDRESS_SIZE], char a2[BS_RPC_ADDRESS_SIZE])
+{
+    const char *args[9];
+
+    make_payout_scenario(sc, wallet);
+    assert_int_equal(bs_regtest_new_address(&node, a1), BS_OK);
+    assert_int_equal(bs_regtest_new_address(&node, a2), BS_OK);
+    run(sc, NULL, 0, withdraw_args("alice", "50000", a1, args));
+    run(sc, NULL, 0, withdraw_args("carol", "60000", a2, args));
+    run(sc, failpoint, BS_FAILPOINT_EXIT, PROCESS);
+    if (next_touch) {
+        run(sc, NULL, 0, PROCESS);
+    } else {
+        run(sc, NULL, 0, (const char *const[]){"recover", NULL});
+        process_twice(sc);
+    }
+}
+
 /* A crash anywhere in paying alice's and carol's requests (before or after
  * the transaction is recorded, after the node took it before the documents
  * say so): another run — or `recover` and then two at once — pays each
@@ -876,21 +899,9 @@ static void
 crash_in_payout(const char *failpoint, bool next_touch)
 {
     char a1[BS_RPC_ADDRESS_SIZE], a2[BS_RPC_ADDRESS_SIZE];
-    const char *args[9];
     scenario sc;
 
-    make_payout_scenario(&sc, "payout");
-    assert_int_equal(bs_regtest_new_address(&node, a1), BS_OK);
-    assert_int_equal(bs_regtest_new_address(&node, a2), BS_OK);
-    run(&sc, NULL, 0, withdraw_args("alice", "50000", a1, args));
-    run(&sc, NULL, 0, withdraw_args("carol", "60000", a2, args));
-    run(&sc, failpoint, BS_FAILPOINT_EXIT, PROCESS);
-    if (next_touch) {
-        run(&sc, NULL, 0, PROCESS);
-    } else {
-        run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
-        process_twice(&sc);
-    }
+    crash_in_processing(&sc, "payout", failpoint, next_touch, a1, a2);
     assert_received(a1, W_ALICE);
     assert_received(a2, W_CAROL);
     run(&sc, NULL, 0, PROCESS);
@@ -906,21 +917,9 @@ static void
 crash_in_refusal(const char *failpoint, bool next_touch)
 {
     char a1[BS_RPC_ADDRESS_SIZE], a2[BS_RPC_ADDRESS_SIZE];
-    const char *args[9];
     scenario sc;
 
-    make_payout_scenario(&sc, "unfunded");
-    assert_int_equal(bs_regtest_new_address(&node, a1), BS_OK);
-    assert_int_equal(bs_regtest_new_address(&node, a2), BS_OK);
-    run(&sc, NULL, 0, withdraw_args("alice", "50000", a1, args));
-    run(&sc, NULL, 0, withdraw_args("carol", "60000", a2, args));
-    run(&sc, failpoint, BS_FAILPOINT_EXIT, PROCESS);
-    if (next_touch) {
-        run(&sc, NULL, 0, PROCESS);
-    } else {
-        run(&sc, NULL, 0, (const char *const[]){"recover", NULL});
-        process_twice(&sc);
-    }
+    crash_in_processing(&sc, "unfunded", failpoint, next_touch, a1, a2);
     run(&sc, NULL, 0, PROCESS);
     assert_withdrawals(&sc, 2, BS_WD_REFUSED, "Insufficient funds");
     assert_check_holds(&sc);
