@@ -101,6 +101,10 @@ bool bs_api_string_field(bs_web_call *call, json_t *body, const char *name, bool
  * query, a parameter given twice, empty, or too long for out. */
 bool bs_api_query(bs_web_call *call, const char *name, char *out, size_t size);
 
+/* The request's Idempotency-Key, when it has one, is well formed; else
+ * false after answering 400. */
+bool bs_api_idempotency_key_valid(bs_web_call *call);
+
 /* The campaign named by the route's {owner}/{index} into *ref; false after
  * answering 404. `text` gets "owner/index" as written. */
 bool bs_api_campaign_ref(bs_web_call *call, bs_ref *ref, char text[BS_REF_MAX]);

@@ -47,13 +47,8 @@ bs_api_buy(bs_web_call *call, bs_ctx *ctx)
     if (!bs_api_authenticate(call, ctx, canon) ||
         !bs_api_campaign_ref(call, &order.campaign, campaign))
         return;
-    if (key != NULL && !bs_purchase_once_key_valid(key, strlen(key))) {
-        bs_web_call_error(
-            call, 400, "bad_idempotency_key",
-            "the Idempotency-Key must be 1 to %d visible ASCII characters (no spaces)",
-            BS_IDEMPOTENCY_KEY_MAX);
+    if (!bs_api_idempotency_key_valid(call))
         return;
-    }
     if ((body = bs_api_body_object(call, fields)) == NULL)
         return;
     if (read_order(call, body, &order, &ad)) {

@@ -11,6 +11,7 @@
 
 #include "core/accounts.h"
 #include "core/docs.h"
+#include "core/purchase_once.h"
 #include "core/words.h"
 #include "util/text.h"
 #include "web/api.h"
@@ -286,4 +287,17 @@ bs_api_health(bs_web_call *call, bs_ctx *ctx)
     bs_web_call_json(
         call, down ? 503 : 200,
         json_pack("{s:s, s:s}", "store", store == BS_OK ? "ok" : "down", "node", node));
+}
+
+bool
+bs_api_idempotency_key_valid(bs_web_call *call)
+{
+    const char *key = call->idempotency_key;
+
+    if (key == NULL || bs_purchase_once_key_valid(key, strlen(key)))
+        return true;
+    bs_web_call_error(call, 400, "bad_idempotency_key",
+                      "the Idempotency-Key must be 1 to %d visible ASCII characters (no spaces)",
+                      BS_IDEMPOTENCY_KEY_MAX);
+    return false;
 }

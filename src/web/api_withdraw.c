@@ -10,7 +10,6 @@
  */
 #include <string.h>
 
-#include "core/purchase_once.h"
 #include "core/withdraw_once.h"
 #include "util/money.h"
 #include "web/api.h"
@@ -40,13 +39,8 @@ bs_api_withdraw(bs_web_call *call, bs_ctx *ctx)
 
     if (!bs_api_authenticate(call, ctx, canon))
         return;
-    if (key != NULL && !bs_purchase_once_key_valid(key, strlen(key))) {
-        bs_web_call_error(
-            call, 400, "bad_idempotency_key",
-            "the Idempotency-Key must be 1 to %d visible ASCII characters (no spaces)",
-            BS_IDEMPOTENCY_KEY_MAX);
+    if (!bs_api_idempotency_key_valid(call))
         return;
-    }
     if ((body = bs_api_body_object(call, fields)) == NULL)
         return;
     if (bs_api_int_field(call, body, "amount", true, 0, BS_MAX_MONEY,
