@@ -173,28 +173,30 @@ bs_say_no_account(const char *name, bs_said *out)
     say(out, 404, "no_account", "no account \"%s\"", name);
 }
 
-void
-bs_say_no_campaign(const char *text, bs_said *out)
+/* 404 "no <what> \"<text>\"", or "no such <what>" when the text is too
+ * long to show; `code` (a static string: bs_said keeps it) names it. */
+static void
+say_none(const char *what, const char *code, const char *text, bs_said *out)
 {
     char buf[SHOWN_MAX * 4 + 1];
     const char *shown = escaped(text, buf, sizeof(buf));
 
     if (shown != NULL)
-        say(out, 404, "no_campaign", "no campaign \"%s\"", shown);
+        say(out, 404, code, "no %s \"%s\"", what, shown);
     else
-        say(out, 404, "no_campaign", "no such campaign");
+        say(out, 404, code, "no such %s", what);
+}
+
+void
+bs_say_no_campaign(const char *text, bs_said *out)
+{
+    say_none("campaign", "no_campaign", text, out);
 }
 
 void
 bs_say_no_ad(const char *text, bs_said *out)
 {
-    char buf[SHOWN_MAX * 4 + 1];
-    const char *shown = escaped(text, buf, sizeof(buf));
-
-    if (shown != NULL)
-        say(out, 404, "no_ad", "no ad \"%s\"", shown);
-    else
-        say(out, 404, "no_ad", "no such ad");
+    say_none("ad", "no_ad", text, out);
 }
 
 void
