@@ -45,7 +45,9 @@ bs_assets_static(h2o_req_t *req, bs_web_live *live, char params[][BS_WEB_PARAM_M
 void
 bs_assets_no_page(h2o_req_t *req, int status, const char *message)
 {
-    const char *title = status == 405 ? "Method not allowed" : "Not found";
+    const char *title = status == 405   ? "Method not allowed"
+                        : status == 431 ? "Request headers too large"
+                                        : "Not found";
     json_t *data =
         json_pack("{s:s, s:s, s:n, s:s}", "title", title, "error", message, "me", "csrf", "");
     bs_html h = BS_HTML_INIT;
@@ -57,7 +59,9 @@ bs_assets_no_page(h2o_req_t *req, int status, const char *message)
     bs_html_release(&h);
     json_decref(data);
     req->res.status = status;
-    req->res.reason = status == 405 ? "Method Not Allowed" : "Not Found";
+    req->res.reason = status == 405   ? "Method Not Allowed"
+                      : status == 431 ? "Request Header Fields Too Large"
+                                      : "Not Found";
     bs_web_safety_headers(req);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                    H2O_STRLIT("text/html; charset=utf-8"));

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -48,6 +49,10 @@ typedef struct loop {
     atomic_bool connected; /* an HTTP/1 connection is open (loop writes, main reads) */
     bs_web_accesslog *log; /* this loop's lines, written at the end of each iteration */
     uint32_t next_id;      /* this loop's request ids: index + 1, then every nloops-th */
+    /* Out of descriptors (EMFILE): the listener rests a moment, then tries
+     * again; the connections wait in the kernel's queue meanwhile. */
+    h2o_timeout_t rest;
+    h2o_timeout_entry_t rest_entry;
 } loop;
 
 typedef struct server {
@@ -56,7 +61,8 @@ typedef struct server {
     bs_web_live *live; /* what the loops answer from memory */
     loop loops[LOOPS_MAX];
     size_t nloops;
-    char id_prefix[8]; /* this process's part of every request id (hex, no NUL) */
+    char id_prefix[8];              /* this process's part of every request id (hex, no NUL) */
+    atomic_llong out_of_files_said; /* CLOCK_MONOTONIC second of the last such line, 0: none */
 } server;
 
 static server the_server; /* one per process: its loops point into it */
@@ -68,7 +74,8 @@ typedef struct route_handler {
     server *srv;
 } route_handler;
 
-#define BS_WEB_STOP_IDLE_MS 1000 /* ms a connection may idle once stopping */
+#define BS_WEB_STOP_IDLE_MS   1000 /* ms a connection may idle once stopping */
+#define BS_WEB_ACCEPT_REST_MS 100  /* ms a listener rests when out of descriptors */
 
 static loop *
 loop_of(h2o_req_t *req)
@@ -105,6 +112,19 @@ is_api(const char *path, size_t len)
            (len == 8 && memcmp(path, "/metrics", 8) == 0);
 }
 
+/* Bytes of the request's head as the client sent it (near enough: the
+ * request line and every header line). */
+static size_t
+head_bytes(const h2o_req_t *req)
+{
+    size_t n = req->method.len + req->path.len + sizeof(" HTTP/1.1\r\n") + req->authority.len +
+               sizeof("host: \r\n");
+
+    for (size_t i = 0; i < req->headers.size; i++)
+        n += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
+    return n;
+}
+
 static int
 on_request(h2o_handler_t *self, h2o_req_t *req)
 {
@@ -124,6 +144,19 @@ on_request(h2o_handler_t *self, h2o_req_t *req)
     memcpy(copy, id, BS_WEB_REQUEST_ID_LEN);
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, copy,
                           BS_WEB_REQUEST_ID_LEN);
+    if (head_bytes(req) > BS_WEB_HEAD_MAX) {
+        /* h2o itself closes the connection only past ~400 KiB of head. */
+        req->http1_is_persistent = 0;
+        if (is_api(req->path.base, path_len))
+            bs_web_send_error(req, 431, "headers_too_large",
+                              "the request's headers are too large (at most " BS_WEB_HEAD_MAX_TEXT
+                              " bytes)");
+        else
+            bs_assets_no_page(req, 431,
+                              "the request's headers are too large (at most " BS_WEB_HEAD_MAX_TEXT
+                              " bytes); clear this site's cookies and try again");
+        return 0;
+    }
     route = bs_web_route_find(req->method.base, req->method.len, req->path.base, path_len, params,
                               &nparams, &path_known);
     if (route == NULL) {
@@ -196,6 +229,38 @@ log_access(h2o_logger_t *self, h2o_req_t *req)
 
 /* ---- loops ------------------------------------------------------------------------- */
 
+static void on_accept(h2o_socket_t *listener, const char *err);
+
+/* One line a minute at most, from whichever loop runs out first. */
+static void
+say_out_of_files(int err)
+{
+    atomic_llong *said_at = &the_server.out_of_files_said;
+    struct timespec now;
+    long long last;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    last = atomic_load(said_at);
+    if ((last != 0 && now.tv_sec - last < 60) ||
+        !atomic_compare_exchange_strong(said_at, &last, (long long)now.tv_sec))
+        return;
+    fprintf(stderr,
+            "bitslot: cannot accept a connection: %s; new connections wait (raise the open "
+            "files limit, ulimit -n)\n",
+            err == EMFILE ? "this process has no file descriptor left"
+                          : "the system has no file descriptor left");
+}
+
+/* The rest is over: accept again (unless stopping meanwhile). */
+static void
+on_rested(h2o_timeout_entry_t *entry)
+{
+    loop *l = H2O_STRUCT_FROM_MEMBER(loop, rest_entry, entry);
+
+    if (l->listener != NULL)
+        h2o_socket_read_start(l->listener, on_accept);
+}
+
 static void
 on_accept(h2o_socket_t *listener, const char *err)
 {
@@ -204,8 +269,16 @@ on_accept(h2o_socket_t *listener, const char *err)
 
     if (err != NULL)
         return;
-    if ((sock = h2o_evloop_socket_accept(listener)) == NULL)
+    if ((sock = h2o_evloop_socket_accept(listener)) == NULL) {
+        /* The listener stays readable while the process has no descriptor
+         * left: without a rest the loop would spin on it. */
+        if ((errno == EMFILE || errno == ENFILE) && !h2o_timeout_is_linked(&l->rest_entry)) {
+            say_out_of_files(errno);
+            h2o_socket_read_stop(listener);
+            h2o_timeout_link(l->evloop, &l->rest, &l->rest_entry);
+        }
         return;
+    }
     h2o_accept(&l->accept, sock);
 }
 
@@ -218,6 +291,8 @@ on_control(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
     while (!h2o_linklist_is_empty(messages))
         h2o_linklist_unlink(messages->next);
     bs_web_live_loop_stop(the_server.live, &l->context);
+    if (h2o_timeout_is_linked(&l->rest_entry))
+        h2o_timeout_unlink(&l->rest_entry);
     if (l->listener != NULL) {
         h2o_socket_read_stop(l->listener);
         h2o_socket_close(l->listener);
@@ -301,6 +376,8 @@ loop_init(server *srv, loop *l, size_t index, int fd)
     bs_web_pool_receiver(l->context.queue, &l->jobs_back);
     bs_web_live_loop_init(srv->live, &l->context, l->log);
     h2o_multithread_register_receiver(l->context.queue, &l->control, on_control);
+    h2o_timeout_init(l->evloop, &l->rest, BS_WEB_ACCEPT_REST_MS);
+    l->rest_entry.cb = on_rested;
     l->listener = h2o_evloop_socket_create(l->evloop, fd, H2O_SOCKET_FLAG_DONT_READ);
     l->listener->data = l;
     h2o_socket_read_start(l->listener, on_accept);
@@ -350,6 +427,35 @@ print_address(const struct sockaddr_storage *addr)
     }
 }
 
+/* ---- open files ------------------------------------------------------------------- */
+
+/* Raise the soft limit of open files to the hard one: each connection is a
+ * descriptor, and the usual soft limit (1024) would cap them below
+ * BS_WEB_FILES_WANTED. Says so when even the hard limit is lower. */
+static void
+raise_open_files(void)
+{
+    struct rlimit files;
+
+    if (getrlimit(RLIMIT_NOFILE, &files) != 0)
+        return;
+    if (files.rlim_cur < files.rlim_max) {
+        rlim_t soft = files.rlim_cur;
+        files.rlim_cur = files.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &files) != 0)
+            files.rlim_cur = soft;
+    }
+    if (files.rlim_cur != RLIM_INFINITY && files.rlim_cur < BS_WEB_FILES_WANTED)
+        fprintf(stderr,
+                "bitslot: at most %llu open files (the hard limit), so about %llu connections at "
+                "once; raise it to %d or more (ulimit -Hn, or LimitNOFILE= in a systemd unit)\n",
+                (unsigned long long)files.rlim_cur,
+                (unsigned long long)(files.rlim_cur > BS_WEB_FILES_SPARE
+                                         ? files.rlim_cur - BS_WEB_FILES_SPARE
+                                         : 0),
+                BS_WEB_FILES_WANTED);
+}
+
 /* ---- serve ------------------------------------------------------------------------- */
 
 static size_t
@@ -370,6 +476,11 @@ configure(server *srv)
 
     h2o_config_init(&srv->config);
     srv->config.max_request_entity_size = BS_WEB_BODY_MAX;
+    /* One clock for a request's head and body, started when the server
+     * begins to wait for it (accepted, or the previous answer sent): a
+     * connection idle that long is closed, and so is a slow one, however
+     * it trickles bytes (h2o 2.2 does not re-arm it on each read). */
+    srv->config.http1.req_timeout = BS_WEB_REQUEST_TIMEOUT_MS;
     srv->config.server_name = h2o_iovec_init(H2O_STRLIT("bitslot"));
     /* HTTP/1.1 only (TLS and HTTP/2 are a reverse proxy's job): no h2c
      * upgrade, so that every request's connection can be handed over (a
@@ -424,6 +535,7 @@ bs_web_serve(const bs_ctx *ctx, const bs_web_config *config)
     rc = resolve(config->listen, &addr, &addr_len);
     if (rc != 0)
         return rc;
+    raise_open_files();
     srv->nloops = config->loops > 0 ? config->loops : default_loops();
     if (srv->nloops > LOOPS_MAX)
         srv->nloops = LOOPS_MAX;

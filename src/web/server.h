@@ -8,6 +8,13 @@
  * Invariants:
  *   - No event loop ever waits on the store, the node or argon2: routes
  *     that need them run on the pool (web/call.h).
+ *   - Hostile clients are bounded: a head over BS_WEB_HEAD_MAX bytes is
+ *     answered 431, a body over BS_WEB_BODY_MAX 413 before it is read when
+ *     its Content-Length says so (h2o), and a connection that has not sent
+ *     a whole request within BS_WEB_REQUEST_TIMEOUT_MS is closed, whether
+ *     idle or trickling bytes. Out of descriptors, a loop stops accepting
+ *     for BS_WEB_ACCEPT_REST_MS at a time (the kernel queues the
+ *     connections) instead of spinning on its listener.
  *   - On SIGTERM/SIGINT the listeners close first (nothing new is
  *     accepted), then requests in flight get up to BS_WEB_DRAIN_SECONDS to
  *     be answered, then bs_web_serve returns 0. Live event streams are
@@ -26,7 +33,19 @@
 #define BS_WEB_DRAIN_SECONDS  10
 #define BS_WEB_BODY_MAX       (5 * 1024 * 1024) /* an ad image and its form */
 #define BS_WEB_LISTEN_DEFAULT "127.0.0.1:8080"
-#define BS_WEB_SWEEP_DEFAULT  30 /* seconds */
+/* A request's head: its request line and headers, in bytes; more is
+ * answered 431. */
+#define BS_WEB_HEAD_MAX      32768
+#define BS_WEB_HEAD_MAX_TEXT "32768"
+/* ms for a request's head and body to arrive, and for a kept-alive
+ * connection to send its next request: then it is closed. */
+#define BS_WEB_REQUEST_TIMEOUT_MS 10000
+/* Open files serve wants (its soft limit is raised to the hard one; it
+ * says so when that is fewer), of which BS_WEB_FILES_SPARE are not
+ * connections: listeners, the store, the node, logs. */
+#define BS_WEB_FILES_WANTED  4096
+#define BS_WEB_FILES_SPARE   64
+#define BS_WEB_SWEEP_DEFAULT 30 /* seconds */
 
 typedef struct bs_web_config {
     const char *listen;     /* HOST:PORT ([V6]:PORT); port 0: any free port */
