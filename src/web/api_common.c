@@ -57,79 +57,23 @@ bs_api_authenticate(bs_web_call *call, bs_ctx *ctx, bs_name canon)
     return true;
 }
 
-static bool
-known_name(const char *const *known, const char *name, size_t len)
-{
-    for (size_t i = 0; known[i] != NULL; i++)
-        if (strlen(known[i]) == len && memcmp(known[i], name, len) == 0)
-            return true;
-    return false;
-}
-
-/* A name from the request, quoted back only when short and printable. */
-static const char *
-shown(const char *name, size_t len, char *buf, size_t size)
-{
-    if (len == 0 || len >= size || len > 64 || !bs_text_clean_utf8(name, len, NULL))
-        return "(a field name)";
-    memcpy(buf, name, len);
-    buf[len] = '\0';
-    return buf;
-}
-
-#define JSON_TYPE "application/json"
-
 json_t *
 bs_api_body_object(bs_web_call *call, const char *const *known)
 {
-    char names[256], buf[128];
-    json_error_t error;
+    bs_web_request_error err;
     json_t *body;
-    const char *key;
-    json_t *value;
 
     /* JSON only: a form or text/plain body is what a page on any other
      * site can make a browser send (cross-site requests without a
      * preflight), so it is refused before it is read. */
-    if (call->content_type == NULL ||
-        strncasecmp(call->content_type, JSON_TYPE, sizeof(JSON_TYPE) - 1) != 0 ||
-        (call->content_type[sizeof(JSON_TYPE) - 1] != '\0' &&
-         call->content_type[sizeof(JSON_TYPE) - 1] != ';' &&
-         call->content_type[sizeof(JSON_TYPE) - 1] != ' ')) {
+    if (!bs_web_request_is_json(call->content_type)) {
         bs_web_call_error(call, 415, "bad_content_type",
                           "the body must be JSON, sent with \"Content-Type: application/json\"");
         return NULL;
     }
-    body = json_loadb(call->body, call->body_len, JSON_REJECT_DUPLICATES, &error);
-
-    if (body == NULL || !json_is_object(body)) {
-        json_decref(body);
-        if (body == NULL && json_error_code(&error) == json_error_duplicate_key)
-            bs_web_call_error(call, 400, "bad_json",
-                              "the body must be a JSON object that gives each key once");
-        else if (body == NULL && call->body_len > 0)
-            bs_web_call_error(
-                call, 400, "bad_json",
-                "the body must be a JSON object: it is not valid JSON at line %d, "
-                "column %d%s",
-                error.line, error.column,
-                json_error_code(&error) == json_error_null_character ? " (a \\u0000 in a string)"
-                : json_error_code(&error) == json_error_numeric_overflow ? " (a number too large)"
-                                                                         : "");
-        else
-            bs_web_call_error(call, 400, "bad_json", "the body must be a JSON object");
-        return NULL;
-    }
-    json_object_foreach(body, key, value)
-    {
-        if (!known_name(known, key, strlen(key))) {
-            bs_web_list_names(known, names, sizeof(names));
-            bs_web_call_error(call, 400, "unknown_field", "unknown field \"%s\" (known: %s)",
-                              shown(key, strlen(key), buf, sizeof(buf)), names);
-            json_decref(body);
-            return NULL;
-        }
-    }
+    body = bs_web_request_json_object(call->body, call->body_len, known, &err);
+    if (body == NULL)
+        bs_web_call_error(call, err.http, err.code, "%s", err.message);
     return body;
 }
 

@@ -210,20 +210,13 @@ on_request_gone(void *p)
 static void
 copy_api_key(bs_web_call *call, h2o_req_t *req)
 {
-    static const char scheme[] = "bearer " /* h2o_lcstris wants it lower case */;
     ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-    h2o_iovec_t v;
 
     call->api_key[0] = '\0';
     call->has_authorization = at >= 0;
-    if (at < 0)
-        return;
-    v = req->headers.entries[at].value;
-    if (v.len != sizeof(scheme) - 1 + 64 ||
-        !h2o_lcstris(v.base, sizeof(scheme) - 1, scheme, sizeof(scheme) - 1))
-        return;
-    memcpy(call->api_key, v.base + sizeof(scheme) - 1, 64);
-    call->api_key[64] = '\0';
+    if (at >= 0)
+        bs_web_request_bearer(req->headers.entries[at].value.base,
+                              req->headers.entries[at].value.len, call->api_key);
 }
 
 /* A header's value, or NULL when the request has none (*present false).
@@ -322,22 +315,6 @@ bs_web_call_new(h2o_req_t *req, const char *request_id, char params[][BS_WEB_PAR
     return call;
 }
 
-void
-bs_web_list_names(const char *const *names, char *out, size_t size)
-{
-    size_t used = 0, n = 0;
-
-    out[0] = '\0';
-    while (names != NULL && names[n] != NULL)
-        n++;
-    for (size_t i = 0; i < n && used < size; i++)
-        used += (size_t)snprintf(out + used, size - used, "%s\"%s\"",
-                                 i == 0       ? ""
-                                 : i + 1 == n ? " and "
-                                              : ", ",
-                                 names[i]);
-}
-
 static bool
 is_one_of(const char *const *names, const char *name)
 {
@@ -368,7 +345,7 @@ query_known(bs_web_call *call)
          * person's browser, not a program to be told of a misspelling. */
         if (is_one_of(call->query_names, form.fields[i].name) || call->as_page != NULL)
             continue;
-        bs_web_list_names(call->query_names, names, sizeof(names));
+        bs_web_request_list_names(call->query_names, names, sizeof(names));
         if (call->query_names == NULL)
             bs_web_call_error(call, 400, "unknown_parameter",
                               "unknown query parameter \"%s\" (this path takes none)",

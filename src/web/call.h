@@ -29,9 +29,8 @@
 #include "core/ctx.h"
 #include "model/names.h"
 #include "web/pool.h"
+#include "web/request.h"
 
-#define BS_WEB_PARAMS_MAX     3
-#define BS_WEB_PARAM_MAX      128
 #define BS_WEB_REQUEST_ID_LEN 16
 #define BS_WEB_QUERY_MAX      8192 /* bytes of a query string */
 #define BS_WEB_COOKIES_MAX    2    /* Set-Cookie headers of one answer */
@@ -103,10 +102,6 @@ bool bs_web_call_set_cookie(bs_web_call *call, const char *value);
 
 /* Add the safety headers every answer but the embed carries (see above). */
 void bs_web_safety_headers(h2o_req_t *req);
-
-/* "a", "b" and "c" of a NULL-ended list (NULL: none), into out[size], for
- * messages that name what is known. */
-void bs_web_list_names(const char *const *names, char *out, size_t size);
 
 /* Answer `req` on the loop at once (no worker): JSON, or a JSON error. */
 void bs_web_send_json(h2o_req_t *req, int status, json_t *body);

@@ -59,34 +59,7 @@ bs_page_absolute(const bs_web_call *call, const char *path, char *out, size_t si
         snprintf(out, size, "http://%s%s", call->host != NULL ? call->host : "127.0.0.1", path);
 }
 
-/* The value of cookie `name` in the Cookie header, if it is one of ours
- * (64 lowercase hex), into out. */
-static bool
-cookie_value(const char *header, const char *name, char out[BS_SESSION_ID_LEN + 1])
-{
-    size_t n = strlen(name);
-
-    for (const char *p = header; p != NULL && *p != '\0';) {
-        const char *end;
-        size_t len;
-
-        p += strspn(p, " \t;");
-        end = strchr(p, ';');
-        len = end != NULL ? (size_t)(end - p) : strlen(p);
-        if (len == n + 1 + BS_SESSION_ID_LEN && strncmp(p, name, n) == 0 && p[n] == '=') {
-            bool hex = true;
-            for (size_t i = 0; i < BS_SESSION_ID_LEN; i++)
-                hex = hex && strchr("0123456789abcdef", p[n + 1 + i]) != NULL && p[n + 1 + i];
-            if (hex) {
-                memcpy(out, p + n + 1, BS_SESSION_ID_LEN);
-                out[BS_SESSION_ID_LEN] = '\0';
-                return true;
-            }
-        }
-        p = end;
-    }
-    return false;
-}
+_Static_assert(BS_SESSION_ID_LEN == BS_WEB_HEX_SECRET_LEN, "a session cookie is read as hex");
 
 /* Who sent the call; false with *said when the store failed. */
 static bool
@@ -95,9 +68,9 @@ visitor(bs_web_call *call, bs_ctx *ctx, bs_page_user *user, bs_said *said)
     bs_status st;
 
     memset(user, 0, sizeof(*user));
-    if (!cookie_value(call->cookie, csrf_cookie(), user->pre_csrf))
+    if (!bs_web_request_cookie(call->cookie, csrf_cookie(), user->pre_csrf))
         user->pre_csrf[0] = '\0';
-    if (!cookie_value(call->cookie, session_cookie(), user->session_id))
+    if (!bs_web_request_cookie(call->cookie, session_cookie(), user->session_id))
         return true;
     st = bs_sessions_find(ctx, user->session_id, &user->session);
     if (st == BS_NOTFOUND) {

@@ -77,51 +77,13 @@ const bs_web_route bs_web_routes[] = {
     {NULL, NULL, NULL},
 };
 
-/* Does `pattern` match path[0..len)? Captures its {...} segments. */
-static bool
-match(const char *pattern, const char *path, size_t len, char params[][BS_WEB_PARAM_MAX],
-      size_t *nparams)
-{
-    const char *end = path + len;
-
-    *nparams = 0;
-    while (*pattern != '\0') {
-        const char *pseg_end, *seg_end;
-        size_t plen, slen;
-
-        if (*pattern != '/' || path >= end || *path != '/')
-            return false;
-        pattern++;
-        path++;
-        pseg_end = strchr(pattern, '/');
-        if (pseg_end == NULL)
-            pseg_end = pattern + strlen(pattern);
-        seg_end = memchr(path, '/', (size_t)(end - path));
-        if (seg_end == NULL)
-            seg_end = end;
-        plen = (size_t)(pseg_end - pattern);
-        slen = (size_t)(seg_end - path);
-        if (plen >= 2 && pattern[0] == '{' && pattern[plen - 1] == '}') {
-            if (slen == 0 || slen >= BS_WEB_PARAM_MAX || *nparams == BS_WEB_PARAMS_MAX)
-                return false;
-            memcpy(params[*nparams], path, slen);
-            params[(*nparams)++][slen] = '\0';
-        } else if (plen != slen || memcmp(pattern, path, slen) != 0) {
-            return false;
-        }
-        pattern = pseg_end;
-        path = seg_end;
-    }
-    return path == end;
-}
-
 const bs_web_route *
 bs_web_route_find(const char *method, size_t method_len, const char *path, size_t path_len,
                   char params[][BS_WEB_PARAM_MAX], size_t *nparams, bool *path_known)
 {
     *path_known = false;
     for (const bs_web_route *r = bs_web_routes; r->method != NULL; r++) {
-        if (!match(r->pattern, path, path_len, params, nparams))
+        if (!bs_web_request_path_match(r->pattern, path, path_len, params, nparams))
             continue;
         if (strlen(r->method) == method_len && memcmp(r->method, method, method_len) == 0)
             return r;
@@ -152,7 +114,8 @@ bs_web_route_allowed(const char *path, size_t path_len, char *out, size_t size)
 
     out[0] = '\0';
     for (const bs_web_route *r = bs_web_routes; r->method != NULL; r++) {
-        if (!match(r->pattern, path, path_len, params, &nparams) || used >= size)
+        if (!bs_web_request_path_match(r->pattern, path, path_len, params, &nparams) ||
+            used >= size)
             continue;
         used += (size_t)snprintf(out + used, size - used, "%s%s%s", used > 0 ? ", " : "", r->method,
                                  strcmp(r->method, "GET") == 0 ? ", HEAD" : "");
