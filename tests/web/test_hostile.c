@@ -11,9 +11,8 @@
  *   - too large, refused early with its status and nothing written: a head
  *     over 32 KiB (431, API and page), over h2o's own limit (its 400, the
  *     connection closed), a Content-Length over the body limit (413 before a byte of
- *     the body is sent), a multipart field over its limit and an image over
- *     4 MiB (413 with the API's sentence); the store byte for byte as it
- *     was;
+ *     the body is sent; chunked, once 5 MiB came), a multipart field over its limit and an image
+ * over 4 MiB (413 with the API's sentence); the store byte for byte as it was;
  *   - with a hard limit of 128 open files the server says so at start,
  *     and, out of descriptors, neither spins on its listener nor stops:
  *     once connections go, a normal request is answered.
@@ -287,6 +286,34 @@ test_hostile_too_large_is_refused_early_and_writes_nothing(void **state)
     assert_true(now_s() - begin < 5.0);
     assert_int_equal(strncmp(answer, "HTTP/1.1 413 Request Entity Too Large\r\n", 39), 0);
     assert_non_null(strstr(answer, "\r\n\r\nrequest entity is too large"));
+    close(fd);
+
+    /* A chunked body past 5 MiB: 413 once that much came, the rest unread. */
+    fd = connect_to(&site.server);
+    assert_true(fd >= 0);
+    snprintf(answer, sizeof(answer),
+             "POST /api/v1/accounts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+             "application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+    assert_true(send_all(fd, answer, strlen(answer)));
+    {
+        /* Sent while watching for the answer: once it comes, stop (sending
+         * on could draw a reset that loses it). */
+        static char chunk[65536 + 16];
+        size_t sent = 0, len = (size_t)snprintf(chunk, sizeof(chunk), "10000\r\n") + 65536 + 2;
+        struct pollfd p = {.fd = fd, .events = POLLIN | POLLOUT};
+
+        memset(chunk + len - 65536 - 2, ' ', 65536);
+        memcpy(chunk + len - 2, "\r\n", 2);
+        while (sent < (16u << 20) && poll(&p, 1, 5000) == 1 && !(p.revents & (POLLIN | POLLHUP))) {
+            ssize_t n = send(fd, chunk + sent % len, len - sent % len, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n < 0 && errno != EAGAIN)
+                break;
+            sent += n > 0 ? (size_t)n : 0;
+        }
+        assert_true(sent < 16u << 20); /* the server answered before all was sent */
+    }
+    read_answer(fd, 5000, answer, sizeof(answer));
+    assert_int_equal(strncmp(answer, "HTTP/1.1 413 Request Entity Too Large\r\n", 39), 0);
     close(fd);
 
     /* A multipart field over its limit (4096 bytes of url), and an image
