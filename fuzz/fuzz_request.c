@@ -14,6 +14,10 @@
  *   - a path that matches a pattern gives at most 3 parameters of 1..127
  *     bytes without '/', and the pattern with them put back is the path;
  *     the route table's own patterns likewise;
+ *   - a campaign's {owner}/{index}, parsed as the API does (bs_ref_parse),
+ *     is a valid canonical name and an index within BS_INDEX_MAX, writes
+ *     it back the same, and its store key has exactly the slashes of
+ *     "campaign/OWNER/INDEX" (no key of another document can be named);
  *   - a Bearer key is exactly "bearer " (any case) and 64 lowercase hex,
  *     and then the key is those 64 characters; else the key is "";
  *   - a cookie value is 64 lowercase hex that the header holds as NAME=VALUE;
@@ -30,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "model/names.h"
 #include "util/text.h"
 #include "web/form.h"
 #include "web/request.h"
@@ -59,6 +64,33 @@ dup_text(const uint8_t *p, size_t n)
     memcpy(s, p, n);
     s[n] = '\0';
     return s;
+}
+
+/* {owner}/{index} as bs_api_campaign_ref reads them. */
+static void
+check_ref(const char *owner, const char *index)
+{
+    char text[2 * BS_WEB_PARAM_MAX + 2], again[BS_REF_MAX], key[BS_KEY_BUF];
+    bs_name canon;
+    bs_ref ref, back;
+    int slashes = 0;
+
+    snprintf(text, sizeof(text), "%s/%s", owner, index);
+    if (strlen(text) >= BS_REF_MAX || bs_ref_parse(text, &ref) != BS_OK)
+        return;
+    if (!bs_name_valid(ref.owner) || ref.index > BS_INDEX_MAX)
+        abort();
+    bs_name_canonical(ref.owner, canon);
+    if (strcmp(canon, ref.owner) != 0)
+        abort();
+    bs_ref_format(&ref, again);
+    if (bs_ref_parse(again, &back) != BS_OK || !bs_ref_equal(&ref, &back))
+        abort();
+    bs_key_campaign(&ref, key);
+    for (const char *p = key; *p != '\0'; p++)
+        slashes += *p == '/';
+    if (slashes != 2 || strstr(key, "..") != NULL)
+        abort();
 }
 
 /* The pattern with params put back, compared with path[0..len). */
@@ -98,6 +130,8 @@ check_match(const char *pattern, const char *path, size_t len)
     }
     if (next != nparams || used != len || memcmp(rebuilt, path, len) != 0)
         abort();
+    if (nparams >= 2)
+        check_ref(params[0], params[1]);
 }
 
 static bool

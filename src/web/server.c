@@ -301,8 +301,10 @@ on_control(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
     /* h2o_context_request_shutdown(&l->context): the others after their
      * response (h2o then answers with "Connection: close"). HTTP/1 has no
      * such hook in h2o 2.2, so idle keep-alive connections are given a
-     * short wait for a next request instead: they close within a second,
-     * while a request still arriving goes on (each read re-arms it). */
+     * short wait for a next request instead: they close within a second.
+     * So does a request still arriving that began more than a second ago:
+     * h2o 2.2 does not re-arm the timeout on each read (web_hostile shows
+     * a slow client closed however it trickles). */
     h2o_context_request_shutdown(&l->context);
     l->context.http1.req_timeout.timeout = BS_WEB_STOP_IDLE_MS;
 }
