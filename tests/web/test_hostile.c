@@ -8,11 +8,14 @@
  *     accept them all and the normal client would wait behind them);
  *     every idle and slow connection is closed by the server within its
  *     request timeout, with a margin;
- *   - too large, refused early with its status and nothing written: a head
- *     over 32 KiB (431, API and page), over h2o's own limit (its 400, the
- *     connection closed), a Content-Length over the body limit (413 before a byte of
- *     the body is sent; chunked, once 5 MiB came), a multipart field over its limit and an image
- * over 4 MiB (413 with the API's sentence); the store byte for byte as it was;
+ *   - too large, refused early with its status and nothing written: a
+ *     head over 32 KiB (431, API and page), one over h2o's own limit (its
+ *     400, the connection closed), a Content-Length over the body limit
+ *     (413 before a byte of the body is sent), a chunked body past it (413
+ *     before all is sent), a multipart field over its limit and an image
+ *     over 4 MiB (413 with the API's sentence), an image of 4096 x 4
+ *     pixels in a few bytes (422, before it is decoded); the store byte
+ *     for byte as it was;
  *   - with a hard limit of 128 open files the server says so at start,
  *     and, out of descriptors, neither spins on its listener nor stops:
  *     once connections go, a normal request is answered.
@@ -357,6 +360,18 @@ test_hostile_too_large_is_refused_early_and_writes_nothing(void **state)
     assert_string_equal(r.body,
                         "{\"error\":{\"code\":\"form_too_large\",\"message\":\"the form field "
                         "\\\"image\\\" is larger than 4194304 bytes\"}}");
+    bs_test_response_release(&r);
+
+    /* An image of more pixels than an ad may have, in few bytes (what a
+     * decompression bomb looks like): refused before it is decoded. */
+    snprintf(path, sizeof(path), "%s/wide.png", bs_test_tmpdir());
+    bs_test_write_png(path, 4096, 4);
+    r = bs_test_http_form(&site.server, "/api/v1/ads", key, ARGS("url", "https://example.com/"),
+                          "image", path);
+    assert_int_equal(r.status, 422);
+    assert_string_equal(r.body, "{\"error\":{\"code\":\"bad_image_size\",\"message\":\"the "
+                                "image \\\"wide.png\\\" is 4096x4 pixels; ads are 16 to 2048 "
+                                "pixels a side\"}}");
     bs_test_response_release(&r);
 
     after = bs_test_site_dump(&site);
