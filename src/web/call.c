@@ -43,14 +43,14 @@ reason_phrase(int status)
         return "Payload Too Large";
     case 415:
         return "Unsupported Media Type";
-    case 431:
-        return "Request Header Fields Too Large";
     case 422:
         return "Unprocessable Entity";
     case 423:
         return "Locked";
     case 429:
         return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
     case 503:
         return "Service Unavailable";
     default:
