@@ -56,7 +56,8 @@ typedef struct server {
     bs_web_live *live; /* what the loops answer from memory */
     loop loops[LOOPS_MAX];
     size_t nloops;
-    char id_prefix[8]; /* this process's part of every request id (hex, no NUL) */
+    char id_prefix[8];      /* this process's part of every request id (hex, no NUL) */
+    bs_web_proxies proxies; /* whose X-Forwarded-For names the client */
 } server;
 
 static server the_server; /* one per process: its loops point into it */
@@ -148,7 +149,7 @@ on_request(h2o_handler_t *self, h2o_req_t *req)
         route->on_loop(req, srv->live, params, nparams);
         return 0;
     }
-    call = bs_web_call_new(req, id, params, nparams);
+    call = bs_web_call_new(req, id, params, nparams, &srv->proxies);
     if (call == NULL) {
         bs_web_send_error(req, 503, "unavailable", "the server is out of memory; retry later");
         return 0;
@@ -455,6 +456,7 @@ bs_web_serve(const bs_ctx *ctx, const bs_web_config *config)
     prefix = randombytes_random();
     hex8(srv->id_prefix, prefix);
     configure(srv);
+    srv->proxies = config->trusted_proxies;
     bs_page_configure(config->public_url);
     /* The sweeper first: the workers tell it of every sale. */
     st = bs_web_sweeper_start(ctx, config->node_url, config->payout_wallet, config->sweep_interval,
