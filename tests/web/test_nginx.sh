@@ -147,6 +147,13 @@ expect 201 -H 'Content-Type: application/json' -d '{"name":"bob","password":"pas
 expect 409 -H 'Content-Type: application/json' -d '{"name":"bob","password":"password1"}' \
     "$base/api/v1/accounts"
 
+# The serve left stops cleanly (under a sanitizer: nothing to report).
+kill -TERM "$serve2_pid"
+wait "$serve2_pid"
+code=$?
+[ "$code" = 0 ] && grep -q '^bitslot: stopped$' "$tmp/serve2.log" ||
+    fail "serve 2 exited $code: $(grep -v ' /' "$tmp/serve2.log" | tail -20)"
+
 if [ "$failures" -ne 0 ]; then
     echo "nginx log:" >&2
     cat "$tmp/nginx.log" "$tmp/nginx/error.log" >&2 2>/dev/null
