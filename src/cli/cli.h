@@ -60,6 +60,7 @@ typedef enum bs_cli_key {
     BS_CLI_PUBLIC_URL,
     BS_CLI_SWEEP_INTERVAL,
     BS_CLI_PAYOUTS,
+    BS_CLI_TRUSTED_PROXY,
     BS_CLI_KEYS
 } bs_cli_key;
 
@@ -104,6 +105,7 @@ typedef struct bs_cli {
     const char *public_url;    /* serve --public-url; NULL: none */
     int64_t sweep_interval;    /* serve --sweep-interval */
     bool payouts;              /* serve --payouts on|off */
+    const char *trusted_proxy; /* serve --trusted-proxy ADDR[,ADDR...]; NULL: none */
     const char *now;           /* BITSLOT_NOW: a fixed clock (tests, replay) */
     int64_t now_value;
     bs_cli_store_need store_need; /* set by the command before bs_cli_ctx() */

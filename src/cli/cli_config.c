@@ -32,6 +32,7 @@
 #include "cli/cli.h"
 #include "util/grow.h"
 #include "util/text.h"
+#include "web/proxy.h"
 #include "web/server.h"
 
 #define CONFIG_MAX ((size_t)1 << 20) /* bytes: a file of settings, not a dump */
@@ -188,6 +189,19 @@ check_sweep_interval(bs_cli *cli, const char *text, char *why, size_t size)
                                 &cli->sweep_interval, why, size);
 }
 
+static bool
+check_trusted_proxy(bs_cli *cli, const char *text, char *why, size_t size)
+{
+    bs_web_proxies proxies;
+
+    if (!bs_web_proxies_parse(text, &proxies)) {
+        snprintf(why, size, "invalid --trusted-proxy \"%s\" (" BS_WEB_PROXIES_RULE ")", text);
+        return false;
+    }
+    cli->trusted_proxy = text;
+    return true;
+}
+
 static const setting_def settings[BS_CLI_KEYS] = {
     [BS_CLI_STORE] = {"store", "BITSLOT_STORE", BS_CLI_STORE_DEFAULT, BS_CLI_GLOBAL, check_store},
     [BS_CLI_FEE_BP] = {"fee-bp", "BITSLOT_FEE_BP", TEXT(BS_FEE_BP_DEFAULT), BS_CLI_GLOBAL,
@@ -216,6 +230,8 @@ static const setting_def settings[BS_CLI_KEYS] = {
     [BS_CLI_SWEEP_INTERVAL] = {"sweep-interval", "BITSLOT_SWEEP_INTERVAL",
                                TEXT(BS_WEB_SWEEP_DEFAULT), BS_CLI_SERVE, check_sweep_interval},
     [BS_CLI_PAYOUTS] = {"payouts", "BITSLOT_PAYOUTS", "off", BS_CLI_SERVE, check_payouts},
+    [BS_CLI_TRUSTED_PROXY] = {"trusted-proxy", "BITSLOT_TRUSTED_PROXY", NULL, BS_CLI_SERVE,
+                              check_trusted_proxy},
 };
 
 const char *

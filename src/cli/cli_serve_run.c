@@ -47,6 +47,8 @@ bs_cli_serve_run(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
     config.public_url = cli->public_url;
     config.sweep_interval = cli->sweep_interval;
     config.node_url = cli->node_url;
+    if (cli->trusted_proxy != NULL)
+        (void)bs_web_proxies_parse(cli->trusted_proxy, &config.trusted_proxies); /* checked */
     /* The store must be one `init` made, its deposit keys of --network, and
      * the node (when given) must answer with its wallet, before anything is
      * served. */

@@ -50,6 +50,10 @@ bs_say_failure(bs_status st, const char *what, bs_said *out)
     case BS_NODE_DOWN:
         say(out, 503, "node_unavailable", "%s: the bitcoin node is unavailable; retry later", what);
         break;
+    case BS_UNAVAILABLE:
+        say(out, 503, "unavailable",
+            "%s: the store is temporarily unavailable; retry in a few seconds", what);
+        break;
     case BS_INVALID:
         say(out, 400, "invalid", "%s: %s", what, bs_strerror(st));
         break;
@@ -438,7 +442,8 @@ bs_say_funds(bs_status st, const char *name, bs_voice voice, bs_said *out)
             "network");
         break;
     case BS_UNAVAILABLE:
-        say(out, 503, "store_unavailable", "the store is unavailable; retry later");
+        say(out, 503, "store_unavailable",
+            "the store is temporarily unavailable; retry in a few seconds");
         break;
     default:
         bs_say_failure(st, "cannot do it", out);

@@ -19,7 +19,15 @@
  *     doubles.
  *   - Every request carries "Grpc-Metadata-hasleader: true", so a member
  *     without a leader answers at once instead of after 7 s; a transport
- *     error, a timeout or a 5xx moves on to the next endpoint.
+ *     error, a timeout or a 5xx moves on to the next endpoint. Its "no
+ *     leader" answer (a 503 saying "etcdserver: no leader") is a refusal
+ *     before anything was proposed: it makes no write ambiguous, so when a
+ *     cluster has lost its quorum a write fails at once as BS_UNAVAILABLE,
+ *     not BS_UNCERTAIN.
+ *   - Each request starts at the endpoint that last answered (then the
+ *     others in order), so a dead member costs one failed attempt, not one
+ *     per request (a host that is down answers no connect: that would be a
+ *     connect timeout every time).
  *   - A write whose answer was lost may or may not have been applied. A
  *     request can reach etcd twice: libcurl sends it again by itself when a
  *     kept-alive connection dies before the answer, and post() moves on to
@@ -39,6 +47,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +70,7 @@ typedef struct etcd_store {
     const bs_libcurl *lib; /* libcurl's functions */
     char *endpoints[ENDPOINTS_MAX];
     size_t endpoint_count;
+    atomic_size_t first;       /* the endpoint that last answered: tried first */
     pthread_mutex_t pool_lock; /* guards `pool` only */
     handle pool[POOL_MAX];
     size_t pooled;
@@ -136,8 +146,16 @@ maybe_resent(const bs_libcurl *lib, CURL *c, bool warm)
            connects > 0;
 }
 
+/* Is this answer etcd's "no leader" refusal (made before any proposal)? */
+static bool
+no_leader(long status, const response *r)
+{
+    return status == 503 && r->data != NULL && strstr(r->data, "etcdserver: no leader") != NULL;
+}
+
 /* POST `body` (whose reference this takes) to `path` on each endpoint in
- * turn until one answers with a status other than 5xx. On BS_OK *answer is
+ * turn, from the one that last answered, until one answers with a status
+ * other than 5xx. On BS_OK *answer is
  * the parsed JSON (decref it). BS_UNAVAILABLE: no endpoint answered;
  * BS_INVALID: etcd refused the request; BS_NOSPACE: its quota is full.
  * *sent_before (may be NULL) tells whether the request may have reached etcd
@@ -148,6 +166,7 @@ post(etcd_store *s, const char *path, json_t *body, json_t **answer, bool *sent_
     char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
     bs_status st = BS_UNAVAILABLE;
     bool ambiguous = false;
+    size_t first = atomic_load(&s->first) % s->endpoint_count;
     handle h;
 
     json_decref(body);
@@ -158,7 +177,8 @@ post(etcd_store *s, const char *path, json_t *body, json_t **answer, bool *sent_
         free(text);
         return BS_NOMEM;
     }
-    for (size_t i = 0; i < s->endpoint_count && st == BS_UNAVAILABLE; i++) {
+    for (size_t n = 0; n < s->endpoint_count && st == BS_UNAVAILABLE; n++) {
+        size_t i = (first + n) % s->endpoint_count;
         CURL *c = h.curl;
         char url[1024];
         response r = {NULL, 0, false};
@@ -185,8 +205,10 @@ post(etcd_store *s, const char *path, json_t *body, json_t **answer, bool *sent_
             st = BS_TOOLARGE;
         } else if (rc != CURLE_OK || status >= 500 || status == 0) {
             st = BS_UNAVAILABLE; /* the next endpoint */
-            /* Unless it never connected, the request may have been applied. */
-            ambiguous |= rc != CURLE_COULDNT_CONNECT && rc != CURLE_COULDNT_RESOLVE_HOST;
+            /* Unless it never connected or was refused for want of a
+             * leader, the request may have been applied. */
+            ambiguous |= rc != CURLE_COULDNT_CONNECT && rc != CURLE_COULDNT_RESOLVE_HOST &&
+                         !no_leader(status, &r);
         } else if (status == 429) {
             st = BS_NOSPACE; /* quota exceeded, or a request too large */
         } else if (status >= 400) {
@@ -195,6 +217,8 @@ post(etcd_store *s, const char *path, json_t *body, json_t **answer, bool *sent_
             *answer = json_loadb(r.data ? r.data : "", r.len, 0, NULL);
             st = *answer != NULL ? BS_OK : BS_CORRUPT;
         }
+        if (st != BS_UNAVAILABLE && i != first)
+            atomic_store(&s->first, i);
         free(r.data);
     }
     give_handle(s, h);
@@ -546,6 +570,7 @@ etcd_open(const char *location, bool create, void **impl)
     if (s == NULL)
         return BS_NOMEM;
     pthread_mutex_init(&s->pool_lock, NULL);
+    atomic_init(&s->first, 0);
     if (bs_libcurl_load(&s->lib) != BS_OK) {
         st = BS_UNAVAILABLE;
         goto fail;

@@ -20,7 +20,7 @@
     X(EXISTS, "already exists")                                                                    \
     X(CONFLICT, "changed by someone else at the same time; retry")                                 \
     X(LOCKED, "an operation is in progress; retry in a few seconds")                               \
-    X(UNAVAILABLE, "unavailable")                                                                  \
+    X(UNAVAILABLE, "temporarily unavailable")                                                      \
     X(INVALID, "invalid input")                                                                    \
     X(TOOLARGE, "too large")                                                                       \
     X(NOMEM, "out of memory")                                                                      \

@@ -239,9 +239,11 @@ copy_header(h2o_req_t *req, const h2o_token_t *token, const char *name, bool *pr
     return out;
 }
 
-/* The client's address as text ("" when h2o cannot say). */
+/* The client's address as text ("" when h2o cannot say): the socket's
+ * peer, or, when that is a trusted proxy, the address its last
+ * X-Forwarded-For header ends with (web/proxy.h). */
 static void
-copy_peer(bs_web_call *call, h2o_req_t *req)
+copy_peer(bs_web_call *call, h2o_req_t *req, const bs_web_proxies *proxies)
 {
     struct sockaddr_storage ss;
     socklen_t len = req->conn->callbacks->get_peername != NULL
@@ -250,11 +252,22 @@ copy_peer(bs_web_call *call, h2o_req_t *req)
     char host[NI_MAXHOST];
     size_t n = len > 0 ? h2o_socket_getnumerichost((struct sockaddr *)&ss, len, host) : SIZE_MAX;
 
+    ssize_t at = -1, next;
+    const h2o_iovec_t *forwarded = NULL;
+
     call->peer[0] = '\0';
-    if (n != SIZE_MAX && n < sizeof(call->peer)) {
-        memcpy(call->peer, host, n);
-        call->peer[n] = '\0';
+    if (n == SIZE_MAX || n >= sizeof(call->peer))
+        return;
+    host[n] = '\0';
+    if (proxies->count > 0) {
+        while ((next = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-forwarded-for"), at)) !=
+               -1)
+            at = next;
+        if (at != -1)
+            forwarded = &req->headers.entries[at].value;
     }
+    bs_web_proxies_client(proxies, host, forwarded != NULL ? forwarded->base : NULL,
+                          forwarded != NULL ? forwarded->len : 0, call->peer, sizeof(call->peer));
 }
 
 static char *
@@ -271,7 +284,7 @@ copy_bytes(const char *base, size_t len)
 
 bs_web_call *
 bs_web_call_new(h2o_req_t *req, const char *request_id, char params[][BS_WEB_PARAM_MAX],
-                size_t nparams)
+                size_t nparams, const bs_web_proxies *proxies)
 {
     bs_web_call *call = calloc(1, sizeof(*call));
     bool present;
@@ -307,7 +320,7 @@ bs_web_call_new(h2o_req_t *req, const char *request_id, char params[][BS_WEB_PAR
         copy_bytes(req->path.base, req->query_at != SIZE_MAX ? req->query_at : req->path.len);
     if (call->path == NULL)
         call->body = NULL;
-    copy_peer(call, req);
+    copy_peer(call, req, proxies);
     if (call->query == NULL || call->body == NULL) {
         call_free(call);
         return NULL;

@@ -29,6 +29,7 @@
 #include "core/ctx.h"
 #include "model/names.h"
 #include "web/pool.h"
+#include "web/proxy.h"
 #include "web/request.h"
 
 #define BS_WEB_REQUEST_ID_LEN 16
@@ -63,7 +64,9 @@ struct bs_web_call {
     char *path;            /* the path, without the query */
     /* A page's route: turns a JSON error into a page (web/page.h). */
     void (*as_page)(bs_web_call *call, bs_ctx *ctx);
-    char peer[BS_WEB_PEER_MAX]; /* the client's address ("127.0.0.1"), or "" */
+    /* the client's address ("127.0.0.1"; behind a trusted proxy, from its
+     * X-Forwarded-For: web/proxy.h), or "" */
+    char peer[BS_WEB_PEER_MAX];
     /* The answer, set by the work: */
     int status;
     json_t *answer; /* owned; or, for a page: */
@@ -75,9 +78,11 @@ struct bs_web_call {
 };
 
 /* Copy what a call needs from `req` (the route's parameters already split
- * into params by the router); NULL when out of memory. */
+ * into params by the router; the client learnt as `proxies` say); NULL when
+ * out of memory. */
 bs_web_call *bs_web_call_new(h2o_req_t *req, const char *request_id,
-                             char params[][BS_WEB_PARAM_MAX], size_t nparams);
+                             char params[][BS_WEB_PARAM_MAX], size_t nparams,
+                             const bs_web_proxies *proxies);
 
 /* Run call->work on the pool, then answer on this loop. `back` is the
  * loop's receiver. Takes the call. */

@@ -250,7 +250,8 @@ unavailable(h2o_req_t *req, const char *what)
 {
     char message[128];
 
-    snprintf(message, sizeof(message), "cannot read %s now: the store is unavailable; retry later",
+    snprintf(message, sizeof(message),
+             "cannot read %s now: the store is temporarily unavailable; retry in a few seconds",
              what);
     bs_web_send_error(req, 503, "unavailable", message);
 }

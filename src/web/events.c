@@ -526,7 +526,8 @@ events_answer(bs_web_defer *d, h2o_req_t *req)
         not_found_ref(req, &j->campaign);
     else
         bs_web_send_error(req, 503, "unavailable",
-                          "cannot read this campaign now: the store is unavailable; retry later");
+                          "cannot read this campaign now: the store is temporarily "
+                          "unavailable; retry in a few seconds");
 }
 
 void

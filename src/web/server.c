@@ -63,6 +63,7 @@ typedef struct server {
     size_t nloops;
     char id_prefix[8];              /* this process's part of every request id (hex, no NUL) */
     atomic_llong out_of_files_said; /* CLOCK_MONOTONIC second of the last such line, 0: none */
+    bs_web_proxies proxies;         /* whose X-Forwarded-For names the client */
 } server;
 
 static server the_server; /* one per process: its loops point into it */
@@ -181,7 +182,7 @@ on_request(h2o_handler_t *self, h2o_req_t *req)
         route->on_loop(req, srv->live, params, nparams);
         return 0;
     }
-    call = bs_web_call_new(req, id, params, nparams);
+    call = bs_web_call_new(req, id, params, nparams, &srv->proxies);
     if (call == NULL) {
         bs_web_send_error(req, 503, "unavailable", "the server is out of memory; retry later");
         return 0;
@@ -569,6 +570,7 @@ bs_web_serve(const bs_ctx *ctx, const bs_web_config *config)
     prefix = randombytes_random();
     hex8(srv->id_prefix, prefix);
     configure(srv);
+    srv->proxies = config->trusted_proxies;
     bs_page_configure(config->public_url);
     /* The sweeper first: the workers tell it of every sale. */
     st = bs_web_sweeper_start(ctx, config->node_url, config->payout_wallet, config->sweep_interval,

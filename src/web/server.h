@@ -29,6 +29,7 @@
 
 #include "core/ctx.h"
 #include "web/listen.h"
+#include "web/proxy.h"
 
 #define BS_WEB_DRAIN_SECONDS  10
 #define BS_WEB_BODY_MAX       (5 * 1024 * 1024) /* an ad image and its form */
@@ -57,6 +58,9 @@ typedef struct bs_web_config {
     /* the node's payout wallet the background loop pays withdrawals with
      * (core/payout.h); NULL: payouts off */
     const char *payout_wallet;
+    /* the reverse proxies whose X-Forwarded-For names the client
+     * (web/proxy.h); count 0: none, the socket's peer is the client */
+    bs_web_proxies trusted_proxies;
 } bs_web_config;
 
 /* Serve until SIGTERM or SIGINT. `ctx` is the template every worker copies

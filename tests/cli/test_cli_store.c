@@ -190,7 +190,8 @@ test_cli_store_etcd_urls(void **state)
     /* Nothing listens on port 1. */
     RUN(r2, "--store", "etcd:http://127.0.0.1:1", "init");
     assert_int_equal(r2.exit_code, 3);
-    assert_one_line(r2.err, "bitslot: cannot open store \"etcd:http://127.0.0.1:1\": unavailable");
+    assert_one_line(
+        r2.err, "bitslot: cannot open store \"etcd:http://127.0.0.1:1\": temporarily unavailable");
     bs_test_output_release(&r2);
 }
 

@@ -38,7 +38,10 @@
  *     reached, and `bitslot check` reports a key set left in a fill, a key
  *     that two accounts hold, one address in two spellings, and a key import
  *     left half done (DESIGN.md §6).
- * Each case has its own store and its own watch-only wallet on the node.
+ *
+ * Each case has its own store and its own watch-only wallet on the node:
+ * the store is a fresh LMDB one, or, when $BITSLOT_TEST_STORE is set
+ * (tools/with-etcd: e2e_funding_etcd3 on three members), that store emptied.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -366,7 +369,8 @@ lib_close(bs_ctx *ctx)
     bs_store_close(ctx->store);
 }
 
-/* A fresh store (with the operator's account) and wallet `wallet`. */
+/* A fresh store (with the operator's account) and wallet `wallet`: LMDB in a
+ * scratch directory, or $BITSLOT_TEST_STORE emptied. */
 static void
 shop_open(shop *s, const char *wallet)
 {
@@ -375,7 +379,10 @@ shop_open(shop *s, const char *wallet)
 
     memset(s, 0, sizeof(*s));
     snprintf(s->dir, sizeof(s->dir), "%s", bs_test_tmpdir());
-    snprintf(s->url, sizeof(s->url), "lmdb:%s/store", s->dir);
+    if (getenv("BITSLOT_TEST_STORE") != NULL) /* e.g. etcd: emptied for each test */
+        bs_test_empty_store(s->url, sizeof(s->url));
+    else
+        snprintf(s->url, sizeof(s->url), "lmdb:%s/store", s->dir);
     snprintf(s->store_env, sizeof(s->store_env), "BITSLOT_STORE=%s", s->url);
     bs_regtest_wallet_url(&node, wallet, s->node_url, sizeof(s->node_url));
     snprintf(s->node_env, sizeof(s->node_env), "BITSLOT_NODE=%s", s->node_url);

@@ -643,7 +643,8 @@ test_lossy_store_down_is_not_the_node(void **state)
     import_direct(&l, 2);
     r = through(&l, ARGS("funds", "get-key", "alice"));
     assert_int_equal(r.exit_code, 3);
-    assert_string_equal(r.err, "bitslot: the store is unavailable; retry later\n");
+    assert_string_equal(r.err,
+                        "bitslot: the store is temporarily unavailable; retry in a few seconds\n");
     bs_test_output_release(&r);
     lossy_close(&l);
 }
