@@ -7,8 +7,6 @@
  * none (no data.mdb, an empty one, an LMDB environment that is not a bitslot store) changes nothing
  * on disk.
  */
-#define _GNU_SOURCE /* unshare */
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -171,8 +168,7 @@ fill_small_disk(const char *dir, int writers)
     bs_store *s;
     int written = 0;
 
-    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-        mount("tmpfs", dir, "tmpfs", 0, "size=8m") != 0)
+    if (!bs_test_private_tmpfs(dir, "8m"))
         return 20;
     snprintf(url, sizeof(url), "lmdb:%s/store", dir);
     if (bs_store_open(url, &s) != BS_OK)
