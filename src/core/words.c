@@ -51,7 +51,7 @@ bs_say_failure(bs_status st, const char *what, bs_said *out)
         say(out, 503, "node_unavailable", "%s: the bitcoin node is unavailable; retry later", what);
         break;
     case BS_NOSPACE:
-        say(out, 507, "no_space", "%s: the store's disk is full; retry later", what);
+        say(out, 507, "no_space", "%s: the store is out of space; retry later", what);
         break;
     case BS_INVALID:
         say(out, 400, "invalid", "%s: %s", what, bs_strerror(st));
@@ -367,7 +367,7 @@ bs_say_buy(bs_status st, const bs_purchase_order *o, const bs_purchase_result *r
                      voice == BS_VOICE_API ? "GET /api/v1/account" : "your account page");
         if (r->cause == BS_NOSPACE) /* the store answered: it took the intent, not the rest */
             say(out, 507, "no_space",
-                "the purchase of slot %lld of \"%s\" was begun, but the store's disk is full: "
+                "the purchase of slot %lld of \"%s\" was begun, but the store is out of space: "
                 "your next action once there is space finishes it; see %s before you buy again",
                 next, campaign, look);
         else
