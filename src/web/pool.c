@@ -24,6 +24,7 @@ struct bs_web_pool {
     atomic_size_t busy;
     size_t count;
     worker *workers;
+    bs_rpc_quiet node_quiet; /* the workers' node handles share it */
 };
 
 static bs_web_job *
@@ -132,8 +133,8 @@ bs_web_pool_stop(bs_web_pool *pool)
 bs_status
 bs_web_pool_start(const bs_ctx *ctx, const char *node_url, size_t threads, bs_web_pool **out)
 {
-    const bs_rpc_options node_options = {.connect_timeout_ms = NODE_CONNECT_MS,
-                                         .timeout_ms = NODE_TIMEOUT_MS};
+    bs_rpc_options node_options = {.connect_timeout_ms = NODE_CONNECT_MS,
+                                   .timeout_ms = NODE_TIMEOUT_MS};
     bs_web_pool *pool = calloc(1, sizeof(*pool));
     bs_status st = BS_OK;
 
@@ -143,12 +144,14 @@ bs_web_pool_start(const bs_ctx *ctx, const char *node_url, size_t threads, bs_we
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->ready, NULL);
     atomic_init(&pool->busy, 0);
+    atomic_init(&pool->node_quiet.until_ms, 0);
     pool->workers = calloc(threads, sizeof(*pool->workers));
     if (pool->workers == NULL) {
         bs_web_pool_stop(pool);
         return BS_NOMEM;
     }
     pool->count = threads;
+    node_options.quiet = &pool->node_quiet; /* one node, one silence for all workers */
     for (size_t i = 0; i < threads && st == BS_OK; i++) {
         worker *w = &pool->workers[i];
 
