@@ -29,6 +29,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ struct bs_rpc {
     char *password; /* NULL with user: "" */
     long connect_timeout_ms;
     long timeout_ms;
+    bs_rpc_quiet *quiet; /* NULL: none */
     uint64_t next_id;
     /* The body of the last answer. */
     char *body;
@@ -203,7 +205,7 @@ rpc_setup_curl(bs_rpc *rpc)
 static bs_status
 rpc_create(const bs_libcurl *lib, const char *base, const char *path, const char *wallet,
            const char *user, const char *password, long connect_timeout_ms, long timeout_ms,
-           bs_rpc **out)
+           bs_rpc_quiet *quiet, bs_rpc **out)
 {
     bs_rpc *rpc;
     bs_status st = BS_NOMEM;
@@ -215,6 +217,7 @@ rpc_create(const bs_libcurl *lib, const char *base, const char *path, const char
     rpc->lib = lib;
     rpc->connect_timeout_ms = connect_timeout_ms;
     rpc->timeout_ms = timeout_ms;
+    rpc->quiet = quiet;
     rpc->next_id = 1;
     rpc->base = rpc_strdup(base);
     rpc->path = rpc_strdup(path);
@@ -286,7 +289,7 @@ bs_rpc_open(const char *url, const bs_rpc_options *opts, bs_rpc **out)
     if (user == NULL && password != NULL)
         user = ""; /* a password alone is sent with an empty user */
     st = rpc_create(lib, u.base, u.path, u.wallet, user, password, connect_timeout_ms, timeout_ms,
-                    out);
+                    opts != NULL ? opts->quiet : NULL, out);
 
 done:
     bs_node_url_release(&u);
@@ -308,7 +311,7 @@ bs_rpc_open_wallet(const bs_rpc *base, const char *wallet, bs_rpc **out)
     if (path == NULL)
         return BS_NOMEM;
     st = rpc_create(base->lib, base->base, path, wallet, base->user, base->password,
-                    base->connect_timeout_ms, base->timeout_ms, out);
+                    base->connect_timeout_ms, base->timeout_ms, base->quiet, out);
     free(path);
     return st;
 }
@@ -556,6 +559,43 @@ done_root:
     return st;
 }
 
+static int64_t
+monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* May this call ask the node (bs_rpc_quiet)? When the quiet time is over,
+ * only the call that claims the next probe may. */
+static bool
+quiet_may_ask(const bs_rpc *rpc)
+{
+    int64_t until, now;
+
+    if (rpc->quiet == NULL)
+        return true;
+    until = atomic_load(&rpc->quiet->until_ms);
+    now = monotonic_ms();
+    if (until == 0)
+        return true;
+    if (now < until)
+        return false;
+    /* The probe holds the others off for as long as it may wait. */
+    return atomic_compare_exchange_strong(&rpc->quiet->until_ms, &until,
+                                          now + rpc->connect_timeout_ms + rpc->timeout_ms);
+}
+
+/* The node answered (`answered`), or not at all. */
+static void
+quiet_note(const bs_rpc *rpc, bool answered)
+{
+    if (rpc->quiet != NULL)
+        atomic_store(&rpc->quiet->until_ms, answered ? 0 : monotonic_ms() + BS_RPC_QUIET_MS);
+}
+
 /* One request. With fresh, it goes on a new connection: libcurl re-sends a
  * request once, by itself, when a kept-alive connection turns out to be
  * closed before any byte of the answer came; on a new connection it never
@@ -607,6 +647,11 @@ rpc_call_text(bs_rpc *rpc, const char *method, const char *params_text, bool fre
         st = BS_NOMEM;
         goto done_body;
     }
+    if (!quiet_may_ask(rpc)) {
+        st = BS_UNAVAILABLE;
+        rpc_error_message(err, "the node did not answer a moment ago");
+        goto done_body;
+    }
     rc = rpc->lib->easy_perform(rpc->curl);
     rpc->lib->easy_setopt(rpc->curl, CURLOPT_FRESH_CONNECT, 0L);
     if (rpc->lib->easy_getinfo(rpc->curl, CURLINFO_RESPONSE_CODE, &http) != CURLE_OK)
@@ -615,9 +660,11 @@ rpc_call_text(bs_rpc *rpc, const char *method, const char *params_text, bool fre
         err->http_status = (int)http;
     if (rc != CURLE_OK) {
         st = rpc_curl_status(rc, rpc->body_nomem);
+        quiet_note(rpc, st != BS_UNAVAILABLE && st != BS_TIMEOUT);
         rpc_error_message(err, rpc->curl_error[0] ? rpc->curl_error : rpc->lib->easy_strerror(rc));
         goto done_body;
     }
+    quiet_note(rpc, true);
     st = rpc_interpret(rpc, http, id, result, err);
 
 done_body:

@@ -82,12 +82,25 @@ enum {
 /* An opaque client handle. */
 typedef struct bs_rpc bs_rpc;
 
+/* A node's silence, shared by the handles of one server (its workers'):
+ * once a call got no answer at all (refused, cut off or timed out), every
+ * call of every handle sharing it fails at once with BS_UNAVAILABLE for
+ * BS_RPC_QUIET_MS instead of waiting for the same silence; then one call
+ * asks the node again (the others still fail at once) until it is answered.
+ * Zero-initialise it; it must outlive the handles that use it. */
+typedef struct bs_rpc_quiet {
+    _Atomic int64_t until_ms; /* CLOCK_MONOTONIC ms; 0: the node answered last */
+} bs_rpc_quiet;
+
+#define BS_RPC_QUIET_MS 5000
+
 /* Options for bs_rpc_open(); zero-initialise and set what you need. */
 typedef struct bs_rpc_options {
     const char *user;        /* when non-NULL, replaces the URL's user */
     const char *password;    /* when non-NULL, replaces the URL's password */
     long connect_timeout_ms; /* 0: BS_RPC_CONNECT_TIMEOUT_MS */
     long timeout_ms;         /* whole request; 0: BS_RPC_TIMEOUT_MS */
+    bs_rpc_quiet *quiet;     /* shared with other handles; NULL: none */
 } bs_rpc_options;
 
 /* What went wrong, for the caller to log or act on (the library never
@@ -119,7 +132,7 @@ bool bs_rpc_wallet_name_valid(const char *name);
  * BS_OK *out is a handle to free with bs_rpc_close(). */
 bs_status bs_rpc_open(const char *url, const bs_rpc_options *opts, bs_rpc **out);
 
-/* Make a client for the same node, credentials and timeouts as base, but
+/* Make a client for the same node, credentials, timeouts and quiet as base, but
  * for the wallet `wallet` (bs_rpc_wallet_name_valid, else BS_INVALID; its
  * characters need no escaping in a URL). Same errors and ownership. */
 bs_status bs_rpc_open_wallet(const bs_rpc *base, const char *wallet, bs_rpc **out);

@@ -293,7 +293,7 @@ bs_accounts_show(bs_ctx *ctx, const char *name, bs_account *out)
     if (canonical(name, canon) != BS_OK)
         return BS_NOTFOUND;
     st = bs_recover_account(ctx, canon);
-    if (st != BS_OK)
+    if (st != BS_OK && st != BS_NOSPACE)
         return st;
     return bs_docs_account(ctx, canon, out, NULL);
 }

@@ -56,7 +56,10 @@ bs_status bs_accounts_new_api_key(bs_ctx *ctx, const char *canon, char api_key[B
  * unknown account, so as not to tell which names exist). */
 bs_status bs_accounts_verify(bs_ctx *ctx, const char *name, const char *password, size_t len);
 
-/* Recover, then read the account (release *out with bs_account_release). */
+/* Recover, then read the account (release *out with bs_account_release).
+ * When a full disk stops the recovery, the account is read as it stands
+ * (its lock shows the purchase the next touch finishes): a read is no
+ * write, and goes on while the disk is full. */
 bs_status bs_accounts_show(bs_ctx *ctx, const char *name, bs_account *out);
 
 /* Change the balance by `amount` (nonzero) with the reason recorded in the

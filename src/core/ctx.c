@@ -32,3 +32,22 @@ bs_ctx_node_failed(bs_status st, const bs_rpc_error *err, const char *what, cons
                  err != NULL ? err->message : "");
     return st == BS_UNAVAILABLE || st == BS_TIMEOUT || st == BS_REMOTE ? BS_NODE_DOWN : st;
 }
+
+bool
+bs_ctx_node_wallet_back(bs_ctx *ctx, bs_status st, const bs_rpc_error *err)
+{
+    bs_rpc_error again;
+    bs_status ensured;
+
+    if (ctx->node == NULL || st != BS_REMOTE || err == NULL ||
+        err->code != BS_RPC_ERR_WALLET_NOT_FOUND)
+        return false;
+    ensured = bs_rpc_ensure_wallet(ctx->node, &again);
+    if (ensured != BS_OK) {
+        bs_log_error("node: the wallet is not loaded and cannot be loaded again: %s %s",
+                     bs_strerror(ensured), again.message);
+        return false;
+    }
+    bs_log_warning("node: the wallet was not loaded (the node restarted?); loaded it again");
+    return true;
+}

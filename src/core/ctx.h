@@ -61,6 +61,12 @@ void bs_ctx_init(bs_ctx *ctx, bs_store *store);
 bs_status bs_ctx_node_failed(bs_status st, const bs_rpc_error *err, const char *what,
                              const char *subject);
 
+/* A call to the node's wallet (ctx->node) that failed with `st`: true when
+ * the node said it has no such wallet loaded (-18: a node restarted without
+ * loading it) and the wallet is loaded again, or made again watch-only as
+ * at the start (bs_rpc_ensure_wallet): then the caller asks once more. */
+bool bs_ctx_node_wallet_back(bs_ctx *ctx, bs_status st, const bs_rpc_error *err);
+
 static inline int64_t
 bs_ctx_now(const bs_ctx *ctx)
 {

@@ -222,6 +222,8 @@ received(bs_ctx *ctx, const char *address, int64_t minconf, int64_t *sats)
     if (ctx->node == NULL)
         return BS_NODE_DOWN;
     st = bs_rpc_getreceivedbyaddress(ctx->node, address, (int)minconf, sats, &err);
+    if (bs_ctx_node_wallet_back(ctx, st, &err))
+        st = bs_rpc_getreceivedbyaddress(ctx->node, address, (int)minconf, sats, &err);
     return st == BS_OK ? BS_OK : bs_ctx_node_failed(st, &err, "getreceivedbyaddress", address);
 }
 

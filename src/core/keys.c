@@ -110,6 +110,8 @@ watch_keys(bs_ctx *ctx, const char (*addresses)[BS_ADDRESS_MAX], int64_t count, 
         bs_rpc_error err;
         bs_status st =
             bs_rpc_importdescriptors_addr(ctx->node, addresses[i], "bitslot", rescan, &err);
+        if (bs_ctx_node_wallet_back(ctx, st, &err))
+            st = bs_rpc_importdescriptors_addr(ctx->node, addresses[i], "bitslot", rescan, &err);
         if (st != BS_OK)
             return bs_ctx_node_failed(st, &err, "importdescriptors", addresses[i]);
     }

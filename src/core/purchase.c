@@ -476,7 +476,10 @@ bs_purchase_buy(bs_ctx *ctx, const bs_purchase_order *order, bs_purchase_result 
     }
     /* The intent is recorded: the account's next touch finishes it, bought or
      * lost; this answer cannot say which. */
-    return bs_status_outage(st) ? BS_UNCERTAIN : st;
+    if (!bs_status_outage(st))
+        return st;
+    res->cause = st;
+    return BS_UNCERTAIN;
 
 release_buyer:
     bs_account_release(&buyer);

@@ -68,6 +68,8 @@ typedef struct bs_purchase_result {
     int64_t ad_width, ad_height;                /* MISMATCH: the ad's size */
     int64_t want_width, want_height;            /* MISMATCH: the campaign's */
     char hidden_reason[BS_HIDE_REASON_MAX + 1]; /* FORBIDDEN "hidden": the operator's reason */
+    bs_status cause; /* UNCERTAIN after the intent was recorded: the outage that
+                        stopped the rest (BS_NOSPACE: a full disk); else BS_OK */
 } bs_purchase_result;
 
 /* Buy the next slot. Statuses: BS_OK; BS_NOTFOUND (subject says what);

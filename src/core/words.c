@@ -54,6 +54,9 @@ bs_say_failure(bs_status st, const char *what, bs_said *out)
         say(out, 503, "unavailable",
             "%s: the store is temporarily unavailable; retry in a few seconds", what);
         break;
+    case BS_NOSPACE:
+        say(out, 507, "no_space", "%s: the store is out of space; retry later", what);
+        break;
     case BS_INVALID:
         say(out, 400, "invalid", "%s: %s", what, bs_strerror(st));
         break;
@@ -358,17 +361,27 @@ bs_say_buy(bs_status st, const bs_purchase_order *o, const bs_purchase_result *r
             "slot %lld of \"%s\" cannot be sold now: the %s's balance would pass 21 million BTC",
             next, campaign, r->subject != NULL ? r->subject : "seller");
         return;
-    case BS_UNCERTAIN:
-        say(out, 503, "outcome_unknown",
-            "the outcome of the purchase of slot %lld of \"%s\" is unknown (the store stopped "
-            "answering); if it began, your next action finishes it: see %s%s%s before you buy "
-            "again",
-            next, campaign,
-            voice == BS_VOICE_COMMAND ? "'bitslot account show "
-            : voice == BS_VOICE_API   ? "GET /api/v1/account"
-                                      : "your account page",
-            voice == BS_VOICE_COMMAND ? o->buyer : "", voice == BS_VOICE_COMMAND ? "'" : "");
+    case BS_UNCERTAIN: {
+        char look[BS_NAME_MAX + 32];
+
+        if (voice == BS_VOICE_COMMAND)
+            snprintf(look, sizeof(look), "'bitslot account show %s'", o->buyer);
+        else
+            snprintf(look, sizeof(look), "%s",
+                     voice == BS_VOICE_API ? "GET /api/v1/account" : "your account page");
+        if (r->cause == BS_NOSPACE) /* the store answered: it took the intent, not the rest */
+            say(out, 507, "no_space",
+                "the purchase of slot %lld of \"%s\" was begun, but the store is out of space: "
+                "your next action once there is space finishes it; see %s before you buy again",
+                next, campaign, look);
+        else
+            say(out, 503, "outcome_unknown",
+                "the outcome of the purchase of slot %lld of \"%s\" is unknown (the store "
+                "stopped answering); if it began, your next action finishes it: see %s before "
+                "you buy again",
+                next, campaign, look);
         return;
+    }
     case BS_EXISTS:
         say(out, 422, "idempotency_key_reused",
             "this Idempotency-Key was sent before with another purchase; use a new key for a new "
@@ -426,7 +439,7 @@ bs_say_funds(bs_status st, const char *name, bs_voice voice, bs_said *out)
         out->exit = 1;
         break;
     case BS_NODE_DOWN:
-        say(out, 503, "node_unavailable", "the bitcoin node cannot be reached; retry later");
+        say(out, 503, "node_unavailable", "the bitcoin node is unavailable; retry later");
         break;
     case BS_UNCERTAIN:
         say(out, 503, "outcome_unknown",

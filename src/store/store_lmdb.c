@@ -34,8 +34,16 @@
  *     transaction, writes in the group's.
  *   - The map grows on demand. `map_lock` guards only the map size (LMDB
  *     requires that no transaction be active in this process while it
- *     changes): every transaction holds it shared, a resize holds it
- *     exclusively. It never guards data; CAS does.
+ *     changes): every transaction and flush holds it shared, a resize holds
+ *     it exclusively. It never guards data; CAS does.
+ *   - A failed write of a meta page (a disk that failed a write: full, or
+ *     an I/O error) makes LMDB refuse every later transaction of the
+ *     environment (MDB_PANIC) for the rest of the process. The handle then
+ *     closes the environment and opens it again (env_reopen, under
+ *     map_lock held exclusively, so no transaction or flush of this process
+ *     is active): LMDB finds the last meta page written whole and the pages
+ *     it points to, so what was acknowledged is all there, and the process
+ *     goes on serving once the disk takes writes again, without a restart.
  */
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np: let a resize wait out readers */
 #include <errno.h>
@@ -50,6 +58,7 @@
 
 #include "store/store_backend.h"
 #include "store/store_group.h"
+#include "util/log.h"
 #include "util/metrics.h"
 
 #define CAS_BYTES        8
@@ -168,6 +177,10 @@ map_resize(lmdb_store *s, size_t seen_size, bool adopt)
     int rc = 0;
 
     pthread_rwlock_wrlock(&s->map_lock);
+    if (s->env == NULL) { /* a reopen failed: txn_begin tries again */
+        pthread_rwlock_unlock(&s->map_lock);
+        return BS_IO;
+    }
     mdb_env_info(s->env, &info);
     if (adopt) {
         rc = mdb_env_set_mapsize(s->env, 0);
@@ -182,22 +195,106 @@ map_resize(lmdb_store *s, size_t seen_size, bool adopt)
     return status_from_lmdb(rc);
 }
 
+static int open_databases(lmdb_store *s, bool create);
+
+/* Create s->env and open the environment in s->path with the map at least
+ * INITIAL_MAP_SIZE. On failure s->env is NULL. */
+static int
+env_open(lmdb_store *s)
+{
+    MDB_envinfo info;
+    int rc = mdb_env_create(&s->env), dead;
+
+    if (rc != MDB_SUCCESS) {
+        s->env = NULL;
+        return rc;
+    }
+    rc = mdb_env_set_maxdbs(s->env, 2);
+    if (rc == MDB_SUCCESS)
+        rc = mdb_env_set_maxreaders(s->env, 1024);
+    if (rc == MDB_SUCCESS)
+        rc = mdb_env_open(s->env, s->path, MDB_NOTLS | MDB_NOMETASYNC, 0600);
+    if (rc == MDB_SUCCESS) {
+        /* Readers left behind by killed processes would hold back page reuse. */
+        mdb_reader_check(s->env, &dead);
+        mdb_env_info(s->env, &info);
+        if (info.me_mapsize < INITIAL_MAP_SIZE)
+            rc = mdb_env_set_mapsize(s->env, INITIAL_MAP_SIZE);
+    }
+    if (rc != MDB_SUCCESS) {
+        mdb_env_close(s->env);
+        s->env = NULL;
+    }
+    return rc;
+}
+
+/* The environment `panicked` refused a transaction with MDB_PANIC (NULL:
+ * an earlier reopen failed and left none): close it and open it again,
+ * unless another thread did already. With map_lock held exclusively, so
+ * that no transaction or flush of this process is active. */
+static int
+env_reopen(lmdb_store *s, MDB_env *panicked)
+{
+    int rc = MDB_SUCCESS;
+
+    pthread_rwlock_wrlock(&s->map_lock);
+    if (s->env == panicked) {
+        if (s->env != NULL)
+            mdb_env_close(s->env);
+        rc = env_open(s);
+        if (rc == MDB_SUCCESS)
+            rc = open_databases(s, false);
+        if (rc != MDB_SUCCESS && s->env != NULL) {
+            mdb_env_close(s->env);
+            s->env = NULL;
+        }
+        if (rc == MDB_SUCCESS)
+            bs_log_warning("store: LMDB failed to write a meta page (MDB_PANIC); the "
+                           "environment in %s was opened again",
+                           s->path);
+        else
+            bs_log_error("store: cannot open the LMDB environment in %s again: %s", s->path,
+                         mdb_strerror(rc));
+    }
+    pthread_rwlock_unlock(&s->map_lock);
+    return rc;
+}
+
 /* Begin a transaction holding map_lock shared. On BS_OK the caller must end
  * it with txn_end(). *map_size is the map size the transaction runs with. */
 static bs_status
 txn_begin(lmdb_store *s, unsigned flags, MDB_txn **txn, size_t *map_size)
 {
+    bool reopened = false;
+
     for (;;) {
         MDB_envinfo info;
+        MDB_env *env;
         int rc;
 
         pthread_rwlock_rdlock(&s->map_lock);
-        mdb_env_info(s->env, &info);
+        env = s->env;
+        if (env == NULL) { /* a reopen failed: try it again */
+            pthread_rwlock_unlock(&s->map_lock);
+            rc = reopened ? MDB_PANIC : env_reopen(s, NULL);
+            reopened = true;
+            if (rc != MDB_SUCCESS)
+                return status_from_lmdb(rc);
+            continue;
+        }
+        mdb_env_info(env, &info);
         *map_size = info.me_mapsize;
-        rc = mdb_txn_begin(s->env, NULL, flags, txn);
+        rc = mdb_txn_begin(env, NULL, flags, txn);
         if (rc == MDB_SUCCESS)
             return BS_OK;
         pthread_rwlock_unlock(&s->map_lock);
+        if (rc == MDB_PANIC && !reopened) {
+            reopened = true;
+            rc = env_reopen(s, env);
+            if (rc == MDB_SUCCESS)
+                continue;
+            return status_from_lmdb(rc);
+        }
         if (rc == MDB_MAP_RESIZED) {
             bs_status st = map_resize(s, 0, true);
             if (st != BS_OK)
@@ -409,8 +506,11 @@ static bs_status
 lmdb_flush(void *impl)
 {
     lmdb_store *s = impl;
-    int rc = mdb_env_sync(s->env, 1);
+    int rc;
 
+    pthread_rwlock_rdlock(&s->map_lock); /* the environment stays open */
+    rc = s->env != NULL ? mdb_env_sync(s->env, 1) : MDB_PANIC;
+    pthread_rwlock_unlock(&s->map_lock);
     return rc == MDB_SUCCESS ? BS_OK : write_failure_status(s, rc, 0);
 }
 
@@ -590,10 +690,9 @@ static bs_status
 lmdb_open(const char *path, bool create, void **impl)
 {
     pthread_rwlockattr_t attr;
-    MDB_envinfo info;
     lmdb_store *s;
     bs_status st;
-    int rc, dead;
+    int rc;
 
     *impl = NULL;
     if (!create && !environment_exists(path))
@@ -617,23 +716,9 @@ lmdb_open(const char *path, bool create, void **impl)
     pthread_rwlock_init(&s->map_lock, &attr);
     pthread_rwlockattr_destroy(&attr);
 
-    rc = mdb_env_create(&s->env);
-    if (rc == MDB_SUCCESS)
-        rc = mdb_env_set_maxdbs(s->env, 2);
-    if (rc == MDB_SUCCESS)
-        rc = mdb_env_set_maxreaders(s->env, 1024);
-    if (rc == MDB_SUCCESS)
-        rc = mdb_env_open(s->env, path, MDB_NOTLS | MDB_NOMETASYNC, 0600);
+    rc = env_open(s);
     if (rc != MDB_SUCCESS)
         goto fail;
-    /* Readers left behind by killed processes would hold back page reuse. */
-    mdb_reader_check(s->env, &dead);
-    mdb_env_info(s->env, &info);
-    if (info.me_mapsize < INITIAL_MAP_SIZE) {
-        rc = mdb_env_set_mapsize(s->env, INITIAL_MAP_SIZE);
-        if (rc != MDB_SUCCESS)
-            goto fail;
-    }
     rc = open_databases(s, create);
     if (rc != MDB_SUCCESS)
         goto fail;

@@ -53,6 +53,8 @@ reason_phrase(int status)
         return "Request Header Fields Too Large";
     case 503:
         return "Service Unavailable";
+    case 507:
+        return "Insufficient Storage";
     default:
         return "Internal Server Error";
     }

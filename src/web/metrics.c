@@ -16,7 +16,7 @@
 
 /* The statuses counted by name; any other is counted as "other". */
 static const int statuses[] = {200, 201, 204, 206, 301, 302, 304, 400, 401, 402, 403, 404,
-                               405, 409, 413, 415, 422, 423, 429, 500, 502, 503, 504};
+                               405, 409, 413, 415, 422, 423, 429, 500, 502, 503, 504, 507};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1)
 
 /* Bucket bounds, in microseconds (and the same in seconds for the page). */

@@ -24,6 +24,7 @@ struct bs_web_pool {
     atomic_size_t busy;
     size_t count;
     worker *workers;
+    bs_rpc_quiet node_quiet; /* the workers' node handles share it */
 };
 
 static bs_web_job *
@@ -123,9 +124,17 @@ bs_web_pool_stop(bs_web_pool *pool)
     free(pool);
 }
 
+/* A request waits for the node at most this long (connect, whole call): a
+ * node that stopped answering is said at once to be unavailable rather than
+ * holding the request, and the worker, for the client library's default. */
+#define NODE_CONNECT_MS 2000L
+#define NODE_TIMEOUT_MS 10000L
+
 bs_status
 bs_web_pool_start(const bs_ctx *ctx, const char *node_url, size_t threads, bs_web_pool **out)
 {
+    bs_rpc_options node_options = {.connect_timeout_ms = NODE_CONNECT_MS,
+                                   .timeout_ms = NODE_TIMEOUT_MS};
     bs_web_pool *pool = calloc(1, sizeof(*pool));
     bs_status st = BS_OK;
 
@@ -135,12 +144,14 @@ bs_web_pool_start(const bs_ctx *ctx, const char *node_url, size_t threads, bs_we
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->ready, NULL);
     atomic_init(&pool->busy, 0);
+    atomic_init(&pool->node_quiet.until_ms, 0);
     pool->workers = calloc(threads, sizeof(*pool->workers));
     if (pool->workers == NULL) {
         bs_web_pool_stop(pool);
         return BS_NOMEM;
     }
     pool->count = threads;
+    node_options.quiet = &pool->node_quiet; /* one node, one silence for all workers */
     for (size_t i = 0; i < threads && st == BS_OK; i++) {
         worker *w = &pool->workers[i];
 
@@ -148,7 +159,7 @@ bs_web_pool_start(const bs_ctx *ctx, const char *node_url, size_t threads, bs_we
         w->ctx = *ctx;
         w->ctx.node = NULL;
         if (node_url != NULL)
-            st = bs_rpc_open(node_url, NULL, &w->ctx.node);
+            st = bs_rpc_open(node_url, &node_options, &w->ctx.node);
         if (st == BS_OK && pthread_create(&w->thread, NULL, run_worker, w) != 0)
             st = BS_NOMEM;
         w->started = st == BS_OK;

@@ -121,15 +121,24 @@ sweep_once(bs_web_sweeper *s)
     bs_status st = bs_recover_all(&s->ctx, &r, note_problem, NULL);
 
     size_t sessions = 0, damaged = 0, throttles = 0;
+    bool node_down = false;
 
-    if (st == BS_OK && s->ctx.node != NULL)
+    if (st == BS_OK && s->ctx.node != NULL) {
         st = bs_funding_sweep(&s->ctx, &f, note_problem, NULL);
+        /* The node away stops the deposits' sweep only: what follows but
+         * payouts needs no node, and payouts would only meet it away too. */
+        node_down = st == BS_NODE_DOWN;
+        if (node_down) {
+            fprintf(stderr, "bitslot: sweep: deposits left for later: %s\n", bs_strerror(st));
+            st = BS_OK;
+        }
+    }
     /* Sessions nobody came back to, and throttle windows long over. */
     if (st == BS_OK)
         st = bs_sessions_sweep(&s->ctx, &sessions, &damaged);
     if (st == BS_OK)
         st = bs_throttle_sweep(&s->ctx, 2 * BS_THROTTLE_WINDOW, &throttles);
-    if (st == BS_OK && s->ctx.payout != NULL)
+    if (st == BS_OK && s->ctx.payout != NULL && !node_down)
         pay_out(s);
     if (damaged > 0)
         fprintf(stderr, "bitslot: sweep: %zu damaged session documents left alone\n", damaged);

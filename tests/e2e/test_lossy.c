@@ -630,7 +630,7 @@ test_lossy_store_gone_half_way_says_outcome_unknown(void **state)
 }
 
 /* A store that takes no write at all: Get Key says so, and does not blame
- * the bitcoin node (outside test: "the bitcoin node cannot be reached"). */
+ * the bitcoin node (outside test: "the bitcoin node is unavailable"). */
 static void
 test_lossy_store_down_is_not_the_node(void **state)
 {

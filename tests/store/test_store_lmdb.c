@@ -5,21 +5,23 @@
  * every acknowledged document intact (for one writer and for 16 at once), an unusable path is
  * refused, a store of another format is not opened, and opening an existing store where there is
  * none (no data.mdb, an empty one, an LMDB environment that is not a bitslot store) changes nothing
- * on disk.
+ * on disk, and a failed write of a meta page (after which LMDB refuses the environment for the rest
+ * of the process, MDB_PANIC) fails that write alone: the handle opens the environment again.
  */
-#define _GNU_SOURCE /* unshare */
-#include <sched.h>
+#define _GNU_SOURCE /* RTLD_NEXT */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <dlfcn.h>
+#include <errno.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +32,28 @@
 #define MIB      (1024 * 1024)
 #define BIG_DOCS 80 /* 80 MiB: past the 64 MiB initial map */
 #define URL_SIZE 4200
+
+/* A disk that fails LMDB's writes of its meta pages (the first two pages
+ * of data.mdb) while `fail_meta` is set: this program's pwrite comes before
+ * libc's for liblmdb, and calls it otherwise. */
+static atomic_bool fail_meta;
+
+ssize_t meta_failing_pwrite(int fd, const void *buf, size_t count, off_t offset) __asm__(
+    "pwrite"); /* liblmdb's name for it, not this build's pwrite64 */
+
+ssize_t
+meta_failing_pwrite(int fd, const void *buf, size_t count, off_t offset)
+{
+    static ssize_t (*next)(int, const void *, size_t, off_t);
+
+    if (next == NULL)
+        *(void **)&next = dlsym(RTLD_NEXT, "pwrite");
+    if (atomic_load(&fail_meta) && offset < 2 * (off_t)sysconf(_SC_PAGESIZE)) {
+        errno = EIO;
+        return -1;
+    }
+    return next(fd, buf, count, offset);
+}
 
 static char *
 big_value(int i)
@@ -171,8 +195,7 @@ fill_small_disk(const char *dir, int writers)
     bs_store *s;
     int written = 0;
 
-    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-        mount("tmpfs", dir, "tmpfs", 0, "size=8m") != 0)
+    if (!bs_test_private_tmpfs(dir, "8m"))
         return 20;
     snprintf(url, sizeof(url), "lmdb:%s/store", dir);
     if (bs_store_open(url, &s) != BS_OK)
@@ -415,6 +438,50 @@ test_store_lmdb_open_existing_leaves_a_foreign_environment_alone(void **state)
     free(before);
 }
 
+static void
+holds_value(bs_store *s, const char *key, const char *want)
+{
+    char *got = NULL;
+    size_t len = 0;
+
+    assert_int_equal(bs_store_get(s, key, &got, &len, NULL), BS_OK);
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(got, want, len);
+    free(got);
+}
+
+/* LMDB flags the environment fatal when it cannot write a meta page; a
+ * handle that did not open it again would fail every read and write until
+ * the process restarts. */
+static void
+test_store_lmdb_meta_write_failure_reopens(void **state)
+{
+    char url[URL_SIZE + 16];
+    char *got = NULL;
+    size_t len;
+    bs_store *s;
+
+    (void)state;
+    snprintf(url, sizeof(url), "lmdb:%s/store", bs_test_tmpdir());
+    assert_int_equal(bs_store_open(url, &s), BS_OK);
+    assert_int_equal(bs_store_set(s, "before", "1", 1, NULL), BS_OK);
+    atomic_store(&fail_meta, true);
+    assert_int_equal(bs_store_set(s, "during", "2", 1, NULL), BS_IO);
+    assert_int_equal(bs_store_set(s, "during", "2", 1, NULL), BS_IO);
+    atomic_store(&fail_meta, false);
+    holds_value(s, "before", "1"); /* reads first: they meet the fatal flag too */
+    assert_int_equal(bs_store_set(s, "after", "3", 1, NULL), BS_OK);
+    holds_value(s, "after", "3");
+    assert_int_equal(bs_store_get(s, "during", &got, &len, NULL), BS_NOTFOUND);
+    bs_store_close(s);
+    /* And so another handle finds it. */
+    assert_int_equal(bs_store_open_existing(url, &s), BS_OK);
+    holds_value(s, "before", "1");
+    holds_value(s, "after", "3");
+    assert_int_equal(bs_store_get(s, "during", &got, &len, NULL), BS_NOTFOUND);
+    bs_store_close(s);
+}
+
 int
 main(void)
 {
@@ -427,6 +494,7 @@ main(void)
         cmocka_unit_test(test_store_lmdb_creates_missing_parents),
         cmocka_unit_test(test_store_lmdb_open_existing_without_a_store_changes_nothing),
         cmocka_unit_test(test_store_lmdb_open_existing_leaves_a_foreign_environment_alone),
+        cmocka_unit_test(test_store_lmdb_meta_write_failure_reopens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

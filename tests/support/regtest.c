@@ -156,25 +156,73 @@ start_on(bs_regtest *node, const char *script, int port, const char *user, const
     return true;
 }
 
+/* The script that starts the node into script[size]; false when it is not
+ * there (said on stderr). */
+static bool
+node_script(char *script, size_t size)
+{
+    const char *root = getenv("BITSLOT_SOURCE_ROOT");
+
+    if (root == NULL) {
+        fprintf(stderr, "regtest: BITSLOT_SOURCE_ROOT is not set\n");
+        return false;
+    }
+    snprintf(script, size, "%s/tools/regtest-node", root);
+    if (access(script, X_OK) != 0) {
+        fprintf(stderr, "regtest: %s is not an executable\n", script);
+        return false;
+    }
+    return true;
+}
+
+/* Open the miner wallet of a node that printed READY. */
+static bs_status
+open_miner(bs_regtest *node)
+{
+    bs_rpc_error err;
+    bs_status st = bs_rpc_open(node->miner_url, NULL, &node->miner);
+
+    if (st == BS_OK)
+        st = bs_rpc_getnewaddress(node->miner, node->coinbase, sizeof(node->coinbase), &err);
+    if (st != BS_OK) {
+        fprintf(stderr, "regtest: the miner wallet does not answer: %s\n", bs_strerror(st));
+        bs_regtest_stop(node);
+    }
+    return st;
+}
+
+bs_status
+bs_regtest_restart(bs_regtest *node)
+{
+    char script[4096];
+    int64_t deadline = now_ms() + READY_WAIT_MS;
+
+    bs_regtest_stop(node);
+    if (!node_script(script, sizeof(script)))
+        return BS_NOTFOUND;
+    /* The port may be busy for a moment after the old node closed it. */
+    while (!start_on(node, script, node->port, node->user[0] ? node->user : NULL,
+                     node->password[0] ? node->password : NULL)) {
+        if (now_ms() > deadline) {
+            fprintf(stderr, "regtest: %s did not get ready again\n", script);
+            return BS_UNAVAILABLE;
+        }
+        usleep(200 * 1000);
+    }
+    return open_miner(node);
+}
+
 bs_status
 bs_regtest_start(bs_regtest *node, const char *user, const char *password)
 {
-    const char *root = getenv("BITSLOT_SOURCE_ROOT");
     char script[4096];
-    bs_rpc_error err;
-    bs_status st;
 
     memset(node, 0, sizeof(*node));
     node->pid = -1;
-    if (root == NULL) {
-        fprintf(stderr, "regtest: BITSLOT_SOURCE_ROOT is not set\n");
-        return BS_INVALID;
-    }
-    snprintf(script, sizeof(script), "%s/tools/regtest-node", root);
-    if (access(script, X_OK) != 0) {
-        fprintf(stderr, "regtest: %s is not an executable\n", script);
+    snprintf(node->user, sizeof(node->user), "%s", user != NULL ? user : "");
+    snprintf(node->password, sizeof(node->password), "%s", password != NULL ? password : "");
+    if (!node_script(script, sizeof(script)))
         return BS_NOTFOUND;
-    }
     for (int i = 0; i < START_TRIES && node->pid < 0; i++) {
         int port = free_port();
         if (port > 0)
@@ -184,14 +232,7 @@ bs_regtest_start(bs_regtest *node, const char *user, const char *password)
         fprintf(stderr, "regtest: %s did not get ready\n", script);
         return BS_UNAVAILABLE;
     }
-    st = bs_rpc_open(node->miner_url, NULL, &node->miner);
-    if (st == BS_OK)
-        st = bs_rpc_getnewaddress(node->miner, node->coinbase, sizeof(node->coinbase), &err);
-    if (st != BS_OK) {
-        fprintf(stderr, "regtest: the miner wallet does not answer: %s\n", bs_strerror(st));
-        bs_regtest_stop(node);
-    }
-    return st;
+    return open_miner(node);
 }
 
 void

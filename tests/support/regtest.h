@@ -38,6 +38,7 @@ typedef struct bs_regtest {
     char miner_url[BS_REGTEST_URL_SIZE];
     bs_rpc *miner;                      /* a client of the miner wallet */
     char coinbase[BS_RPC_ADDRESS_SIZE]; /* where bs_regtest_mine() pays */
+    char user[64], password[64];        /* as given to bs_regtest_start ("": none) */
 } bs_regtest;
 
 /* Start the node with RPC user and password (NULL: the node's defaults, a
@@ -47,6 +48,14 @@ typedef struct bs_regtest {
  * npm packages) *node is stopped, nothing is left running, and the reason
  * was printed on stderr. */
 bs_status bs_regtest_start(bs_regtest *node, const char *user, const char *password);
+
+/* Start a node stopped by bs_regtest_stop() again, on its port and with the
+ * user and password it was started with (give both to bs_regtest_start, so
+ * that a client's URL still works): a node back after an outage. The node
+ * keeps its chain in memory, so this one is a new chain with new wallets
+ * (like a node whose wallets were not loaded at its start). Returns as
+ * bs_regtest_start. */
+bs_status bs_regtest_restart(bs_regtest *node);
 
 /* SIGTERM to the node's group, reap it, close node->miner. Idempotent. */
 void bs_regtest_stop(bs_regtest *node);

@@ -1,17 +1,19 @@
 /*
  * testutil.c — see testutil.h.
  */
-#define _XOPEN_SOURCE 700 /* nftw */
+#define _GNU_SOURCE /* nftw, unshare */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,6 +71,45 @@ bs_test_tmpdir(void)
     }
     dirs[dir_count++] = dir;
     return dir;
+}
+
+/* No mount of this namespace propagates to or from another ("shared:" in
+ * /proc/self/mountinfo); false when that cannot be read. */
+static bool
+no_shared_mounts(void)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "r");
+    char line[8192];
+    bool none = f != NULL;
+
+    while (none && fgets(line, sizeof(line), f) != NULL)
+        none = strstr(line, " shared:") == NULL;
+    if (f != NULL)
+        fclose(f);
+    return none;
+}
+
+bool
+bs_test_private_tmpfs(const char *dir, const char *size)
+{
+    char options[64];
+
+    if (unshare(CLONE_NEWNS) != 0) {
+        fprintf(stderr, "no mount namespace of our own: %s\n", strerror(errno));
+        return false;
+    }
+    /* A chroot's "/" may be no mount point (EINVAL): then it is enough that
+     * nothing here is shared, as in a namespace made with private mounts. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 && !no_shared_mounts()) {
+        fprintf(stderr, "cannot make the mounts private: %s\n", strerror(errno));
+        return false;
+    }
+    snprintf(options, sizeof(options), "size=%s,mode=0700", size);
+    if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, options) != 0) {
+        fprintf(stderr, "cannot mount a tmpfs on %s: %s\n", dir, strerror(errno));
+        return false;
+    }
+    return true;
 }
 
 const char *

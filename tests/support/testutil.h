@@ -6,6 +6,7 @@
 #ifndef BS_TESTUTIL_H
 #define BS_TESTUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A new empty directory, removed with its contents when the process exits
@@ -34,6 +35,16 @@ void bs_test_namespace(char *out, size_t size, const char *name);
  * nothing was added, removed, grown or shrunk there. Aborts the test on
  * failure to read it. */
 char *bs_test_dir_listing(const char *dir);
+
+/* Move this process into a mount namespace of its own and mount a tmpfs of
+ * `size` bytes (mount's syntax: "4m") on directory `dir`. Its children
+ * (servers, commands) see it; nothing mounted there is seen outside the
+ * namespace or outlives its last process. Call it before starting a thread
+ * (unshare refuses a threaded process). False, with the reason on stderr,
+ * where this is not permitted (not root) or cannot be kept private (the
+ * mounts here propagate to another namespace and "/" cannot be made private,
+ * as in a chroot of a shared mount): then skip the test. */
+bool bs_test_private_tmpfs(const char *dir, const char *size);
 
 /* The output of a command run by bs_test_run(). */
 typedef struct bs_test_output {

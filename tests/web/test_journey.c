@@ -202,7 +202,7 @@ test_journey_through_the_api(void **state)
     bs_regtest_stop(&node);
     bs_test_refused(&s, "GET", "/api/v1/account/key", buyer, NULL, 503,
                     "{\"error\":{\"code\":\"node_unavailable\",\"message\":\"the bitcoin node "
-                    "cannot be reached; retry later\"}}");
+                    "is unavailable; retry later\"}}");
     bs_test_expect(&s, "GET", "/healthz", NULL, NULL, 503, "{\"store\":\"ok\",\"node\":\"down\"}");
     body = call(&s, "POST", "/api/v1/campaigns/seller/0/buy", second, "{\"ad\":\"second/0\"}", 201);
     assert_int_equal(field(body, "index"), 3);
