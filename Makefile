@@ -1,11 +1,11 @@
 # bitslot — the two commands of the README, and a few for developers.
 #   make run    install what is missing, build, start a regtest node and bitslot serve on LMDB
 #   make stop   stop that regtest node and the server
-#   make test   install what the tests need, build plain and sanitized, run every test
+#   make test   install what the tests need, build plain and sanitized (ASan+UBSan, TSan), run the tests
 #   make bench  build and run the benchmarks
 #   make fuzz   fuzz the parsers of untrusted input (clang, libFuzzer; FUZZ_SECONDS each)
 .POSIX:
-.PHONY: all run stop test bench fuzz build build-asan clean
+.PHONY: all run stop test bench fuzz build build-asan build-tsan clean
 
 all: build
 
@@ -21,6 +21,12 @@ build-asan:
 	    -Dc_args=-fno-sanitize-recover=all
 	@ninja -C build-asan
 
+# The same with ThreadSanitizer (gcc's, Debian's libtsan2): tools/run-tests
+# runs only the suite 'tsan' there (the server's threads and the races).
+build-tsan:
+	@tools/setup-build build-tsan -Dtests=enabled -Db_sanitize=thread
+	@ninja -C build-tsan
+
 run: build
 	@tools/install-deps run
 	@tools/run-local
@@ -32,8 +38,8 @@ stop:
 test:
 	@tools/install-deps test
 	@tools/setup-build build -Dtests=enabled
-	@$(MAKE) --no-print-directory build build-asan
-	@tools/run-tests build build-asan
+	@$(MAKE) --no-print-directory build build-asan build-tsan
+	@tools/run-tests build build-asan build-tsan
 
 # One table of every figure of issue 9, each with its baseline from the same
 # run (bench/README.md says how each is measured).
@@ -48,4 +54,4 @@ fuzz:
 	@tools/fuzz
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz
