@@ -1,12 +1,12 @@
 # bitslot — the two commands of the README, and a few for developers.
 #   make run    install what is missing, build, start a regtest node and bitslot serve on LMDB
 #   make stop   stop that regtest node and the server
-#   make test   install what the tests need, build plain and sanitized, run every test
+#   make test   install what the tests need, build plain and sanitized (ASan+UBSan, TSan), run the tests
 #   make bench  build and run the benchmarks
 #   make fuzz   fuzz the parsers of untrusted input (clang, libFuzzer; FUZZ_SECONDS each)
 #   make chaos  users under killed servers and etcd members, on LMDB then 3 members (CHAOS_SECONDS each)
 .POSIX:
-.PHONY: all run stop test bench fuzz chaos build build-asan clean
+.PHONY: all run stop test bench fuzz chaos build build-asan build-tsan clean
 
 all: build
 
@@ -22,6 +22,12 @@ build-asan:
 	    -Dc_args=-fno-sanitize-recover=all
 	@ninja -C build-asan
 
+# The same with ThreadSanitizer (gcc's, Debian's libtsan2): tools/run-tests
+# runs only the suite 'tsan' there (the server's threads and the races).
+build-tsan:
+	@tools/setup-build build-tsan -Dtests=enabled -Db_sanitize=thread
+	@ninja -C build-tsan
+
 run: build
 	@tools/install-deps run
 	@tools/run-local
@@ -33,8 +39,8 @@ stop:
 test:
 	@tools/install-deps test
 	@tools/setup-build build -Dtests=enabled
-	@$(MAKE) --no-print-directory build build-asan
-	@tools/run-tests build build-asan
+	@$(MAKE) --no-print-directory build build-asan build-tsan
+	@tools/run-tests build build-asan build-tsan
 
 # One table of every figure of issue 9, each with its baseline from the same
 # run (bench/README.md says how each is measured).
@@ -55,4 +61,4 @@ chaos: build
 	@s=0; tools/chaos build || s=1; tools/with-etcd --members 3 tools/chaos build || s=1; exit $$s
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz

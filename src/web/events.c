@@ -363,9 +363,10 @@ void
 bs_events_changed(void *arg, bs_web_entry *entry)
 {
     bs_web_live *live = arg;
+    size_t nloops = bs_web_live_loops(live);
 
     (void)entry;
-    for (size_t i = 0; i < live->nloops; i++) {
+    for (size_t i = 0; i < nloops; i++) {
         bs_web_loop *loop = live->loops[i];
         if (!atomic_exchange(&loop->notice_pending, true))
             h2o_multithread_send_message(&loop->notices, &loop->notice);

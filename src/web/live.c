@@ -130,8 +130,9 @@ void
 bs_web_live_loop_init(bs_web_live *live, h2o_context_t *context, bs_web_accesslog *log)
 {
     bs_web_loop *loop = calloc(1, sizeof(*loop));
+    size_t n = atomic_load_explicit(&live->nloops, memory_order_relaxed); /* the only writer now */
 
-    if (loop == NULL || live->nloops == BS_WEB_LOOPS_MAX) {
+    if (loop == NULL || n == BS_WEB_LOOPS_MAX) {
         fprintf(stderr, "bitslot: out of memory starting a loop\n");
         abort();
     }
@@ -147,7 +148,14 @@ bs_web_live_loop_init(bs_web_live *live, h2o_context_t *context, bs_web_accesslo
     *h2o_context_get_storage(context, &live->storage_key, NULL) = loop;
     bs_web_pool_receiver(context->queue, &loop->back);
     bs_events_loop_init(loop);
-    live->loops[live->nloops++] = loop;
+    live->loops[n] = loop;
+    atomic_store_explicit(&live->nloops, n + 1, memory_order_release);
+}
+
+size_t
+bs_web_live_loops(const bs_web_live *live)
+{
+    return atomic_load_explicit(&live->nloops, memory_order_acquire);
 }
 
 void

@@ -8,7 +8,8 @@
  *                           campaigns show (web/showing.h) and its poller,
  *                           the counters of impressions and clicks
  *                           (web/tally.h) and their writer
- *   bs_web_live_loop_init   per loop, on the main thread before it runs
+ *   bs_web_live_loop_init   per loop, on that loop's thread before it
+ *                           runs, one loop at a time (web/server.c)
  *   bs_web_live_finished    per request, when it is done: its log line and
  *                           its count for /metrics
  *   bs_web_live_loop_stop   per loop, on that loop, when the server stops:
@@ -71,8 +72,11 @@ struct bs_web_live {
     char process[BS_ID_LEN + 1];                /* this process's id (counts documents) */
     char public_url[BS_WEB_PUBLIC_URL_MAX + 1]; /* without a final '/'; "": links from the root */
     char csp[BS_WEB_CSP_MAX];                   /* the embed's Content-Security-Policy */
+    /* loops[0, nloops) are set. A loop is added while the others (and the
+     * poller, and the workers) already run: its slot is written, then
+     * nloops is raised by a release store; readers use bs_web_live_loops. */
     bs_web_loop *loops[BS_WEB_LOOPS_MAX];
-    size_t nloops;
+    atomic_size_t nloops;
     size_t storage_key;   /* of a loop's part in its h2o context */
     size_t nroutes;       /* routes in the table (web/routes.h) */
     atomic_int listeners; /* live event streams open, all loops */
@@ -98,6 +102,10 @@ void bs_web_live_finished(bs_web_loop *loop, const bs_web_access *a);
  * status line already, the server's logger skips it, and the route calls
  * bs_web_live_finished itself when it ends. */
 #define BS_WEB_HANDED_OVER 101
+
+/* How many loops have their part in live->loops now (an acquire load:
+ * each part below it is seen whole). */
+size_t bs_web_live_loops(const bs_web_live *live);
 
 /* The part of the loop `req` runs on. */
 bs_web_loop *bs_web_live_loop(bs_web_live *live, h2o_req_t *req);

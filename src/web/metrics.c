@@ -144,7 +144,7 @@ route_label(const bs_web_live *live, size_t row)
 static void
 requests_part(text *t, const bs_web_live *live)
 {
-    size_t rows = live->nroutes + 1;
+    size_t rows = live->nroutes + 1, nloops = bs_web_live_loops(live);
 
     add(t, "# HELP bitslot_http_requests_total HTTP requests answered, by route and status\n"
            "# TYPE bitslot_http_requests_total counter\n");
@@ -152,7 +152,7 @@ requests_part(text *t, const bs_web_live *live)
         for (size_t s = 0; s < NSTATUS; s++) {
             uint64_t n = 0;
             char status[8];
-            for (size_t l = 0; l < live->nloops; l++)
+            for (size_t l = 0; l < nloops; l++)
                 n += atomic_load_explicit(&live->loops[l]->requests->counts[row * NSTATUS + s],
                                           memory_order_relaxed);
             if (n == 0)
@@ -169,7 +169,7 @@ requests_part(text *t, const bs_web_live *live)
            "# TYPE bitslot_http_request_duration_seconds histogram\n");
     for (size_t row = 0; row < rows; row++) {
         uint64_t counts[NBUCKET] = {0}, total = 0, sum_us = 0;
-        for (size_t l = 0; l < live->nloops; l++) {
+        for (size_t l = 0; l < nloops; l++) {
             bs_web_requests *r = live->loops[l]->requests;
             for (size_t b = 0; b < NBUCKET; b++)
                 counts[b] +=

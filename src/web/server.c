@@ -2,6 +2,15 @@
  * server.c — see server.h. The main thread starts the pool, the sweeper
  * and the loops, then waits for a signal; each loop thread owns its h2o
  * context, its listener and its receivers, and nothing of another loop.
+ *
+ * Each loop makes its h2o context in its own thread (run_loop), as h2o's
+ * own server does: h2o recycles socket buffers through a list per thread
+ * (thread-local), and a socket takes the list of the thread that creates
+ * it, for its whole life. A context made by main would give every loop's
+ * queue pipe main's list, which the loops would then take from and give
+ * back to at the same time, unlocked. The loops start one at a time (main
+ * waits on loop_ready), so their registration in the shared parts is
+ * never concurrent.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,6 +18,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -61,6 +71,7 @@ typedef struct server {
     bs_web_live *live; /* what the loops answer from memory */
     loop loops[LOOPS_MAX];
     size_t nloops;
+    sem_t loop_ready;               /* posted by each loop once it listens */
     char id_prefix[8];              /* this process's part of every request id (hex, no NUL) */
     atomic_llong out_of_files_said; /* CLOCK_MONOTONIC second of the last such line, 0: none */
     bs_web_proxies proxies;         /* whose X-Forwarded-For names the client */
@@ -310,19 +321,6 @@ on_control(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
     l->context.http1.req_timeout.timeout = BS_WEB_STOP_IDLE_MS;
 }
 
-static void *
-run_loop(void *arg)
-{
-    loop *l = arg;
-
-    for (;;) {
-        h2o_evloop_run(l->evloop, INT32_MAX);
-        bs_web_accesslog_flush(l->log); /* the lines of this iteration's requests */
-        atomic_store(&l->connected, !h2o_linklist_is_empty(&l->context.http1._conns));
-    }
-    return NULL;
-}
-
 /* Is `addr` free? The loops' listeners share their port (SO_REUSEPORT),
  * and so would another serve's, silently splitting the requests between
  * two stores: a socket without SO_REUSEPORT is refused by any listener
@@ -362,12 +360,11 @@ listen_on(const struct sockaddr *addr, socklen_t len)
     return fd;
 }
 
+/* In the loop's own thread; l->index and l->fd are set by main. */
 static void
-loop_init(server *srv, loop *l, size_t index, int fd)
+loop_init(server *srv, loop *l)
 {
-    l->index = index;
-    l->fd = fd;
-    l->next_id = (uint32_t)index + 1;
+    l->next_id = (uint32_t)l->index + 1;
     if ((l->log = bs_web_accesslog_new(STDERR_FILENO)) == NULL) {
         fprintf(stderr, "bitslot: out of memory starting a loop\n");
         abort();
@@ -381,9 +378,24 @@ loop_init(server *srv, loop *l, size_t index, int fd)
     h2o_multithread_register_receiver(l->context.queue, &l->control, on_control);
     h2o_timeout_init(l->evloop, &l->rest, BS_WEB_ACCEPT_REST_MS);
     l->rest_entry.cb = on_rested;
-    l->listener = h2o_evloop_socket_create(l->evloop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    l->listener = h2o_evloop_socket_create(l->evloop, l->fd, H2O_SOCKET_FLAG_DONT_READ);
     l->listener->data = l;
     h2o_socket_read_start(l->listener, on_accept);
+}
+
+static void *
+run_loop(void *arg)
+{
+    loop *l = arg;
+
+    loop_init(&the_server, l); /* here, not in main: see the top of this file */
+    sem_post(&the_server.loop_ready);
+    for (;;) {
+        h2o_evloop_run(l->evloop, INT32_MAX);
+        bs_web_accesslog_flush(l->log); /* the lines of this iteration's requests */
+        atomic_store(&l->connected, !h2o_linklist_is_empty(&l->context.http1._conns));
+    }
+    return NULL;
 }
 
 /* ---- the address ------------------------------------------------------------------- */
@@ -571,6 +583,11 @@ bs_web_serve(const bs_ctx *ctx, const bs_web_config *config)
     hex8(srv->id_prefix, prefix);
     configure(srv);
     srv->proxies = config->trusted_proxies;
+    if (sem_init(&srv->loop_ready, 0, 0) != 0) {
+        fprintf(stderr, "bitslot: cannot start the loops: %s\n", strerror(errno));
+        close(fd);
+        return 3;
+    }
     bs_page_configure(config->public_url);
     /* The sweeper first: the workers tell it of every sale. */
     st = bs_web_sweeper_start(ctx, config->node_url, config->payout_wallet, config->sweep_interval,
@@ -597,8 +614,11 @@ bs_web_serve(const bs_ctx *ctx, const bs_web_config *config)
                     strerror(errno));
             return 3;
         }
-        loop_init(srv, &srv->loops[i], i, lfd);
+        srv->loops[i].index = i;
+        srv->loops[i].fd = lfd;
         h2o_multithread_create_thread(&srv->loops[i].thread, NULL, run_loop, &srv->loops[i]);
+        while (sem_wait(&srv->loop_ready) != 0)
+            ; /* EINTR */
     }
     print_address(&addr);
 

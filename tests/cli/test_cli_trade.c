@@ -29,6 +29,7 @@
 #include <gd.h>
 #include <jansson.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1438,7 +1439,7 @@ typedef struct bad_node {
     int fd;
     int port;
     const char *reply;
-    volatile bool stop;
+    atomic_bool stop; /* set by the test, read by the listener's thread */
     pthread_t thread;
 } bad_node;
 
@@ -1447,7 +1448,7 @@ bad_node_serve(void *arg)
 {
     bad_node *n = arg;
 
-    while (!n->stop) {
+    while (!atomic_load(&n->stop)) {
         struct pollfd p = {n->fd, POLLIN, 0};
         char buf[4096];
         int conn;
@@ -1471,7 +1472,7 @@ bad_node_start(bad_node *n, const char *reply)
     socklen_t len = sizeof(a);
 
     n->reply = reply;
-    n->stop = false;
+    atomic_init(&n->stop, false);
     n->fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(n->fd >= 0);
     assert_int_equal(bind(n->fd, (struct sockaddr *)&a, sizeof(a)), 0);
@@ -1484,7 +1485,7 @@ bad_node_start(bad_node *n, const char *reply)
 static void
 bad_node_stop(bad_node *n)
 {
-    n->stop = true;
+    atomic_store(&n->stop, true);
     pthread_join(n->thread, NULL);
     close(n->fd);
 }

@@ -209,6 +209,24 @@ child_exec(const char *program, const char *const *args, const char *const *env,
     _exit(127);
 }
 
+/* In a ThreadSanitizer build every program a test runs is instrumented too,
+ * and tools/run-tests gives them TSAN_OPTIONS=halt_on_error=1: a race ends
+ * the program (exit code 66) at its first report, on its stderr. A test may
+ * not look at that exit code (a server it stops or kills), so the report
+ * itself fails the test here, whatever the test expected of the program. */
+static void
+no_race_reported(const char *program, const char *err)
+{
+    const char *report = strstr(err, "ThreadSanitizer");
+
+    if (report == NULL)
+        return;
+    while (report > err && report[-1] != '\n')
+        report--; /* from the start of its line */
+    fprintf(stderr, "%s: ThreadSanitizer reported in its stderr:\n%.16000s\n", program, report);
+    abort();
+}
+
 bs_test_output
 bs_test_run(const char *const *args, const char *const *env, const char *input)
 {
@@ -271,6 +289,7 @@ bs_test_run_program(const char *program, const char *const *args, const char *co
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     result.out = got[0].data;
     result.err = got[1].data;
+    no_race_reported(program, result.err);
     return result;
 }
 
@@ -373,6 +392,7 @@ bs_test_finish(bs_test_process *p, int sig)
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     result.out = slurp(p->out_path);
     result.err = slurp(p->err_path);
+    no_race_reported(p->err_path, result.err);
     return result;
 }
 

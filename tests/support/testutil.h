@@ -56,7 +56,8 @@ typedef struct bs_test_output {
 /* Run the `bitslot` binary ($BITSLOT_BIN) with `args` (NULL-terminated, not
  * including the program name), `env` (NULL-terminated "NAME=value" entries
  * added to the environment, or NULL) and `input` on stdin (or NULL), and
- * collect its output. Aborts the test on failure to run it. */
+ * collect its output. Aborts the test on failure to run it, and when its
+ * stderr holds a ThreadSanitizer report. */
 bs_test_output bs_test_run(const char *const *args, const char *const *env, const char *input);
 
 /* The same for any program (looked up in PATH when it has no slash). */
@@ -77,7 +78,8 @@ typedef struct bs_test_process {
 /* Start `bitslot` with `args` and `env` (as bs_test_run) in the background. */
 void bs_test_spawn(bs_test_process *p, const char *const *args, const char *const *env);
 
-/* Send `sig` to it (0: none), wait for it to end, and collect its output. */
+/* Send `sig` to it (0: none), wait for it to end, and collect its output.
+ * Aborts the test when its stderr holds a ThreadSanitizer report. */
 bs_test_output bs_test_finish(bs_test_process *p, int sig);
 
 /* A `bitslot` process stopped at a failpoint (BITSLOT_FAILPOINT=NAME:pause,

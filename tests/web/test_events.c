@@ -265,7 +265,9 @@ test_events_listeners_cost_little_go_at_once_and_are_logged_whole(void **state)
     after = resident_kib(&s);
     print_message("%d listeners: %ld KiB more resident, %.0f bytes each\n", LISTENERS,
                   after - before, (after - before) * 1024.0 / LISTENERS);
-#if !defined(__SANITIZE_ADDRESS__) /* its redzones and quarantine are not the server's */
+/* Not under a sanitizer: ASan's redzones and quarantine, TSan's shadow
+ * memory, are not the server's. */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
     /* h2o's HTTP/1 connection kept some 10 KiB a listener (its read
      * buffer, the request's pool): handed over, a listener is its socket
      * and its stream. */
