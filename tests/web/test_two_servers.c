@@ -1,7 +1,7 @@
 /*
  * test_two_servers.c — two `bitslot serve` processes on one LMDB store, as
  * an operator who outgrows one process runs them: 200 buyers at once (60
- * under ThreadSanitizer), half through each, on 20 campaigns. Every answer
+ * under a sanitizer), half through each, on 20 campaigns. Every answer
  * must be a sale or a clean refusal; every sale's slot is sold once; each
  * buyer is charged exactly for what its answer says it bought; `bitslot
  * check` holds.
@@ -19,10 +19,10 @@
 #include "webtest.h"
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
-/* ThreadSanitizer makes every process (each server, each `bitslot` run)
- * several times slower: 60 buyers still keep both servers' loops and
- * workers busy at once, which is what it needs to see. */
-#if defined(__SANITIZE_THREAD__)
+/* A sanitizer makes every process (each server, each `bitslot` run) several
+ * times slower: 60 buyers still keep both servers' loops and workers busy
+ * at once, which is what it needs to see. */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #define BUYERS 60
 #else
 #define BUYERS 200
