@@ -14,7 +14,7 @@
  * DIR/wallets.log for what bcoin does not keep) are on disk: a start on the
  * same DIR, after SIGTERM or SIGKILL, loads every wallet again (as Core does
  * for wallets in its settings) and does not fund the miner again. The
- * mempool is not kept (the wallets send their own unconfirmed txs again).
+ * mempool is kept too (DIR/node/regtest/mempool, as Core's mempool.dat).
  * Environment: REGTEST_RPC_USER, REGTEST_RPC_PASSWORD, REGTEST_LOG_LEVEL.
  *
  * stdout carries exactly one line, "READY <url>", once the node answers and
@@ -383,9 +383,12 @@ function makeLogger() {
 }
 
 async function openNode() {
+  // On disk the mempool is kept too, as Core keeps its mempool.dat across
+  // a restart (bcoin writes it as it changes: SIGKILL keeps it as well).
   const disk = DATA_DIR === null ? {memory: true} : {
     memory: false,
-    prefix: path.join(DATA_DIR, 'node')
+    prefix: path.join(DATA_DIR, 'node'),
+    persistentMempool: true
   };
   if (DATA_DIR !== null)
     fs.mkdirSync(path.join(DATA_DIR, 'node'), {recursive: true});

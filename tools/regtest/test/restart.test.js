@@ -5,8 +5,7 @@
 // keys) survive a stop (SIGTERM, then SIGKILL) and a start on the same port
 // and directory: the same blocks, balances, received amounts, labels and
 // loaded wallets, and the coins still spend and the imports still see new
-// payments; a wallet's unconfirmed tx is back in the mempool (others are
-// lost). Run with `cd tools/regtest && node --test test/`.
+// payments; the mempool is kept. Run with `cd tools/regtest && node --test test/`.
 
 const {describe, it, before, after} = require('node:test');
 const assert = require('node:assert/strict');
@@ -99,7 +98,7 @@ describe('tools/regtest-node on a data directory', () => {
     await n.ok(PAYOUT, 'sendtoaddress', [W, 0.2]);
     await n.ok('/', 'generatetoaddress', [1, minerAddr]);
     assert.equal(await n.ok(BITSLOT, 'getreceivedbyaddress', [W]), 1.7);
-    // A wallet's unconfirmed tx: its wallet sends it again on start.
+    // An unconfirmed tx: back in the mempool after SIGKILL.
     const pending = await n.ok(MINER, 'sendtoaddress', [P, 0.05]);
     const later = await snapshot();
     assert.equal(later.receivedP, 0.3);
