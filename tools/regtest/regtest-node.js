@@ -2,13 +2,19 @@
 /*
  * regtest-node.js - bitslot's test bitcoin node.
  *
- * Runs bcoin 1.0.2 in-process (full node, regtest, in memory, no P2P, no
- * workers) and serves ONE HTTP port on 127.0.0.1 that answers the way
+ * Runs bcoin 1.0.2 in-process (full node, regtest, in memory unless given
+ * --data-dir, no P2P, no workers) and serves ONE HTTP port on 127.0.0.1 that answers the way
  * Bitcoin Core's JSON-RPC server does: basic auth, "/" and "/wallet/<name>",
  * Core's HTTP statuses and error shapes, Core's regtest address encodings,
  * and Core's parameters and defaults for the methods bitslot uses.
  *
  * Usage: node regtest-node.js --port=N [--miner=NAME] [--blocks=N]
+ *        [--data-dir=DIR]
+ * With --data-dir the chain (DIR/node) and wallets (DIR/wallet, plus
+ * DIR/wallets.log for what bcoin does not keep) are on disk: a start on the
+ * same DIR, after SIGTERM or SIGKILL, loads every wallet again (as Core does
+ * for wallets in its settings) and does not fund the miner again. The
+ * mempool is kept too (DIR/node/regtest/mempool, as Core's mempool.dat).
  * Environment: REGTEST_RPC_USER, REGTEST_RPC_PASSWORD, REGTEST_LOG_LEVEL.
  *
  * stdout carries exactly one line, "READY <url>", once the node answers and
@@ -24,6 +30,9 @@
 const http = require('http');
 const crypto = require('crypto');
 const util = require('util');
+const fs = require('fs');
+const path = require('path');
+const os = require('os');
 
 const COIN = 100000000;
 const MAX_MONEY = 21000000 * COIN;
@@ -44,7 +53,8 @@ function parseArgs(argv) {
   for (const arg of argv) {
     const m = /^--([a-z-]+)=(.*)$/.exec(arg);
     if (!m)
-      die(`unknown argument '${arg}' (use --port=N --miner=NAME --blocks=N)`, 2);
+      die(`unknown argument '${arg}' (use --port=N --miner=NAME --blocks=N `
+        + '--data-dir=DIR)', 2);
     out[m[1]] = m[2];
   }
   return out;
@@ -63,6 +73,11 @@ const INIT_BLOCKS = args.blocks != null ? Number(args.blocks) : 101;
 if (!Number.isInteger(INIT_BLOCKS) || INIT_BLOCKS < 0)
   die('--blocks=N must be a non-negative integer', 2);
 const LOG_LEVEL = process.env.REGTEST_LOG_LEVEL || 'none';
+// With a data directory the chain and the wallets live on disk there and
+// survive a restart (SIGTERM or SIGKILL); without one, all is in memory.
+const DATA_DIR = args['data-dir'] != null ? args['data-dir'] : null;
+if (DATA_DIR !== null && DATA_DIR === '')
+  die('--data-dir=DIR must name a directory', 2);
 
 function logErr(...a) {
   if (LOG_LEVEL !== 'none')
@@ -94,6 +109,26 @@ networks.regtest.requireStandard = true;
 
 const bcoin = require('bcoin');
 bcoin.set('regtest');
+
+// On disk, bcoin's bdb 0.2 drives leveldown 6 (package.json's override)
+// through its abstract interface and passes every unset range bound as
+// null; leveldown 6 takes a null bound as a real one, so every range read
+// found nothing (a wallet's coins, the chain's block hashes: an on-disk
+// wallet saw its blocks yet held no coin). Unset bounds are left out.
+{
+  const bdbDir = path.dirname(require.resolve('bdb'));
+  const leveldown = require(require.resolve('leveldown', {paths: [bdbDir]}));
+  const proto = Object.getPrototypeOf(leveldown(os.tmpdir()));
+  const iterator = proto.iterator;
+  proto.iterator = function(options) {
+    const o = Object.assign({}, options);
+    for (const k of ['gt', 'gte', 'lt', 'lte']) {
+      if (o[k] == null)
+        delete o[k];
+    }
+    return iterator.call(this, o);
+  };
+}
 
 const Logger = require('blgr');
 const FullNode = require('bcoin/lib/node/fullnode');
@@ -269,6 +304,45 @@ const wallets = new Map(); // Core wallet name -> WalletEntry
 const creating = new Set();
 let walletSeq = 0;
 
+// With a data directory, what Core keeps in its wallet files and bcoin
+// does not (wallet names, address books, change scripts) is appended to
+// DATA_DIR/wallets.log, one JSON record a line, before the call answers;
+// a start replays it. A line torn by SIGKILL is the last one and is skipped.
+const JOURNAL = DATA_DIR === null ? null : path.join(DATA_DIR, 'wallets.log');
+
+function journal(record) {
+  if (JOURNAL !== null)
+    fs.appendFileSync(JOURNAL, `${JSON.stringify(record)}\n`);
+}
+
+async function replayJournal() {
+  if (JOURNAL === null || !fs.existsSync(JOURNAL))
+    return;
+  for (const line of fs.readFileSync(JOURNAL, 'utf8').split('\n')) {
+    let r;
+    try {
+      r = JSON.parse(line);
+    } catch (e) {
+      continue;
+    }
+    if (r.create != null) {
+      const seq = Number(/^w(\d+)$/.exec(r.id)[1]);
+      walletSeq = Math.max(walletSeq, seq);
+      const wallet = await wdb.get(r.id);
+      if (wallet)
+        wallets.set(r.create, new WalletEntry(r.create, wallet, r.watchOnly));
+      continue;
+    }
+    const entry = wallets.get(r.wallet);
+    if (!entry)
+      continue;
+    if (r.book != null)
+      entry.book.set(r.book, {address: r.address, label: r.label});
+    else if (r.change != null)
+      entry.change.add(r.change);
+  }
+}
+
 class WalletEntry {
   constructor(name, wallet, watchOnly) {
     this.name = name;
@@ -309,9 +383,19 @@ function makeLogger() {
 }
 
 async function openNode() {
+  // On disk the mempool is kept too, as Core keeps its mempool.dat across
+  // a restart (bcoin writes it as it changes: SIGKILL keeps it as well).
+  const disk = DATA_DIR === null ? {memory: true} : {
+    memory: false,
+    prefix: path.join(DATA_DIR, 'node'),
+    persistentMempool: true
+  };
+  if (DATA_DIR !== null)
+    fs.mkdirSync(path.join(DATA_DIR, 'node'), {recursive: true});
   node = new FullNode({
     network: 'regtest',
-    memory: true,
+    ...disk,
+    logFile: false,
     workers: false,
     listen: false,
     logger: makeLogger(),
@@ -334,14 +418,20 @@ async function openNode() {
     network,
     logger: node.logger,
     client: new NodeClient(node),
-    memory: true,
+    ...(DATA_DIR === null ? {memory: true} : {
+      memory: false,
+      location: path.join(DATA_DIR, 'wallet')
+    }),
     witness: false
   });
   wdb.on('error', err => logErr('walletdb: %s', err.message));
 
+  if (DATA_DIR !== null)
+    await node.ensure();
   await node.open();
   await wdb.open();
   await settleWallets();
+  await replayJournal();
 }
 
 // Bcoin hands blocks and mempool txs to the wallet through its txLock queue;
@@ -498,10 +588,12 @@ function bookLabel(entry, script) {
 function remember(entry, addr, label) {
   const hex = scriptHex(scriptOf(addr));
   const old = entry.book.get(hex);
-  entry.book.set(hex, {
+  const item = {
     address: addrText(addr),
     label: label != null ? label : (old ? old.label : '')
-  });
+  };
+  entry.book.set(hex, item);
+  journal({wallet: entry.name, book: hex, ...item});
 }
 
 // Core rescans the chain after an import. bcoin's rescan replays every
@@ -946,6 +1038,7 @@ async (p) => {
       witness: !watchOnly
     });
     wallets.set(name, new WalletEntry(name, wallet, watchOnly));
+    journal({create: name, id: wallet.id, watchOnly});
   } finally {
     creating.delete(name);
   }
@@ -1544,6 +1637,7 @@ async function newChangeAddress(entry, type) {
       : Address.fromWitnessPubkeyhash(hash);
   }
   entry.change.add(scriptHex(scriptOf(addr)));
+  journal({wallet: entry.name, change: scriptHex(scriptOf(addr))});
   return addr;
 }
 
@@ -2343,7 +2437,8 @@ async function main() {
   await openNode();
   ready = true;
 
-  if (MINER !== null)
+  // A restart on a data directory finds the miner's wallet and coins.
+  if (MINER !== null && !wallets.has(MINER))
     await fundMiner(MINER);
 
   const user = encodeURIComponent(RPC_USER);

@@ -121,12 +121,15 @@ function freePort() {
   });
 }
 
-// Starts tools/regtest-node on a free port and waits for its READY line.
-// The returned handle has the child, its credentials and the calls.
-async function startNode() {
-  const port = await freePort();
-  const child = spawn(SCRIPT, [String(port)],
-    {stdio: ['ignore', 'pipe', 'pipe']});
+// Starts tools/regtest-node on a free port (or opts.port) and waits for its
+// READY line; opts.env is added to the node's environment. The returned
+// handle has the child, its credentials and the calls.
+async function startNode(opts = {}) {
+  const port = opts.port != null ? opts.port : await freePort();
+  const child = spawn(SCRIPT, [String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: Object.assign({}, process.env, opts.env || {})
+  });
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += d;
