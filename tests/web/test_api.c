@@ -284,6 +284,11 @@ test_api_buy_says_each_status(void **state)
                     "{\"ad\":\"buyer/0\",\"max_price\":\"5\"}", 400,
                     "{\"error\":{\"code\":\"invalid_field\",\"message\":\"\\\"max_price\\\" must "
                     "be whole satoshis, 0 or more\"}}");
+    /* A number is written one way: -0 is not 0. */
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                    "{\"ad\":\"buyer/0\",\"max_price\":-0}", 400,
+                    "{\"error\":{\"code\":\"invalid_field\",\"message\":\"\\\"max_price\\\" must "
+                    "be whole satoshis, 0 or more\"}}");
     bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
                     "{\"ad\":\"buyer/0\",\"price\":5}", 400,
                     "{\"error\":{\"code\":\"unknown_field\",\"message\":\"unknown field "
