@@ -562,6 +562,16 @@ test_api_openapi_lists_every_route(void **state)
                          strncasecmp(route->method, method, strlen(method)) == 0;
             if (!found)
                 fail_msg("%s %s is in openapi.json but not served", method, path);
+            /* Every write can meet a store that is down or full; every
+             * read but these three a store that is down. */
+            if (strcmp(method, "post") == 0 &&
+                (json_object_get(json_object_get(op, "responses"), "503") == NULL ||
+                 json_object_get(json_object_get(op, "responses"), "507") == NULL))
+                fail_msg("POST %s lists no 503 or no 507", path);
+            if (strcmp(method, "get") == 0 && strcmp(path, "/metrics") != 0 &&
+                strcmp(path, "/api/v1/openapi.json") != 0 &&
+                json_object_get(json_object_get(op, "responses"), "503") == NULL)
+                fail_msg("GET %s lists no 503", path);
             documented++;
         }
     }
