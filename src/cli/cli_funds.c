@@ -352,11 +352,11 @@ run_watch(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
 
 /* The messages the three funds commands share. */
 static int
-funds_refused(bs_status st, const char *name)
+funds_refused(bs_status st, const char *what, const char *name)
 {
     bs_said said;
 
-    bs_say_funds(st, name, BS_VOICE_COMMAND, &said);
+    bs_say_funds(st, what, name, BS_VOICE_COMMAND, &said);
     return bs_cli_said(&said);
 }
 
@@ -382,7 +382,7 @@ funds_account(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv, con
     bs_name_canonical(*name, canon);
     st = bs_docs_account(*ctx, canon, &a, NULL);
     if (st != BS_OK)
-        return funds_refused(st, *name);
+        return funds_refused(st, "cannot read the account", *name);
     bs_account_release(&a);
     return BS_EXIT_OK;
 }
@@ -400,7 +400,7 @@ run_get_key(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         return rc;
     st = bs_funding_get_key(ctx, name, address);
     if (st != BS_OK)
-        return funds_refused(st, name);
+        return funds_refused(st, "cannot give a key", name);
     return bs_cli_print_json(json_pack("{s:s}", "key", address));
 }
 
@@ -422,7 +422,7 @@ run_check(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         return bs_cli_said(&said);
     }
     if (st != BS_OK)
-        return funds_refused(st, name);
+        return funds_refused(st, "cannot check the key", name);
     return bs_cli_print_json(json_pack("{s:s, s:I, s:I, s:b}", "key", s.address, "pending",
                                        (json_int_t)s.pending, "confirmed", (json_int_t)s.confirmed,
                                        "cached", s.cached));
@@ -449,7 +449,7 @@ run_done(bs_cli *cli, const bs_cli_command *cmd, int argc, char **argv)
         return bs_cli_said(&said);
     }
     if (st != BS_OK)
-        return funds_refused(st, name);
+        return funds_refused(st, "cannot credit the key", name);
     return bs_cli_print_json(
         json_pack("{s:I, s:I}", "credited", (json_int_t)credited, "balance", (json_int_t)balance));
 }

@@ -1,6 +1,8 @@
 /*
  * funding.c — see funding.h for the state machine and the seed's rules.
  */
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +215,23 @@ bs_funding_get_key(bs_ctx *ctx, const char *name, char address[BS_ADDRESS_MAX])
 
 /* ---- asking the node ------------------------------------------------------------ */
 
+/* Said once per process: the node answers, but its wallet does not watch
+ * a key bitslot handed out ("Address not found in wallet": a node replaced
+ * by a fresh one, or its wallet lost and made again, empty). Only the
+ * operator can mend it; until then funding answers 503. */
+static atomic_bool told_not_watched;
+
+static void
+tell_not_watched(bs_status st, const bs_rpc_error *err)
+{
+    if (st == BS_REMOTE && err->code == BS_RPC_ERR_WALLET &&
+        strstr(err->message, "not found in wallet") != NULL &&
+        !atomic_exchange(&told_not_watched, true))
+        bs_log_error("node: its wallet does not watch the deposit keys (a new node, or its "
+                     "wallet lost): run `bitslot keys watch` (with --rescan if deposits may have "
+                     "come meanwhile); until then funding answers 503");
+}
+
 static bs_status
 received(bs_ctx *ctx, const char *address, int64_t minconf, int64_t *sats)
 {
@@ -224,6 +243,7 @@ received(bs_ctx *ctx, const char *address, int64_t minconf, int64_t *sats)
     st = bs_rpc_getreceivedbyaddress(ctx->node, address, (int)minconf, sats, &err);
     if (bs_ctx_node_wallet_back(ctx, st, &err))
         st = bs_rpc_getreceivedbyaddress(ctx->node, address, (int)minconf, sats, &err);
+    tell_not_watched(st, &err);
     return st == BS_OK ? BS_OK : bs_ctx_node_failed(st, &err, "getreceivedbyaddress", address);
 }
 

@@ -417,7 +417,7 @@ bs_say_no_node(bs_said *out)
 }
 
 void
-bs_say_funds(bs_status st, const char *name, bs_voice voice, bs_said *out)
+bs_say_funds(bs_status st, const char *what, const char *name, bs_voice voice, bs_said *out)
 {
     switch (st) {
     case BS_NOTFOUND:
@@ -459,7 +459,7 @@ bs_say_funds(bs_status st, const char *name, bs_voice voice, bs_said *out)
             "the store is temporarily unavailable; retry in a few seconds");
         break;
     default:
-        bs_say_failure(st, "cannot do it", out);
+        bs_say_failure(st, what, out);
         break;
     }
 }
@@ -654,7 +654,7 @@ bs_say_withdraw(bs_status st, const bs_ctx *ctx, const bs_withdraw_order *order,
         break;
     }
     default:
-        bs_say_funds(st, order->name, voice, out);
+        bs_say_funds(st, "cannot withdraw", order->name, voice, out);
         break;
     }
 }

@@ -105,8 +105,9 @@ void bs_say_ad(bs_ad_problem problem, bs_image_reason reason, const char *file,
 /* Funding asked of a server started without a bitcoin node (--node). */
 void bs_say_no_node(bs_said *out);
 
-/* Get Key, check or Done refused with `st` for account `name`. */
-void bs_say_funds(bs_status st, const char *name, bs_voice voice, bs_said *out);
+/* Get Key, check or Done refused with `st` for account `name`; a failure
+ * of the store or node names the action `what` ("cannot give you a key"). */
+void bs_say_funds(bs_status st, const char *what, const char *name, bs_voice voice, bs_said *out);
 
 /* A check of `name`'s key when it has none. */
 void bs_say_funds_no_key(const char *name, bs_voice voice, bs_said *out);

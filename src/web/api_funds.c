@@ -16,11 +16,11 @@ funds_caller(bs_web_call *call, bs_ctx *ctx, bs_name canon)
 }
 
 static void
-refused(bs_web_call *call, bs_status st, const char *canon)
+refused(bs_web_call *call, bs_status st, const char *what, const char *canon)
 {
     bs_said said;
 
-    bs_say_funds(st, canon, BS_VOICE_API, &said);
+    bs_say_funds(st, what, canon, BS_VOICE_API, &said);
     bs_api_said(call, &said);
 }
 
@@ -35,7 +35,7 @@ bs_api_key_get(bs_web_call *call, bs_ctx *ctx)
         return;
     st = bs_funding_get_key(ctx, canon, address);
     if (st != BS_OK)
-        refused(call, st, canon);
+        refused(call, st, "cannot give you a key", canon);
     else
         bs_web_call_json(call, 200, json_pack("{s:s}", "key", address));
 }
@@ -55,7 +55,7 @@ bs_api_key_check(bs_web_call *call, bs_ctx *ctx)
         bs_say_funds_no_key(canon, BS_VOICE_API, &said);
         bs_api_said(call, &said);
     } else if (st != BS_OK) {
-        refused(call, st, canon);
+        refused(call, st, "cannot check your key", canon);
     } else {
         bs_web_call_json(call, 200,
                          json_pack("{s:s, s:I, s:I, s:b}", "key", s.address, "pending",
@@ -82,7 +82,7 @@ bs_api_key_done(bs_web_call *call, bs_ctx *ctx)
             bs_say_below_min_deposit(canon, credited, ctx->min_deposit, &said);
         bs_api_said(call, &said);
     } else if (st != BS_OK) {
-        refused(call, st, canon);
+        refused(call, st, "cannot credit your key", canon);
     } else {
         bs_web_call_json(call, 200,
                          json_pack("{s:I, s:I}", "credited", (json_int_t)credited, "balance",

@@ -74,7 +74,7 @@ bs_api_withdrawals(bs_web_call *call, bs_ctx *ctx)
         return;
     st = bs_withdraw_list(ctx, canon, NULL, &list, &count);
     if (st != BS_OK) {
-        bs_say_funds(st, canon, BS_VOICE_API, &said);
+        bs_say_funds(st, "cannot list the withdrawals", canon, BS_VOICE_API, &said);
         bs_api_said(call, &said);
         return;
     }

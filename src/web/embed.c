@@ -256,6 +256,30 @@ unavailable(h2o_req_t *req, const char *what)
     bs_web_send_error(req, 503, "unavailable", message);
 }
 
+/* The embed's own answer when the store cannot say: it shows inside a
+ * publisher's iframe, so a tiny page (no script), never JSON, and never kept
+ * by a cache (the next ask may well be answered). */
+static void
+embed_unavailable(h2o_req_t *req, bs_web_live *live, bool json)
+{
+    static const char page[] = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                               "<title>temporarily unavailable</title></head><body>temporarily "
+                               "unavailable</body></html>\n";
+
+    if (json) {
+        unavailable(req, "this campaign");
+        return;
+    }
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("text/html; charset=utf-8"));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-store"));
+    bs_web_header(req, "x-content-type-options", "nosniff");
+    bs_web_header(req, "referrer-policy", "no-referrer");
+    bs_web_header(req, "content-security-policy", live->csp);
+    bs_web_send_bytes(req, 503, "Service Unavailable", page, sizeof(page) - 1);
+}
+
 /* Answer from the view (held by the call: the request keeps it). */
 static void
 send_embed(h2o_req_t *req, bs_web_live *live, bs_web_view *view, bool json)
@@ -301,7 +325,7 @@ embed_answer(bs_web_defer *d, h2o_req_t *req)
     else if (j->st == BS_NOTFOUND || found == BS_WEB_MISSING)
         embed_missing(req, d->live, j->json);
     else
-        unavailable(req, "this campaign");
+        embed_unavailable(req, d->live, j->json);
 }
 
 void

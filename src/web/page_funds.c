@@ -110,7 +110,7 @@ bs_page_funds(bs_web_call *call, bs_ctx *ctx)
             if (st == BS_NOTFOUND)
                 bs_say_funds_no_key(user.canon, BS_VOICE_PAGE, &said);
             else
-                bs_say_funds(st, user.canon, BS_VOICE_PAGE, &said);
+                bs_say_funds(st, "cannot check your key", user.canon, BS_VOICE_PAGE, &said);
             render_funds(call, ctx, &user, address, NULL, &said);
             return;
         }
@@ -172,7 +172,7 @@ bs_page_funds_key(bs_web_call *call, bs_ctx *ctx)
         if (st == BS_CONFLICT)
             bs_say_one_tab("this key", &said);
         else
-            bs_say_funds(st, user.canon, BS_VOICE_PAGE, &said);
+            bs_say_funds(st, "cannot give you a key", user.canon, BS_VOICE_PAGE, &said);
         if (current_key(call, ctx, &user, address))
             render_funds(call, ctx, &user, address, NULL, &said);
     }
@@ -208,7 +208,7 @@ bs_page_funds_done(bs_web_call *call, bs_ctx *ctx)
     else if (st == BS_INSUFFICIENT)
         bs_say_below_min_deposit(user.canon, credited, ctx->min_deposit, &said);
     else
-        bs_say_funds(st, user.canon, BS_VOICE_PAGE, &said);
+        bs_say_funds(st, "cannot credit your key", user.canon, BS_VOICE_PAGE, &said);
     if (current_key(call, ctx, &user, address))
         render_funds(call, ctx, &user, address, NULL, &said);
 done:

@@ -7,10 +7,12 @@
 
 #include "web/proxy.h"
 
-/* text[0..len) as an IPv4 or IPv6 address in inet_ntop's spelling. */
+/* text[0..len) as an IPv4 or IPv6 address in inet_ntop's spelling; an
+ * IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it maps. */
 static bool
 canonical(const char *text, size_t len, char out[BS_WEB_ADDRESS_MAX])
 {
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     unsigned char bin[16];
     char copy[BS_WEB_ADDRESS_MAX];
     int family;
@@ -26,8 +28,11 @@ canonical(const char *text, size_t len, char out[BS_WEB_ADDRESS_MAX])
     memcpy(copy, text, len);
     copy[len] = '\0';
     family = strchr(copy, ':') != NULL ? AF_INET6 : AF_INET;
-    return inet_pton(family, copy, bin) == 1 &&
-           inet_ntop(family, bin, out, BS_WEB_ADDRESS_MAX) != NULL;
+    if (inet_pton(family, copy, bin) != 1)
+        return false;
+    if (family == AF_INET6 && memcmp(bin, mapped, sizeof(mapped)) == 0)
+        return inet_ntop(AF_INET, bin + sizeof(mapped), out, BS_WEB_ADDRESS_MAX) != NULL;
+    return inet_ntop(family, bin, out, BS_WEB_ADDRESS_MAX) != NULL;
 }
 
 bool

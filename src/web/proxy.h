@@ -14,7 +14,10 @@
  *   - A header whose last address is not a numeric IPv4 or IPv6 address
  *     (a misconfigured proxy) names nobody: the peer stays the client.
  *   - Addresses are compared and returned in one spelling (inet_ntop's),
- *     so "::1" and "0:0::1" are the same proxy and the same client.
+ *     so "::1" and "0:0::1" are the same proxy and the same client, and an
+ *     IPv4-mapped IPv6 address is its IPv4 address: "::ffff:127.0.0.1" in
+ *     the setting trusts nginx at 127.0.0.1 (and a peer on a dual-stack
+ *     socket spelled that way is 127.0.0.1).
  *   - Like listen.h, apart from the server: every command checks the
  *     setting, and the `bitslot` program links no server.
  */

@@ -2,6 +2,7 @@
  * request.c — see request.h. Pure functions over bytes: no h2o, no store.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -143,6 +144,48 @@ refuse(bs_web_request_error *err, const char *code, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A number is written one way: Jansson reads "-0" as the integer 0, so
+ * each field given as -0 (a value of the object itself) is made a real,
+ * which every field that wants a whole number refuses with its own
+ * sentence, as it refuses 0.0 or 1e3. Only the text can tell: a lexical
+ * pass over the body, outside strings, remembering the last key. */
+static void
+mark_minus_zero(const char *body, size_t len, json_t *object)
+{
+    const char *key = NULL;
+    size_t key_len = 0;
+    char name[256];
+
+    for (size_t i = 0; i < len; i++) {
+        if (body[i] == '"') {
+            size_t start = ++i;
+            bool escaped = false;
+
+            while (i < len && body[i] != '"') {
+                if (body[i] == '\\') {
+                    escaped = true;
+                    i++;
+                }
+                i++;
+            }
+            key = escaped ? NULL : body + start;
+            key_len = i - start;
+        } else if (body[i] == '-' && i + 1 < len && body[i + 1] == '0' &&
+                   (i + 2 == len || strchr(".eE0123456789", body[i + 2]) == NULL ||
+                    body[i + 2] == '\0')) {
+            json_t *v;
+
+            if (key == NULL || key_len >= sizeof(name))
+                continue;
+            memcpy(name, key, key_len);
+            name[key_len] = '\0';
+            v = json_object_get(object, name);
+            if (v != NULL && json_is_integer(v) && json_integer_value(v) == 0)
+                json_object_set_new(object, name, json_real(-0.0));
+        }
+    }
+}
+
 json_t *
 bs_web_request_json_object(const char *body, size_t len, const char *const *known,
                            bs_web_request_error *err)
@@ -169,6 +212,7 @@ bs_web_request_json_object(const char *body, size_t len, const char *const *know
             refuse(err, "bad_json", "the body must be a JSON object");
         return NULL;
     }
+    mark_minus_zero(body, len, object);
     json_object_foreach(object, key, value)
     {
         if (!known_name(known, key, strlen(key))) {

@@ -18,7 +18,9 @@
  *   - the node back (the hung one let go; the killed one restarted on its
  *     port, a new chain whose wallets were never loaded, as after a restart
  *     of a node that does not load them): funding works again, without
- *     restarting serve; the money is exact and `bitslot check` holds.
+ *     restarting serve; the money is exact and `bitslot check` holds;
+ *     a key handed out on the old chain is refused (503), and serve's log
+ *     says once to run `bitslot keys watch`.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,6 +45,11 @@
 #define NODE_DOWN                                                                                  \
     "{\"error\":{\"code\":\"node_unavailable\",\"message\":\"the bitcoin node is unavailable; "    \
     "retry later\"}}"
+/* What serve's log says once when the node's wallet lost the keys. */
+#define WATCH_HINT                                                                                 \
+    "node: its wallet does not watch the deposit keys (a new node, or its wallet lost): run "      \
+    "`bitslot keys watch` (with --rescan if deposits may have come meanwhile); until then "        \
+    "funding answers 503"
 /* Generous for a loaded machine, and still well below the 30 s a client
  * library waits: what needs no node, a refusal of a node that is gone (or
  * that was silent a moment ago); a node that never answers (serve's 10 s). */
@@ -346,6 +353,12 @@ test_lost_node_funding_503_the_rest_goes_on(void **state)
     fund(s, late, 20000000);
     the_rest_goes_on(s);
     seller_credited(s);
+    /* The buyer's key was handed out on the old chain: the new wallet does
+     * not watch it. Funding refuses it, and serve's log tells the operator
+     * once (the sweep may have met it first), however often, what mends it. */
+    free(timed(s, "GET", "/api/v1/account/key", s->buyer, NULL, 503, NODE_DOWN, QUICK_MS));
+    free(timed(s, "POST", "/api/v1/account/key/done", s->buyer, NULL, 503, NODE_DOWN, QUICK_MS));
+    assert_int_equal(count_lines(s->site.server.process.err_path, WATCH_HINT), 1);
 
     free(bs_test_site_close(&s->site));
     out = bs_test_run(ARGS("--store", s->site.url, "account", "show", "buyer"), NULL, NULL);

@@ -14,7 +14,8 @@
  *   - a second member killed (no quorum): every store operation fails
  *     within a few seconds as BS_UNAVAILABLE — a write is never left
  *     "uncertain" once the member says it has no leader — and serve answers
- *     503 with "temporarily unavailable" on the JSON API and on pages, fast;
+ *     503 with "temporarily unavailable" on the JSON API and on pages, fast,
+ *     and the embed (an iframe) a tiny HTML page, never JSON, no-store;
  *   - both members restarted: the store answers again with exactly what it
  *     held before (the refused writes left nothing), and the same serve
  *     process serves again, without a restart.
@@ -346,6 +347,25 @@ test_members_lost_and_back(void **state)
     body = timed_http(&server, "GET", "/campaigns/alice/0", NULL, NULL, 503, FAST);
     assert_non_null(strstr(body, "the store is temporarily unavailable; retry in a few seconds"));
     free(body);
+    /* The embed, in a publisher's iframe, of a campaign this serve has not
+     * shown yet: a tiny HTML page, never JSON, kept by no cache. */
+    {
+        char value_of[64];
+        double te = now_s();
+        bs_test_response r = bs_test_http(&server, "GET", "/embed/alice/0", NULL, NULL);
+
+        assert_true(now_s() - te < FAST);
+        assert_int_equal(r.status, 503);
+        assert_string_equal(r.body,
+                            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                            "<title>temporarily unavailable</title></head><body>"
+                            "temporarily unavailable</body></html>\n");
+        assert_true(bs_test_response_header(&r, "content-type", value_of, sizeof(value_of)));
+        assert_string_equal(value_of, "text/html; charset=utf-8");
+        assert_true(bs_test_response_header(&r, "cache-control", value_of, sizeof(value_of)));
+        assert_string_equal(value_of, "no-store");
+        bs_test_response_release(&r);
+    }
     free(timed_http(&server, "GET", "/healthz", NULL, NULL, 503, FAST));
 
     /* Both members back: the store answers with what it held, the refused

@@ -284,6 +284,11 @@ test_api_buy_says_each_status(void **state)
                     "{\"ad\":\"buyer/0\",\"max_price\":\"5\"}", 400,
                     "{\"error\":{\"code\":\"invalid_field\",\"message\":\"\\\"max_price\\\" must "
                     "be whole satoshis, 0 or more\"}}");
+    /* A number is written one way: -0 is not 0. */
+    bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                    "{\"ad\":\"buyer/0\",\"max_price\":-0}", 400,
+                    "{\"error\":{\"code\":\"invalid_field\",\"message\":\"\\\"max_price\\\" must "
+                    "be whole satoshis, 0 or more\"}}");
     bs_test_refused(&s.site, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
                     "{\"ad\":\"buyer/0\",\"price\":5}", 400,
                     "{\"error\":{\"code\":\"unknown_field\",\"message\":\"unknown field "
@@ -557,6 +562,16 @@ test_api_openapi_lists_every_route(void **state)
                          strncasecmp(route->method, method, strlen(method)) == 0;
             if (!found)
                 fail_msg("%s %s is in openapi.json but not served", method, path);
+            /* Every write can meet a store that is down or full; every
+             * read but these three a store that is down. */
+            if (strcmp(method, "post") == 0 &&
+                (json_object_get(json_object_get(op, "responses"), "503") == NULL ||
+                 json_object_get(json_object_get(op, "responses"), "507") == NULL))
+                fail_msg("POST %s lists no 503 or no 507", path);
+            if (strcmp(method, "get") == 0 && strcmp(path, "/metrics") != 0 &&
+                strcmp(path, "/api/v1/openapi.json") != 0 &&
+                json_object_get(json_object_get(op, "responses"), "503") == NULL)
+                fail_msg("GET %s lists no 503", path);
             documented++;
         }
     }

@@ -35,6 +35,10 @@ test_proxy_parse(void **state)
     assert_string_equal(p.address[0], "10.0.0.1");
     assert_string_equal(p.address[1], "::1"); /* one spelling */
     assert_string_equal(p.address[2], "192.168.1.2");
+    /* An IPv4-mapped IPv6 address is the IPv4 address it maps. */
+    assert_true(bs_web_proxies_parse("::ffff:127.0.0.1,0:0:0:0:0:FFFF:7f00:2", &p));
+    assert_string_equal(p.address[0], "127.0.0.1");
+    assert_string_equal(p.address[1], "127.0.0.2");
     /* Refused: names, ranges, ports, empty entries, too many. */
     assert_false(bs_web_proxies_parse("", &p));
     assert_false(bs_web_proxies_parse("localhost", &p));
@@ -51,6 +55,19 @@ test_proxy_parse(void **state)
     assert_int_equal(p.count, BS_WEB_PROXIES_MAX);
 }
 
+/* The setting spelled IPv4-mapped (the tester's "::ffff:127.0.0.1"): nginx
+ * at 127.0.0.1 is trusted, so clients do not share one throttle. */
+static void
+test_proxy_mapped_setting_trusts_ipv4(void **state)
+{
+    bs_web_proxies p;
+
+    (void)state;
+    assert_true(bs_web_proxies_parse("::ffff:127.0.0.1", &p));
+    client(&p, "127.0.0.1", "203.0.113.7", "203.0.113.7");
+    client(&p, "127.0.0.2", "203.0.113.7", "127.0.0.2");
+}
+
 static void
 test_proxy_client(void **state)
 {
@@ -64,6 +81,8 @@ test_proxy_client(void **state)
     client(&p, "127.0.0.1", "1.2.3.4,203.0.113.7 ", "203.0.113.7");
     client(&p, "::1", "2001:DB8:0:0::1", "2001:db8::1");
     client(&p, "0:0::1", "203.0.113.7", "203.0.113.7");
+    client(&p, "::ffff:127.0.0.1", "203.0.113.7", "203.0.113.7"); /* a dual-stack socket's peer */
+    client(&p, "127.0.0.1", "::ffff:203.0.113.7", "203.0.113.7");
     /* From the trusted proxy, no header or one that names nobody: the proxy. */
     client(&p, "127.0.0.1", NULL, "127.0.0.1");
     client(&p, "127.0.0.1", "", "127.0.0.1");
@@ -82,6 +101,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_proxy_parse),
         cmocka_unit_test(test_proxy_client),
+        cmocka_unit_test(test_proxy_mapped_setting_trusts_ipv4),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,6 +117,18 @@ test_request_json_type_and_object(void **state)
     assert_null(bs_web_request_json_object("{\"nom\":1}", 9, known, &err));
     assert_string_equal(err.code, "unknown_field");
     assert_string_equal(err.message, "unknown field \"nom\" (known: \"name\" and \"password\")");
+    /* -0 is not a way to write 0: a whole-number field sees no integer
+     * (and refuses it as it refuses 0.0); 0 and -1 stay what they are. */
+    o = bs_web_request_json_object("{\"name\":-0,\"password\":0}", 24, known, &err);
+    assert_non_null(o);
+    assert_false(json_is_integer(json_object_get(o, "name")));
+    assert_true(json_is_integer(json_object_get(o, "password")));
+    json_decref(o);
+    o = bs_web_request_json_object("{\"name\":\"-0\",\"password\":-1}", 27, known, &err);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "name")), "-0");
+    assert_int_equal(json_integer_value(json_object_get(o, "password")), -1);
+    json_decref(o);
     /* A name that is not clean text is not quoted back. */
     assert_null(bs_web_request_json_object("{\"\\u202e\":1}", 12, known, &err));
     assert_string_equal(err.message,
