@@ -457,6 +457,64 @@ test_api_buy_idempotency_key_buys_once(void **state)
     free(bs_test_site_close(&s.site));
 }
 
+/* A header sent twice is, under HTTP, one value: "dupA, dupB". Two
+ * Idempotency-Keys are refused as a malformed key (not read as the first:
+ * the second alone would then buy again), two Authorizations as a bad API
+ * key; neither writes anything. */
+static void
+test_api_header_sent_twice_is_refused(void **state)
+{
+    const char *const two_keys[] = {"Idempotency-Key: dupA", "Idempotency-Key: dupB", NULL};
+    const char *const bad_key =
+        "{\"error\":{\"code\":\"bad_idempotency_key\",\"message\":\"the "
+        "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces)\"}}";
+    char auth[2][100];
+    const char *const two_auths[] = {auth[0], auth[1], NULL};
+    bs_test_response r;
+    char *before, *after;
+    shop s;
+
+    (void)state;
+    shop_open(&s, "twice", NULL);
+    campaign(&s, CAMPAIGN_300, "seller/0");
+    fund(&s, "buyer", "100000");
+    snprintf(auth[0], sizeof(auth[0]), "Authorization: Bearer %s", s.buyer);
+    snprintf(auth[1], sizeof(auth[1]), "Authorization: Bearer %s", s.buyer);
+    before = bs_test_site_dump(&s.site);
+    r = bs_test_http_with(&s.site.server, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                          "{\"ad\":\"buyer/0\"}", two_keys, true);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(r.body, bad_key);
+    bs_test_response_release(&r);
+    r = bs_test_http_with(&s.site.server, "POST", "/api/v1/withdrawals", s.buyer,
+                          "{\"amount\":1000,\"address\":\"bcrt1qxyz\"}", two_keys, true);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(r.body, bad_key);
+    bs_test_response_release(&r);
+    r = bs_test_http_with(&s.site.server, "POST", "/api/v1/campaigns/seller/0/buy", NULL,
+                          "{\"ad\":\"buyer/0\"}", two_auths, true);
+    assert_int_equal(r.status, 401);
+    assert_string_equal(r.body, "{\"error\":{\"code\":\"bad_api_key\",\"message\":\"that API "
+                                "key is not one of this service's (\\\"Authorization: "
+                                "Bearer\\\" and the 64 characters account creation gave)\"}}");
+    bs_test_response_release(&r);
+    after = bs_test_site_dump(&s.site);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+    /* Each key alone then buys once, as a key never seen. */
+    for (int i = 0; i < 2; i++) {
+        const char *const one[] = {two_keys[i], NULL};
+
+        r = bs_test_http_with(&s.site.server, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                              "{\"ad\":\"buyer/0\"}", one, true);
+        assert_int_equal(r.status, 201);
+        bs_test_response_release(&r);
+    }
+    assert_int_equal(next_slot(&s, "/api/v1/campaigns/seller/0"), 2);
+    free(bs_test_site_close(&s.site));
+}
+
 /* The process that served the first send dies at each step of the
  * purchase; the key sent again to a new process buys nothing more. */
 static void
@@ -633,6 +691,7 @@ main(void)
         cmocka_unit_test(test_api_buy_says_each_status),
         cmocka_unit_test(test_api_ads_upload_and_refusals),
         cmocka_unit_test(test_api_buy_idempotency_key_buys_once),
+        cmocka_unit_test(test_api_header_sent_twice_is_refused),
         cmocka_unit_test(test_api_buy_idempotency_key_survives_a_crash_at_each_step),
         cmocka_unit_test(test_api_sale_is_paid_at_once),
     };
