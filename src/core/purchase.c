@@ -70,7 +70,7 @@ unlock_unpaid(bs_account *a, void *arg, bool *write)
         return BS_OK;
     }
     a->lock = BS_LOCK_NONE;
-    bs_account_remember(a, fill->request, 0);
+    bs_account_remember_lost(a, fill->request, (int64_t)fill->slot, fill->price);
     return BS_OK;
 }
 
@@ -578,6 +578,10 @@ bs_purchase_outcome(bs_ctx *ctx, const char *canon, const char *request, int64_t
     }
     recent = bs_account_applied(&a, request);
     seq = recent != NULL ? recent->seq : -1;
+    if (seq == 0 && recent->lost_slot >= 0) {
+        res->next_slot = recent->lost_slot;
+        res->price = recent->lost_price;
+    }
     bs_account_release(&a);
     if (seq == 0)
         return BS_SOLD; /* finished, and lost to another buyer */

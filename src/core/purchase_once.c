@@ -141,9 +141,15 @@ bs_purchase_buy_once(bs_ctx *ctx, const bs_purchase_order *order, const char *ke
 
     /* What became of the earlier sends, if any (none: BS_NOTFOUND). */
     st = bs_purchase_outcome(ctx, canon, request, s.ledger_at, res);
-    if (st != BS_NOTFOUND) {
-        return st;
+    if (st == BS_SOLD && res->next_slot >= 0) {
+        /* Lost: to whom, as the first answer said. */
+        bs_slot winner;
+
+        if (bs_docs_slot(ctx, &order->campaign, (uint32_t)res->next_slot, &winner) == BS_OK)
+            memcpy(res->sold_to, winner.buyer, sizeof(res->sold_to));
     }
+    if (st != BS_NOTFOUND)
+        return st;
     once.request = request;
     st = bs_purchase_buy(ctx, &once, res);
     /* Refused before it took the lock: nothing was bought, and a refusal

@@ -398,7 +398,7 @@ bs_say_buy(bs_status st, const bs_purchase_order *o, const bs_purchase_result *r
                 "slot %lld of \"%s\" was sold to someone else first; nothing "
                 "was charged; look at the price again and retry",
                 next, campaign);
-        return;
+        break; /* and the slot lost, at the price offered */
     default:
         bs_say_failure(st, "cannot buy the slot", out);
         return;

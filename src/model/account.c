@@ -6,7 +6,8 @@
  *    "btc":{"state":"none"} | {"state":"getting","set":N,"page":Y,"request":R}
  *          | {"state":"have","address":A,"request":R},
  *    "deposits":{"<address>":credited satoshis},
- *    "recent":[{"request":R,"seq":N}...],
+ *    "recent":[{"request":R,"seq":N[,"slot":S,"price":P]}...] (slot, price: a lost
+ *              purchase's),
  *    "withdrawals":[HOLD...]}   (model/withdrawal.c; absent when none)
  */
 #include <stdio.h>
@@ -151,8 +152,15 @@ recent_json(const bs_account *a)
     json_t *array = json_array();
 
     for (size_t i = 0; array != NULL && i < a->recent_count; i++) {
-        if (json_array_append_new(array, json_pack("{s:s, s:I}", "request", a->recent[i].request,
-                                                   "seq", (json_int_t)a->recent[i].seq)) != 0) {
+        const bs_recent *r = &a->recent[i];
+        json_t *item =
+            r->lost_slot >= 0
+                ? json_pack("{s:s, s:I, s:I, s:I}", "request", r->request, "seq",
+                            (json_int_t)r->seq, "slot", (json_int_t)r->lost_slot, "price",
+                            (json_int_t)r->lost_price)
+                : json_pack("{s:s, s:I}", "request", r->request, "seq", (json_int_t)r->seq);
+
+        if (json_array_append_new(array, item) != 0) {
             json_decref(array);
             return NULL;
         }
@@ -177,6 +185,11 @@ recent_from_json(json_t *array, bs_account *a)
             bs_codec_string(item, "request", r->request, sizeof(r->request), false) ||
             bs_codec_int(item, "seq", &r->seq))
             return BS_CORRUPT;
+        r->lost_slot = r->lost_price = -1;
+        if (json_object_get(item, "slot") != NULL &&
+            (r->seq != 0 || bs_codec_int(item, "slot", &r->lost_slot) ||
+             bs_codec_int(item, "price", &r->lost_price) || r->lost_slot < 0 || r->lost_price < 0))
+            return BS_CORRUPT;
         a->recent_count++;
     }
     return BS_OK;
@@ -200,7 +213,17 @@ bs_account_remember(bs_account *a, const char *request, int64_t seq)
     }
     snprintf(a->recent[a->recent_count].request, sizeof(a->recent[0].request), "%s", request);
     a->recent[a->recent_count].seq = seq;
+    a->recent[a->recent_count].lost_slot = -1;
+    a->recent[a->recent_count].lost_price = -1;
     a->recent_count++;
+}
+
+void
+bs_account_remember_lost(bs_account *a, const char *request, int64_t slot, int64_t price)
+{
+    bs_account_remember(a, request, 0);
+    a->recent[a->recent_count - 1].lost_slot = slot;
+    a->recent[a->recent_count - 1].lost_price = price;
 }
 
 static json_t *

@@ -85,6 +85,10 @@ typedef struct bs_deposit_key {
 typedef struct bs_recent {
     char request[BS_ID_LEN + 1];
     int64_t seq; /* its ledger entry; 0 when it made none */
+    /* A purchase lost to another buyer (seq 0): the slot it asked for and
+     * its price, so that its answer can be given again; -1 otherwise (and
+     * in accounts written before they were kept). */
+    int64_t lost_slot, lost_price;
 } bs_recent;
 
 typedef struct bs_account {
@@ -133,6 +137,11 @@ const bs_recent *bs_account_applied(const bs_account *account, const char *reque
 /* Remember `request` (and its ledger entry, or 0), forgetting the oldest
  * beyond BS_RECENT_MAX. */
 void bs_account_remember(bs_account *account, const char *request, int64_t seq);
+
+/* Remember the purchase `request` lost to another buyer: slot `slot` at
+ * `price` (no ledger entry). */
+void bs_account_remember_lost(bs_account *account, const char *request, int64_t slot,
+                              int64_t price);
 
 /* The hold of withdrawal `id`, or NULL. */
 const bs_withdrawal_hold *bs_account_hold(const bs_account *account, const char *id);

@@ -1,5 +1,8 @@
 /*
  * api_account.c — the account routes of the API: register, show, history.
+ * Registration is throttled per client address as the form's is, under the
+ * same kind (BS_THROTTLE_REGISTER_IP), so the form and the API share one
+ * count per address.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -8,10 +11,33 @@
 #include "core/accounts.h"
 #include "core/books.h"
 #include "core/recover.h"
+#include "core/throttle.h"
 #include "core/words.h"
 #include "model/field.h"
 #include "util/text.h"
 #include "web/api.h"
+
+/* Has the client's address registered too often? Then said, answered. */
+static bool
+register_throttled(bs_web_call *call, bs_ctx *ctx)
+{
+    int64_t retry_after = 0;
+    bs_status st;
+    bs_said said;
+
+    if (call->peer[0] == '\0')
+        return false;
+    st = bs_throttle_check(ctx, BS_THROTTLE_REGISTER_IP, call->peer, BS_THROTTLE_LIMIT,
+                           BS_THROTTLE_WINDOW, &retry_after);
+    if (st == BS_OK)
+        return false;
+    if (st == BS_THROTTLED)
+        bs_say_throttled(retry_after, &said);
+    else
+        bs_say_failure(st, "cannot count attempts", &said);
+    bs_api_said(call, &said);
+    return true;
+}
 
 void
 bs_api_account_create(bs_web_call *call, bs_ctx *ctx)
@@ -28,7 +54,9 @@ bs_api_account_create(bs_web_call *call, bs_ctx *ctx)
         return;
     name = json_string_value(json_object_get(body, "name"));
     password = json_string_value(json_object_get(body, "password"));
-    if (name == NULL || password == NULL) {
+    if (register_throttled(call, ctx)) {
+        /* answered */
+    } else if (name == NULL || password == NULL) {
         bs_web_call_error(call, 400, "missing_field",
                           "an account needs \"name\" and \"password\", both strings");
     } else if (!bs_name_valid(name)) {
@@ -42,6 +70,8 @@ bs_api_account_create(bs_web_call *call, bs_ctx *ctx)
         bs_say_account_create(st, name, &said);
         bs_api_said(call, &said);
     } else {
+        /* Counted once made: a refusal writes nothing. */
+        (void)bs_throttle_count(ctx, BS_THROTTLE_REGISTER_IP, call->peer, BS_THROTTLE_WINDOW);
         bs_web_call_json(call, 201, json_pack("{s:s, s:s}", "name", name, "api_key", api_key));
     }
     json_decref(body);

@@ -208,37 +208,58 @@ on_request_gone(void *p)
         anchor->call->req = NULL;
 }
 
-/* "Bearer <key>": the key when it is one (64 lowercase hex), else "". */
-static void
-copy_api_key(bs_web_call *call, h2o_req_t *req)
-{
-    ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-
-    call->api_key[0] = '\0';
-    call->has_authorization = at >= 0;
-    if (at >= 0)
-        bs_web_request_bearer(req->headers.entries[at].value.base,
-                              req->headers.entries[at].value.len, call->api_key);
-}
-
-/* A header's value, or NULL when the request has none (*present false).
- * Sets *present when the header is there, whatever its value. */
+/* Every value of a header, in order, joined by `sep` (HTTP reads a header
+ * sent twice as one list: "a, b"; a Cookie header sent twice, as RFC 6265
+ * and HTTP/2 do, as "a; b"), or NULL when the request has none (*present
+ * false) or memory ran out (*present true). A value that means one thing
+ * (an Idempotency-Key, an API key) thus cannot be read from its first
+ * copy alone: sent twice it is a list, and refused as malformed. */
 static char *
-copy_header(h2o_req_t *req, const h2o_token_t *token, const char *name, bool *present)
+copy_header(h2o_req_t *req, const h2o_token_t *token, const char *name, const char *sep,
+            bool *present)
 {
-    ssize_t at = token != NULL ? h2o_find_header(&req->headers, token, -1)
-                               : h2o_find_header_by_str(&req->headers, name, strlen(name), -1);
+    size_t len = 0, seplen = strlen(sep), n = 0;
+    ssize_t at = -1;
     char *out;
 
-    *present = at >= 0;
-    if (at < 0)
-        return NULL;
-    out = malloc(req->headers.entries[at].value.len + 1);
-    if (out != NULL) {
-        memcpy(out, req->headers.entries[at].value.base, req->headers.entries[at].value.len);
-        out[req->headers.entries[at].value.len] = '\0';
+    while ((at = token != NULL
+                     ? h2o_find_header(&req->headers, token, at)
+                     : h2o_find_header_by_str(&req->headers, name, strlen(name), at)) >= 0) {
+        len += (n++ > 0 ? seplen : 0) + req->headers.entries[at].value.len;
     }
+    *present = n > 0;
+    if (n == 0 || (out = malloc(len + 1)) == NULL)
+        return NULL;
+    len = 0;
+    n = 0;
+    while ((at = token != NULL
+                     ? h2o_find_header(&req->headers, token, at)
+                     : h2o_find_header_by_str(&req->headers, name, strlen(name), at)) >= 0) {
+        if (n++ > 0) {
+            memcpy(out + len, sep, seplen);
+            len += seplen;
+        }
+        memcpy(out + len, req->headers.entries[at].value.base, req->headers.entries[at].value.len);
+        len += req->headers.entries[at].value.len;
+    }
+    out[len] = '\0';
     return out;
+}
+
+/* "Bearer <key>": the key when it is one (64 lowercase hex), else ""
+ * (two Authorization headers are a list, never a key). False when memory
+ * ran out. */
+static bool
+copy_api_key(bs_web_call *call, h2o_req_t *req)
+{
+    char *value = copy_header(req, H2O_TOKEN_AUTHORIZATION, NULL, ", ", &call->has_authorization);
+
+    call->api_key[0] = '\0';
+    if (value == NULL)
+        return !call->has_authorization;
+    bs_web_request_bearer(value, strlen(value), call->api_key);
+    free(value);
+    return true;
 }
 
 /* The client's address as text ("" when h2o cannot say): the socket's
@@ -305,14 +326,15 @@ bs_web_call_new(h2o_req_t *req, const char *request_id, char params[][BS_WEB_PAR
         call->query = copy_bytes("", 0);
     call->body = copy_bytes(req->entity.base != NULL ? req->entity.base : "", req->entity.len);
     call->body_len = req->entity.len;
-    copy_api_key(call, req);
-    call->content_type = copy_header(req, H2O_TOKEN_CONTENT_TYPE, NULL, &present);
+    if (!copy_api_key(call, req))
+        call->body = NULL;
+    call->content_type = copy_header(req, H2O_TOKEN_CONTENT_TYPE, NULL, ", ", &present);
     if (present && call->content_type == NULL)
         call->body = NULL; /* out of memory: give up below */
-    call->idempotency_key = copy_header(req, NULL, "idempotency-key", &present);
+    call->idempotency_key = copy_header(req, NULL, "idempotency-key", ", ", &present);
     if (present && call->idempotency_key == NULL)
         call->body = NULL;
-    call->cookie = copy_header(req, H2O_TOKEN_COOKIE, NULL, &present);
+    call->cookie = copy_header(req, H2O_TOKEN_COOKIE, NULL, "; ", &present);
     if (present && call->cookie == NULL)
         call->body = NULL;
     if (req->authority.len > 0 &&

@@ -139,9 +139,9 @@ server_said(const bs_test_server *s)
 
 /* One request: `content_type` names the body's type when body is not NULL. */
 static bs_test_response
-perform(const bs_test_server *s, const char *method, const char *path, const char *api_key,
-        const char *content_type, const char *body, size_t body_len, const char *const *more,
-        bool must_answer)
+perform(const bs_test_server *s, const char *from, const char *method, const char *path,
+        const char *api_key, const char *content_type, const char *body, size_t body_len,
+        const char *const *more, bool must_answer)
 {
     bs_test_response r = {0, NULL, NULL};
     buffer out = {calloc(1, 1), 0}, head = {calloc(1, 1), 0};
@@ -162,6 +162,8 @@ perform(const bs_test_server *s, const char *method, const char *path, const cha
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &head);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+    if (from != NULL)
+        curl_easy_setopt(curl, CURLOPT_INTERFACE, from);
     if (api_key != NULL) {
         snprintf(auth, sizeof(auth), "Authorization: Bearer %s", api_key);
         headers = curl_slist_append(headers, auth);
@@ -192,10 +194,18 @@ perform(const bs_test_server *s, const char *method, const char *path, const cha
 }
 
 bs_test_response
+bs_test_http_from(const bs_test_server *s, const char *from, const char *method, const char *path,
+                  const char *api_key, const char *body)
+{
+    return perform(s, from, method, path, api_key, "application/json", body,
+                   body != NULL ? strlen(body) : 0, NULL, true);
+}
+
+bs_test_response
 bs_test_http_with(const bs_test_server *s, const char *method, const char *path,
                   const char *api_key, const char *body, const char *const *more, bool must_answer)
 {
-    return perform(s, method, path, api_key, "application/json", body,
+    return perform(s, NULL, method, path, api_key, "application/json", body,
                    body != NULL ? strlen(body) : 0, more, must_answer);
 }
 
@@ -204,7 +214,7 @@ bs_test_http_body(const bs_test_server *s, const char *method, const char *path,
                   const char *content_type, const char *body, size_t body_len,
                   const char *const *headers)
 {
-    return perform(s, method, path, NULL, content_type, body, body_len, headers, true);
+    return perform(s, NULL, method, path, NULL, content_type, body, body_len, headers, true);
 }
 
 bs_test_response

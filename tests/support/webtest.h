@@ -47,6 +47,11 @@ bs_test_response bs_test_http_with(const bs_test_server *s, const char *method, 
                                    const char *api_key, const char *body,
                                    const char *const *headers, bool must_answer);
 
+/* The same as bs_test_http from the local address `from` ("127.0.0.7":
+ * the server counts registrations and logins per client address). */
+bs_test_response bs_test_http_from(const bs_test_server *s, const char *from, const char *method,
+                                   const char *path, const char *api_key, const char *body);
+
 /* METHOD base+path with a body of body_len bytes of type `content_type`
  * (a form as a browser sends it) and the header lines `headers` ("Name:
  * value", NULL-ended; may be NULL: a Cookie, say). Aborts the test when the

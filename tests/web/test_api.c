@@ -462,6 +462,64 @@ test_api_buy_idempotency_key_buys_once(void **state)
     free(bs_test_site_close(&s.site));
 }
 
+/* A header sent twice is, under HTTP, one value: "dupA, dupB". Two
+ * Idempotency-Keys are refused as a malformed key (not read as the first:
+ * the second alone would then buy again), two Authorizations as a bad API
+ * key; neither writes anything. */
+static void
+test_api_header_sent_twice_is_refused(void **state)
+{
+    const char *const two_keys[] = {"Idempotency-Key: dupA", "Idempotency-Key: dupB", NULL};
+    const char *const bad_key =
+        "{\"error\":{\"code\":\"bad_idempotency_key\",\"message\":\"the "
+        "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces)\"}}";
+    char auth[2][100];
+    const char *const two_auths[] = {auth[0], auth[1], NULL};
+    bs_test_response r;
+    char *before, *after;
+    shop s;
+
+    (void)state;
+    shop_open(&s, "twice", NULL);
+    campaign(&s, CAMPAIGN_300, "seller/0");
+    fund(&s, "buyer", "100000");
+    snprintf(auth[0], sizeof(auth[0]), "Authorization: Bearer %s", s.buyer);
+    snprintf(auth[1], sizeof(auth[1]), "Authorization: Bearer %s", s.buyer);
+    before = bs_test_site_dump(&s.site);
+    r = bs_test_http_with(&s.site.server, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                          "{\"ad\":\"buyer/0\"}", two_keys, true);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(r.body, bad_key);
+    bs_test_response_release(&r);
+    r = bs_test_http_with(&s.site.server, "POST", "/api/v1/withdrawals", s.buyer,
+                          "{\"amount\":1000,\"address\":\"bcrt1qxyz\"}", two_keys, true);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(r.body, bad_key);
+    bs_test_response_release(&r);
+    r = bs_test_http_with(&s.site.server, "POST", "/api/v1/campaigns/seller/0/buy", NULL,
+                          "{\"ad\":\"buyer/0\"}", two_auths, true);
+    assert_int_equal(r.status, 401);
+    assert_string_equal(r.body, "{\"error\":{\"code\":\"bad_api_key\",\"message\":\"that API "
+                                "key is not one of this service's (\\\"Authorization: "
+                                "Bearer\\\" and the 64 characters account creation gave)\"}}");
+    bs_test_response_release(&r);
+    after = bs_test_site_dump(&s.site);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+    /* Each key alone then buys once, as a key never seen. */
+    for (int i = 0; i < 2; i++) {
+        const char *const one[] = {two_keys[i], NULL};
+
+        r = bs_test_http_with(&s.site.server, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                              "{\"ad\":\"buyer/0\"}", one, true);
+        assert_int_equal(r.status, 201);
+        bs_test_response_release(&r);
+    }
+    assert_int_equal(next_slot(&s, "/api/v1/campaigns/seller/0"), 2);
+    free(bs_test_site_close(&s.site));
+}
+
 /* The process that served the first send dies at each step of the
  * purchase; the key sent again to a new process buys nothing more. */
 static void
@@ -514,6 +572,58 @@ test_api_buy_idempotency_key_survives_a_crash_at_each_step(void **state)
         free(bs_test_site_close(&s.site));
     }
     assert_true(slot >= 4); /* locked, slot added, debited, campaign advanced */
+}
+
+/* A purchase with a key that lost its slot to another buyer: its answer,
+ * 409 sold with the slot lost and the price offered, is the same however
+ * often the key is sent again (the account remembers the slot it lost).
+ * The loss is made certain: the first send dies once it holds the lock,
+ * "other" buys the slot, and the send again finishes the purchase, lost. */
+static void
+test_api_buy_lost_answers_the_same_again(void **state)
+{
+    const char *const headers[] = {"Idempotency-Key: lost-1", NULL};
+    const char prefix[] = "{\"error\":{\"code\":\"sold\",\"message\":\"slot 0 of "
+                          "\\\"seller/0\\\" was sold to someone else first; nothing was "
+                          "charged; look at the price again and retry\",\"slot\":0,\"price\":";
+    char env[128];
+    bs_test_response r, first, again;
+    bs_test_output dead;
+    shop s;
+
+    (void)state;
+    shop_open(&s, "lost", NULL);
+    campaign(&s, CAMPAIGN_300, "seller/0");
+    fund(&s, "buyer", "100000");
+    fund(&s, "other", "100000");
+    free(bs_test_site_close(&s.site));
+    snprintf(env, sizeof(env), "BITSLOT_FAILPOINT=%s", bs_failpoint_name(BS_FP_PURCHASE_LOCKED));
+    bs_test_server_start(&s.site.server, s.site.url, ARGS(env));
+    r = bs_test_http_with(&s.site.server, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                          "{\"ad\":\"buyer/0\"}", headers, false);
+    assert_int_equal(r.status, 0); /* no answer: the process died */
+    bs_test_response_release(&r);
+    dead = bs_test_finish(&s.site.server.process, 0);
+    assert_int_equal(dead.exit_code, BS_FAILPOINT_EXIT);
+    bs_test_output_release(&dead);
+    free(bs_test_site_run(&s.site, 0, ARGS("buy", "other", "seller/0", "--ad", "other/0")));
+
+    bs_test_server_start(&s.site.server, s.site.url, NULL);
+    first = bs_test_http_with(&s.site.server, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                              "{\"ad\":\"buyer/0\"}", headers, true);
+    again = bs_test_http_with(&s.site.server, "POST", "/api/v1/campaigns/seller/0/buy", s.buyer,
+                              "{\"ad\":\"buyer/0\"}", headers, true);
+    assert_int_equal(first.status, 409);
+    assert_int_equal(again.status, 409);
+    assert_true(strncmp(first.body, prefix, sizeof(prefix) - 1) == 0);
+    assert_true(strtoll(first.body + sizeof(prefix) - 1, NULL, 10) >= 1000);
+    assert_string_equal(again.body, first.body);
+    bs_test_response_release(&first);
+    bs_test_response_release(&again);
+    assert_int_equal(balance(&s, s.buyer), 100000);
+    assert_int_equal(next_slot(&s, "/api/v1/campaigns/seller/0"), 1);
+    check_holds(&s);
+    free(bs_test_site_close(&s.site));
 }
 
 /* The served OpenAPI document lists exactly the server's routes: every
@@ -648,7 +758,9 @@ main(void)
         cmocka_unit_test(test_api_buy_says_each_status),
         cmocka_unit_test(test_api_ads_upload_and_refusals),
         cmocka_unit_test(test_api_buy_idempotency_key_buys_once),
+        cmocka_unit_test(test_api_header_sent_twice_is_refused),
         cmocka_unit_test(test_api_buy_idempotency_key_survives_a_crash_at_each_step),
+        cmocka_unit_test(test_api_buy_lost_answers_the_same_again),
         cmocka_unit_test(test_api_sale_is_paid_at_once),
     };
 

@@ -48,6 +48,47 @@ test_serve_register_then_show_the_account(void **state)
     free(log);
 }
 
+/* Registration through the API is throttled per client address, as the
+ * form's is: the 11th in a minute from one address is refused (429, the
+ * form's sentence) and writes nothing; another address goes on. */
+static void
+test_serve_register_is_throttled_per_address(void **state)
+{
+    const char prefix[] = "{\"error\":{\"code\":\"too_many_attempts\",\"message\":\"too many "
+                          "attempts, try again in ";
+    char body[128], *before, *after, *end;
+    bs_test_response r;
+    bs_test_site s;
+    long wait;
+
+    (void)state;
+    bs_test_site_open(&s, "throttle", NULL);
+    for (int i = 0; i < 10; i++) {
+        snprintf(body, sizeof(body), "{\"name\":\"user%d\",\"password\":\"password1\"}", i);
+        r = bs_test_http_from(&s.server, "127.0.0.5", "POST", "/api/v1/accounts", NULL, body);
+        assert_int_equal(r.status, 201);
+        bs_test_response_release(&r);
+    }
+    before = bs_test_site_dump(&s);
+    r = bs_test_http_from(&s.server, "127.0.0.5", "POST", "/api/v1/accounts", NULL,
+                          "{\"name\":\"user10\",\"password\":\"password1\"}");
+    assert_int_equal(r.status, 429);
+    assert_true(strncmp(r.body, prefix, sizeof(prefix) - 1) == 0);
+    wait = strtol(r.body + sizeof(prefix) - 1, &end, 10);
+    assert_true(wait >= 1 && wait <= 60);
+    assert_string_equal(end, " s\"}}");
+    bs_test_response_release(&r);
+    after = bs_test_site_dump(&s);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+    r = bs_test_http_from(&s.server, "127.0.0.6", "POST", "/api/v1/accounts", NULL,
+                          "{\"name\":\"user10\",\"password\":\"password1\"}");
+    assert_int_equal(r.status, 201);
+    bs_test_response_release(&r);
+    free(bs_test_site_close(&s));
+}
+
 static void
 test_serve_refusals_say_why_and_change_nothing(void **state)
 {
@@ -370,6 +411,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_serve_register_then_show_the_account),
+        cmocka_unit_test(test_serve_register_is_throttled_per_address),
         cmocka_unit_test(test_serve_refusals_say_why_and_change_nothing),
         cmocka_unit_test(test_serve_refuses_what_it_cannot_serve),
         cmocka_unit_test(test_serve_finishes_requests_in_flight_on_sigterm),
