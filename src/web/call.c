@@ -208,6 +208,15 @@ on_request_gone(void *p)
         anchor->call->req = NULL;
 }
 
+/* The index of the header `token` (or, when NULL, `name`) after index
+ * `after` (-1: the first), or -1. */
+static ssize_t
+next_header(h2o_req_t *req, const h2o_token_t *token, const char *name, ssize_t after)
+{
+    return token != NULL ? h2o_find_header(&req->headers, token, after)
+                         : h2o_find_header_by_str(&req->headers, name, strlen(name), after);
+}
+
 /* Every value of a header, in order, joined by `sep` (HTTP reads a header
  * sent twice as one list: "a, b"; a Cookie header sent twice, as RFC 6265
  * and HTTP/2 do, as "a; b"), or NULL when the request has none (*present
@@ -222,19 +231,14 @@ copy_header(h2o_req_t *req, const h2o_token_t *token, const char *name, const ch
     ssize_t at = -1;
     char *out;
 
-    while ((at = token != NULL
-                     ? h2o_find_header(&req->headers, token, at)
-                     : h2o_find_header_by_str(&req->headers, name, strlen(name), at)) >= 0) {
+    while ((at = next_header(req, token, name, at)) >= 0)
         len += (n++ > 0 ? seplen : 0) + req->headers.entries[at].value.len;
-    }
     *present = n > 0;
     if (n == 0 || (out = malloc(len + 1)) == NULL)
         return NULL;
     len = 0;
     n = 0;
-    while ((at = token != NULL
-                     ? h2o_find_header(&req->headers, token, at)
-                     : h2o_find_header_by_str(&req->headers, name, strlen(name), at)) >= 0) {
+    while ((at = next_header(req, token, name, at)) >= 0) {
         if (n++ > 0) {
             memcpy(out + len, sep, seplen);
             len += seplen;
