@@ -660,7 +660,10 @@ rpc_call_text(bs_rpc *rpc, const char *method, const char *params_text, bool fre
         err->http_status = (int)http;
     if (rc != CURLE_OK) {
         st = rpc_curl_status(rc, rpc->body_nomem);
-        quiet_note(rpc, st != BS_UNAVAILABLE && st != BS_TIMEOUT);
+        /* Silence is a connection refused or a call timed out; a
+         * connection the node closed or reset (a kept-alive one it let go
+         * just as it was used) fails this call only. */
+        quiet_note(rpc, rc != CURLE_OPERATION_TIMEDOUT && rc != CURLE_COULDNT_CONNECT);
         rpc_error_message(err, rpc->curl_error[0] ? rpc->curl_error : rpc->lib->easy_strerror(rc));
         goto done_body;
     }

@@ -83,7 +83,8 @@ enum {
 typedef struct bs_rpc bs_rpc;
 
 /* A node's silence, shared by the handles of one server (its workers'):
- * once a call got no answer at all (refused, cut off or timed out), every
+ * once a call got no answer at all (its connection refused, or it timed
+ * out; not a connection the node closed or reset: that fails one call), every
  * call of every handle sharing it fails at once with BS_UNAVAILABLE for
  * BS_RPC_QUIET_MS instead of waiting for the same silence; then one call
  * asks the node again (the others still fail at once) until it is answered.

@@ -114,8 +114,10 @@ timed(site *s, const char *method, const char *path, const char *key, const char
     bs_test_response r = bs_test_http(&s->site.server, method, path, key, body);
 
     took = now_ms() - start;
-    if (r.status != status)
+    if (r.status != status) {
+        bs_test_server_said(&s->site.server);
         fail_msg("%s %s: want %ld, got %ld %s", method, path, status, r.status, r.body);
+    }
     if (answer != NULL)
         assert_string_equal(r.body, answer);
     if (took > within_ms)

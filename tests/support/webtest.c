@@ -118,8 +118,8 @@ bs_test_server_port(const bs_test_server *s)
 /* A request the server did not answer: is it still running, and the end
  * of what it wrote to stderr (a sanitizer's report, a crash), so that the
  * failure says why. */
-static void
-server_said(const bs_test_server *s)
+void
+bs_test_server_said(const bs_test_server *s)
 {
     char tail[4096];
     FILE *f = fopen(s->process.err_path, "r");
@@ -181,7 +181,7 @@ perform(const bs_test_server *s, const char *from, const char *method, const cha
     rc = curl_easy_perform(curl);
     if (rc != CURLE_OK && must_answer) {
         fprintf(stderr, "%s %s: %s\n", method, url, curl_easy_strerror(rc));
-        server_said(s);
+        bs_test_server_said(s);
         abort();
     }
     if (rc == CURLE_OK)
@@ -260,7 +260,7 @@ bs_test_http_form(const bs_test_server *s, const char *path, const char *api_key
     rc = curl_easy_perform(curl);
     if (rc != CURLE_OK) {
         fprintf(stderr, "POST %s: %s\n", url, curl_easy_strerror(rc));
-        server_said(s);
+        bs_test_server_said(s);
         abort();
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);

@@ -78,6 +78,9 @@ long long bs_test_metric(const bs_test_server *s, const char *sample);
 
 /* The server's port. */
 int bs_test_server_port(const bs_test_server *s);
+/* Print to stderr whether the server still runs and the end of its
+ * stderr: for a test to say why an answer was not the one it wanted. */
+void bs_test_server_said(const bs_test_server *s);
 
 /* The value of header `name` (lower case) in r->headers, copied into out;
  * false when absent. */
