@@ -25,6 +25,7 @@
  *   - A handle's buffers are reused between calls and freed only by
  *     bs_rpc_close(); nothing a call returns points into them.
  */
+#include "util/clock.h"
 #include "chain/rpc.h"
 
 #include <inttypes.h>
@@ -559,15 +560,6 @@ done_root:
     return st;
 }
 
-static int64_t
-monotonic_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* May this call ask the node (bs_rpc_quiet)? When the quiet time is over,
  * only the call that claims the next probe may. */
 static bool
@@ -578,7 +570,7 @@ quiet_may_ask(const bs_rpc *rpc)
     if (rpc->quiet == NULL)
         return true;
     until = atomic_load(&rpc->quiet->until_ms);
-    now = monotonic_ms();
+    now = bs_clock_monotonic_ms();
     if (until == 0)
         return true;
     if (now < until)
@@ -593,7 +585,8 @@ static void
 quiet_note(const bs_rpc *rpc, bool answered)
 {
     if (rpc->quiet != NULL)
-        atomic_store(&rpc->quiet->until_ms, answered ? 0 : monotonic_ms() + BS_RPC_QUIET_MS);
+        atomic_store(&rpc->quiet->until_ms,
+                     answered ? 0 : bs_clock_monotonic_ms() + BS_RPC_QUIET_MS);
 }
 
 /* One request. With fresh, it goes on a new connection: libcurl re-sends a

@@ -18,6 +18,15 @@ fixed_now(void *data)
     return *(const int64_t *)data;
 }
 
+int64_t
+bs_clock_monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 bs_clock
 bs_clock_system(void)
 {

@@ -20,6 +20,10 @@ bs_clock bs_clock_system(void);
 /* A clock that always reads *seconds (the caller owns and may change it). */
 bs_clock bs_clock_fixed(const int64_t *seconds);
 
+/* Milliseconds of CLOCK_MONOTONIC: for timeouts and intervals inside one
+ * process (never "now" for the model: that is bs_clock's). */
+int64_t bs_clock_monotonic_ms(void);
+
 static inline int64_t
 bs_clock_now(const bs_clock *clock)
 {

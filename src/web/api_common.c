@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "util/clock.h"
 #include "core/accounts.h"
 #include "core/docs.h"
 #include "core/purchase_once.h"
@@ -186,19 +187,10 @@ static atomic_bool node_probing;
 static _Atomic int64_t node_asked_at, node_answered_at; /* monotonic seconds */
 static atomic_bool node_was_up;
 
-static int64_t
-monotonic_seconds(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
-}
-
 static bool
 node_up(bs_ctx *ctx)
 {
-    int64_t now = monotonic_seconds(), height;
+    int64_t now = (bs_clock_monotonic_ms() / 1000), height;
     bs_rpc_error err = {0};
     bool expected = false, up;
 
@@ -210,7 +202,7 @@ node_up(bs_ctx *ctx)
     atomic_store(&node_asked_at, now);
     up = bs_rpc_getblockcount(ctx->node, &height, &err) == BS_OK;
     atomic_store(&node_was_up, up);
-    atomic_store(&node_answered_at, monotonic_seconds());
+    atomic_store(&node_answered_at, (bs_clock_monotonic_ms() / 1000));
     atomic_store(&node_probing, false);
     return up;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
 #include "core/keys.h"
 #include "util/metrics.h"
 #include "web/call.h"
@@ -251,15 +252,6 @@ typedef struct keys_job {
     bs_web_defer d;
 } keys_job;
 
-static int64_t
-mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 keys_work(bs_web_defer *d, bs_ctx *ctx)
 {
@@ -267,7 +259,7 @@ keys_work(bs_web_defer *d, bs_ctx *ctx)
 
     if (bs_keys_status(ctx, &stats) == BS_OK)
         atomic_store(&d->live->keys_left, stats.available);
-    atomic_store(&d->live->keys_read_at, mono_ms());
+    atomic_store(&d->live->keys_read_at, bs_clock_monotonic_ms());
     atomic_store(&d->live->keys_reading, false);
 }
 
@@ -287,7 +279,7 @@ bs_metrics_page(h2o_req_t *req, bs_web_live *live, char params[][BS_WEB_PARAM_MA
 
     (void)params;
     (void)nparams;
-    if (!first && mono_ms() - read_at < BS_METRICS_KEYS_SECONDS * 1000) {
+    if (!first && bs_clock_monotonic_ms() - read_at < BS_METRICS_KEYS_SECONDS * 1000) {
         send_page(req, live);
         return;
     }

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
 #include "core/ads.h"
 #include "core/docs.h"
 #include "core/moderation.h"
@@ -126,15 +127,6 @@ struct bs_web_showing {
     bool started;
 };
 
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static size_t
 hash_text(const char *text, uint64_t more)
 {
@@ -229,7 +221,7 @@ image_get(bs_web_showing *s, bs_ctx *ctx, const char *digest, int64_t chunks, co
     box = image_lookup(s, digest);
     if (box != NULL) {
         atomic_fetch_add(&box->refs, 1);
-        atomic_store(&box->last_use, now_ms());
+        atomic_store(&box->last_use, bs_clock_monotonic_ms());
     }
     pthread_mutex_unlock(&s->lock);
     if ((*out = box) != NULL)
@@ -249,7 +241,7 @@ image_get(bs_web_showing *s, bs_ctx *ctx, const char *digest, int64_t chunks, co
         return box == NULL ? BS_NOMEM : BS_CORRUPT;
     }
     atomic_init(&box->refs, 2); /* the table's and the caller's */
-    atomic_init(&box->last_use, now_ms());
+    atomic_init(&box->last_use, bs_clock_monotonic_ms());
     memcpy(box->image.digest, digest, BS_DIGEST_HEX_LEN + 1);
     box->image.mime = bs_image_mime_of(data, len);
     box->image.ext = bs_ad_ext(box->image.mime);
@@ -439,7 +431,7 @@ image_use_load(bs_web_showing *s, bs_ctx *ctx, const char *digest)
         return st;
     use_memo_key(digest, key);
     pthread_mutex_lock(&s->lock);
-    if ((m = memo_put(s, key, shown, NULL, NULL, now_ms() + SLOT_MEMO_MS)) != NULL)
+    if ((m = memo_put(s, key, shown, NULL, NULL, bs_clock_monotonic_ms() + SLOT_MEMO_MS)) != NULL)
         m->hidden_gen = gen; /* changed meanwhile: stale at once, asked again */
     pthread_mutex_unlock(&s->lock);
     return BS_OK;
@@ -472,7 +464,7 @@ hidden_scan(bs_web_showing *s, bs_ctx *ctx)
     bs_status st;
 
     pthread_mutex_lock(&s->scan_lock);
-    atomic_store(&s->last_hidden_scan, now_ms());
+    atomic_store(&s->last_hidden_scan, bs_clock_monotonic_ms());
     st = bs_moderation_list(ctx, NULL, &list, &count, NULL);
     if (st == BS_OK && count > 0) {
         ads = calloc(count, sizeof(*ads));
@@ -798,7 +790,7 @@ poll_campaign(bs_web_showing *s, bs_web_entry *e, bs_ctx *ctx)
     int64_t now;
     bs_status st;
 
-    atomic_store(&e->last_poll, now_ms());
+    atomic_store(&e->last_poll, bs_clock_monotonic_ms());
     st = bs_purchase_quote_now(ctx, &e->ref, &q);
     now = bs_ctx_now(ctx);
     pthread_mutex_lock(&s->lock);
@@ -809,7 +801,7 @@ poll_campaign(bs_web_showing *s, bs_web_entry *e, bs_ctx *ctx)
     e->rehide = false;
     if (st == BS_NOTFOUND) {
         e->state = ENTRY_MISSING;
-        e->missing_until = now_ms() + BS_WEB_MISSING_SECONDS * 1000;
+        e->missing_until = bs_clock_monotonic_ms() + BS_WEB_MISSING_SECONDS * 1000;
         e->view = NULL;
         if (old != NULL)
             atomic_fetch_sub(&old->refs, 1); /* the entry's */
@@ -904,7 +896,7 @@ sweep(bs_web_showing *s, int64_t ms)
 static void
 poll_due(bs_web_showing *s)
 {
-    int64_t ms = now_ms(), wall = bs_ctx_now(&s->ctx);
+    int64_t ms = bs_clock_monotonic_ms(), wall = bs_ctx_now(&s->ctx);
     bs_web_entry **todo = NULL;
     size_t n = 0, cap = 0;
 
@@ -934,7 +926,7 @@ poll_due(bs_web_showing *s)
         bool news;
 
         pthread_mutex_lock(&e->poll_lock);
-        if (now_ms() - atomic_load(&e->last_poll) >= BS_WEB_POLL_MS)
+        if (bs_clock_monotonic_ms() - atomic_load(&e->last_poll) >= BS_WEB_POLL_MS)
             st = poll_campaign(s, e, &s->ctx);
         st = st == BS_NOTFOUND ? BS_OK : st;
         news = st != e->last_failure; /* said once, not twice a second */
@@ -965,13 +957,13 @@ run_poller(void *arg)
         struct timespec until;
 
         pthread_mutex_unlock(&s->lock);
-        if (now_ms() - atomic_load(&s->last_hidden_scan) >= BS_WEB_HIDE_POLL_MS)
+        if (bs_clock_monotonic_ms() - atomic_load(&s->last_hidden_scan) >= BS_WEB_HIDE_POLL_MS)
             hidden_scan(s, &s->ctx);
         poll_due(s);
         pthread_mutex_lock(&s->lock);
-        if (now_ms() - last_sweep >= 1000) {
-            sweep(s, now_ms());
-            last_sweep = now_ms();
+        if (bs_clock_monotonic_ms() - last_sweep >= 1000) {
+            sweep(s, bs_clock_monotonic_ms());
+            last_sweep = bs_clock_monotonic_ms();
         }
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_nsec += TICK_MS * 1000000L;
@@ -1035,7 +1027,7 @@ bs_web_showing_stop(bs_web_showing *s)
 bs_web_found
 bs_web_showing_find(bs_web_showing *s, const bs_ref *campaign, bs_web_view **view)
 {
-    int64_t ms = now_ms();
+    int64_t ms = bs_clock_monotonic_ms();
     bs_web_found found = BS_WEB_ASK;
     bs_web_entry *e;
 
@@ -1069,7 +1061,7 @@ bs_web_showing_refresh(bs_web_showing *s, bs_ctx *ctx, const bs_ref *campaign)
         e = entry_add(s, campaign);
     if (e != NULL) {
         e->refs++;
-        atomic_store(&e->last_hit, now_ms());
+        atomic_store(&e->last_hit, bs_clock_monotonic_ms());
     }
     pthread_mutex_unlock(&s->lock);
     if (e == NULL) { /* too many campaigns remembered: answer without keeping it */
@@ -1079,7 +1071,8 @@ bs_web_showing_refresh(bs_web_showing *s, bs_ctx *ctx, const bs_ref *campaign)
     }
 
     pthread_mutex_lock(&e->poll_lock);
-    if (atomic_load(&e->last_poll) != 0 && now_ms() - atomic_load(&e->last_poll) < BS_WEB_POLL_MS)
+    if (atomic_load(&e->last_poll) != 0 &&
+        bs_clock_monotonic_ms() - atomic_load(&e->last_poll) < BS_WEB_POLL_MS)
         st = BS_OK; /* just read (by whoever held the lock before us) */
     else
         st = poll_campaign(s, e, ctx);
@@ -1100,7 +1093,7 @@ bs_web_showing_image(bs_web_showing *s, const char *digest, bs_web_image **image
 {
     char key[MEMO_KEY_MAX];
     bs_web_found found = BS_WEB_ASK;
-    int64_t ms = now_ms();
+    int64_t ms = bs_clock_monotonic_ms();
     image_box *box;
 
     *image = NULL;
@@ -1137,7 +1130,8 @@ bs_web_showing_load_image(bs_web_showing *s, bs_ctx *ctx, const char *digest)
      * has it too (asked again if the hidden ads changed meanwhile). */
     for (int attempt = 0; attempt < 3; attempt++) {
         pthread_mutex_lock(&s->lock);
-        use = image_hidden(s, digest) ? image_use(s, digest, now_ms()) : BS_WEB_FOUND;
+        use =
+            image_hidden(s, digest) ? image_use(s, digest, bs_clock_monotonic_ms()) : BS_WEB_FOUND;
         pthread_mutex_unlock(&s->lock);
         if (use != BS_WEB_ASK)
             break;
@@ -1153,7 +1147,8 @@ bs_web_showing_load_image(bs_web_showing *s, bs_ctx *ctx, const char *digest)
     } else if (st == BS_NOTFOUND || st == BS_CORRUPT || st == BS_INVALID) {
         image_memo_key(digest, key);
         pthread_mutex_lock(&s->lock);
-        memo_put(s, key, false, NULL, NULL, now_ms() + BS_WEB_MISSING_SECONDS * 1000);
+        memo_put(s, key, false, NULL, NULL,
+                 bs_clock_monotonic_ms() + BS_WEB_MISSING_SECONDS * 1000);
         pthread_mutex_unlock(&s->lock);
         st = BS_NOTFOUND;
     }
@@ -1166,7 +1161,7 @@ bs_web_showing_slot(bs_web_showing *s, const bs_ref *campaign, uint32_t slot,
 {
     char key[MEMO_KEY_MAX];
     bs_web_found found = BS_WEB_ASK;
-    int64_t ms = now_ms();
+    int64_t ms = bs_clock_monotonic_ms();
     bs_web_entry *e;
     memo *m;
 
@@ -1218,9 +1213,10 @@ bs_web_showing_load_slot(bs_web_showing *s, bs_ctx *ctx, const bs_ref *campaign,
     slot_memo_key(campaign, slot, key);
     pthread_mutex_lock(&s->lock);
     if (st == BS_OK)
-        memo_put(s, key, true, ad.url, &sold.ad, now_ms() + SLOT_MEMO_MS);
+        memo_put(s, key, true, ad.url, &sold.ad, bs_clock_monotonic_ms() + SLOT_MEMO_MS);
     else if (st == BS_NOTFOUND || st == BS_CORRUPT)
-        memo_put(s, key, false, NULL, NULL, now_ms() + BS_WEB_MISSING_SECONDS * 1000);
+        memo_put(s, key, false, NULL, NULL,
+                 bs_clock_monotonic_ms() + BS_WEB_MISSING_SECONDS * 1000);
     pthread_mutex_unlock(&s->lock);
     return st == BS_CORRUPT ? BS_NOTFOUND : st;
 }
